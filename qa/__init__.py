@@ -1,0 +1,65 @@
+"""qa: question answering over news articles, with verified sentence-level citations.
+
+>>> import qa
+>>> qa.ingest(["examples/articles"])                       # doctest: +SKIP
+>>> answer = qa.ask("What did Xi say about sanctions?")    # doctest: +SKIP
+>>> answer.text, answer.citations[0].quote                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from qa.chat import History
+from qa.engine import DateLike, Engine, engine_for
+from qa.ingest import IngestReport, ProgressCallback
+from qa.models import Answer, Citation
+from qa.settings import Settings
+
+__all__ = ["Answer", "Citation", "Engine", "Settings", "ask", "ingest", "stream"]
+
+
+def ask(
+    question: str,
+    history: History | None = None,
+    *,
+    k: int | None = None,
+    since: DateLike = None,
+    until: DateLike = None,
+    sources: Sequence[str] | None = None,
+    settings: Settings | None = None,
+) -> Answer:
+    """Answer a question from the ingested articles.
+
+    ``history`` is the conversation so far (``[{"role": "user", "content": ...}, ...]``, oldest
+    first); ``since``/``until`` (dates or ``YYYY-MM-DD``) and ``sources`` filter the articles.
+    """
+    engine = engine_for(settings or Settings())
+    return engine.ask(question, history, k=k, since=since, until=until, sources=sources)
+
+
+def stream(
+    question: str,
+    history: History | None = None,
+    *,
+    k: int | None = None,
+    since: DateLike = None,
+    until: DateLike = None,
+    sources: Sequence[str] | None = None,
+    settings: Settings | None = None,
+) -> Iterator[str | Answer]:
+    """Like ``ask``, but yields text deltas as they are produced and then the final ``Answer``."""
+    engine = engine_for(settings or Settings())
+    return engine.stream(question, history, k=k, since=since, until=until, sources=sources)
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    *,
+    prune: bool = False,
+    settings: Settings | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Add or update the articles in ``paths`` (files, folders or globs) in the index."""
+    return engine_for(settings or Settings()).ingest(paths, prune=prune, on_progress=on_progress)

@@ -1,0 +1,327 @@
+"""Read article files into ``Article`` records: .txt, .md, .html, .json and .jsonl.
+
+A file, a folder (recursive) or a glob goes in; ``Article``s come out, and every file or record
+that cannot be read comes out as a ``Skipped`` with the reason, so one bad file never stops the
+rest. Reading is pure: nothing here touches the index.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# The sample format: first line "date YYYY-MM-DD <title>", leading whitespace allowed.
+_TXT_HEADER = re.compile(r"^\s*date\s+(\S+)\s*(.*)$", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+class Article(BaseModel):
+    """One news article as qa sees it. ``text`` is what citation offsets index into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    date: date | None
+    source: str
+    url: str | None = None
+    text: str
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything that ends up in the index changes."""
+        payload = json.dumps(
+            [self.title, self.date.isoformat() if self.date else None, self.source, self.url,
+             self.text],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or one record of it) that was not read, and why."""
+
+    path: str
+    reason: str
+    record: str | None = None  # "line 7" in a JSON Lines file, "record 2" in a JSON list
+
+    def __str__(self) -> str:
+        where = f"{self.path} ({self.record})" if self.record else self.path
+        return f"{where}: {self.reason}"
+
+
+class ArticleError(ValueError):
+    """Raised inside a reader for input that cannot become an Article; becomes a Skipped."""
+
+
+def stable_id(*parts: str) -> str:
+    """A short id that depends only on ``parts`` (the URL, explicit id or path)."""
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def parse_date(value: Any, *, what: str = "date") -> date | None:
+    """A real ``date`` from ISO strings, common written forms and timestamps; ``None`` if empty.
+
+    >>> parse_date("2023-03-01")
+    datetime.date(2023, 3, 1)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value).date()
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ArticleError(f"{what} {value!r} is not a valid timestamp") from exc
+    if not isinstance(value, str):
+        raise ArticleError(f"{what} {value!r} is not a date")
+    text = value.strip()
+    try:
+        return date.fromisoformat(text[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else (
+            _parse_loose_date(text)
+        )
+    except ValueError as exc:
+        raise ArticleError(f"{what} {value!r} does not parse; write it as YYYY-MM-DD") from exc
+
+
+def _parse_loose_date(text: str) -> date:
+    from dateutil import parser as date_parser  # imported here: only for unusual date formats
+
+    try:
+        return date_parser.parse(text, fuzzy=False).date()
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(text) from exc
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
+    """Files named by ``paths``: files as given, folders recursively, globs expanded.
+
+    Hidden files and folders are passed over; a path that matches nothing is a ``Skipped``.
+    """
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                if child.is_file() and not any(part.startswith(".") for part in rel):
+                    yield child
+        elif glob.has_magic(str(raw)):
+            matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))
+            files = [m for m in matches if m.is_file()]
+            if not files:
+                yield Skipped(str(raw), "the pattern matches no files")
+            yield from files
+        else:
+            yield Skipped(str(raw), "no such file or folder")
+
+
+def read_articles(paths: Iterable[str | Path]) -> Iterator[Article | Skipped]:
+    """Every article in ``paths``, in a stable order, with a ``Skipped`` for each failure.
+
+    >>> items = list(read_articles(["examples/articles"]))  # doctest: +SKIP
+    """
+    for item in expand_paths(paths):
+        if isinstance(item, Skipped):
+            yield item
+        else:
+            yield from read_file(item)
+
+
+def read_file(path: Path) -> Iterator[Article | Skipped]:
+    """The articles in one file (a JSON Lines file may hold many)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        yield Skipped(
+            str(path),
+            f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html, .json or .jsonl",
+        )
+        return
+    try:
+        text = _read_text(path)
+        if suffix == ".jsonl":
+            yield from _read_jsonl(path, text)
+        elif suffix == ".json":
+            yield from _read_json(path, text)
+        elif suffix in {".html", ".htm"}:
+            yield _read_html(path, text)
+        elif suffix in {".md", ".markdown"}:
+            yield _read_markdown(path, text)
+        else:
+            yield _read_txt(path, text)
+    except ArticleError as exc:
+        yield Skipped(str(path), str(exc))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ArticleError(f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB "
+                               "limit; split it into smaller files")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read the file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise ArticleError("the file is empty")
+    if b"\x00" in data[:8192]:
+        raise ArticleError("binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "re-save the file as UTF-8"
+        ) from exc
+    return normalise_text(text)
+
+
+def normalise_text(text: str) -> str:
+    """Unix newlines and no trailing blanks; everything else kept so quotes stay verbatim."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def _article(
+    *, key: str, title: str | None, when: Any, source: str, url: str | None, text: str,
+    fallback_title: str,
+) -> Article:
+    body = normalise_text(text)
+    if not body:
+        raise ArticleError("the article has no text")
+    clean_title = " ".join((title or "").split()) or fallback_title
+    return Article(
+        id=stable_id(key),
+        title=clean_title,
+        date=parse_date(when),
+        source=source,
+        url=url or None,
+        text=body,
+    )
+
+
+def _read_txt(path: Path, text: str) -> Article:
+    first, _, rest = text.partition("\n")
+    header = _TXT_HEADER.match(first)
+    if header:
+        when, title = header.group(1), header.group(2)
+        body = rest
+    else:
+        when, title, body = None, first.strip(), text
+        if len(title) > 200:  # a first paragraph, not a title
+            title = ""
+    return _article(
+        key=str(path.resolve()), title=title, when=when, source=str(path.resolve()), url=None, text=body,
+        fallback_title=_title_from_name(path),
+    )
+
+
+def _read_markdown(path: Path, text: str) -> Article:
+    import frontmatter  # python-frontmatter; yaml is only needed for .md files
+
+    try:
+        post = frontmatter.loads(text)
+    except Exception as exc:  # yaml raises many types; all mean bad front matter
+        raise ArticleError(f"front matter does not parse: {str(exc).splitlines()[0]}") from exc
+    meta = post.metadata
+    body = post.content
+    title = str(meta.get("title") or "")
+    if not title:
+        heading = _MD_HEADING.search(body)
+        title = heading.group(1) if heading else ""
+    url = meta.get("url")
+    return _article(
+        key=str(url or path.resolve()), title=title, when=meta.get("date"), source=str(path.resolve()),
+        url=str(url) if url else None, text=body, fallback_title=_title_from_name(path),
+    )
+
+
+def _read_html(path: Path, text: str) -> Article:
+    import trafilatura  # heavy (lxml); only loaded when HTML is read
+
+    extracted = trafilatura.bare_extraction(
+        text, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True,
+    )
+    if extracted is None or not (getattr(extracted, "text", None) or "").strip():
+        raise ArticleError("no article text found in the HTML")
+    url = getattr(extracted, "url", None)
+    when = getattr(extracted, "date", None)
+    return _article(
+        key=str(url or path.resolve()), title=getattr(extracted, "title", None), when=when,
+        source=str(path.resolve()), url=url, text=extracted.text, fallback_title=_title_from_name(path),
+    )
+
+
+def _read_json(path: Path, text: str) -> Iterator[Article | Skipped]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ArticleError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    records = data if isinstance(data, list) else [data]
+    for number, record in enumerate(records, start=1):
+        where = f"record {number}" if isinstance(data, list) else None
+        yield _record_or_skip(path, where, record, number)
+
+
+def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skipped(str(path), f"malformed JSON ({exc.msg} at column {exc.colno})", where)
+            continue
+        yield _record_or_skip(path, where, record, number)
+
+
+def _record_or_skip(
+    path: Path, where: str | None, record: Any, number: int
+) -> Article | Skipped:
+    try:
+        return article_from_record(record, path=path, number=number)
+    except ArticleError as exc:
+        return Skipped(str(path), str(exc), where)
+
+
+def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
+    """An Article from a JSON object with ``text`` and optional title/date/url/source/id."""
+    if not isinstance(record, dict):
+        raise ArticleError("a record must be a JSON object with a 'text' field")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ArticleError("the record has no 'text'")
+    url = record.get("url")
+    url = str(url) if url else None
+    explicit_id = record.get("id")
+    key = f"id:{explicit_id}" if explicit_id not in (None, "") else (
+        url or f"{path.resolve()}#{number}"
+    )
+    source = record.get("source") or url or str(path.resolve())
+    return _article(
+        key=str(key), title=record.get("title"), when=record.get("date"), source=str(source),
+        url=url, text=text, fallback_title=f"{_title_from_name(path)} #{number}",
+    )
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip() or path.name

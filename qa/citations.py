@@ -1,0 +1,144 @@
+"""Turn an answerer's draft into a cited ``Answer``: parse [n] markers, verify each claim against
+the passage it cites, pick the supporting sentence as the quote, and renumber per answer.
+
+The contract shared by the prompt, this parser and the tests:
+
+- sources are numbered ``[1]..[k]`` in the prompt, and a claim cites them as ``[n]`` (several
+  as ``[1][3]`` or ``[1, 3]``);
+- a draft that is exactly ``CANNOT_ANSWER`` (or starts with it) is a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.chunking import Span, split_sentences
+from qa.models import Citation, Source
+from qa.text import content_terms, coverage
+
+CANNOT_ANSWER = "The articles do not contain the answer."
+"""The refusal sentinel: the prompt tells the model to reply with exactly this sentence."""
+
+SUPPORT_THRESHOLD = 0.5
+"""A sentence supports a claim when it holds at least this share of the claim's content terms."""
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One answer sentence and the source numbers it cites."""
+
+    text: str
+    markers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    text: str
+    citations: list[Citation]
+    unsupported: list[str]
+
+
+def is_refusal(draft: str) -> bool:
+    """True for the sentinel, tolerating the quotes and full stops models add."""
+    cleaned = draft.strip().strip("\"'“”*` ").lower()
+    sentinel = CANNOT_ANSWER.lower()
+    return cleaned.startswith(sentinel.rstrip(".")) and len(cleaned) <= len(sentinel) + 40
+
+
+def parse_claims(draft: str) -> list[Claim]:
+    """Split a draft into sentences with the markers that follow or sit inside each.
+
+    >>> parse_claims("Xi spoke [1]. He left [2][3].")
+    [Claim(text='Xi spoke.', markers=(1,)), Claim(text='He left.', markers=(2, 3))]
+    """
+    claims: list[Claim] = []
+    for span in split_sentences(_markers_before_stops(draft)):
+        sentence = span.of(_markers_before_stops(draft))
+        markers = tuple(
+            int(n) for group in _MARKER.findall(sentence) for n in re.split(r"\s*,\s*", group)
+        )
+        text = _MARKER.sub("", sentence).strip()
+        if text:
+            claims.append(Claim(text=text, markers=tuple(dict.fromkeys(markers))))
+        elif markers and claims:  # a marker split off on its own: it belongs to the claim before
+            last = claims[-1]
+            claims[-1] = Claim(last.text, tuple(dict.fromkeys(last.markers + markers)))
+    return claims
+
+
+def _markers_before_stops(text: str) -> str:
+    """Move '.[1]' to ' [1].' so that the splitter keeps a marker with its sentence."""
+    return re.sub(r"([.!?][\"”’']?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)", r"\2\1", text)
+
+
+def best_support(claim: str, source: Source) -> tuple[Span, float] | None:
+    """The sentence of ``source`` that best supports ``claim``, with its coverage, if any does."""
+    chunk = source.chunk
+    best: tuple[Span, float] | None = None
+    for span in split_sentences(chunk.text):
+        score = coverage(claim, span.of(chunk.text))
+        if best is None or score > best[1]:
+            best = (span, score)
+    if best is None:
+        return None
+    if best[1] >= SUPPORT_THRESHOLD:
+        return best
+    # A claim may condense two sentences of the passage: accept it when the passage as a whole
+    # covers it, citing the sentence that covers most.
+    if coverage(claim, chunk.text) >= SUPPORT_THRESHOLD + 0.15 and best[1] > 0:
+        return best
+    return None
+
+
+def resolve(draft: str, sources: list[Source]) -> Resolved:
+    """Verify and renumber the citations of ``draft`` against ``sources``.
+
+    Markers that point at no source are dropped; each claim keeps only the markers whose
+    passage supports it, renumbered 1, 2, ... in order of first use (one number per distinct
+    quoted sentence); claims left with no supported marker are reported as ``unsupported``.
+    """
+    by_number = {s.n: s for s in sources}
+    numbers: dict[tuple[str, int], int] = {}
+    citations: list[Citation] = []
+    unsupported: list[str] = []
+    parts: list[str] = []
+    for claim in parse_claims(draft):
+        cited: list[int] = []
+        for marker in claim.markers:
+            source = by_number.get(marker)
+            support = best_support(claim.text, source) if source else None
+            if source is None or support is None:
+                continue
+            span = support[0]
+            chunk = source.chunk
+            key = (chunk.article_id, chunk.start + span.start)
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                citations.append(
+                    Citation(
+                        n=numbers[key], article_id=chunk.article_id, title=chunk.title,
+                        date=chunk.date, source=chunk.url or chunk.source, url=chunk.url,
+                        chunk_id=chunk.id, quote=span.of(chunk.text),
+                        start=chunk.start + span.start, end=chunk.start + span.end,
+                    )
+                )
+            if numbers[key] not in cited:
+                cited.append(numbers[key])
+        if not cited and content_terms(claim.text):
+            unsupported.append(claim.text)
+        parts.append(_with_markers(claim.text, cited))
+    return Resolved(text=" ".join(parts), citations=citations, unsupported=unsupported)
+
+
+def _with_markers(sentence: str, numbers: list[int]) -> str:
+    """Markers go before the sentence's final punctuation: ``... peacefully [1].``"""
+    if not numbers:
+        return sentence
+    markers = "".join(f"[{n}]" for n in numbers)
+    match = re.search(r"[.!?…][\"”’')]*$", sentence)
+    if match and not re.search(r"[\"”’]", match.group()):
+        return f"{sentence[: match.start()]} {markers}{match.group()}"
+    return f"{sentence} {markers}"

@@ -1,0 +1,172 @@
+"""The ``qa`` command: a thin shell over ``qa.Engine``. Every behaviour lives in the package."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+    from qa.models import Answer
+    from qa.settings import Settings
+
+app = typer.Typer(
+    name="qa",
+    help="Ask questions about a folder of news articles; every answer cites its sentences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Known failures become one line on stderr, never a traceback."""
+    from pydantic import ValidationError
+
+    from qa.errors import QAError, friendly
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.secho("interrupted: what was finished is saved; run the same command again to "
+                    "finish the rest.", err=True, fg=typer.colors.YELLOW)
+        raise typer.Exit(130) from None
+    except (QAError, ValueError, ValidationError, OSError, RuntimeError) as exc:
+        raise _fail(friendly(exc)) from None
+
+
+def _engine() -> Engine:
+    from qa.engine import Engine
+    from qa.settings import Settings
+
+    return Engine(Settings())
+
+
+def _settings() -> Settings:
+    from qa.settings import Settings
+
+    return Settings()
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive) or globs.")],
+    prune: Annotated[
+        bool, typer.Option(help="Remove articles whose files are gone or no longer hold them.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Add or update articles (.txt, .md, .html, .json, .jsonl) in the index."""
+    with _clean_errors():
+        engine = _engine()
+        with _progress(enabled=not quiet and sys.stderr.isatty()) as on_progress:
+            report = engine.ingest([str(p) for p in paths], prune=prune, on_progress=on_progress)
+        for skipped in report.skipped:
+            typer.secho(f"skipped {skipped}", fg=typer.colors.YELLOW, err=True)
+        typer.echo(report.summary())
+
+
+@contextmanager
+def _progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="article", desc="ingest", file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles on/before YYYY-MM-DD.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+) -> None:
+    """Answer one question, with numbered citations."""
+    with _clean_errors():
+        engine = _engine()
+        stream = engine.stream(question, k=k, since=since, until=until, sources=source)
+        answer = _last_answer(stream)
+        if as_json:
+            typer.echo(answer.model_dump_json(indent=2))
+        else:
+            typer.echo(format_answer(answer))
+
+
+def _last_answer(items: Iterator[Any]) -> Answer:
+    from qa.models import Answer
+
+    final = None
+    for item in items:
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then one line per citation: ``[1] Title (date) source`` and the quote."""
+    lines = [answer.text]
+    if answer.warning:
+        lines.append(f"note: {answer.warning}")
+    if answer.citations:
+        lines.append("")
+    for c in answer.citations:
+        when = c.date.isoformat() if c.date else "undated"
+        lines.append(f"[{c.n}] {c.title} ({when}) {c.source}")
+        lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """What the index holds: articles, chunks, date span, embedding model."""
+    with _clean_errors():
+        figures = _engine().stats()
+        if as_json:
+            typer.echo(json.dumps(figures, indent=2))
+        else:
+            for key, value in figures.items():
+                typer.echo(f"{key:16} {value}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The engine: question (+ history) -> standalone question -> passages -> draft -> cited Answer.
+
+One ``Engine`` holds the heavy parts (encoder, store client, answerer), built lazily from
+``Settings`` on first use, so constructing it is free and tests can pass in their own parts.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qa.answering import Answerer, ExtractiveAnswerer
+from qa.articles import parse_date
+from qa.chat import History, standalone_question
+from qa.citations import CANNOT_ANSWER, is_refusal, resolve
+from qa.embeddings import Embedder, make_embedder
+from qa.ingest import IngestReport, ProgressCallback, ingest
+from qa.models import Answer, Source
+from qa.retrieval import Retriever, make_retriever
+from qa.settings import Settings
+from qa.store import Filters, Store
+
+DateLike = date | str | None
+
+
+class Engine:
+    """Everything qa does, over one corpus.
+
+    >>> engine = Engine(Settings())                                   # doctest: +SKIP
+    >>> engine.ingest(["examples/articles"]).summary()                # doctest: +SKIP
+    >>> engine.ask("What did Xi say about sanctions?").citations[0]   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        store: Store | None = None,
+        retriever: Retriever | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._store = store
+        self._retriever = retriever
+        self._answerer = answerer
+
+    # -- parts, built on first use ------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings, model_id=self.embedder.model_id)
+        return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self._retriever = make_retriever(self.settings, self.store, self.embedder)
+        return self._retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        if self._answerer is None:
+            self._answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
+        return self._answerer
+
+    # -- the public verbs ---------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool = False,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Add or update articles; see ``qa.ingest.ingest``."""
+        return ingest(
+            paths, settings=self.settings, store=self.store, embedder=self.embedder,
+            prune=prune, on_progress=on_progress,
+        )
+
+    def ask(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the articles, with verified citations."""
+        final: Answer | None = None
+        for item in self.stream(question, history, k=k, since=since, until=until, sources=sources):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the draft's text deltas as they are produced, then the verified ``Answer``.
+
+        The deltas are the raw draft (source-numbered markers); the final Answer's text is the
+        verified one, with markers renumbered per answer.
+        """
+        if not question or not question.strip():
+            msg = "The question is empty: ask something about the articles."
+            raise ValueError(msg)
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        standalone = standalone_question(question, history)
+        timings["condense_ms"] = _ms_since(clock)
+
+        clock = time.perf_counter()
+        filters = Filters(
+            since=parse_date(since, what="since"),
+            until=parse_date(until, what="until"),
+            sources=tuple(sources or ()),
+        )
+        hits = self.retriever.retrieve(standalone, k=k or self.settings.retrieval.k,
+                                       filters=filters)
+        timings["retrieve_ms"] = _ms_since(clock)
+        numbered = [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
+
+        clock = time.perf_counter()
+        pieces: list[str] = []
+        if numbered:
+            for delta in self.answerer.draft(standalone, numbered):
+                pieces.append(delta)
+                yield delta
+        else:
+            yield CANNOT_ANSWER
+        timings["answer_ms"] = _ms_since(clock)
+        draft = "".join(pieces)
+
+        clock = time.perf_counter()
+        answer = self._finish(draft, numbered, standalone)
+        timings["cite_ms"] = _ms_since(clock)
+        timings["total_ms"] = sum(timings.values())
+        yield answer.model_copy(update={"timings": timings})
+
+    def _finish(self, draft: str, sources: list[Source], standalone: str) -> Answer:
+        name = self.answerer.name
+        if not sources:
+            return Answer(
+                text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name,
+                warning=self._nothing_found_warning(),
+            )
+        if is_refusal(draft):
+            return Answer(text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name)
+        resolved = resolve(draft, sources)
+        warning = None
+        if resolved.unsupported:
+            warning = (f"{len(resolved.unsupported)} sentence(s) of this answer are not supported "
+                       "by the retrieved articles; check them before relying on them.")
+        return Answer(
+            text=resolved.text, citations=resolved.citations, question=standalone,
+            unsupported=resolved.unsupported, warning=warning, answerer=name,
+        )
+
+    def _nothing_found_warning(self) -> str:
+        if self.store.count_chunks() == 0:
+            return "The index is empty: add articles with `qa ingest PATH` first."
+        return "No article matches the filters (date range, sources)."
+
+    def stats(self) -> dict[str, Any]:
+        """Articles, chunks, date span, sources and embedding model of the corpus."""
+        return self.store.stats()
+
+
+def _ms_since(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+@functools.lru_cache(maxsize=4)
+def engine_for(settings: Settings) -> Engine:
+    """One engine per distinct Settings in this process, so the model loads once."""
+    return Engine(settings)

@@ -1,0 +1,21 @@
+"""Errors qa raises on purpose, and the one-line wording the CLI and UI show for any error."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class for failures with a message meant for the user."""
+
+
+def friendly(exc: BaseException) -> str:
+    """One line that says what went wrong and, where we know, what to do next."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        return f"invalid setting ({problems}); check your QA_* environment variables or .env"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text

@@ -1,0 +1,178 @@
+"""All configuration in one object: ``Settings``, read from ``QA_*`` variables and a ``.env`` file.
+
+Sections are nested models; an environment variable names a field as ``QA_<SECTION>_<FIELD>``::
+
+    QA_DATA_DIR=/srv/qa            -> Settings().data_dir
+    QA_LLM=extractive              -> Settings().llm.provider   (short form, as documented)
+    QA_LLM_MODEL=llama3.1          -> Settings().llm.model
+    QA_CHUNKING_SIZE=800           -> Settings().chunking.size
+    QA_CHROMA_URL=http://h:8000    -> Settings().chroma.url
+
+``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` are read under their usual names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+LOCAL_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/qa``, i.e. ``~/.local/share/qa`` on most machines."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "qa"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChunkingSettings(_Section):
+    size: int = Field(900, ge=100, description="Target chunk length in characters (whole sentences).")
+    overlap: int = Field(1, ge=0, le=5, description="Sentences repeated at the start of the next chunk.")
+
+
+class EmbeddingSettings(_Section):
+    provider: Literal["local", "openai"] = Field(
+        "local", description="'local' runs the bundled all-MiniLM-L6-v2; 'openai' calls the API."
+    )
+    model: str = Field(
+        LOCAL_EMBEDDING_MODEL,
+        description="Model id recorded in the collection; a collection refuses a different one.",
+    )
+    batch_size: int = Field(64, ge=1, description="Texts per forward pass of the encoder.")
+    device: str = Field("cpu", description="torch device for the local model.")
+
+
+class ChromaSettings(_Section):
+    url: str | None = Field(None, description="Chroma server URL; unset means the embedded store.")
+    token: SecretStr | None = Field(None, description="Bearer token for a Chroma server.")
+    collection: str = Field("articles", description="One collection per corpus.")
+
+
+class RetrievalSettings(_Section):
+    k: int = Field(4, ge=1, le=50, description="Passages handed to the answerer.")
+    candidates: int = Field(20, ge=1, le=500, description="Dense candidates fetched before rerank.")
+
+
+class AnswerSettings(_Section):
+    max_sentences: int = Field(3, ge=1, le=10, description="Sentences the offline answerer quotes.")
+    min_relevance: float = Field(
+        0.35, ge=0.0, le=1.0, description="Below this score the offline answerer refuses."
+    )
+
+
+class LLMSettings(_Section):
+    provider: Literal["auto", "openai", "extractive"] = Field(
+        "auto",
+        description="'auto' uses OpenAI when OPENAI_API_KEY is set, else the offline answerer.",
+    )
+    model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible URL.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    timeout: float = Field(60.0, gt=0, description="Seconds to wait for one model call.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with backoff.")
+
+
+class UISettings(_Section):
+    host: str = Field("127.0.0.1", description="Interface the UI binds; 0.0.0.0 exposes it.")
+    auth: str | None = Field(None, description="'user:password' to require a login.")
+    max_upload_mb: int = Field(20, ge=1, description="Largest accepted upload.")
+
+
+class _ShortFormMixin:
+    """Lets ``QA_LLM=extractive`` set ``llm.provider`` while ``QA_LLM_MODEL`` sets ``llm.model``."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        if field_name == "llm" and isinstance(value, str) and not value.lstrip().startswith("{"):
+            return {"provider": value.strip()}
+        return super().decode_complex_value(field_name, field, value)  # type: ignore[misc]
+
+
+class _EnvSource(_ShortFormMixin, EnvSettingsSource):
+    pass
+
+
+class _DotEnvSource(_ShortFormMixin, DotEnvSettingsSource):
+    pass
+
+
+class Settings(BaseSettings):
+    """Every knob of qa. Build one, pass it around; nothing reads the environment behind your back.
+
+    >>> s = Settings(llm={"provider": "extractive"}, retrieval={"k": 6})
+    >>> s.retrieval.k
+    6
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="QA_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where the index lives.")
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    ui: UISettings = UISettings()
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias="OPENAI_API_KEY", description="Enables the LLM answerer."
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias="OPENAI_BASE_URL", description="Any OpenAI-compatible server."
+    )
+
+    @model_validator(mode="after")
+    def _check_embedding_model(self) -> Settings:
+        if self.embedding.provider == "local" and self.embedding.model != LOCAL_EMBEDDING_MODEL:
+            msg = (
+                f"QA_EMBEDDING_MODEL={self.embedding.model!r} is not available locally: the only "
+                f"bundled model is {LOCAL_EMBEDDING_MODEL!r}. Unset QA_EMBEDDING_MODEL, or set "
+                "QA_EMBEDDING_PROVIDER=openai to use an OpenAI embedding model."
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def uses_llm(self) -> bool:
+        """True when answers come from a chat model rather than the offline answerer."""
+        if self.llm.provider == "extractive":
+            return False
+        if self.llm.provider == "openai":
+            return True
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            _EnvSource(settings_cls),
+            _DotEnvSource(settings_cls),
+            file_secret_settings,
+        )
