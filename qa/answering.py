@@ -18,7 +18,7 @@ from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
 from qa.models import Source
-from qa.settings import AnswerSettings
+from qa.settings import AnswerSettings, Settings
 from qa.text import content_terms, stem, words
 
 
@@ -46,8 +46,9 @@ _SPEAKER_QUESTION = re.compile(
 
 # Verbs that carry little of what a question is about ("Where were the talks held?").
 _LIGHT_VERBS = frozenset(
-    stem(w) for w in """held hold happen happened take took taken make made get got give gave go
-    went come came use used become became mean meant do know known""".split()
+    stem(w)
+    for w in """held hold happen happened take took taken make made get got give gave go went
+    come came use used become became mean meant do know known""".split()
 )
 
 
@@ -159,7 +160,10 @@ class ExtractiveAnswerer:
         weights = _rarity_weights(shape.focus, terms)
         scored = [
             Candidate(
-                source=source, start=start, end=end, text=sentence,
+                source=source,
+                start=start,
+                end=end,
+                text=sentence,
                 similarity=float(similarity[i]),
                 score=_combine(
                     float(similarity[i]),
@@ -205,7 +209,7 @@ def _attribution(speaker: Sequence[str], sentence: str, sentence_terms: set[str]
     verbs = {i for i, w in enumerate(tokens) if w in _SPEECH}
     if any(0 < v - n <= 4 or n - v == 1 for n in names for v in verbs):
         return 1.0
-    return 0.5 if verbs or any(q in sentence for q in "“\"") else 0.25
+    return 0.5 if verbs or any(q in sentence for q in '“"') else 0.25
 
 
 def _combine(similarity: float, focus: float, attribution: float, *, has_speaker: bool) -> float:
@@ -217,3 +221,12 @@ def _combine(similarity: float, focus: float, attribution: float, *, has_speaker
 def _near_duplicate(a: str, b: str) -> bool:
     ta, tb = set(content_terms(a)), set(content_terms(b))
     return bool(ta) and len(ta & tb) / len(ta | tb) > 0.8
+
+
+def make_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    """The offline answerer unless a chat model is configured (see ``Settings.uses_llm``)."""
+    if settings.uses_llm:
+        from qa.llm import LLMAnswerer  # langchain-openai is only imported when used
+
+        return LLMAnswerer(settings)
+    return ExtractiveAnswerer(embedder, settings.answer)

@@ -43,8 +43,13 @@ class Article(BaseModel):
     def content_hash(self) -> str:
         """Changes whenever anything that ends up in the index changes."""
         payload = json.dumps(
-            [self.title, self.date.isoformat() if self.date else None, self.source, self.url,
-             self.text],
+            [
+                self.title,
+                self.date.isoformat() if self.date else None,
+                self.source,
+                self.url,
+                self.text,
+            ],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
@@ -93,8 +98,10 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
         raise ArticleError(f"{what} {value!r} is not a date")
     text = value.strip()
     try:
-        return date.fromisoformat(text[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else (
-            _parse_loose_date(text)
+        return (
+            date.fromisoformat(text[:10])
+            if re.match(r"^\d{4}-\d{2}-\d{2}", text)
+            else (_parse_loose_date(text))
         )
     except ValueError as exc:
         raise ArticleError(f"{what} {value!r} does not parse; write it as YYYY-MM-DD") from exc
@@ -124,7 +131,7 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
                 if child.is_file() and not any(part.startswith(".") for part in rel):
                     yield child
         elif glob.has_magic(str(raw)):
-            matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))
+            matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))  # noqa: PTH207
             files = [m for m in matches if m.is_file()]
             if not files:
                 yield Skipped(str(raw), "the pattern matches no files")
@@ -174,8 +181,10 @@ def _read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ArticleError(f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB "
-                               "limit; split it into smaller files")
+            raise ArticleError(
+                f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB "
+                "limit; split it into smaller files"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"cannot read the file ({exc.strerror or exc})") from exc
@@ -200,7 +209,13 @@ def normalise_text(text: str) -> str:
 
 
 def _article(
-    *, key: str, title: str | None, when: Any, source: str, url: str | None, text: str,
+    *,
+    key: str,
+    title: str | None,
+    when: Any,
+    source: str,
+    url: str | None,
+    text: str,
     fallback_title: str,
 ) -> Article:
     body = normalise_text(text)
@@ -228,7 +243,12 @@ def _read_txt(path: Path, text: str) -> Article:
         if len(title) > 200:  # a first paragraph, not a title
             title = ""
     return _article(
-        key=str(path.resolve()), title=title, when=when, source=str(path.resolve()), url=None, text=body,
+        key=str(path.resolve()),
+        title=title,
+        when=when,
+        source=str(path.resolve()),
+        url=None,
+        text=body,
         fallback_title=_title_from_name(path),
     )
 
@@ -248,8 +268,13 @@ def _read_markdown(path: Path, text: str) -> Article:
         title = heading.group(1) if heading else ""
     url = meta.get("url")
     return _article(
-        key=str(url or path.resolve()), title=title, when=meta.get("date"), source=str(path.resolve()),
-        url=str(url) if url else None, text=body, fallback_title=_title_from_name(path),
+        key=str(url or path.resolve()),
+        title=title,
+        when=meta.get("date"),
+        source=str(path.resolve()),
+        url=str(url) if url else None,
+        text=body,
+        fallback_title=_title_from_name(path),
     )
 
 
@@ -257,16 +282,25 @@ def _read_html(path: Path, text: str) -> Article:
     import trafilatura  # heavy (lxml); only loaded when HTML is read
 
     extracted = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=False,
+        text,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
         favor_precision=True,
     )
-    if extracted is None or not (getattr(extracted, "text", None) or "").strip():
+    body = getattr(extracted, "text", None) if extracted is not None else None
+    if not isinstance(body, str) or not body.strip():
         raise ArticleError("no article text found in the HTML")
     url = getattr(extracted, "url", None)
     when = getattr(extracted, "date", None)
     return _article(
-        key=str(url or path.resolve()), title=getattr(extracted, "title", None), when=when,
-        source=str(path.resolve()), url=url, text=extracted.text, fallback_title=_title_from_name(path),
+        key=str(url or path.resolve()),
+        title=getattr(extracted, "title", None),
+        when=when,
+        source=str(path.resolve()),
+        url=url,
+        text=body,
+        fallback_title=_title_from_name(path),
     )
 
 
@@ -274,7 +308,9 @@ def _read_json(path: Path, text: str) -> Iterator[Article | Skipped]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ArticleError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise ArticleError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, start=1):
         where = f"record {number}" if isinstance(data, list) else None
@@ -294,9 +330,7 @@ def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
         yield _record_or_skip(path, where, record, number)
 
 
-def _record_or_skip(
-    path: Path, where: str | None, record: Any, number: int
-) -> Article | Skipped:
+def _record_or_skip(path: Path, where: str | None, record: Any, number: int) -> Article | Skipped:
     try:
         return article_from_record(record, path=path, number=number)
     except ArticleError as exc:
@@ -313,13 +347,20 @@ def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
     url = record.get("url")
     url = str(url) if url else None
     explicit_id = record.get("id")
-    key = f"id:{explicit_id}" if explicit_id not in (None, "") else (
-        url or f"{path.resolve()}#{number}"
+    key = (
+        f"id:{explicit_id}"
+        if explicit_id not in (None, "")
+        else (url or f"{path.resolve()}#{number}")
     )
     source = record.get("source") or url or str(path.resolve())
     return _article(
-        key=str(key), title=record.get("title"), when=record.get("date"), source=str(source),
-        url=url, text=text, fallback_title=f"{_title_from_name(path)} #{number}",
+        key=str(key),
+        title=record.get("title"),
+        when=record.get("date"),
+        source=str(source),
+        url=url,
+        text=text,
+        fallback_title=f"{_title_from_name(path)} #{number}",
     )
 
 

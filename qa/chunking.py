@@ -105,7 +105,9 @@ def chunk_article(article: Article, *, size: int = 900, overlap: int = 1) -> lis
 
     Ids are ``<article id>:<index>``: stable for the same text and settings.
     """
-    sentences = [piece for s in split_sentences(article.text) for piece in _fit(article.text, s, size)]
+    sentences = [
+        piece for s in split_sentences(article.text) for piece in _fit(article.text, s, size)
+    ]
     groups: list[list[Span]] = []
     current: list[Span] = []
     for sentence in sentences:

@@ -119,10 +119,16 @@ def resolve(draft: str, sources: list[Source]) -> Resolved:
                 numbers[key] = len(numbers) + 1
                 citations.append(
                     Citation(
-                        n=numbers[key], article_id=chunk.article_id, title=chunk.title,
-                        date=chunk.date, source=chunk.url or chunk.source, url=chunk.url,
-                        chunk_id=chunk.id, quote=span.of(chunk.text),
-                        start=chunk.start + span.start, end=chunk.start + span.end,
+                        n=numbers[key],
+                        article_id=chunk.article_id,
+                        title=chunk.title,
+                        date=chunk.date,
+                        source=chunk.url or chunk.source,
+                        url=chunk.url,
+                        chunk_id=chunk.id,
+                        quote=span.of(chunk.text),
+                        start=chunk.start + span.start,
+                        end=chunk.start + span.end,
                     )
                 )
             if numbers[key] not in cited:

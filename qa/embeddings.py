@@ -63,13 +63,17 @@ class LocalEmbedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         vectors = self.model.encode(
-            list(texts), batch_size=self._batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> Vectors:
-        return self.embed_documents([text])[0]
+        vectors: Vectors = self.embed_documents([text])[0]
+        return vectors
 
 
 def _load_bundled_model(device: str) -> SentenceTransformer:
@@ -130,10 +134,12 @@ class OpenAIEmbedder:
             rows.extend(item.embedding for item in response.data)
         vectors = np.asarray(rows, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        normalised: Vectors = vectors / np.maximum(norms, 1e-12)
+        return normalised
 
     def embed_query(self, text: str) -> Vectors:
-        return self.embed_documents([text])[0]
+        vectors: Vectors = self.embed_documents([text])[0]
+        return vectors
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qa.answering import Answerer, ExtractiveAnswerer
+from qa.answering import Answerer, make_answerer
 from qa.articles import parse_date
 from qa.chat import History, standalone_question
 from qa.citations import CANNOT_ANSWER, is_refusal, resolve
@@ -73,7 +73,7 @@ class Engine:
     @property
     def answerer(self) -> Answerer:
         if self._answerer is None:
-            self._answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
+            self._answerer = make_answerer(self.settings, self.embedder)
         return self._answerer
 
     # -- the public verbs ---------------------------------------------------------------------
@@ -87,8 +87,12 @@ class Engine:
     ) -> IngestReport:
         """Add or update articles; see ``qa.ingest.ingest``."""
         return ingest(
-            paths, settings=self.settings, store=self.store, embedder=self.embedder,
-            prune=prune, on_progress=on_progress,
+            paths,
+            settings=self.settings,
+            store=self.store,
+            embedder=self.embedder,
+            prune=prune,
+            on_progress=on_progress,
         )
 
     def ask(
@@ -100,10 +104,18 @@ class Engine:
         since: DateLike = None,
         until: DateLike = None,
         sources: Sequence[str] | None = None,
+        today: date | None = None,
     ) -> Answer:
-        """Answer ``question`` from the articles, with verified citations."""
+        """Answer ``question`` from the articles, with verified citations.
+
+        ``today`` is the reference date for relative dates in the question ("last week");
+        the default is the real today.
+        """
         final: Answer | None = None
-        for item in self.stream(question, history, k=k, since=since, until=until, sources=sources):
+        stream = self.stream(
+            question, history, k=k, since=since, until=until, sources=sources, today=today
+        )
+        for item in stream:
             if isinstance(item, Answer):
                 final = item
         assert final is not None
@@ -118,6 +130,7 @@ class Engine:
         since: DateLike = None,
         until: DateLike = None,
         sources: Sequence[str] | None = None,
+        today: date | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the draft's text deltas as they are produced, then the verified ``Answer``.
 
@@ -127,6 +140,7 @@ class Engine:
         if not question or not question.strip():
             msg = "The question is empty: ask something about the articles."
             raise ValueError(msg)
+        del today  # reference date for relative dates in questions: used by date-aware retrieval
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         standalone = standalone_question(question, history)
@@ -138,8 +152,9 @@ class Engine:
             until=parse_date(until, what="until"),
             sources=tuple(sources or ()),
         )
-        hits = self.retriever.retrieve(standalone, k=k or self.settings.retrieval.k,
-                                       filters=filters)
+        hits = self.retriever.retrieve(
+            standalone, k=k or self.settings.retrieval.k, filters=filters
+        )
         timings["retrieve_ms"] = _ms_since(clock)
         numbered = [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 
@@ -164,7 +179,10 @@ class Engine:
         name = self.answerer.name
         if not sources:
             return Answer(
-                text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name,
+                text=CANNOT_ANSWER,
+                refused=True,
+                question=standalone,
+                answerer=name,
                 warning=self._nothing_found_warning(),
             )
         if is_refusal(draft):
@@ -172,11 +190,17 @@ class Engine:
         resolved = resolve(draft, sources)
         warning = None
         if resolved.unsupported:
-            warning = (f"{len(resolved.unsupported)} sentence(s) of this answer are not supported "
-                       "by the retrieved articles; check them before relying on them.")
+            warning = (
+                f"{len(resolved.unsupported)} sentence(s) of this answer are not supported "
+                "by the retrieved articles; check them before relying on them."
+            )
         return Answer(
-            text=resolved.text, citations=resolved.citations, question=standalone,
-            unsupported=resolved.unsupported, warning=warning, answerer=name,
+            text=resolved.text,
+            citations=resolved.citations,
+            question=standalone,
+            unsupported=resolved.unsupported,
+            warning=warning,
+            answerer=name,
         )
 
     def _nothing_found_warning(self) -> str:

@@ -149,8 +149,11 @@ def _ingest_batch(
         return
 
     chunked = [
-        (origin, article, chunk_article(
-            article, size=settings.chunking.size, overlap=settings.chunking.overlap))
+        (
+            origin,
+            article,
+            chunk_article(article, size=settings.chunking.size, overlap=settings.chunking.overlap),
+        )
         for origin, article in changed
     ]
     chunks = [c for _, _, cs in chunked for c in cs]

@@ -20,7 +20,7 @@ def quiet_model_loading() -> Iterator[None]:
     try:
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     except Exception:  # transformers layout changes between versions; silence is best effort
         pass
     try:

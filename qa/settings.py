@@ -41,8 +41,12 @@ class _Section(BaseModel):
 
 
 class ChunkingSettings(_Section):
-    size: int = Field(900, ge=100, description="Target chunk length in characters (whole sentences).")
-    overlap: int = Field(1, ge=0, le=5, description="Sentences repeated at the start of the next chunk.")
+    size: int = Field(
+        900, ge=100, description="Target chunk length in characters (whole sentences)."
+    )
+    overlap: int = Field(
+        1, ge=0, le=5, description="Sentences repeated at the start of the next chunk."
+    )
 
 
 class EmbeddingSettings(_Section):
@@ -83,7 +87,9 @@ class LLMSettings(_Section):
     model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible URL.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     timeout: float = Field(60.0, gt=0, description="Seconds to wait for one model call.")
-    max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with backoff.")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with backoff."
+    )
 
 
 class UISettings(_Section):

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from qa.articles import Article
@@ -116,7 +117,9 @@ def connect(settings: Settings) -> ClientAPI:
     if settings.chroma.url:
         parsed = urlparse(settings.chroma.url)
         if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-            msg = f"QA_CHROMA_URL={settings.chroma.url!r} is not an http(s) URL like http://host:8000"
+            msg = (
+                f"QA_CHROMA_URL={settings.chroma.url!r} is not an http(s) URL like http://host:8000"
+            )
             raise ValueError(msg)
         headers = {}
         if settings.chroma.token:
@@ -130,17 +133,21 @@ def connect(settings: Settings) -> ClientAPI:
                 settings=client_settings,
             )
         except Exception as exc:
-            msg = (f"cannot reach the Chroma server at {settings.chroma.url} ({exc}); start it "
-                   "(`chroma run --path DIR`) or unset QA_CHROMA_URL to use the embedded store")
+            msg = (
+                f"cannot reach the Chroma server at {settings.chroma.url} ({exc}); start it "
+                "(`chroma run --path DIR`) or unset QA_CHROMA_URL to use the embedded store"
+            )
             raise StoreUnavailableError(msg) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=client_settings)
+    return chromadb.PersistentClient(
+        path=str(settings.data_dir / "chroma"), settings=client_settings
+    )
 
 
 class Store:
     """Chunks + article registry for one corpus (one Chroma collection pair).
 
-    >>> store = Store.open(Settings(), model_id="sentence-transformers/all-MiniLM-L6-v2")  # doctest: +SKIP
+    >>> store = Store.open(Settings(), model_id=LOCAL_EMBEDDING_MODEL)  # doctest: +SKIP
     >>> store.stats()["chunks"]  # doctest: +SKIP
     """
 
@@ -155,7 +162,9 @@ class Store:
         client = client or connect(settings)
         name = settings.chroma.collection
         chunks = _get_or_create(
-            client, name, metadata={MODEL_KEY: model_id},
+            client,
+            name,
+            metadata={MODEL_KEY: model_id},
             configuration={"hnsw": {"space": "cosine"}},
         )
         recorded = (chunks.metadata or {}).get(MODEL_KEY)
@@ -182,13 +191,17 @@ class Store:
         result: dict[str, ArticleRecord] = {}
         if ids is not None and not ids:
             return result
-        batches = [list(ids[i : i + _WRITE_BATCH]) for i in range(0, len(ids), _WRITE_BATCH)] if (
-            ids is not None) else [None]
+        batches = (
+            [list(ids[i : i + _WRITE_BATCH]) for i in range(0, len(ids), _WRITE_BATCH)]
+            if (ids is not None)
+            else [None]
+        )
         for batch in batches:
             offset = 0
             while True:
                 got = self._registry.get(
-                    ids=batch, include=["metadatas"],
+                    ids=batch,
+                    include=["metadatas"],
                     limit=None if batch is not None else 5000,
                     offset=None if batch is not None else offset,
                 )
@@ -210,7 +223,7 @@ class Store:
         for batch in _batches(list(articles)):
             self._registry.upsert(
                 ids=[a.id for a, _, _ in batch],
-                embeddings=[[1.0] for _ in batch],
+                embeddings=np.ones((len(batch), 1), dtype=np.float32),
                 documents=[a.text for a, _, _ in batch],
                 metadatas=[_record_meta(a, origin, n, "pending") for a, origin, n in batch],
             )
@@ -244,7 +257,7 @@ class Store:
 
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         for batch in _batches(list(article_ids)):
-            self._chunks.delete(where={"article_id": {"$in": batch}})
+            self._chunks.delete(where={"article_id": {"$in": list(batch)}})  # type: ignore[dict-item]
 
     def delete_articles(self, article_ids: Sequence[str]) -> None:
         """Remove articles and their chunks (chunks first, so no chunk outlives its row)."""
@@ -298,9 +311,7 @@ class Store:
         """Every stored chunk, page by page (for building keyword indexes)."""
         offset = 0
         while True:
-            got = self._chunks.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            got = self._chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
             for cid, doc, meta in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
             ):

@@ -56,3 +56,20 @@ def coverage(claim: str, evidence: str) -> float:
     if not needed:
         return 1.0
     return len(needed & set(content_terms(evidence))) / len(needed)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation: lowercase, no punctuation, no articles, single spaces.
+
+    >>> normalize_answer("The  U.S. Senate!")
+    'us senate'
+    """
+    text = fold(text)
+    text = "".join(c for c in text if c.isalnum() or c.isspace())
+    return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
+
+
+def contains_answer(text: str, gold: str) -> bool:
+    """True when the normalised gold string appears, on word boundaries, in the text."""
+    needle = normalize_answer(gold)
+    return bool(needle) and f" {needle} " in f" {normalize_answer(text)} "

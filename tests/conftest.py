@@ -1,0 +1,150 @@
+"""Shared fixtures: an isolated environment per test, the real bundled encoder loaded once per
+session, a fast deterministic encoder for tests about plumbing, and small hand-made corpora."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embeddings import LocalEmbedder, Vectors
+from qa.engine import Engine
+from qa.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO / "examples" / "articles"
+SAMPLE_ARTICLE = SAMPLE_DIR / "2023-03-01-xi-lukashenko-peace-deal.txt"
+SHARED_DATA = REPO.parent / "shared" / "data" / "realtimeqa-2022"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No QA_* or OPENAI_* variable or .env file from the developer's machine leaks in."""
+    for name in list(os.environ):
+        if name.startswith(("QA_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> LocalEmbedder:
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    embedder = LocalEmbedder()
+    embedder.embed_query("warm up")
+    return embedder
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words encoder: fast, and similar texts get similar vectors."""
+
+    def __init__(self, model_id: str = "test/hashing-64", dim: int = 64) -> None:
+        self._model_id = model_id
+        self._dim = dim
+        self.calls: list[int] = []
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.md5(word.encode()).digest()
+                out[row, digest[0] % self._dim] += 1.0
+            out[row, -1] += 0.01  # never the zero vector
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.embed_documents([text])[0]
+
+    @property
+    def embedded(self) -> int:
+        """How many texts were embedded in all."""
+        return sum(self.calls)
+
+
+class CountingEmbedder:
+    """Wraps a real encoder and counts the texts it embeds."""
+
+    def __init__(self, inner: LocalEmbedder) -> None:
+        self._inner = inner
+        self.embedded = 0
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        self.embedded += len(texts)
+        return self._inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self._inner.embed_query(text)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Offline settings with the index in this test's own folder."""
+    return Settings(data_dir=tmp_path / "data", llm={"provider": "extractive"})
+
+
+@pytest.fixture
+def hashing_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def engine(settings: Settings, real_embedder: LocalEmbedder) -> Engine:
+    """An engine over an empty index, with the real encoder."""
+    return Engine(settings, embedder=real_embedder)
+
+
+@pytest.fixture
+def sample_engine(engine: Engine) -> Engine:
+    """An engine with the bundled sample article ingested."""
+    report = engine.ingest([SAMPLE_DIR])
+    assert report.added, report.summary()
+    return engine
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    """Create ``path`` (and its folders) with ``text``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def news_dir(tmp_path: Path) -> Iterator[Path]:
+    """Three small dated articles from two sources."""
+    folder = tmp_path / "news"
+    write(
+        folder / "a.txt",
+        "date 2023-01-10 Storm hits coast\n\nA storm hit the coast on "
+        "Tuesday. Officials said 300 homes lost power.\n",
+    )
+    write(
+        folder / "b.txt",
+        "date 2023-02-20 Budget passes\n\nThe parliament passed the budget "
+        "on Monday. The finance minister said taxes will not rise.\n",
+    )
+    write(
+        folder / "c.jsonl",
+        '{"id": "c1", "title": "Rocket launch delayed", "date": '
+        '"2023-03-05", "source": "space.example", "url": "https://space.example/c1", "text": '
+        '"The rocket launch was delayed by strong winds. Engineers said the next window '
+        'opens Friday."}\n',
+    )
+    yield folder

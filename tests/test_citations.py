@@ -1,0 +1,103 @@
+"""Citations: markers parsed, verified against the cited passage, renumbered per answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.citations import CANNOT_ANSWER, is_refusal, parse_claims, resolve
+from qa.models import Source
+from qa.store import StoredChunk
+
+ARTICLE = (
+    "The minister resigned on Monday. She cited health reasons. "
+    "Her deputy will take over until an election in May. Markets barely moved."
+)
+
+
+def source(n: int, start: int = 0, end: int | None = None, article_id: str = "art") -> Source:
+    end = len(ARTICLE) if end is None else end
+    chunk = StoredChunk(
+        id=f"{article_id}:{n}",
+        article_id=article_id,
+        text=ARTICLE[start:end],
+        start=start,
+        end=end,
+        index=n,
+        title="Minister quits",
+        date=date(2023, 1, 2),
+        source="paper.example",
+        url=None,
+    )
+    return Source(n=n, chunk=chunk, score=0.9)
+
+
+class TestParsing:
+    def test_markers_inside_and_after_punctuation(self) -> None:
+        claims = parse_claims(
+            "She resigned [1]. Health was the reason.[2] Deputy takes over [1, 3]."
+        )
+        assert [(c.text, c.markers) for c in claims] == [
+            ("She resigned.", (1,)),
+            ("Health was the reason.", (2,)),
+            ("Deputy takes over.", (1, 3)),
+        ]
+
+    def test_refusal_sentinel_tolerates_decoration(self) -> None:
+        assert is_refusal(CANNOT_ANSWER)
+        assert is_refusal(f'"{CANNOT_ANSWER}"')
+        assert not is_refusal("The minister resigned [1].")
+
+
+class TestResolve:
+    def test_quote_is_the_supporting_sentence_with_article_offsets(self) -> None:
+        tail = ARTICLE.index("Her deputy")
+        result = resolve(
+            "Her deputy takes over until the May election [1].", [source(1, start=tail)]
+        )
+        (citation,) = result.citations
+        assert citation.quote == "Her deputy will take over until an election in May."
+        assert ARTICLE[citation.start : citation.end] == citation.quote
+        assert result.text == "Her deputy takes over until the May election [1]."
+        assert not result.unsupported
+
+    def test_numbering_follows_first_use_one_number_per_sentence(self) -> None:
+        result = resolve(
+            "She cited health reasons [2]. The minister resigned on Monday [2]. "
+            "She cited health [2].",
+            [source(1), source(2)],
+        )
+        assert [c.n for c in result.citations] == [1, 2]
+        assert result.citations[0].quote == "She cited health reasons."
+        assert result.text.endswith("She cited health [1].")
+
+    def test_marker_out_of_range_is_dropped_and_claim_flagged(self) -> None:
+        result = resolve("The minister resigned [7].", [source(1)])
+        assert result.citations == []
+        assert result.unsupported == ["The minister resigned."]
+        assert "[7]" not in result.text
+
+    def test_uncited_and_unsupported_claims_are_flagged(self) -> None:
+        result = resolve(
+            "The minister resigned [1]. Oil prices doubled [1]. She was 54.", [source(1)]
+        )
+        assert [c.quote for c in result.citations] == ["The minister resigned on Monday."]
+        assert result.unsupported == ["Oil prices doubled.", "She was 54."]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=4))
+def test_every_quote_equals_the_article_slice(picks: list[int]) -> None:
+    sentences = [
+        "The minister resigned on Monday.",
+        "She cited health reasons.",
+        "Her deputy will take over until an election in May.",
+        "Markets barely moved.",
+    ]
+    middle = ARTICLE.index("She cited")
+    sources = [source(1, end=middle + 30), source(2, start=middle)]
+    draft = " ".join(f"{sentences[p]} [{1 if p == 0 else 2}]" for p in picks)
+    for citation in resolve(draft, sources).citations:
+        assert ARTICLE[citation.start : citation.end] == citation.quote

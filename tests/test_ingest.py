@@ -1,0 +1,163 @@
+"""Ingest: incremental, resumable, forgiving; the collection guards its embedding model."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from conftest import HashingEmbedder, write
+
+from qa.embeddings import Vectors
+from qa.ingest import ingest
+from qa.settings import Settings
+from qa.store import EmbeddingModelMismatchError, Store
+
+# qa.ingest the function shadows qa.ingest the module on the package.
+ingest_module = importlib.import_module("qa.ingest")
+
+
+def open_store(settings: Settings, embedder: HashingEmbedder) -> Store:
+    return Store.open(settings, model_id=embedder.model_id)
+
+
+def snapshot(store: Store) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    chunks = sorted((c.id, c.text) for c in store.iter_chunks())
+    records = {r.id: r.state for r in store.records().values()}
+    return chunks, records
+
+
+class TestIncremental:
+    def test_first_ingest_adds_and_reingest_embeds_nothing(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, news_dir: Path
+    ) -> None:
+        store = open_store(settings, hashing_embedder)
+        first = ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        assert (len(first.added), len(first.unchanged)) == (3, 0)
+        embedded = hashing_embedder.embedded
+        assert embedded == first.chunks_embedded > 0
+
+        again = ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        assert (len(again.added), len(again.updated), len(again.unchanged)) == (0, 0, 3)
+        assert hashing_embedder.embedded == embedded  # not one more text embedded
+        assert again.summary() == "0 added, 0 updated, 3 unchanged, 0 skipped"
+
+    def test_changed_article_replaces_its_old_chunks(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, news_dir: Path
+    ) -> None:
+        store = open_store(settings, hashing_embedder)
+        ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        write(news_dir / "a.txt", "date 2023-01-10 Storm hits coast\n\nThe storm has passed.\n")
+        report = ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        assert (len(report.updated), len(report.unchanged)) == (1, 2)
+        texts = [c.text for c in store.iter_chunks()]
+        assert "The storm has passed." in texts
+        assert not any("300 homes" in t for t in texts)
+        assert hashing_embedder.calls[-1] == 1
+
+    def test_prune_removes_articles_whose_files_are_gone(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, news_dir: Path
+    ) -> None:
+        store = open_store(settings, hashing_embedder)
+        ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        (news_dir / "b.txt").unlink()
+        kept = ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        assert not kept.removed and len(store.records()) == 3  # no --prune, nothing removed
+        pruned = ingest(
+            [news_dir], settings=settings, store=store, embedder=hashing_embedder, prune=True
+        )
+        assert len(pruned.removed) == 1
+        assert {r.title for r in store.records().values()} == {
+            "Storm hits coast",
+            "Rocket launch delayed",
+        }
+        assert not any("budget" in c.text for c in store.iter_chunks())
+
+    def test_prune_keeps_articles_of_a_file_that_could_not_be_read(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, news_dir: Path
+    ) -> None:
+        store = open_store(settings, hashing_embedder)
+        ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        write(news_dir / "c.jsonl", "{broken\n")
+        report = ingest(
+            [news_dir], settings=settings, store=store, embedder=hashing_embedder, prune=True
+        )
+        assert not report.removed
+        assert len(store.records()) == 3
+
+
+class TestBadInput:
+    def test_bad_files_are_skipped_and_the_rest_is_ingested(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, news_dir: Path
+    ) -> None:
+        write(news_dir / "empty.txt", "")
+        write(news_dir / "bin.html", b"\x00\x01\x02")
+        report = ingest([news_dir], settings=settings, embedder=hashing_embedder)
+        assert len(report.added) == 3
+        assert sorted(Path(s.path).name for s in report.skipped) == ["bin.html", "empty.txt"]
+        assert report.summary() == "3 added, 0 updated, 0 unchanged, 2 skipped"
+        assert report.file_outcome(news_dir / "empty.txt") == "skipped: the file is empty"
+        assert report.file_outcome(news_dir / "a.txt") == "1 added"
+
+
+class TestInterrupted:
+    def test_ctrl_c_during_embedding_then_rerun_finishes_the_job(
+        self, settings: Settings, news_dir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(ingest_module, "_ARTICLES_PER_BATCH", 1)
+
+        class InterruptedEmbedder(HashingEmbedder):
+            def embed_documents(self, texts: Sequence[str]) -> Vectors:
+                if len(self.calls) == 1:
+                    self.calls.append(0)
+                    raise KeyboardInterrupt
+                return super().embed_documents(texts)
+
+        embedder = InterruptedEmbedder()
+        with pytest.raises(KeyboardInterrupt):
+            ingest([news_dir], settings=settings, embedder=embedder)
+        store = open_store(settings, embedder)
+        assert len(store.records()) == 1  # the first batch was saved whole
+
+        resumed = ingest([news_dir], settings=settings, embedder=embedder)
+        assert (len(resumed.added), len(resumed.unchanged)) == (2, 1)
+        clean_settings = settings.model_copy(update={"data_dir": settings.data_dir.parent / "c"})
+        ingest([news_dir], settings=clean_settings, embedder=HashingEmbedder())
+        assert snapshot(store) == snapshot(open_store(clean_settings, embedder))
+
+    def test_crash_between_writing_chunks_and_commit_is_repaired(
+        self, settings: Settings, news_dir: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        embedder = HashingEmbedder()
+        real_commit = Store.commit
+
+        def crash(self: Store, ids: Sequence[str]) -> None:
+            raise SystemExit("killed")
+
+        monkeypatch.setattr(Store, "commit", crash)
+        with pytest.raises(SystemExit):
+            ingest([news_dir], settings=settings, embedder=embedder)
+        store = open_store(settings, embedder)
+        assert {r.state for r in store.records().values()} == {"pending"}
+
+        monkeypatch.setattr(Store, "commit", real_commit)
+        report = ingest([news_dir], settings=settings, embedder=embedder)
+        assert len(report.repaired) == 3 and len(report.added) == 3
+        chunks, records = snapshot(store)
+        assert set(records.values()) == {"done"}
+        assert len(chunks) == len({cid for cid, _ in chunks})  # no duplicate chunk
+
+
+class TestModelGuard:
+    def test_opening_with_another_model_is_refused_with_what_to_do(
+        self, settings: Settings, news_dir: Path
+    ) -> None:
+        ingest([news_dir], settings=settings, embedder=HashingEmbedder("test/model-a"))
+        with pytest.raises(EmbeddingModelMismatchError) as error:
+            ingest([news_dir], settings=settings, embedder=HashingEmbedder("test/model-b"))
+        message = str(error.value)
+        assert "test/model-a" in message and "test/model-b" in message
+        assert "QA_DATA_DIR" in message
+        # The recorded model is untouched by the refused attempt.
+        assert open_store(settings, HashingEmbedder("test/model-a")).model_id == "test/model-a"
