@@ -140,23 +140,16 @@ class Engine:
         if not question or not question.strip():
             msg = "The question is empty: ask something about the articles."
             raise ValueError(msg)
-        del today  # reference date for relative dates in questions: used by date-aware retrieval
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         standalone = standalone_question(question, history)
         timings["condense_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
-        filters = Filters(
-            since=parse_date(since, what="since"),
-            until=parse_date(until, what="until"),
-            sources=tuple(sources or ()),
-        )
-        hits = self.retriever.retrieve(
-            standalone, k=k or self.settings.retrieval.k, filters=filters
+        numbered = self._retrieve(
+            standalone, k=k, since=since, until=until, sources=sources, today=today
         )
         timings["retrieve_ms"] = _ms_since(clock)
-        numbered = [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 
         clock = time.perf_counter()
         pieces: list[str] = []
@@ -173,7 +166,48 @@ class Engine:
         answer = self._finish(draft, numbered, standalone)
         timings["cite_ms"] = _ms_since(clock)
         timings["total_ms"] = sum(timings.values())
-        yield answer.model_copy(update={"timings": timings})
+        yield answer.model_copy(update={"timings": timings, "passages": numbered})
+
+    def retrieve(
+        self,
+        question: str,
+        history: History | None = None,
+        *,
+        k: int | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+        sources: Sequence[str] | None = None,
+        today: date | None = None,
+    ) -> list[Source]:
+        """The passages ``ask`` hands the answerer for this question, best first, numbered from 1.
+
+        Evaluation calls it with a larger ``k`` to rank deeper than the answerer reads (hit@10).
+        """
+        standalone = standalone_question(question, history)
+        return self._retrieve(
+            standalone, k=k, since=since, until=until, sources=sources, today=today
+        )
+
+    def _retrieve(
+        self,
+        standalone: str,
+        *,
+        k: int | None,
+        since: DateLike,
+        until: DateLike,
+        sources: Sequence[str] | None,
+        today: date | None,
+    ) -> list[Source]:
+        del today  # reference date for relative dates in questions: used by date-aware retrieval
+        filters = Filters(
+            since=parse_date(since, what="since"),
+            until=parse_date(until, what="until"),
+            sources=tuple(sources or ()),
+        )
+        hits = self.retriever.retrieve(
+            standalone, k=k or self.settings.retrieval.k, filters=filters
+        )
+        return [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 
     def _finish(self, draft: str, sources: list[Source], standalone: str) -> Answer:
         name = self.answerer.name

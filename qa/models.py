@@ -43,6 +43,11 @@ class Answer(BaseModel):
     warning: str | None = Field(None, description="Low-relevance or other caveat for the reader.")
     answerer: str = Field("", description="'extractive' or the chat model's name.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    passages: list[Source] = Field(
+        default_factory=list,
+        exclude=True,  # whole chunks would swamp `qa ask --json`; the citations carry the quotes
+        description="The retrieved passages, numbered as the answerer saw them.",
+    )
 
 
 class Source(BaseModel):
