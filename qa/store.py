@@ -133,14 +133,22 @@ def connect(settings: Settings) -> ClientAPI:
                 settings=client_settings,
             )
         except Exception as exc:
-            msg = (
-                f"cannot reach the Chroma server at {settings.chroma.url} ({exc}); start it "
-                "(`chroma run --path DIR`) or unset QA_CHROMA_URL to use the embedded store"
-            )
-            raise StoreUnavailableError(msg) from exc
+            raise StoreUnavailableError(_unavailable(settings, exc)) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(
         path=str(settings.data_dir / "chroma"), settings=client_settings
+    )
+
+
+def _unavailable(settings: Settings, exc: Exception) -> str:
+    """One line for a server that cannot be used: refused token, or not there at all."""
+    detail = " ".join(str(exc).split())
+    if "401" in detail or "403" in detail or "nauthori" in detail or "orbidden" in detail:
+        hint = "set QA_CHROMA_TOKEN to the token the server (or the proxy in front) expects"
+        return f"the Chroma server at {settings.chroma.url} refused the request ({detail}); {hint}"
+    return (
+        f"cannot reach the Chroma server at {settings.chroma.url} ({detail}); start it "
+        "(`chroma run --path DIR --port PORT`) or unset QA_CHROMA_URL to use the embedded store"
     )
 
 

@@ -122,7 +122,13 @@ class TestInterrupted:
 
         resumed = ingest([news_dir], settings=settings, embedder=embedder)
         assert (len(resumed.added), len(resumed.unchanged)) == (2, 1)
-        clean_settings = settings.model_copy(update={"data_dir": settings.data_dir.parent / "c"})
+        # A separate index: another folder, and another collection when run against a server.
+        clean_chroma = settings.chroma.model_copy(
+            update={"collection": f"{settings.chroma.collection}-clean"}
+        )
+        clean_settings = settings.model_copy(
+            update={"data_dir": settings.data_dir.parent / "c", "chroma": clean_chroma}
+        )
         ingest([news_dir], settings=clean_settings, embedder=HashingEmbedder())
         assert snapshot(store) == snapshot(open_store(clean_settings, embedder))
 
