@@ -7,14 +7,17 @@ is reported and skipped; the rest goes on).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qa.articles import Article, Skipped, expand_paths, read_file
 from qa.chunking import Chunk, chunk_article
-from qa.embeddings import Embedder, make_embedder
+from qa.embeddings import Embedder, Vectors, make_embedder
 from qa.settings import Settings
 from qa.store import Store
 
@@ -86,16 +89,14 @@ def ingest(
     report = IngestReport(repaired=store.repair())
 
     items = _read_all(paths, report)
-    total = len(items)
-    done = 0
-    if on_progress:
-        on_progress(0, total)
-    for start in range(0, total, _ARTICLES_PER_BATCH):
-        batch = items[start : start + _ARTICLES_PER_BATCH]
-        _ingest_batch(batch, store=store, embedder=embedder, settings=settings, report=report)
-        done += len(batch)
-        if on_progress:
-            on_progress(done, total)
+    _run_pipeline(
+        items,
+        store=store,
+        embedder=embedder,
+        settings=settings,
+        report=report,
+        on_progress=on_progress,
+    )
 
     if prune:
         # A file with an unreadable record may still hold that article: never prune from it.
@@ -121,16 +122,142 @@ def _read_all(paths: Iterable[str | Path], report: IngestReport) -> list[tuple[s
     return list(by_id.values())
 
 
-def _ingest_batch(
-    batch: Sequence[tuple[str, Article]],
+@dataclass(frozen=True)
+class _Prepared:
+    """One batch, registry-checked and chunked, waiting for the encoder."""
+
+    size: int  # articles in the batch, changed or not (for progress)
+    changed: list[tuple[str, Article, list[Chunk]]]
+    texts: list[str]
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    prepared: _Prepared
+    vectors: Vectors
+
+
+class _Failed:
+    """What a pipeline thread hands on instead of a batch when it failed."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()  # end of stream
+
+
+def _run_pipeline(
+    items: list[tuple[str, Article]],
     *,
     store: Store,
     embedder: Embedder,
     settings: Settings,
     report: IngestReport,
+    on_progress: ProgressCallback | None,
 ) -> None:
+    """Three stages, so the encoder (the bottleneck) never waits for anything else:
+
+    a preparer thread checks the registry and chunks the next batches; this thread encodes;
+    a writer thread stores the previous batch (pending -> chunks -> done). Queues are short, so
+    at most a few batches are in flight, and a batch is written whole or left ``pending``.
+    On any failure (or Ctrl-C) the batches already encoded are still written before it
+    propagates: work that was paid for is kept.
+    """
+    total = len(items)
+    if on_progress:
+        on_progress(0, total)
+    if not items:
+        return
+    stop = threading.Event()
+    prepared: queue.Queue[_Prepared | _Failed | object] = queue.Queue(maxsize=2)
+    encoded: queue.Queue[_Encoded | object] = queue.Queue(maxsize=2)
+    failures: list[BaseException] = []
+
+    def prepare() -> None:
+        try:
+            for start in range(0, total, _ARTICLES_PER_BATCH):
+                if stop.is_set():
+                    break
+                batch = items[start : start + _ARTICLES_PER_BATCH]
+                _put(prepared, _prepare(batch, store=store, settings=settings, report=report), stop)
+        except BaseException as exc:  # handed to the encoding thread, which re-raises it
+            _put(prepared, _Failed(exc), stop)
+            return
+        _put(prepared, _DONE, stop)
+
+    def write() -> None:
+        done = 0
+        while True:
+            item = encoded.get()
+            if item is _DONE:
+                return
+            assert isinstance(item, _Encoded)
+            if failures:
+                continue  # keep consuming so the encoding thread never blocks on a full queue
+            try:
+                _write(item, store=store, report=report)
+            except BaseException as exc:
+                failures.append(exc)
+                stop.set()
+                continue
+            done += item.prepared.size
+            if on_progress:
+                on_progress(done, total)
+
+    preparer = threading.Thread(target=prepare, name="qa-ingest-prepare", daemon=True)
+    writer = threading.Thread(target=write, name="qa-ingest-write", daemon=True)
+    preparer.start()
+    writer.start()
+    try:
+        while not stop.is_set():
+            item = prepared.get()
+            if item is _DONE:
+                break
+            if isinstance(item, _Failed):
+                raise item.error
+            assert isinstance(item, _Prepared)
+            vectors = embedder.embed_documents(item.texts)
+            _put(encoded, _Encoded(item, vectors), stop)
+    finally:
+        stop.set()
+        _drain(prepared)
+        encoded.put(_DONE)  # the writer finishes what is queued, then stops
+        writer.join()
+        preparer.join(timeout=60)
+    if failures:
+        raise failures[0]
+
+
+def _put(q: queue.Queue[Any], item: object, stop: threading.Event) -> None:
+    """Put, unless the pipeline stops while the queue is full (never block forever)."""
+    while True:
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            if stop.is_set():
+                return
+
+
+def _drain(q: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+def _prepare(
+    batch: Sequence[tuple[str, Article]],
+    *,
+    store: Store,
+    settings: Settings,
+    report: IngestReport,
+) -> _Prepared:
+    """Sort a batch into unchanged and changed articles, and chunk the changed ones."""
     known = store.records([a.id for _, a in batch])
-    changed: list[tuple[str, Article]] = []
+    changed: list[tuple[str, Article, list[Chunk]]] = []
     moved: dict[str, list[str]] = {}
     for origin, article in batch:
         record = known.get(article.id)
@@ -142,27 +269,25 @@ def _ingest_batch(
             continue
         (report.updated if record else report.added).append(article.id)
         _note(report, origin, "updated" if record else "added")
-        changed.append((origin, article))
+        chunks = chunk_article(
+            article, size=settings.chunking.size, overlap=settings.chunking.overlap
+        )
+        changed.append((origin, article, chunks))
     for origin, ids in moved.items():
         store.set_origin(ids, origin)
+    texts = [embedding_text(article, c) for _, article, cs in changed for c in cs]
+    return _Prepared(size=len(batch), changed=changed, texts=texts)
+
+
+def _write(item: _Encoded, *, store: Store, report: IngestReport) -> None:
+    changed = item.prepared.changed
     if not changed:
         return
-
-    chunked = [
-        (
-            origin,
-            article,
-            chunk_article(article, size=settings.chunking.size, overlap=settings.chunking.overlap),
-        )
-        for origin, article in changed
-    ]
-    chunks = [c for _, _, cs in chunked for c in cs]
-    by_id = {a.id: a for _, a in changed}
-    vectors = embedder.embed_documents([embedding_text(by_id[c.article_id], c) for c in chunks])
+    chunks = [c for _, _, cs in changed for c in cs]
     # pending -> chunks -> done: a crash in between leaves rows that repair() clears.
-    store.begin([(article, origin, len(cs)) for origin, article, cs in chunked])
-    store.write_chunks([a for _, a in changed], chunks, vectors)
-    store.commit([a.id for _, a in changed])
+    store.begin([(article, origin, len(cs)) for origin, article, cs in changed])
+    store.write_chunks([a for _, a, _ in changed], chunks, item.vectors)
+    store.commit([a.id for _, a, _ in changed])
     report.chunks_embedded += len(chunks)
 
 
