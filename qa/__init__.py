@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.chat import History
 from qa.engine import DateLike, Engine, engine_for
@@ -17,7 +18,11 @@ from qa.ingest import IngestReport, ProgressCallback
 from qa.models import Answer, Citation
 from qa.settings import Settings
 
-__all__ = ["Answer", "Citation", "Engine", "Settings", "ask", "ingest", "stream"]
+if TYPE_CHECKING:
+    from qa.evaluation import EvalItem, EvalReport
+    from qa.judges import JudgeName
+
+__all__ = ["Answer", "Citation", "Engine", "Settings", "ask", "evaluate", "ingest", "stream"]
 
 
 def ask(
@@ -63,3 +68,27 @@ def ingest(
 ) -> IngestReport:
     """Add or update the articles in ``paths`` (files, folders or globs) in the index."""
     return engine_for(settings or Settings()).ingest(paths, prune=prune, on_progress=on_progress)
+
+
+def evaluate(
+    dataset: str | Path | Sequence[EvalItem],
+    *,
+    judge: JudgeName = "lexical",
+    limit: int | None = None,
+    report: str | Path | None = None,
+    settings: Settings | None = None,
+) -> EvalReport:
+    """Measure answer quality on a gold set (JSONL path or ``EvalItem`` list) over the index.
+
+    Every metric comes with its count and a 95% bootstrap interval; ``report`` is a folder to
+    write report.json, report.md and the plots into. See ``qa.evaluation``.
+
+    >>> qa.evaluate("examples/eval/sample.jsonl").metrics["answer_accuracy"]  # doctest: +SKIP
+    """
+    from qa.evaluation import evaluate as run
+    from qa.reports import write_report
+
+    result = run(dataset, engine=engine_for(settings or Settings()), judge=judge, limit=limit)
+    if report is not None:
+        write_report(result, report)
+    return result

@@ -168,6 +168,68 @@ def stats(
                 typer.echo(f"{key:16} {value}")
 
 
+@app.command("eval")
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(help="JSONL: a question and its gold answer a line.")],
+    report: Annotated[
+        Path | None, typer.Option(help="Write report.json, report.md and PNG plots here.")
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="An earlier report.json: print the change per metric.")
+    ] = None,
+    judge: Annotated[
+        str, typer.Option(help="Citation support judge: lexical, embedding or llm.")
+    ] = "lexical",
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Measure answer quality on a gold set: retrieval, answers, citations, refusals, latency."""
+    with _clean_errors():
+        from qa.evaluation import compare as compare_reports
+        from qa.evaluation import evaluate, load_report
+        from qa.judges import judge_name
+        from qa.reports import format_comparison, format_summary, write_report
+
+        old = load_report(compare) if compare else None  # fail before a long run, not after
+        name = judge_name(judge)
+        with _eval_progress(enabled=not quiet and sys.stderr.isatty()) as on_progress:
+            result = evaluate(
+                dataset, engine=_engine(), judge=name, limit=limit, on_progress=on_progress
+            )
+        typer.echo(format_summary(result))
+        if report:
+            for path in write_report(result, report):
+                typer.echo(f"wrote {path}")
+        if old:
+            typer.echo("")
+            typer.echo(format_comparison(compare_reports(old, result)))
+
+
+@contextmanager
+def _eval_progress(*, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A progress bar whose postfix is the running answer accuracy."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(progress: Any) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=progress.total, unit="question", desc="eval", file=sys.stderr)
+        if progress.accuracy is not None:
+            bar.set_postfix_str(f"accuracy {progress.accuracy:.3f}", refresh=False)
+        bar.update(progress.done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def main() -> None:
     app()
 
