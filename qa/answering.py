@@ -18,6 +18,7 @@ from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
 from qa.models import Source
+from qa.rerank import sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.text import content_terms, stem, words
 
@@ -70,20 +71,68 @@ class QuestionShape:
 
     speaker: tuple[str, ...]  # content words naming who spoke, for "what did X say ..."
     focus: tuple[str, ...]  # the remaining content terms: what the question is about
+    expects: str | None = None  # a short factual answer's type: number, time, name, entity
+
+
+# What a short factual question asks for, read from its wh-phrase (first match wins).
+_EXPECTS = (
+    ("number", re.compile(r"\bhow\s+(?:many|much|old|long|far|big|large|high|tall|often)\b|"
+                          r"\bwhat\s+(?:percentage|percent|share|number|age|amount|year)\b", re.I)),
+    ("time", re.compile(r"\b(?:when|since\s+when|what\s+(?:date|day|month|time))\b", re.I)),
+    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.I)),
+    ("entity", re.compile(r"\b(?:which|what|where|name)\b", re.I)),
+)  # fmt: skip
+_NUMBER_WORDS = frozenset(
+    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+    hundred thousand million billion trillion half dozen percent""".split()
+)
+_TIME_WORDS = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+_TOKEN = re.compile(r"[\w’'&.-]+")
 
 
 def question_shape(question: str) -> QuestionShape:
-    """Split a question into its speaker (if it asks what someone said) and its focus terms.
+    """Split a question into its speaker (if it asks what someone said), its focus terms and,
+    for a short factual question, the type of answer it expects.
 
     >>> question_shape("What did Xi say about sanctions?")
-    QuestionShape(speaker=('xi',), focus=('sanction',))
+    QuestionShape(speaker=('xi',), focus=('sanction',), expects=None)
+    >>> question_shape("How many months was her detention extended?").expects
+    'number'
     """
     match = _SPEAKER_QUESTION.match(question)
     if match:
         speaker = tuple(content_terms(match.group(1)))
         focus = tuple(t for t in _focus_terms(match.group(2)) if t not in speaker)
         return QuestionShape(speaker=speaker, focus=focus)
-    return QuestionShape(speaker=(), focus=_focus_terms(question))
+    expects = None
+    if not re.match(r"\s*(?:why|how\s+(?:did|does|do|is|are|was|were|can|could|will))\b",
+                    question, re.I):  # fmt: skip
+        expects = next((kind for kind, pattern in _EXPECTS if pattern.search(question)), None)
+    return QuestionShape(speaker=(), focus=_focus_terms(question), expects=expects)
+
+
+def has_answer_slot(expects: str | None, sentence: str, question_words: set[str]) -> bool:
+    """Whether ``sentence`` holds something of the expected type that the question does not
+    already say: a number for "how many", a date for "when", a name for "who"."""
+    if expects is None:
+        return False
+    tokens = _TOKEN.findall(sentence)
+    new = [t for t in tokens if fold_word(t) not in question_words]
+    numbers = any(any(c.isdigit() for c in t) or fold_word(t) in _NUMBER_WORDS for t in new)
+    if expects == "number":
+        return numbers
+    if expects == "time":
+        return any(fold_word(t) in _TIME_WORDS or re.fullmatch(r"(?:19|20)\d\d", t) for t in new)
+    names = any(t[0].isupper() for i, t in enumerate(tokens) if i > 0 and t in new)
+    return names if expects == "name" else names or numbers
+
+
+def fold_word(token: str) -> str:
+    found = words(token)
+    return found[0] if found else ""
 
 
 def _focus_terms(text: str) -> tuple[str, ...]:
@@ -118,9 +167,21 @@ class ExtractiveAnswerer:
         if not candidates or not self._answerable(question, candidates):
             return []
         best = candidates[0].score
+        shape = question_shape(question)
+        limit = self._settings.max_sentences
+        if shape.expects is not None:
+            # A short factual question is answered by the shortest of the best sentences
+            # (within ``factoid_margin`` of the best) that holds an answer of the right type.
+            limit = self._settings.factoid_sentences
+            floor = (1 - self._settings.factoid_margin) * best
+            close = [c for c in candidates if c.score >= floor]
+            asked = set(words(question))
+            typed = [c for c in close if has_answer_slot(shape.expects, c.text, asked)]
+            lead = min(typed or close[:1], key=lambda c: len(c.text))
+            candidates = [lead, *(c for c in candidates if c is not lead)]
         chosen: list[Candidate] = []
         for candidate in candidates:
-            if len(chosen) == self._settings.max_sentences or candidate.score < 0.8 * best:
+            if len(chosen) == limit or candidate.score < 0.8 * best:
                 break
             if not any(_near_duplicate(candidate.text, c.text) for c in chosen):
                 chosen.append(candidate)
@@ -154,26 +215,28 @@ class ExtractiveAnswerer:
         if not raw:
             return []
         shape = question_shape(question)
-        vectors = self._embedder.embed_documents([question, *(r[3] for r in raw)])
-        similarity = np.asarray(vectors[1:] @ vectors[0], dtype=float)
         terms = [set(content_terms(r[3])) for r in raw]
         weights = _rarity_weights(shape.focus, terms)
-        scored = [
-            Candidate(
-                source=source,
-                start=start,
-                end=end,
-                text=sentence,
-                similarity=float(similarity[i]),
-                score=_combine(
-                    float(similarity[i]),
-                    _focus_coverage(weights, terms[i]),
-                    _attribution(shape.speaker, sentence, terms[i]),
-                    has_speaker=bool(shape.speaker),
-                ),
-            )
-            for i, (source, start, end, sentence) in enumerate(raw)
+        focus = [_focus_coverage(weights, t) for t in terms]
+        attribution = [
+            _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
+        # Embedding is the expensive part: only the lexically most promising sentences are
+        # embedded (the retriever's reranker has usually embedded them already: cached).
+        budget = self._settings.embed_budget
+        order = sorted(range(len(raw)), key=lambda i: focus[i] + attribution[i], reverse=True)
+        embedded = sorted(order[:budget])
+        vectors = sentence_vectors(self._embedder, [question, *(raw[i][3] for i in embedded)])
+        found = dict(zip(embedded, np.asarray(vectors[1:] @ vectors[0], dtype=float), strict=True))
+        floor = min(found.values())
+        asked = set(words(question))
+        scored = []
+        for i, (source, start, end, sentence) in enumerate(raw):
+            similarity = float(found.get(i, floor))
+            score = _combine(similarity, focus[i], attribution[i], has_speaker=bool(shape.speaker))
+            if has_answer_slot(shape.expects, sentence, asked):
+                score += self._settings.slot_weight
+            scored.append(Candidate(source, start, end, sentence, similarity, score))
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
 

@@ -1,19 +1,48 @@
-"""Find the passages for a question: dense search in Chroma with date and source filters.
+"""Find the passages for a question: hybrid dense + BM25 search, date-aware, reranked, diverse.
 
-``Retriever`` is the seam: hybrid keyword + dense search and reranking plug in behind it.
+``HybridRetriever`` (the default) does, for one question:
+
+1. **Candidates** from dense search in Chroma and BM25 (``qa.keyword_index``), both under the
+   same date and source ``Filters``. When the question names a time ("this week", "in March
+   2023", resolved against the reference date by ``qa.dates``) both searches run again inside
+   that window; when it names none, inside the last ``recency_days`` before the reference date.
+   Those rankings are a preference, not a filter (``date_filter`` makes the window a filter):
+   a story "last year" is often reported this year.
+2. **Fusion** by weighted reciprocal rank: ``sum(weight / (rrf_k + rank))`` over the rankings.
+3. **Rerank** of the best ``rerank_depth`` by their best sentence (``qa.rerank``).
+4. **MMR** over the result, with word-shingle overlap as the similarity, so syndicated copies
+   of one story do not fill the top k; copies above ``duplicate_threshold`` are dropped.
+
+A hit's ``score`` is the retriever's final relevance score (higher is better), not a cosine.
+``DenseRetriever`` is the plain nearest-neighbour search, kept as the baseline and for
+``mode="dense"``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Protocol
 
-from qa.embeddings import Embedder
+from qa.dates import DateWindow, resolve_dates
+from qa.embeddings import Embedder, Vectors
+from qa.keyword_index import KeywordIndex
+from qa.rerank import Reranker, make_reranker
 from qa.settings import Settings
-from qa.store import Filters, Hit, Store
+from qa.store import Filters, Hit, Store, StoredChunk
+from qa.text import words
 
 
 class Retriever(Protocol):
-    def retrieve(self, query: str, *, k: int, filters: Filters | None = None) -> list[Hit]: ...
+    def retrieve(
+        self,
+        query: str,
+        *,
+        k: int,
+        filters: Filters | None = None,
+        today: date | None = None,
+    ) -> list[Hit]: ...
 
 
 class DenseRetriever:
@@ -26,11 +55,216 @@ class DenseRetriever:
         self._store = store
         self._embedder = embedder
 
-    def retrieve(self, query: str, *, k: int, filters: Filters | None = None) -> list[Hit]:
+    def retrieve(
+        self,
+        query: str,
+        *,
+        k: int,
+        filters: Filters | None = None,
+        today: date | None = None,
+    ) -> list[Hit]:
+        del today  # dense search has no notion of dates in the question
         return self._store.query(self._embedder.embed_query(query), k, filters)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """One ranked list of chunk ids and its weight in the fusion."""
+
+    name: str
+    weight: float
+    ids: tuple[str, ...]
+
+
+class HybridRetriever:
+    """Dense + BM25 with rank fusion, date preference, sentence rerank and MMR.
+
+    >>> retriever = HybridRetriever(settings, store, embedder)       # doctest: +SKIP
+    >>> retriever.retrieve("Which retailer cut gas prices this week?", k=4,
+    ...                    today=date(2022, 7, 1))                    # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Embedder,
+        *,
+        keyword_index: KeywordIndex | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self._settings = settings.retrieval
+        self._store = store
+        self._embedder = embedder
+        self._keyword = keyword_index or KeywordIndex(settings, store)
+        self._reranker = reranker if reranker is not None else make_reranker(settings, embedder)
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        return self._keyword
+
+    def invalidate(self) -> None:
+        """The store was just written to: re-check the keyword index on the next query."""
+        self._keyword.invalidate()
+
+    def retrieve(
+        self,
+        query: str,
+        *,
+        k: int,
+        filters: Filters | None = None,
+        today: date | None = None,
+    ) -> list[Hit]:
+        rankings, chunks = self.candidates(query, filters=filters, today=today)
+        fused = fuse(rankings, rrf_k=self._settings.rrf_k)
+        if not fused:
+            return []
+        ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        top = fused[ordered[0]]
+        relevance = {cid: fused[cid] / top for cid in ordered}
+        depth = min(self._settings.rerank_depth, len(ordered))
+        if self._reranker is not None and depth:
+            head = ordered[:depth]
+            scores = self._reranker.scores(query, [chunks[cid] for cid in head])
+            # Reranked passages stay ahead of the rest: they were the fused top to begin with.
+            for cid, score in zip(head, scores, strict=True):
+                relevance[cid] = 1.0 + relevance[cid] + self._settings.rerank_weight * score
+        ranked = sorted(ordered, key=lambda cid: relevance[cid], reverse=True)
+        picked = mmr(
+            [(chunks[cid], relevance[cid]) for cid in ranked[: 3 * k + 10]],
+            k=k,
+            lambda_=self._settings.mmr_lambda,
+            duplicate_threshold=self._settings.duplicate_threshold,
+        )
+        return [Hit(chunk, score) for chunk, score in picked]
+
+    def candidates(
+        self, query: str, *, filters: Filters | None = None, today: date | None = None
+    ) -> tuple[list[Ranking], dict[str, StoredChunk]]:
+        """The rankings to fuse for ``query`` and every chunk they name."""
+        s = self._settings
+        base = filters or Filters()
+        window = (
+            resolve_dates(query, today or date.today()) if s.date_weight or s.date_filter else None
+        )
+        preference: DateWindow | None = None
+        weight = 0.0
+        if window is not None and s.date_filter and not (base.since or base.until):
+            base = replace(base, since=window.since, until=window.until)
+        elif window is not None and s.date_weight:
+            preference, weight = window, s.date_weight
+        elif window is None and s.recency_days and s.recency_weight:
+            reference = today or date.today()
+            preference = DateWindow(reference - timedelta(days=s.recency_days), reference, "")
+            weight = s.recency_weight
+
+        vector = self._embedder.embed_query(query) if s.mode != "keyword" else None
+        chunks: dict[str, StoredChunk] = {}
+        rankings = list(self._search(query, vector, base, "", 1.0, chunks))
+        if preference is not None:
+            narrowed = _narrow(base, preference)
+            if narrowed is not None:
+                rankings += self._search(query, vector, narrowed, "date:", weight, chunks)
+        missing = [cid for r in rankings for cid in r.ids if cid not in chunks]
+        for chunk in self._store.chunks(list(dict.fromkeys(missing))):
+            chunks[chunk.id] = chunk
+        rankings = [replace(r, ids=tuple(cid for cid in r.ids if cid in chunks)) for r in rankings]
+        return rankings, chunks
+
+    def _search(
+        self,
+        query: str,
+        vector: Vectors | None,
+        filters: Filters,
+        prefix: str,
+        weight: float,
+        chunks: dict[str, StoredChunk],
+    ) -> Iterable[Ranking]:
+        s = self._settings
+        if vector is not None and s.dense_weight:
+            hits = self._store.query(vector, s.candidates, filters)
+            chunks.update((h.chunk.id, h.chunk) for h in hits)
+            yield Ranking(
+                prefix + "dense", weight * s.dense_weight, tuple(h.chunk.id for h in hits)
+            )
+        if s.mode != "dense" and s.keyword_weight:
+            found = self._keyword.search(query, s.candidates, filters)
+            yield Ranking(
+                prefix + "keyword", weight * s.keyword_weight, tuple(h.chunk_id for h in found)
+            )
+
+
+def fuse(rankings: Sequence[Ranking], *, rrf_k: int) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: each ranking adds ``weight / (rrf_k + rank)``.
+
+    >>> fuse([Ranking("a", 1.0, ("x", "y")), Ranking("b", 1.0, ("y",))], rrf_k=60)["y"] > 0.03
+    True
+    """
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking.ids, 1):
+            fused[cid] = fused.get(cid, 0.0) + ranking.weight / (rrf_k + rank)
+    return fused
+
+
+def shingles(text: str, size: int = 3) -> frozenset[tuple[str, ...]]:
+    """Word ``size``-grams of ``text``: what syndicated copies of a story share."""
+    tokens = words(text)
+    if len(tokens) < size:
+        return frozenset([tuple(tokens)]) if tokens else frozenset()
+    return frozenset(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+def overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    """Share of the smaller passage's shingles found in the other (a copy inside a longer
+    chunk counts as a copy)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def mmr(
+    scored: Sequence[tuple[StoredChunk, float]],
+    *,
+    k: int,
+    lambda_: float,
+    duplicate_threshold: float,
+) -> list[tuple[StoredChunk, float]]:
+    """Pick ``k`` passages by maximal marginal relevance: ``lambda_ * relevance - (1 - lambda_) *
+    (greatest overlap with a passage already picked)``, relevance min-max scaled to 0..1 over
+    ``scored``. A passage overlapping a picked one by more than ``duplicate_threshold`` is
+    never picked (1.0: never dropped)."""
+    if not scored:
+        return []
+    high = max(score for _, score in scored)
+    low = min(score for _, score in scored)
+    span = (high - low) or 1.0
+    pool = [(chunk, (score - low) / span, score, shingles(chunk.text)) for chunk, score in scored]
+    picked: list[tuple[StoredChunk, float, float, frozenset[tuple[str, ...]]]] = []
+    while pool and len(picked) < k:
+        best_index, best_value = -1, float("-inf")
+        for i, (_, relevance, _, grams) in enumerate(pool):
+            similarity = max((overlap(grams, p[3]) for p in picked), default=0.0)
+            if similarity > duplicate_threshold:
+                continue
+            value = lambda_ * relevance - (1 - lambda_) * similarity
+            if value > best_value:
+                best_index, best_value = i, value
+        if best_index < 0:
+            break
+        picked.append(pool.pop(best_index))
+    return [(chunk, score) for chunk, _, score, _ in picked]
+
+
+def _narrow(filters: Filters, window: DateWindow) -> Filters | None:
+    """``filters`` further restricted to ``window``; None when nothing can pass both."""
+    since = max(d for d in (filters.since, window.since) if d is not None)
+    until = min(d for d in (filters.until, window.until) if d is not None)
+    if since > until:
+        return None
+    return replace(filters, since=since, until=until)
+
+
 def make_retriever(settings: Settings, store: Store, embedder: Embedder) -> Retriever:
-    """The retriever ``settings`` ask for."""
-    del settings  # one kind so far; hybrid retrieval reads its knobs from here
-    return DenseRetriever(store, embedder)
+    """The retriever ``settings`` ask for (``retrieval.mode`` picks the sides it searches)."""
+    return HybridRetriever(settings, store, embedder)

@@ -68,14 +68,108 @@ class ChromaSettings(_Section):
 
 
 class RetrievalSettings(_Section):
+    """Hybrid retrieval (see qa/retrieval.py). Defaults measured on the development set
+    (benchmarks/retrieval.py); each knob has a test showing what it does."""
+
     k: int = Field(4, ge=1, le=50, description="Passages handed to the answerer.")
-    candidates: int = Field(20, ge=1, le=500, description="Dense candidates fetched before rerank.")
+    candidates: int = Field(
+        30, ge=1, le=500, description="Candidates fetched from each of dense and BM25 search."
+    )
+    mode: Literal["hybrid", "dense", "keyword"] = Field(
+        "hybrid", description="'hybrid' fuses dense and BM25; the others use one side only."
+    )
+    dense_weight: float = Field(1.0, ge=0.0, description="Weight of the dense ranking in fusion.")
+    keyword_weight: float = Field(1.0, ge=0.0, description="Weight of the BM25 ranking in fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant: 1 / (rrf_k + rank).")
+    date_weight: float = Field(
+        1.0,
+        ge=0.0,
+        description="Weight of the rankings restricted to the window a question's date words "
+        "name ('this week', 'in March 2023'); 0 ignores date words.",
+    )
+    date_filter: bool = Field(
+        False, description="Make a question's date window a hard filter instead of a preference."
+    )
+    recency_days: int = Field(
+        10,
+        ge=0,
+        description="When a question names no time, prefer articles of the last N days before "
+        "the reference date (0: off).",
+    )
+    recency_weight: float = Field(
+        0.5, ge=0.0, description="Weight of that default recency preference in fusion."
+    )
+    rerank_depth: int = Field(
+        20, ge=0, le=200, description="Fused candidates rescored sentence by sentence (0: off)."
+    )
+    rerank_weight: float = Field(
+        1.0, ge=0.0, description="Weight of the sentence-level rerank score against fusion."
+    )
+    rerank_sentences: int = Field(
+        24,
+        ge=1,
+        description="Sentences (the lexically best) the reranker embeds per question.",
+    )
+    rerank_similarity_weight: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Share of a sentence's rerank score from embedding similarity; the rest "
+        "is overlap with the question's terms, names and numbers counting double.",
+    )
+    cross_encoder: str | None = Field(
+        None,
+        description="Path or id of a local sentence-transformers CrossEncoder to rerank with "
+        "instead of the bundled encoder (only if installed; nothing is downloaded).",
+    )
+    mmr_lambda: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="MMR trade-off: 1 ranks by relevance only, lower values favour diversity.",
+    )
+    duplicate_threshold: float = Field(
+        0.8,
+        gt=0.0,
+        le=1.0,
+        description="Passages more similar than this (word-shingle overlap) to a better one are "
+        "dropped: syndicated copies of one story (1.0: never).",
+    )
+    bm25_k1: float = Field(1.5, gt=0.0, description="BM25 term-frequency saturation.")
+    bm25_b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 length normalisation.")
+    keyword_refresh_seconds: float = Field(
+        2.0,
+        ge=0.0,
+        description="How often the BM25 index checks the store for changes made elsewhere.",
+    )
 
 
 class AnswerSettings(_Section):
     max_sentences: int = Field(3, ge=1, le=10, description="Sentences the offline answerer quotes.")
     min_relevance: float = Field(
         0.35, ge=0.0, le=1.0, description="Below this score the offline answerer refuses."
+    )
+    factoid_sentences: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="Sentences quoted for a short factual question (who, which, how many...).",
+    )
+    factoid_margin: float = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="For such questions the shortest sentence holding an answer of the asked "
+        "type within this fraction of the best score is quoted first.",
+    )
+    slot_weight: float = Field(
+        0.1,
+        ge=0.0,
+        description="Bonus for a sentence holding what the question asks for (a number for "
+        "'how many', a name for 'who') that the question does not already say.",
+    )
+    embed_budget: int = Field(
+        24, ge=1, description="Sentences embedded per question, the lexically best first."
     )
 
 

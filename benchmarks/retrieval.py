@@ -1,0 +1,283 @@
+"""Retrieval and offline-answer quality on the dev set: qa beside the plain LangChain recipe.
+
+    .venv/bin/python benchmarks/retrieval.py [--data ../shared/data/realtimeqa-2022]
+
+Both sides index the same articles with the same encoder (the bundled all-MiniLM-L6-v2):
+
+- baseline: RecursiveCharacterTextSplitter(1000, 200), the encoder wrapped as LangChain
+  ``Embeddings``, ``langchain_chroma.Chroma.similarity_search``; its top passages are handed
+  to qa's offline answerer, so the answer accuracies compare retrieval, not answerers;
+- qa: ``Engine`` with the settings' defaults (``qa ask`` as a user runs it, offline answerer).
+
+Figures, over the questions whose answer string occurs in the corpus: hit@k (a gold answer
+string in the top-k passages), answer accuracy (the gold string in the offline answer), and the
+median warm latency of one query (baseline: search only; qa: the whole ``ask``). Each question's
+``date`` is passed as the reference date for relative dates ("this week").
+
+Indexes are cached under ``benchmarks/.cache/`` keyed by the content hash of the articles file
+and the chunking settings, so a rerun embeds nothing. These are development figures: the set is
+also what the defaults were tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "realtimeqa-2022"
+CACHE = REPO / "benchmarks" / ".cache"
+KS = (1, 4, 10)
+
+sys.path.insert(0, str(REPO))
+
+from qa.answering import ExtractiveAnswerer  # noqa: E402
+from qa.embeddings import LocalEmbedder  # noqa: E402
+from qa.engine import Engine  # noqa: E402
+from qa.models import Source  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+from qa.store import StoredChunk  # noqa: E402
+from qa.text import contains_answer  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    answer: str
+    date: date | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    name: str
+    chunks: int
+    hits: dict[int, float]
+    accuracy: float
+    p50_ms: float
+    count: int
+
+    def row(self) -> str:
+        hits = "  ".join(f"{self.hits[k]:.3f}" for k in KS)
+        return (
+            f"{self.name:<24} {self.chunks:>7}  {hits}   {self.accuracy:.3f}   {self.p50_ms:7.1f}"
+        )
+
+
+def load_questions(data: Path) -> list[Question]:
+    """The questions whose answer occurs somewhere in the corpus."""
+    result = []
+    with (data / "questions.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if record.get("answer_in_corpus"):
+                when = record.get("date")
+                result.append(
+                    Question(
+                        id=record["id"],
+                        text=record["question"],
+                        answer=record["answer"],
+                        date=date.fromisoformat(when) if when else None,
+                    )
+                )
+    return result
+
+
+def content_key(path: Path, *parts: object) -> str:
+    digest = hashlib.sha256(path.read_bytes())
+    for part in parts:
+        digest.update(repr(part).encode())
+    return digest.hexdigest()[:12]
+
+
+def hit_rates(passages: Sequence[Sequence[str]], questions: Sequence[Question]) -> dict[int, float]:
+    return {
+        k: sum(
+            any(contains_answer(text, q.answer) for text in found[:k])
+            for found, q in zip(passages, questions, strict=True)
+        )
+        / len(questions)
+        for k in KS
+    }
+
+
+# -- the plain LangChain recipe ---------------------------------------------------------------
+
+
+def langchain_baseline(
+    data: Path, questions: Sequence[Question], embedder: LocalEmbedder, *, answer_k: int
+) -> Figures:
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    class MiniLM(Embeddings):
+        """The same bundled encoder qa uses, as LangChain ``Embeddings``."""
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed_documents(texts).tolist()  # type: ignore[no-any-return]
+
+        def embed_query(self, text: str) -> list[float]:
+            return embedder.embed_query(text).tolist()  # type: ignore[no-any-return]
+
+    articles_path = data / "articles.jsonl"
+    folder = CACHE / f"langchain-{content_key(articles_path, 1000, 200)}"
+    done_marker = folder / "COMPLETE"
+    store = Chroma(
+        collection_name="baseline",
+        embedding_function=MiniLM(),
+        persist_directory=str(folder),
+    )
+    if not done_marker.exists():
+        store.reset_collection()
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=1000, chunk_overlap=200, add_start_index=True
+        )
+        documents = []
+        with articles_path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                documents.append(
+                    Document(
+                        page_content=record["text"],
+                        metadata={
+                            "id": record["id"],
+                            "title": record.get("title") or "",
+                            "source": record.get("source") or "",
+                        },
+                    )
+                )
+        pieces = splitter.split_documents(documents)
+        print(f"baseline: embedding {len(pieces)} chunks ...", file=sys.stderr, flush=True)
+        for start in range(0, len(pieces), 1000):
+            store.add_documents(pieces[start : start + 1000])
+        done_marker.write_text("ok\n")
+    chunks = store._collection.count()
+
+    answerer = ExtractiveAnswerer(embedder)
+    store.similarity_search("warm up", k=10)
+    passages: list[list[str]] = []
+    latencies: list[float] = []
+    correct = 0
+    for q in questions:
+        clock = time.perf_counter()
+        docs = store.similarity_search(q.text, k=10)
+        latencies.append((time.perf_counter() - clock) * 1000)
+        passages.append([d.page_content for d in docs])
+        sources = [
+            Source(n=i, chunk=_as_chunk(d.page_content, d.metadata, i), score=0.0)
+            for i, d in enumerate(docs[:answer_k], 1)
+        ]
+        draft = "".join(answerer.draft(q.text, sources))
+        correct += contains_answer(draft, q.answer)
+    return Figures(
+        name="langchain 1000/200 dense",
+        chunks=chunks,
+        hits=hit_rates(passages, questions),
+        accuracy=correct / len(questions),
+        p50_ms=statistics.median(latencies),
+        count=len(questions),
+    )
+
+
+def _as_chunk(text: str, meta: dict[str, Any], index: int) -> StoredChunk:
+    start = int(meta.get("start_index", 0))
+    return StoredChunk(
+        id=f"{meta.get('id')}:{start}",
+        article_id=str(meta.get("id")),
+        text=text,
+        start=start,
+        end=start + len(text),
+        index=index,
+        title=str(meta.get("title", "")),
+        date=None,
+        source=str(meta.get("source", "")),
+        url=None,
+    )
+
+
+# -- qa ----------------------------------------------------------------------------------------
+
+
+def qa_engine(data: Path, embedder: LocalEmbedder, settings: Settings | None = None) -> Engine:
+    """An engine over the development set, ingested (incrementally) into the benchmark cache."""
+    base = settings or Settings(llm={"provider": "extractive"})
+    articles_path = data / "articles.jsonl"
+    key = content_key(articles_path, base.chunking.size, base.chunking.overlap)
+    settings = base.model_copy(update={"data_dir": CACHE / f"qa-{key}"})
+    engine = Engine(settings, embedder=embedder)
+    report = engine.ingest([articles_path])
+    if report.chunks_embedded:
+        print(f"qa: {report.summary()}", file=sys.stderr, flush=True)
+    return engine
+
+
+def qa_figures(engine: Engine, questions: Sequence[Question], name: str = "qa") -> Figures:
+    engine.ask("warm up: what happened this week?")
+    passages: list[list[str]] = []
+    latencies: list[float] = []
+    correct = 0
+    for q in questions:
+        passages.append([s.chunk.text for s in retrieve(engine, q, 10)])
+        clock = time.perf_counter()
+        answer = engine.ask(q.text, today=q.date)
+        latencies.append((time.perf_counter() - clock) * 1000)
+        correct += contains_answer(answer.text, q.answer)
+    return Figures(
+        name=name,
+        chunks=engine.store.count_chunks(),
+        hits=hit_rates(passages, questions),
+        accuracy=correct / len(questions),
+        p50_ms=statistics.median(latencies),
+        count=len(questions),
+    )
+
+
+def retrieve(engine: Engine, q: Question, k: int) -> list[Source]:
+    """The top ``k`` passages qa's engine would retrieve for ``q`` (same path as ``ask``)."""
+    return engine.retrieve(q.text, k=k, today=q.date)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args(argv)
+
+    questions = load_questions(args.data)
+    embedder = LocalEmbedder()
+    embedder.embed_query("warm up")
+    settings = Settings(llm={"provider": "extractive"})
+    rows = []
+    if not args.skip_baseline:
+        rows.append(
+            langchain_baseline(args.data, questions, embedder, answer_k=settings.retrieval.k)
+        )
+    rows.append(qa_figures(qa_engine(args.data, embedder, settings), questions))
+
+    print(f"\nrealtimeqa-2022 development set: {len(questions)} answerable questions")
+    print(f"{'':<24} {'chunks':>7}  hit@1  hit@4  hit@10   acc     p50 ms")
+    for figures in rows:
+        print(figures.row())
+    if len(rows) == 2:
+        base, ours = rows
+        deltas = "  ".join(f"{ours.hits[k] - base.hits[k]:+.3f}" for k in KS)
+        print(f"{'qa - baseline':<24} {'':>7}  {deltas}   {ours.accuracy - base.accuracy:+.3f}")
+    print(
+        "(baseline p50: similarity_search incl. the query embedding; qa p50: the whole ask "
+        "with the offline answerer; development figures)"
+    )
+
+
+if __name__ == "__main__":
+    main()

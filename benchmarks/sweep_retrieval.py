@@ -1,0 +1,103 @@
+"""How each retrieval knob moves hit@k on the development set: the measurements behind the defaults.
+
+    .venv/bin/python benchmarks/sweep_retrieval.py [--answers] [name=value ...]
+
+Reuses the index benchmarks/retrieval.py built (same cache). Each row changes one or more
+``retrieval`` settings from the defaults (``--answers`` also runs the offline answerer).
+Development figures: tune here, report the final ones from benchmarks/retrieval.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from retrieval import DEFAULT_DATA, KS, hit_rates, load_questions, qa_engine
+
+from qa.embeddings import LocalEmbedder
+from qa.engine import Engine
+from qa.retrieval import HybridRetriever
+from qa.settings import Settings
+from qa.text import contains_answer
+
+VARIANTS: list[dict[str, Any]] = [
+    {},
+    {"mode": "dense", "rerank_depth": 0, "date_weight": 0, "recency_days": 0, "mmr_lambda": 1.0},
+    {"mode": "dense", "rerank_depth": 0},
+    {"mode": "keyword", "rerank_depth": 0},
+    {"rerank_depth": 0},
+    {"date_weight": 0, "recency_days": 0},
+    {"date_weight": 2.0},
+    {"recency_weight": 1.0},
+    {"recency_weight": 0},
+    {"recency_days": 7},
+    {"recency_days": 14},
+    {"mmr_lambda": 1.0, "duplicate_threshold": 1.0},
+    {"rerank_weight": 0.5},
+    {"rerank_weight": 2.0},
+    {"rerank_similarity_weight": 0.4},
+    {"rerank_similarity_weight": 0.8},
+    {"keyword_weight": 0.7},
+    {"keyword_weight": 1.5},
+    {"candidates": 50},
+    {"rrf_k": 20},
+]
+
+
+def parse(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def evaluate(
+    engine: Engine, settings: Settings, questions: Sequence[Any], *, answers: bool
+) -> tuple[dict[int, float], float, float | None]:
+    retriever = HybridRetriever(settings, engine.store, engine.embedder)
+    passages, latencies = [], []
+    for q in questions:
+        clock = time.perf_counter()
+        hits = retriever.retrieve(q.text, k=10, today=q.date)
+        latencies.append((time.perf_counter() - clock) * 1000)
+        passages.append([h.chunk.text for h in hits])
+    accuracy = None
+    if answers:
+        tuned = Engine(settings, embedder=engine.embedder, store=engine.store, retriever=retriever)
+        accuracy = sum(
+            contains_answer(tuned.ask(q.text, today=q.date).text, q.answer) for q in questions
+        ) / len(questions)
+    return hit_rates(passages, questions), statistics.median(latencies), accuracy
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--answers", action="store_true")
+    parser.add_argument("overrides", nargs="*", help="name=value retrieval settings: one row")
+    args = parser.parse_args()
+    questions = load_questions(DEFAULT_DATA)
+    embedder = LocalEmbedder()
+    embedder.embed_query("warm up")
+    engine = qa_engine(DEFAULT_DATA, embedder)
+    variants = (
+        [dict((k, parse(v)) for k, v in (o.split("=", 1) for o in args.overrides))]
+        if args.overrides
+        else VARIANTS
+    )
+    print(f"{'variant':<60} hit@1  hit@4  hit@10  p50 ms  acc")
+    for variant in variants:
+        retrieval = engine.settings.retrieval.model_copy(update=variant)
+        settings = engine.settings.model_copy(update={"retrieval": retrieval})
+        hits, p50, accuracy = evaluate(engine, settings, questions, answers=args.answers)
+        name = ", ".join(f"{k}={v}" for k, v in variant.items()) or "defaults"
+        figures = "  ".join(f"{hits[k]:.3f}" for k in KS)
+        acc = f"{accuracy:.3f}" if accuracy is not None else ""
+        print(f"{name:<60} {figures}  {p50:6.1f}  {acc}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Dates in questions: "this week", "in March 2023", "last year" -> a window of publication dates.
+
+A news question's date words say when the *articles* about it were published, give or take:
+a report on "last year's" figures is published this year, and an event "in March" is written up
+in early April too. So a resolved window is a preference by default (retrieval favours articles
+inside it) and becomes a hard filter only when the settings ask for it.
+
+Resolution is a small set of rules rather than a general date parser: the phrases news questions
+use are few, rules are exact and fast (this runs on every question), and a phrase they do not
+know simply yields no window, which is the safe failure.
+
+>>> resolve_dates("What did NATO decide this week?", date(2022, 7, 1))
+DateWindow(since=datetime.date(2022, 6, 24), until=datetime.date(2022, 7, 1), phrase='this week')
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_MONTHS = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+_MONTHS["sept"] = 9
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 5, "couple of": 2,
+}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Publication dates (inclusive) that the question's date words point at."""
+
+    since: date
+    until: date
+    phrase: str  # the words it was read from, for explanations and tests
+
+    def contains(self, day: date | None) -> bool:
+        return day is not None and self.since <= day <= self.until
+
+
+def resolve_dates(question: str, today: date) -> DateWindow | None:
+    """The window of publication dates that ``question``'s date words mean, seen from ``today``.
+
+    The most specific phrase wins (a month and year over "recently"). ``None`` when the question
+    names no time.
+
+    >>> resolve_dates("Who won the election in March 2023?", date(2023, 6, 1)).since
+    datetime.date(2023, 3, 1)
+    """
+    text = question.lower()
+    for rule in _RULES:
+        window = rule(text, today)
+        if window is not None:
+            return window
+    return None
+
+
+def _window(since: date, until: date, phrase: str) -> DateWindow:
+    return DateWindow(since=since, until=until, phrase=phrase)
+
+
+def _month_year(text: str, today: date) -> DateWindow | None:
+    """ "in March 2023", "March 2023", "March of 2023", and "in March" (the latest March)."""
+    match = re.search(rf"\b{_MONTH}(?:\s+(?:of\s+)?(?P<year>(?:19|20)\d\d))?\b", text)
+    if match is None:
+        return None
+    month = _MONTHS[match.group("month").lower()]
+    year_text = match.group("year")
+    if year_text is None:
+        # A bare "may" is usually the verb; other bare month names need "in"/"since"/"last".
+        before = text[: match.start()].split()[-1:] or [""]
+        if before[0] not in {"in", "since", "last", "this", "early", "late", "mid", "during"}:
+            return None
+        year = today.year if month <= today.month else today.year - 1
+    else:
+        year = int(year_text)
+    last = calendar.monthrange(year, month)[1]
+    return _window(date(year, month, 1), date(year, month, last), match.group(0))
+
+
+def _day_month(text: str, today: date) -> DateWindow | None:
+    """ "on July 4", "July 4, 2022": that day and the two days it is reported on."""
+    match = re.search(
+        rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
+        text,
+    )
+    if match is None:
+        return None
+    month = _MONTHS[match.group("month").lower()]
+    year = int(match.group("year")) if match.group("year") else None
+    try:
+        start = date(year or today.year, month, int(match.group("day")))
+    except ValueError:
+        return None
+    if year is None and start > today:
+        if start - today <= timedelta(days=90):
+            # A coming date ("through July 4") is announced in this week's news.
+            return _window(today - timedelta(days=7), today, match.group(0))
+        start = (
+            start.replace(year=today.year - 1)
+            if not (start.month == 2 and start.day == 29)
+            else start
+        )
+    return _window(start, start + timedelta(days=2), match.group(0))
+
+
+def _year(text: str, today: date) -> DateWindow | None:
+    """ "in 2021", "this year", "last year"."""
+    if match := re.search(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b", text):
+        year = int(match.group(1))
+        if year <= today.year:
+            return _window(date(year, 1, 1), min(date(year, 12, 31), today), match.group(0))
+    if match := re.search(r"\bthis year\b", text):
+        return _window(date(today.year, 1, 1), today, match.group(0))
+    if match := re.search(r"\blast year\b", text):
+        # Last year's events are reported on until well into this year.
+        return _window(date(today.year - 1, 1, 1), today, match.group(0))
+    return None
+
+
+def _relative(text: str, today: date) -> DateWindow | None:
+    """ "today", "yesterday", "this week", "last week", "this month", "last month",
+    "in the past three days", "two weeks ago"."""
+    fixed = {
+        "today": 1,
+        "tonight": 1,
+        "yesterday": 2,
+        "this weekend": 4,
+        "last weekend": 9,
+        "this week": 7,
+        "past week": 7,
+        "last week": 14,
+        "this month": 31,
+        "past month": 31,
+        "last month": 62,
+    }
+    for phrase, days in fixed.items():
+        if re.search(rf"\b{phrase}\b", text):
+            if phrase == "this month":
+                return _window(min(today.replace(day=1), today - timedelta(days=7)), today, phrase)
+            return _window(today - timedelta(days=days), today, phrase)
+    count = r"(?P<n>\d+|" + "|".join(_NUMBER_WORDS) + r")"
+    units = r"(?P<unit>day|week|month|year)s?"
+    for pattern in (rf"\b(?:past|last)\s+{count}\s+{units}\b", rf"\b{count}\s+{units}\s+ago\b"):
+        if match := re.search(pattern, text):
+            n = match.group("n")
+            amount = int(n) if n.isdigit() else _NUMBER_WORDS[n]
+            days = amount * _UNIT_DAYS[match.group("unit")]
+            # "two weeks ago" is a point in time; reports follow it for a few days.
+            slack = days + 7 if "ago" in match.group(0) else days
+            return _window(today - timedelta(days=slack), today, match.group(0))
+    return None
+
+
+def _recent(text: str, today: date) -> DateWindow | None:
+    """ "recently", "recent", "latest", "new", "just": news of about the last month."""
+    if match := re.search(r"\b(?:recent(?:ly)?|latest|just|newly)\b", text):
+        return _window(today - timedelta(days=31), today, match.group(0))
+    return None
+
+
+_RULES = (_day_month, _month_year, _relative, _year, _recent)

@@ -1,0 +1,223 @@
+"""BM25 keyword search over the store's chunks: a derived index that follows the store.
+
+Dense vectors blur the names and numbers news questions turn on ("Sheetz", "3,518 counts");
+BM25 (``bm25s``) matches them exactly. The index is derived data: the chunks in the store are
+the truth, and the index is rebuilt from them whenever a fingerprint of the store's contents
+(every article's id, content hash and state, and the chunk count) differs from the one it was
+built from. That keeps it right after an ingest in this process, in another process, or on a
+shared Chroma server, without the ingest pipeline having to know about it.
+
+It is persisted under ``<data_dir>/keyword/<collection>/<fingerprint>/`` so a new process loads
+it instead of re-tokenising the corpus; a build is written to a temporary folder and renamed into
+place, so concurrent processes never read half an index.
+
+>>> index = KeywordIndex(settings, store)          # doctest: +SKIP
+>>> index.search("Sheetz gas price", 10)           # doctest: +SKIP
+[KeywordHit(chunk_id='9f2c...:3', score=12.4), ...]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.settings import Settings
+from qa.store import Filters, Store, StoredChunk
+from qa.text import content_terms
+
+if TYPE_CHECKING:
+    import bm25s
+
+_META = "chunks.json"
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    score: float
+
+
+def keyword_terms(text: str) -> list[str]:
+    """The terms BM25 indexes and queries: folded, stemmed, stopwords dropped, numbers kept."""
+    return content_terms(text)
+
+
+def store_fingerprint(store: Store) -> str:
+    """Changes whenever an article is added, changed, removed or finishes ingesting."""
+    digest = hashlib.sha256(str(store.count_chunks()).encode())
+    for record in sorted(store.records().values(), key=lambda r: r.id):
+        digest.update(f"\x1e{record.id}\x1f{record.content_hash}\x1f{record.state}".encode())
+    return digest.hexdigest()[:20]
+
+
+class KeywordIndex:
+    """BM25 over ``title + text`` of every chunk in ``store``, kept in step with it.
+
+    The store's fingerprint is checked at most every ``retrieval.keyword_refresh_seconds``
+    (it reads the article registry), and at once after ``invalidate()``.
+    """
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self._settings = settings.retrieval
+        self._store = store
+        self._folder = settings.data_dir / "keyword" / settings.chroma.collection
+        self._fingerprint: str | None = None
+        self._checked = 0.0
+        self._stale = True
+        self._bm25: bm25s.BM25 | None = None
+        self._ids: list[str] = []
+        self._date_ords = np.zeros(0, dtype=np.int64)
+        self._sources: npt.NDArray[Any] = np.zeros(0, dtype=object)
+        # Tokens of chunks already seen in this process, so a rebuild after a small ingest only
+        # tokenises what changed.
+        self._tokens: dict[str, tuple[int, list[str]]] = {}
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The store fingerprint the loaded index was built from."""
+        return self._fingerprint
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def invalidate(self) -> None:
+        """Check the store on the next search (call after writing to it)."""
+        self._stale = True
+
+    def sync(self, *, force: bool = False) -> bool:
+        """Bring the index in line with the store; True when it had to be rebuilt or reloaded."""
+        now = time.monotonic()
+        if (
+            not force
+            and not self._stale
+            and now - self._checked < self._settings.keyword_refresh_seconds
+        ):
+            return False
+        self._checked, self._stale = now, False
+        current = store_fingerprint(self._store)
+        if current == self._fingerprint:
+            return False
+        if not self._load(current):
+            self._build(current)
+        return True
+
+    def search(self, query: str, n: int, filters: Filters | None = None) -> list[KeywordHit]:
+        """The ``n`` best BM25 matches for ``query`` among chunks that pass ``filters``."""
+        self.sync()
+        terms = list(dict.fromkeys(keyword_terms(query)))
+        if self._bm25 is None or not self._ids or not terms or n <= 0:
+            return []
+        scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float64)
+        mask = self._mask(filters)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        n = min(n, int(np.count_nonzero(scores > 0)))
+        if n == 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [KeywordHit(self._ids[i], float(scores[i])) for i in top]
+
+    def _mask(self, filters: Filters | None) -> npt.NDArray[np.bool_] | None:
+        """The chunks ``filters`` admit; the vectorised form of ``Filters.admits``."""
+        if filters is None or not (filters.since or filters.until or filters.sources):
+            return None
+        mask = np.ones(len(self._ids), dtype=bool)
+        if filters.since:
+            mask &= self._date_ords >= filters.since.toordinal()  # undated chunks are 0
+        if filters.until:
+            mask &= (self._date_ords > 0) & (self._date_ords <= filters.until.toordinal())
+        if filters.sources:
+            mask &= np.isin(self._sources, list(filters.sources))
+        return mask
+
+    # -- building and persisting ------------------------------------------------------------------
+
+    def _build(self, fingerprint: str) -> None:
+        import bm25s
+
+        chunks = list(self._store.iter_chunks())
+        tokens = [self._chunk_tokens(c) for c in chunks]
+        self._tokens = {c.id: self._tokens[c.id] for c in chunks}
+        bm25 = bm25s.BM25(k1=self._settings.bm25_k1, b=self._settings.bm25_b)
+        if chunks:
+            bm25.index(tokens, show_progress=False)
+        self._install(
+            fingerprint,
+            bm25 if chunks else None,
+            [c.id for c in chunks],
+            [c.date.toordinal() if c.date else 0 for c in chunks],
+            [c.source for c in chunks],
+        )
+        if chunks:
+            self._save(fingerprint, bm25)
+
+    def _chunk_tokens(self, chunk: StoredChunk) -> list[str]:
+        text = f"{chunk.title}\n{chunk.text}"
+        key = hash(text)
+        cached = self._tokens.get(chunk.id)
+        if cached is None or cached[0] != key:
+            cached = (key, keyword_terms(text))
+            self._tokens[chunk.id] = cached
+        return cached[1]
+
+    def _install(
+        self,
+        fingerprint: str,
+        bm25: bm25s.BM25 | None,
+        ids: Sequence[str],
+        date_ords: Sequence[int],
+        sources: Sequence[str],
+    ) -> None:
+        self._bm25 = bm25
+        self._ids = list(ids)
+        self._date_ords = np.asarray(date_ords, dtype=np.int64)
+        self._sources = np.asarray(sources, dtype=object)
+        self._fingerprint = fingerprint
+
+    def _save(self, fingerprint: str, bm25: bm25s.BM25) -> None:
+        target = self._folder / fingerprint
+        if target.exists():
+            return
+        temporary = self._folder / f".building-{uuid.uuid4().hex}"
+        try:
+            temporary.mkdir(parents=True)
+            bm25.save(str(temporary), show_progress=False)
+            meta = {
+                "ids": self._ids,
+                "dates": self._date_ords.tolist(),
+                "sources": list(self._sources),
+            }
+            (temporary / _META).write_text(json.dumps(meta), encoding="utf-8")
+            temporary.rename(target)
+        except OSError:
+            # Another process saved the same fingerprint first, or the disk is read-only:
+            # the index in memory is complete either way.
+            shutil.rmtree(temporary, ignore_errors=True)
+            return
+        for old in self._folder.iterdir():
+            if old != target and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _load(self, fingerprint: str) -> bool:
+        folder = self._folder / fingerprint
+        if not (folder / _META).exists():
+            return False
+        import bm25s
+
+        try:
+            bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+            meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False  # removed by a newer build meanwhile, or damaged: rebuild
+        self._install(fingerprint, bm25, meta["ids"], meta["dates"], meta["sources"])
+        return True
