@@ -55,8 +55,9 @@ def parse_claims(draft: str) -> list[Claim]:
     [Claim(text='Xi spoke.', markers=(1,)), Claim(text='He left.', markers=(2, 3))]
     """
     claims: list[Claim] = []
-    for span in split_sentences(_markers_before_stops(draft)):
-        sentence = span.of(_markers_before_stops(draft))
+    draft = _markers_before_stops(normalize_markers(draft))
+    for span in split_sentences(draft):
+        sentence = span.of(draft)
         markers = tuple(
             int(n) for group in _MARKER.findall(sentence) for n in re.split(r"\s*,\s*", group)
         )
@@ -67,6 +68,27 @@ def parse_claims(draft: str) -> list[Claim]:
             last = claims[-1]
             claims[-1] = Claim(last.text, tuple(dict.fromkeys(last.markers + markers)))
     return claims
+
+
+def normalize_markers(draft: str) -> str:
+    """Rewrite the other citation styles models use into ``[n]`` / ``[n, m]``.
+
+    >>> normalize_markers("Xi spoke 【1】, met him [^2] [Source 3], [4-6].")
+    'Xi spoke [1], met him [2][3][4, 5, 6].'
+    """
+    draft = re.sub(r"【\s*(\d+)\s*】", r"[\1]", draft)  # CJK brackets (Qwen, DeepSeek)
+    draft = re.sub(r"\[\^(\d+)\]", r"[\1]", draft)  # footnote style
+    draft = re.sub(r"\[\s*sources?\s+(\d+(?:\s*,\s*\d+)*)\s*\]", r"[\1]", draft, flags=re.I)
+    draft = re.sub(r"\[(\d+)\s*[-–]\s*(\d+)\]", _expand_range, draft)
+    # "[1], [2]" and "[1] [2]" are one group of markers: no stray comma left in the sentence.
+    return re.sub(r"\]\s*[,;]?\s*(?=\[\d)", "]", draft)
+
+
+def _expand_range(match: re.Match[str]) -> str:
+    low, high = int(match.group(1)), int(match.group(2))
+    if not 0 < high - low < 20:
+        return match.group()
+    return "[" + ", ".join(str(n) for n in range(low, high + 1)) + "]"
 
 
 def _markers_before_stops(text: str) -> str:

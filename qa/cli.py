@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -122,11 +122,10 @@ def ask(
     with _clean_errors():
         engine = _engine()
         stream = engine.stream(question, k=k, since=since, until=until, sources=source)
-        answer = _last_answer(stream)
         if as_json:
-            typer.echo(answer.model_dump_json(indent=2))
+            typer.echo(_last_answer(stream).model_dump_json(indent=2))
         else:
-            typer.echo(format_answer(answer))
+            typer.echo(format_answer(_show_stream(stream)))
 
 
 def _last_answer(items: Iterator[Any]) -> Answer:
@@ -136,6 +135,30 @@ def _last_answer(items: Iterator[Any]) -> Answer:
     for item in items:
         if isinstance(item, Answer):
             final = item
+    assert final is not None
+    return final
+
+
+def _show_stream(items: Iterator[Any]) -> Answer:
+    """On a terminal, show the draft as the model writes it, then clear it: the caller prints the
+    verified answer, whose markers are renumbered and whose unsupported sentences are flagged.
+    Piped output gets only the verified answer."""
+    if not sys.stdout.isatty():
+        return _last_answer(items)
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    from qa.models import Answer
+
+    draft = Text(style="dim")
+    final = None
+    with Live(draft, console=Console(), transient=True, refresh_per_second=12):
+        for item in items:
+            if isinstance(item, Answer):
+                final = item
+            else:
+                draft.append(item)
     assert final is not None
     return final
 
@@ -152,6 +175,66 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"[{c.n}] {c.title} ({when}) {c.source}")
         lines.append(f"    “{c.quote}”")
     return "\n".join(lines)
+
+
+@app.command()
+def chat(
+    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles on/before YYYY-MM-DD.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+) -> None:
+    """Chat with the articles: follow-ups ("and when did he...?") are understood in context.
+
+    One question per line; /new starts a new conversation; /quit, Ctrl-D or Ctrl-C leaves.
+    """
+    from qa.errors import QAError, friendly
+
+    with _clean_errors():
+        engine = _engine()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        with suppress(ImportError):
+            import readline  # noqa: F401  (line editing and history for input())
+        typer.echo("Ask about your articles. /new starts over; /quit or Ctrl-D leaves.")
+    history: list[dict[str, str]] = []
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                typer.echo("")
+            return
+        question = line.strip()
+        if not question:
+            continue
+        if question.lower() in {"/quit", "/exit", "/q"}:
+            return
+        if question.lower() in {"/new", "/reset", "/clear"}:
+            history.clear()
+            typer.echo("(new conversation)")
+            continue
+        try:
+            stream = engine.stream(
+                question, history, k=k, since=since, until=until, sources=source
+            )
+            answer = _show_stream(stream)
+        except KeyboardInterrupt:
+            typer.secho("(answer interrupted)", err=True, fg=typer.colors.YELLOW)
+            continue
+        except (QAError, ValueError, OSError, RuntimeError) as exc:
+            # One bad turn (a timeout, a bad date) should not end the conversation.
+            typer.secho(f"error: {friendly(exc)}", err=True, fg=typer.colors.RED)
+            continue
+        if answer.question != question:
+            typer.secho(f"(understood as: {answer.question})", fg=typer.colors.BRIGHT_BLACK)
+        typer.echo(format_answer(answer) + "\n")
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
 
 
 @app.command()

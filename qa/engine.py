@@ -11,11 +11,11 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa.answering import Answerer, make_answerer
 from qa.articles import parse_date
-from qa.chat import History, standalone_question
+from qa.chat import Condenser, History, Message, make_condenser, standalone_question
 from qa.citations import CANNOT_ANSWER, is_refusal, resolve
 from qa.embeddings import Embedder, make_embedder
 from qa.ingest import IngestReport, ProgressCallback, ingest
@@ -23,6 +23,9 @@ from qa.models import Answer, Source
 from qa.retrieval import Retriever, make_retriever
 from qa.settings import Settings
 from qa.store import Filters, Store
+
+if TYPE_CHECKING:
+    from qa.runnable import EngineRunnable
 
 DateLike = date | str | None
 
@@ -43,12 +46,14 @@ class Engine:
         store: Store | None = None,
         retriever: Retriever | None = None,
         answerer: Answerer | None = None,
+        condenser: Condenser | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
         self._store = store
         self._retriever = retriever
         self._answerer = answerer
+        self._condenser = condenser
 
     # -- parts, built on first use ------------------------------------------------------------
 
@@ -75,6 +80,17 @@ class Engine:
         if self._answerer is None:
             self._answerer = make_answerer(self.settings, self.embedder)
         return self._answerer
+
+    @property
+    def condenser(self) -> Condenser:
+        """Rewrites follow-ups: the chat model when one is configured, else the offline rule."""
+        if self._condenser is None:
+            self._condenser = make_condenser(self.settings)
+        return self._condenser
+
+    def _condense(self, question: str, history: Sequence[Message]) -> str:
+        # Called only with a history: a first question never builds the condenser.
+        return self.condenser(question, history)
 
     # -- the public verbs ---------------------------------------------------------------------
 
@@ -142,7 +158,7 @@ class Engine:
             raise ValueError(msg)
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        standalone = standalone_question(question, history)
+        standalone = standalone_question(question, history, self._condense)
         timings["condense_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
@@ -168,6 +184,13 @@ class Engine:
         timings["total_ms"] = sum(timings.values())
         yield answer.model_copy(update={"timings": timings, "passages": numbered})
 
+    def runnable(self) -> EngineRunnable:
+        """``stream`` as one LCEL Runnable: ``invoke``/``stream``/``batch`` and the async forms
+        take a ``qa.runnable.Query`` (or a dict of its fields); see ``qa.runnable``."""
+        from qa.runnable import EngineRunnable
+
+        return EngineRunnable(self)
+
     def retrieve(
         self,
         question: str,
@@ -183,7 +206,7 @@ class Engine:
 
         Evaluation calls it with a larger ``k`` to rank deeper than the answerer reads (hit@10).
         """
-        standalone = standalone_question(question, history)
+        standalone = standalone_question(question, history, self._condense)
         return self._retrieve(
             standalone, k=k, since=since, until=until, sources=sources, today=today
         )
