@@ -251,6 +251,25 @@ def stats(
                 typer.echo(f"{key:16} {value}")
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (default QA_UI_HOST or 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default GRADIO_SERVER_PORT or 7860).")
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the chat in the default browser.")
+    ] = False,
+) -> None:
+    """Open the chat UI at http://127.0.0.1:7860 (Ctrl-C stops it)."""
+    with _clean_errors():
+        from qa.webapp import serve as serve_ui
+
+        serve_ui(_settings(), host=host, port=port, open_browser=open_browser)
+
+
 @app.command("eval")
 def eval_command(
     dataset: Annotated[Path, typer.Argument(help="JSONL: a question and its gold answer a line.")],

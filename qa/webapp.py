@@ -1,0 +1,318 @@
+"""The Gradio app around ``qa.webui``: page layout, event wiring, and how the server is launched.
+
+``qa serve`` and ``python ui.py`` both end in ``serve()``. The layout lives in the package (not in
+``ui.py``) so ``qa serve`` works from an installed wheel too; ``ui.py`` is a three-line launcher.
+
+Safe by default: binds 127.0.0.1 unless ``QA_UI_HOST`` says otherwise, port from
+``GRADIO_SERVER_PORT`` (default 7860), no share link, a login when ``QA_UI_AUTH=user:password``,
+uploads capped at ``QA_UI_MAX_UPLOAD_MB``, analytics, monitoring and MCP endpoints off.
+
+>>> from qa import Engine, Settings                        # doctest: +SKIP
+>>> app = build_app(Engine(Settings()))                    # doctest: +SKIP
+>>> app.launch(**launch_kwargs(server_options(Settings())))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import friendly
+from qa.settings import Settings
+from qa.webui import ChatUI, Conversation, Message, answerer_label
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from qa.engine import Engine
+
+DEFAULT_PORT = 7860
+ANSWER_CONCURRENCY = 4
+"""Answers computed at once (chat and ``ask`` share it); more requests wait in Gradio's queue."""
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """Where and how the app listens; see ``server_options``."""
+
+    host: str
+    port: int
+    auth: tuple[str, str] | None
+    max_file_size: int
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``QA_UI_AUTH`` (``user:password``) as a pair; None when unset.
+
+    >>> parse_auth("ann:s3cret:x")
+    ('ann', 's3cret:x')
+    """
+    if value is None or not value.strip():
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        msg = "QA_UI_AUTH must look like user:password (both non-empty)"
+        raise ValueError(msg)
+    return user.strip(), password
+
+
+def server_options(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ServerOptions:
+    """Safe defaults: 127.0.0.1 unless ``QA_UI_HOST`` (or ``host``) says otherwise, port from
+    ``port``, else ``GRADIO_SERVER_PORT``, else 7860; a login when ``QA_UI_AUTH`` is set."""
+    env = os.environ if environ is None else environ
+    raw_port = env.get("GRADIO_SERVER_PORT", "").strip()
+    if port is None:
+        try:
+            port = int(raw_port) if raw_port else DEFAULT_PORT
+        except ValueError:
+            msg = f"GRADIO_SERVER_PORT={raw_port!r} is not a port number"
+            raise ValueError(msg) from None
+    if not 0 < port < 65536:
+        msg = f"port {port} is out of range (1-65535)"
+        raise ValueError(msg)
+    return ServerOptions(
+        host=host or settings.ui.host,
+        port=port,
+        auth=parse_auth(settings.ui.auth),
+        max_file_size=settings.ui.max_upload_mb * 1024 * 1024,
+    )
+
+
+def launch_kwargs(options: ServerOptions) -> dict[str, Any]:
+    """Arguments for ``Blocks.launch``: no share link, no monitoring or MCP endpoints, no run
+    history kept in the browser, uploads capped, and only the ``api`` and settings links."""
+    kwargs: dict[str, Any] = {
+        "server_name": options.host,
+        "server_port": options.port,
+        "share": False,
+        "max_file_size": options.max_file_size,
+        "enable_monitoring": False,
+        "mcp_server": False,
+        "ssr_mode": False,
+        "run_history": False,
+        "show_error": False,
+        "footer_links": ["api", "settings"],
+        "css": CSS,
+    }
+    if options.auth:
+        kwargs["auth"] = options.auth
+        kwargs["auth_message"] = "qa: sign in with the user and password from QA_UI_AUTH."
+    return kwargs
+
+
+def disable_analytics() -> None:
+    """Gradio reads this before it builds or launches anything; it must never phone home."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+
+def warm_up(engine: Engine) -> None:
+    """Load the encoder and open the store before the first visitor, so no request pays for it
+    and concurrent first requests cannot race to build the same parts."""
+    engine.embedder.embed_query("warm up")
+    engine.stats()
+    _ = engine.answerer
+
+
+def build_app(engine: Engine) -> gr.Blocks:
+    """The whole page: a chat tab (answers, sources, filters) and a library tab (upload, stats),
+    plus the ``ask`` API endpoint."""
+    disable_analytics()
+    import gradio as gr
+    from gradio import events
+
+    ui = ChatUI.for_engine(engine)
+    settings = engine.settings
+
+    def ask(
+        question: str,
+        history: list[dict[str, str]] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sources: list[str] | None = None,
+        k: int | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question from the articles. Returns {text, citations, refused, question,
+        unsupported, warning, answerer, timings}; history is [{role, content}, ...], oldest
+        first; since/until are YYYY-MM-DD; sources are exact source values; k is passages."""
+        try:
+            return ui.ask(question, history, since, until, sources, k)
+        except ValueError as exc:  # a bad question or filter: tell the caller what to fix
+            raise gr.Error(friendly(exc)) from exc
+
+    def add_files(
+        files: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects a progress bar
+    ) -> tuple[str, str, Any]:
+        table = ui.add_files(files, lambda fraction, desc: progress(fraction, desc=desc))
+        return table, ui.stats_html(), gr.Dropdown(choices=ui.source_choices())
+
+    def refresh() -> tuple[str, Any]:
+        return ui.stats_html(), gr.Dropdown(choices=ui.source_choices())
+
+    def new_chat() -> tuple[str, list[Message], Conversation]:
+        return "", [], Conversation()
+
+    app: gr.Blocks
+    with gr.Blocks(
+        title="qa — ask your news articles",
+        analytics_enabled=False,
+        delete_cache=(3600, 3600),  # Gradio's own copies of uploads; ours are in upload_dir
+    ) as app:
+        conversation = gr.State(Conversation())
+        with gr.Row(elem_id="qa-header"):
+            gr.Markdown("## qa — ask your news articles")
+            gr.Markdown(answerer_label(settings), elem_id="qa-answerer")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat", elem_id="qa-chat-tab"), gr.Row():
+                with gr.Column(scale=4):
+                    chatbot = gr.Chatbot(
+                        elem_id="qa-chat",
+                        show_label=False,
+                        height="70vh",
+                        min_height=420,
+                        render_markdown=False,  # we send escaped HTML; no markdown surprises
+                        latex_delimiters=[],  # "$5 and $6" in news is money, not LaTeX
+                        buttons=["copy"],
+                        feedback_options=None,
+                        placeholder="Ask a question about the articles in the library.",
+                    )
+                    with gr.Row(equal_height=True):
+                        question = gr.Textbox(
+                            show_label=False,
+                            placeholder="What did Xi say about sanctions?",
+                            elem_id="qa-question",
+                            scale=6,
+                            max_lines=4,
+                            autofocus=True,
+                        )
+                        ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+                        new_button = gr.Button("New chat", scale=1, elem_id="qa-new-chat")
+                with gr.Column(scale=1, min_width=260, elem_id="qa-controls"):
+                    gr.Markdown("### Filters")
+                    since = gr.Textbox(
+                        label="From date", placeholder="YYYY-MM-DD", elem_id="qa-since"
+                    )
+                    until = gr.Textbox(
+                        label="To date", placeholder="YYYY-MM-DD", elem_id="qa-until"
+                    )
+                    source_filter = gr.Dropdown(
+                        label="Sources (none selected = all)",
+                        choices=ui.source_choices(),
+                        multiselect=True,
+                        elem_id="qa-source-filter",
+                    )
+                    k = gr.Slider(
+                        1,
+                        20,
+                        value=settings.retrieval.k,
+                        step=1,
+                        label="Passages retrieved",
+                        elem_id="qa-k",
+                    )
+            with gr.Tab("Library", id="library", elem_id="qa-library-tab"), gr.Row():
+                with gr.Column(scale=3):
+                    files = gr.File(
+                        label=(
+                            "Article files: .txt .md .html .json .jsonl, up to "
+                            f"{settings.ui.max_upload_mb} MB each"
+                        ),
+                        file_count="multiple",
+                        type="filepath",
+                        elem_id="qa-upload",
+                    )
+                    add_button = gr.Button("Add to library", variant="primary", elem_id="qa-add")
+                    results = gr.HTML(elem_id="qa-ingest-results")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Corpus")
+                    stats = gr.HTML(ui.stats_html(), elem_id="qa-stats")
+
+        chat_inputs = [question, conversation, since, until, source_filter, k]
+        chat_outputs = [question, chatbot, conversation]
+        for trigger in (question.submit, ask_button.click):
+            trigger(
+                ui.respond,
+                chat_inputs,
+                chat_outputs,
+                api_visibility="private",
+                concurrency_limit=ANSWER_CONCURRENCY,
+                concurrency_id="answer",
+                show_progress="hidden",
+            )
+        # The chatbot's own trash button clears the page; the history must go with it.
+        chatbot.clear(new_chat, None, chat_outputs, api_visibility="private", queue=False)
+        new_button.click(new_chat, None, chat_outputs, api_visibility="private", queue=False)
+        add_button.click(
+            add_files,
+            [files],
+            [results, stats, source_filter],
+            api_visibility="private",
+            concurrency_limit=1,  # one ingest at a time: they write the same index
+            concurrency_id="ingest",
+        )
+        app.load(refresh, None, [stats, source_filter], api_visibility="private")
+        events.api(
+            ask,
+            api_name="ask",
+            concurrency_limit=ANSWER_CONCURRENCY,
+            concurrency_id="answer",
+        )
+    return app
+
+
+def serve(
+    settings: Settings | None = None,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    open_browser: bool = False,
+) -> None:
+    """Load the engine, then serve the UI until interrupted (``qa serve``, ``python ui.py``)."""
+    from qa.engine import Engine
+
+    settings = settings or Settings()
+    options = server_options(settings, host=host, port=port)
+    engine = Engine(settings)
+    warm_up(engine)
+    app = build_app(engine)
+    app.queue(default_concurrency_limit=ANSWER_CONCURRENCY)
+    app.launch(inbrowser=open_browser, **launch_kwargs(options))
+
+
+CSS = """
+#qa-header { align-items: baseline; }
+#qa-answerer { text-align: right; opacity: 0.85; }
+.qa-answer p { margin: 0 0 0.5em 0; }
+.qa-cite { text-decoration: none; font-weight: 600; padding: 0 1px; }
+.qa-streaming { opacity: 0.75; }
+.qa-pending { opacity: 0.6; font-style: italic; }
+.qa-refusal { border-left: 4px solid #b45309; padding: 4px 10px; background: #fff7ed;
+  color: #7c2d12; }
+.qa-refusal-label { font-weight: 700; text-transform: uppercase; font-size: 0.8em;
+  letter-spacing: 0.04em; }
+.qa-error { border-left: 4px solid #b91c1c; padding: 4px 10px; background: #fef2f2;
+  color: #7f1d1d; }
+.qa-warning { color: #92400e; font-size: 0.9em; }
+.qa-sources { margin-top: 0.6em; border-top: 1px solid rgba(128,128,128,0.35);
+  padding-top: 0.4em; }
+.qa-sources summary { cursor: pointer; font-weight: 600; font-size: 0.9em; }
+.qa-source { margin: 0.5em 0 0.7em 0; }
+.qa-source-title { font-weight: 600; font-size: 0.95em; }
+.qa-source-meta { font-size: 0.85em; opacity: 0.8; }
+.qa-quote { font-size: 0.9em; margin: 0.3em 0 0 0.2em; padding-left: 0.6em;
+  border-left: 3px solid rgba(128,128,128,0.35); scroll-margin-top: 40px; }
+.qa-quote:target { border-left-color: #2563eb; background: rgba(37,99,235,0.07); }
+.qa-quote-n { font-weight: 600; }
+.qa-quote mark { background: #fde68a; color: inherit; padding: 0 2px; }
+.qa-meta { font-size: 0.75em; opacity: 0.6; margin-top: 0.4em; }
+.qa-stats th, .qa-ingest-results th { text-align: left; padding-right: 1em; }
+.qa-ingest-results tr.qa-bad td { color: #b91c1c; }
+.qa-ingest-results tr.qa-ok td { color: #166534; }
+"""

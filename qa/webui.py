@@ -1,0 +1,572 @@
+"""The chat UI: what ``qa serve`` and ``ui.py`` show, as plain functions over an ``Engine``.
+
+The parts that decide something (HTML for answers and their sources, upload checks, the JSON the
+``ask`` endpoint returns) are plain functions, tested without a browser; ``qa.webapp`` only lays
+out Gradio components and wires them to ``ChatUI``'s handlers. Nothing here imports Gradio.
+
+Every string that comes from an article, a question or a file name is untrusted: it reaches HTML
+only through ``html.escape``. Gradio sanitizes chat messages as well, but we do not rely on it.
+
+>>> from qa import Engine, Settings                      # doctest: +SKIP
+>>> ui = ChatUI.for_engine(Engine(Settings()))           # doctest: +SKIP
+>>> ui.ask("What did Xi say about sanctions?")["citations"][0]["quote"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from qa.articles import SUPPORTED_SUFFIXES
+from qa.errors import friendly
+from qa.models import Answer, Citation
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+    from qa.ingest import IngestReport
+
+log = logging.getLogger(__name__)
+
+API_FIELDS = frozenset(
+    {"text", "citations", "refused", "question", "unsupported", "warning", "answerer", "timings"}
+)
+"""The ``Answer`` fields the ``ask`` endpoint returns: the documented JSON contract."""
+
+UPLOAD_FOLDER = "uploads"
+_CONTEXT_CHARS = 400  # article text shown on each side of a quote, at most
+_SHORT_CONTEXT = 80  # less context than this on a side pulls in the neighbouring paragraph
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3], as qa.citations writes them
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+Message = dict[str, str]
+ProgressFn = Callable[[float, str], None]
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def cite_id(turn: int, n: int) -> str:
+    """The HTML id of citation ``n`` of answer ``turn``: unique within one chat page."""
+    return f"qa-t{turn}-c{n}"
+
+
+def render_question(question: str) -> str:
+    """A user's question as chat HTML: shown exactly as typed, never interpreted."""
+    return f'<div class="qa-question">{_e(question)}</div>'
+
+
+def render_pending() -> str:
+    return '<div class="qa-answer qa-pending">Searching the articles…</div>'
+
+
+def render_draft(draft: str) -> str:
+    """A streaming draft. Its markers number the retrieved passages, not the final citations
+    (those are renumbered once verified), so they are hidden until the answer is final."""
+    text = _MARKER.sub("", draft).strip() or "…"
+    return f'<div class="qa-answer qa-streaming">{_paragraphs(text)}</div>'
+
+
+def render_error(message: str) -> str:
+    return f'<div class="qa-answer qa-error"><strong>Could not answer:</strong> {_e(message)}</div>'
+
+
+def render_answer(
+    answer: Answer, *, turn: int, article_text: Callable[[str], str | None] | None = None
+) -> str:
+    """One answer bubble: the text with [n] footnote links, any caveat, then its sources.
+
+    A refusal is drawn as a notice, not as an answer, and has no sources.
+    """
+    if answer.refused:
+        parts = [
+            '<div class="qa-answer qa-refusal">',
+            '<div class="qa-refusal-label">No answer in the articles</div>',
+            f"<p>{_e(answer.text)}</p>",
+        ]
+        if answer.warning:
+            parts.append(f'<p class="qa-warning">{_e(answer.warning)}</p>')
+        parts.append("</div>")
+        return "".join(parts)
+    parts = [
+        f'<div class="qa-answer">{_paragraphs(answer.text, answer.citations, turn)}</div>',
+    ]
+    if answer.warning:
+        parts.append(f'<p class="qa-warning">⚠ {_e(answer.warning)}</p>')
+    if answer.citations:
+        parts.append(render_sources(answer.citations, turn=turn, article_text=article_text))
+    if answer.answerer:
+        took = answer.timings.get("total_ms")
+        when = f" in {took / 1000:.1f} s" if took is not None else ""
+        parts.append(f'<div class="qa-meta">answered by {_e(answer.answerer)}{when}</div>')
+    return "".join(parts)
+
+
+def _paragraphs(text: str, citations: Sequence[Citation] = (), turn: int = 0) -> str:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(
+        f"<p>{_linked(p, citations, turn).replace(chr(10), '<br>')}</p>" for p in paragraphs
+    )
+
+
+def _linked(text: str, citations: Sequence[Citation], turn: int) -> str:
+    """Escape ``text`` and turn each [n] that names a citation into a footnote link."""
+    known = {c.n for c in citations}
+    out: list[str] = []
+    last = 0
+    for match in _MARKER.finditer(text):
+        out.append(_e(text[last : match.start()]))
+        numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
+        links = []
+        for n in numbers:
+            if n in known:
+                links.append(
+                    f'<a class="qa-cite" href="#{cite_id(turn, n)}" title="source {n}">[{n}]</a>'
+                )
+            else:  # a marker without a citation stays visible as text, never a dead link
+                links.append(f"[{n}]")
+        out.append(f"<sup>{''.join(links)}</sup>")
+        last = match.end()
+    out.append(_e(text[last:]))
+    return "".join(out)
+
+
+def quote_in_context(
+    article: str | None, citation: Citation, *, context: int = _CONTEXT_CHARS
+) -> tuple[str, str, str]:
+    """``(before, quote, after)``: the quote inside its paragraph of the article.
+
+    The paragraph is the article's line holding the quote. News paragraphs are often a single
+    sentence, and then the quote alone says little: when the paragraph adds fewer than
+    ``_SHORT_CONTEXT`` characters on a side, the neighbouring paragraph on that side is shown
+    too. Each side is trimmed to ``context`` characters at a word boundary. When the article
+    text is unavailable or no longer holds the quote at its offsets (it changed since the
+    answer), the quote is shown alone.
+
+    >>> from qa.models import Citation
+    >>> c = Citation(n=1, article_id="a", title="t", date=None, source="s", chunk_id="a:0",
+    ...              quote="He left.", start=10, end=18)
+    >>> quote_in_context("Xi spoke. He left. They met.", c)
+    ('Xi spoke. ', 'He left.', ' They met.')
+    """
+    if not article or article[citation.start : citation.end] != citation.quote:
+        return "", citation.quote, ""
+    start = _line_start(article, citation.start)
+    if citation.start - start < _SHORT_CONTEXT and start > 0:
+        start = _line_start(article, len(article[:start].rstrip("\n")))
+    end = _line_end(article, citation.end)
+    if end - citation.end < _SHORT_CONTEXT and end < len(article):
+        end = _line_end(article, end + len(article[end:]) - len(article[end:].lstrip("\n")))
+    before = article[start : citation.start]
+    after = article[citation.end : end]
+    if len(before) > context:
+        cut = before[-context:]
+        before = "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
+    if len(after) > context:
+        cut = after[:context]
+        after = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
+    return before, citation.quote, after
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end == -1 else end
+
+
+def _context_html(text: str) -> str:
+    """Escaped context; paragraph breaks kept as line breaks."""
+    return re.sub(r"\n+", "<br>", _e(text))
+
+
+def display_source(source: str) -> str:
+    """A short label for an article's source: the file name of a path, else the source as is."""
+    if "://" in source or not ("/" in source or "\\" in source):
+        return source
+    return PurePosixPath(source.replace("\\", "/")).name or source
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parsed = urlparse(url)
+    return url if parsed.scheme in {"http", "https"} and parsed.netloc else None
+
+
+def render_sources(
+    citations: Sequence[Citation],
+    *,
+    turn: int,
+    article_text: Callable[[str], str | None] | None = None,
+) -> str:
+    """The sources area of one answer: each cited article once (title, date, source), then
+    every sentence quoted from it, highlighted inside its paragraph, under its [n] anchor."""
+    by_article: dict[str, list[Citation]] = {}
+    for citation in sorted(citations, key=lambda c: c.n):
+        by_article.setdefault(citation.article_id, []).append(citation)
+    texts: dict[str, str | None] = {}
+    items: list[str] = []
+    for article_id, cited in by_article.items():
+        first = cited[0]
+        if article_text is not None and article_id not in texts:
+            texts[article_id] = article_text(article_id)
+        title = _e(first.title or "(untitled)")
+        url = _safe_url(first.url)
+        if url:
+            title = f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+        when = first.date.isoformat() if first.date else "undated"
+        quotes = []
+        for c in cited:
+            before, quote, after = quote_in_context(texts.get(article_id), c)
+            quotes.append(
+                f'<div class="qa-quote" id="{cite_id(turn, c.n)}">'
+                f'<span class="qa-quote-n">[{c.n}]</span> '
+                f"{_context_html(before)}<mark>{_e(quote)}</mark>{_context_html(after)}</div>"
+            )
+        items.append(
+            '<div class="qa-source">'
+            f'<div class="qa-source-title">{title}</div>'
+            f'<div class="qa-source-meta"><span class="qa-date">{_e(when)}</span> · '
+            f'<span class="qa-origin" title="{_e(first.source)}">'
+            f"{_e(display_source(first.source))}</span></div>"
+            f"{''.join(quotes)}</div>"
+        )
+    count = len(by_article)
+    label = f"Sources ({count} article{'s' if count != 1 else ''})"
+    return f'<details class="qa-sources" open><summary>{label}</summary>{"".join(items)}</details>'
+
+
+def render_stats(stats: Mapping[str, Any]) -> str:
+    """Corpus figures as a small table."""
+    first, last = stats.get("first_date"), stats.get("last_date")
+    span = f"{first} to {last}" if first and last else "no dated articles"
+    rows = [
+        ("Articles", stats.get("articles", 0)),
+        ("Chunks", stats.get("chunks", 0)),
+        ("Date span", span),
+        ("Sources", stats.get("sources", 0)),
+        ("Embedding model", stats.get("embedding_model", "")),
+    ]
+    if stats.get("pending"):
+        rows.append(("Unfinished (re-run ingest)", stats["pending"]))
+    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows)
+    return f'<table class="qa-stats">{body}</table>'
+
+
+def answerer_label(settings: Settings) -> str:
+    """Which answerer is active, in words a reader understands."""
+    if settings.uses_llm:
+        where = settings.openai_base_url or "api.openai.com"
+        return f"Answerer: LLM **{settings.llm.model}** at {where}"
+    return (
+        "Answerer: **offline extractive** (quotes the articles' own sentences; set "
+        "`OPENAI_API_KEY` or `OPENAI_BASE_URL` for an LLM)"
+    )
+
+
+# -- answers as JSON -----------------------------------------------------------------------------
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """What the ``ask`` endpoint returns: ``text``, ``citations`` (each with ``n``, ``article_id``,
+    ``title``, ``date``, ``source``, ``url``, ``chunk_id``, ``quote``, ``start``, ``end``),
+    ``refused``, ``question``, ``unsupported``, ``warning``, ``answerer``, ``timings``."""
+    return answer.model_dump(mode="json", include=set(API_FIELDS))
+
+
+def clean_filters(
+    since: str | None, until: str | None, sources: Sequence[str] | None, k: float | None
+) -> dict[str, Any]:
+    """Blank UI fields mean "no filter"; the engine validates what is left."""
+    return {
+        "since": (since or "").strip() or None,
+        "until": (until or "").strip() or None,
+        "sources": [s for s in sources or [] if s] or None,
+        "k": int(k) if k else None,
+    }
+
+
+# -- conversations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One browser session's chat: what the engine sees and what the page shows.
+
+    ``history`` holds the plain answer texts (the messages format ``Engine.stream`` takes);
+    ``display`` holds the rendered bubbles. Gradio keeps one per session (``gr.State``).
+    """
+
+    history: tuple[tuple[str, str], ...] = ()
+    display: tuple[tuple[str, str], ...] = ()
+    answers: int = 0
+
+    def messages(self) -> list[Message]:
+        return [{"role": role, "content": content} for role, content in self.history]
+
+    def bubbles(self) -> list[Message]:
+        return [{"role": role, "content": content} for role, content in self.display]
+
+
+ChatUpdate = tuple[str, list[Message], Conversation]
+
+
+@dataclass
+class ChatUI:
+    """The handlers behind the page, over one shared ``Engine``. Holds no per-user state."""
+
+    engine: Engine
+    upload_dir: Path = field(default=Path())
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> ChatUI:
+        settings = engine.settings
+        return cls(
+            engine=engine,
+            upload_dir=settings.data_dir / UPLOAD_FOLDER,
+            max_upload_bytes=settings.ui.max_upload_mb * 1024 * 1024,
+        )
+
+    def respond(
+        self,
+        question: str,
+        conversation: Conversation,
+        since: str | None = None,
+        until: str | None = None,
+        sources: Sequence[str] | None = None,
+        k: float | None = None,
+    ) -> Iterator[ChatUpdate]:
+        """Stream one answer into the chat: ``(new textbox value, bubbles, conversation)``."""
+        question = (question or "").strip()
+        if not question:
+            yield "", conversation.bubbles(), conversation
+            return
+        turn = conversation.answers + 1
+        shown = [*conversation.display, ("user", render_question(question))]
+        yield "", _bubbles(shown, render_pending()), conversation
+        draft = ""
+        final: Answer | None = None
+        try:
+            filters = clean_filters(since, until, sources, k)
+            for item in self.engine.stream(question, conversation.messages(), **filters):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    draft += item
+                    yield "", _bubbles(shown, render_draft(draft)), conversation
+        except Exception as exc:  # shown in the chat; the page must survive any engine error
+            log.exception("answering %r failed", question)
+            failed = (*shown, ("assistant", render_error(friendly(exc))))
+            kept = replace(conversation, display=failed)
+            yield "", kept.bubbles(), kept
+            return
+        if final is None:
+            failed = (*shown, ("assistant", render_error("the engine returned no answer")))
+            kept = replace(conversation, display=failed)
+            yield "", kept.bubbles(), kept
+            return
+        bubble = render_answer(final, turn=turn, article_text=self.article_text)
+        done = Conversation(
+            history=(*conversation.history, ("user", question), ("assistant", final.text)),
+            display=(*shown, ("assistant", bubble)),
+            answers=turn,
+        )
+        yield "", done.bubbles(), done
+
+    def article_text(self, article_id: str) -> str | None:
+        try:
+            return self.engine.store.article_text(article_id)
+        except Exception:  # the quote is still shown, just without its paragraph
+            log.exception("cannot read article %s", article_id)
+            return None
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, str]] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sources: Sequence[str] | None = None,
+        k: int | None = None,
+    ) -> dict[str, Any]:
+        """The ``ask`` endpoint: one answer as JSON (see ``answer_json``)."""
+        if not question or not question.strip():
+            msg = "the question is empty: ask something about the articles"
+            raise ValueError(msg)
+        messages = [
+            {"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
+            for m in history or []
+        ]
+        answer = self.engine.ask(question, messages, **clean_filters(since, until, sources, k))
+        return answer_json(answer)
+
+    def source_choices(self) -> list[tuple[str, str]]:
+        """``(label, value)`` pairs for the source filter."""
+        try:
+            values = self.engine.store.sources()
+        except Exception:
+            log.exception("cannot list sources")
+            return []
+        labels = [display_source(s) for s in values]
+        return sorted(zip(labels, values, strict=True))
+
+    def stats_html(self) -> str:
+        try:
+            return render_stats(self.engine.stats())
+        except Exception as exc:
+            return render_error(friendly(exc))
+
+    def add_files(self, files: Sequence[str] | None, progress: ProgressFn | None = None) -> str:
+        """Check uploaded files, copy the acceptable ones into the upload folder and ingest them.
+
+        Returns the per-file result table. Nothing outside ``upload_dir`` is ever written.
+        """
+        if not files:
+            return render_ingest_results([("(no files)", "choose one or more files first")])
+        note = progress or (lambda _fraction, _desc: None)
+        note(0.0, "checking files")
+        accepted, rejected = stage_uploads(files, self.upload_dir, self.max_upload_bytes)
+        rows: list[tuple[str, str]] = list(rejected)
+        if accepted:
+
+            def on_progress(done: int, total: int) -> None:
+                note(done / total if total else 1.0, f"indexing {done}/{total} articles")
+
+            try:
+                report = self.engine.ingest([p for _, p in accepted], on_progress=on_progress)
+            except Exception as exc:
+                log.exception("ingest of uploads failed")
+                rows += [(name, f"failed: {friendly(exc)}") for name, _ in accepted]
+            else:
+                rows += [(name, report.file_outcome(path)) for name, path in accepted]
+                _drop_unread(accepted, report)
+        note(1.0, "done")
+        order = {Path(str(f)).name: i for i, f in enumerate(files)}
+        rows.sort(key=lambda row: order.get(row[0], len(order)))
+        return render_ingest_results(rows)
+
+
+def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[Message]:
+    return [{"role": r, "content": c} for r, c in shown] + [{"role": "assistant", "content": last}]
+
+
+# -- uploads -------------------------------------------------------------------------------------
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot leave the folder it is joined to.
+
+    Folders, drive letters and ``..`` are dropped, characters outside ``[A-Za-z0-9._-]`` become
+    ``-``, and a leading dot is removed (hidden files are not read by ingest).
+
+    >>> safe_filename("../../etc/passwd")
+    'passwd'
+    >>> safe_filename("C:\\\\Users\\\\me\\\\Xi speech (2).txt")
+    'Xi-speech-2-.txt'
+    """
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = _SAFE_NAME.sub("-", base).lstrip(".-")
+    if len(cleaned) > 120:
+        suffix = PurePosixPath(cleaned).suffix[:12]
+        cleaned = cleaned[: 120 - len(suffix)] + suffix
+    if not PurePosixPath(cleaned).stem.strip("._-"):
+        cleaned = "upload" + PurePosixPath(cleaned).suffix
+    return cleaned
+
+
+def check_upload(name: str, size: int, max_bytes: int) -> str | None:
+    """Why a file cannot be accepted, or None when it can."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(sorted({".txt", ".md", ".html", ".json", ".jsonl"}))
+        return f"rejected: {suffix or 'no extension'} is not an article format; upload {kinds}"
+    if size > max_bytes:
+        return (
+            f"rejected: {size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB upload "
+            "limit (QA_UI_MAX_UPLOAD_MB)"
+        )
+    if size == 0:
+        return "rejected: the file is empty"
+    return None
+
+
+def stage_uploads(
+    files: Sequence[str | Path], upload_dir: Path, max_bytes: int
+) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """Copy acceptable uploads into ``upload_dir``: ``([(name, copy)], [(name, reason)])``.
+
+    ``name`` is the name the user gave (for the result table). The copy's name is
+    ``safe_filename(name)``; uploading the same name again replaces the file, so ingest sees an
+    update rather than a new article.
+    """
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    root = upload_dir.resolve()
+    accepted: list[tuple[str, Path]] = []
+    rejected: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for file in files:
+        source = Path(str(file))
+        name = source.name
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            rejected.append((name, f"rejected: cannot read the upload ({exc.strerror})"))
+            continue
+        problem = check_upload(name, size, max_bytes)
+        if problem:
+            rejected.append((name, problem))
+            continue
+        target_name = safe_filename(name)
+        stem, suffix = PurePosixPath(target_name).stem, PurePosixPath(target_name).suffix
+        number = 2
+        while target_name in used:  # two uploads in one batch that clean to the same name
+            target_name = f"{stem}-{number}{suffix}"
+            number += 1
+        used.add(target_name)
+        target = root / target_name
+        if target.resolve().parent != root:  # belt and braces: never write outside the folder
+            rejected.append((name, "rejected: unusable file name"))
+            continue
+        shutil.copyfile(source, target)
+        accepted.append((name, target))
+    return accepted, rejected
+
+
+def _drop_unread(accepted: Sequence[tuple[str, Path]], report: IngestReport) -> None:
+    """Remove copies that yielded no article, so the upload folder holds only the library."""
+    for _, path in accepted:
+        if str(path.resolve()) not in report.per_file:
+            path.unlink(missing_ok=True)
+
+
+def render_ingest_results(rows: Sequence[tuple[str, str]]) -> str:
+    """The per-file result table of one upload."""
+    body = "".join(
+        f'<tr class="{_outcome_class(result)}"><td>{_e(name)}</td><td>{_e(result)}</td></tr>'
+        for name, result in rows
+    )
+    return (
+        '<table class="qa-ingest-results"><thead><tr><th>File</th><th>Result</th></tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _outcome_class(result: str) -> str:
+    if result.startswith(("rejected", "failed")) or "skipped" in result or "no articles" in result:
+        return "qa-bad"
+    return "qa-ok"

@@ -1,0 +1,405 @@
+"""The chat UI end to end: ``python ui.py`` in a subprocess over a tmp index, driven by a real
+headless Chromium (Debian's ``/usr/bin/chromium`` through Playwright) and by ``gradio_client``.
+
+Screenshots land in ``test-output/ui/``. In CI (``CI=true``) a missing Chromium fails these tests;
+on a developer machine it skips them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import REPO, SAMPLE_ARTICLE, SAMPLE_DIR, HashingEmbedder, write
+
+from qa.embeddings import LocalEmbedder
+from qa.engine import Engine
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = REPO / "test-output" / "ui"
+XI = "What did Xi say about sanctions?"
+PRESIDENT = "Since when has Lukashenko been president?"
+MAYOR_ARTICLE = (
+    "date 2024-05-02 Quillhaven elects Ottoline Verbrugge as mayor\n\n"
+    "The harbour town of Quillhaven elected Ottoline Verbrugge as its mayor on Thursday.\n\n"
+    "Verbrugge promised to rebuild the old lighthouse before the winter storms."
+)
+SETTLE_MS = 60_000  # an answer takes about a second; this only bounds a hang
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes] | None, log: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.25)
+    pytest.fail(f"the app did not answer at {url}:\n{log.read_text()[-4000:]}")
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    data_dir: Path
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, real_embedder: LocalEmbedder
+) -> Iterator[Server]:
+    """``python ui.py`` over a fresh index holding the sample article, on a free port."""
+    root = tmp_path_factory.mktemp("ui-app")
+    data_dir = root / "data"
+    with pytest.MonkeyPatch.context() as mp:  # the developer's QA_* settings must not leak in
+        for name in list(os.environ):
+            if name.startswith(("QA_", "OPENAI_")):
+                mp.delenv(name)
+        mp.chdir(root)
+        settings = Settings(data_dir=data_dir, llm={"provider": "extractive"})
+        Engine(settings, embedder=real_embedder).ingest([SAMPLE_DIR])
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_", "GRADIO_"))}
+    env.update(
+        QA_DATA_DIR=str(data_dir),
+        QA_LLM="extractive",
+        GRADIO_SERVER_PORT=str(port),
+        HF_HUB_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    log = root / "app.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "ui.py")], cwd=root, env=env, stdout=out, stderr=out
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_up(url, process, log)
+        yield Server(url=url, data_dir=data_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        msg = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh browser session (its own cookies, so its own Gradio session) on the app."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(SETTLE_MS)
+    tab.goto(server.url)
+    tab.locator("#qa-question textarea").wait_for()
+    yield tab
+    context.close()
+
+
+def settled(page: Page) -> Locator:
+    """Answer bubbles that are final: an answer with sources, a refusal or an error."""
+    return page.locator("#qa-chat [data-testid=bot]").filter(
+        has=page.locator(".qa-meta, .qa-refusal, .qa-error")
+    )
+
+
+def ask(page: Page, question: str) -> Locator:
+    """Type a question, send it, and wait for its answer to settle; returns that bubble."""
+    before = settled(page).count()
+    page.evaluate(
+        """() => {
+            window.__qaSeen = new Set();
+            const chat = document.querySelector('#qa-chat');
+            new MutationObserver(() => {
+                for (const cls of ['qa-pending', 'qa-streaming']) {
+                    if (chat.querySelector('.' + cls)) window.__qaSeen.add(cls);
+                }
+            }).observe(chat, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll("
+        "'#qa-chat [data-testid=bot] .qa-meta, #qa-chat [data-testid=bot] .qa-refusal, "
+        "#qa-chat [data-testid=bot] .qa-error').length > n",
+        arg=before,
+    )
+    return settled(page).last
+
+
+def seen_before_final(page: Page) -> list[str]:
+    return sorted(page.evaluate("() => Array.from(window.__qaSeen || [])"))
+
+
+class TestChat:
+    def test_answer_has_footnote_links_and_highlighted_sources(self, page: Page) -> None:
+        bubble = ask(page, XI)
+        assert seen_before_final(page), "the answer appeared without any intermediate state"
+
+        first_link = bubble.locator("a.qa-cite").first
+        assert first_link.inner_text() == "[1]"
+        assert first_link.get_attribute("href") == "#qa-t1-c1"
+
+        sources = bubble.locator(".qa-sources")
+        assert "Xi Jinping and Alexander Lukashenko call for a peace deal" in (
+            sources.locator(".qa-source-title").first.inner_text()
+        )
+        assert "2023-03-01" in sources.inner_text()
+        marks = [m.strip() for m in sources.locator("mark").all_inner_texts()]
+        article = SAMPLE_ARTICLE.read_text(encoding="utf-8")
+        assert marks and all(m in article for m in marks)
+        assert any("sanctions" in m for m in marks)
+        # The page scrolls to the end of the answer; show it from the question for the shot.
+        page.locator("#qa-chat [data-testid=user]").last.evaluate(
+            "el => el.scrollIntoView({block: 'start'})"
+        )
+        page.screenshot(path=str(SHOTS / "01-answer.png"))
+
+        first_link.click()
+        assert page.evaluate("location.hash") == "#qa-t1-c1"
+        target = page.locator("#qa-t1-c1")
+        assert target.locator("mark").count() == 1
+        assert target.is_visible()
+
+    def test_follow_up_keeps_the_conversation_and_new_chat_clears_it(self, page: Page) -> None:
+        ask(page, XI)
+        follow_up = ask(page, "What did Lukashenko say about the meeting?")
+        assert follow_up.locator(".qa-quote#qa-t2-c1 mark").count() == 1
+        assert "Lukashenko" in follow_up.locator(".qa-sources").inner_text()
+        assert settled(page).count() == 2
+        assert settled(page).first.locator(".qa-sources").count() == 1  # the first stays intact
+        page.screenshot(path=str(SHOTS / "02-follow-up.png"), full_page=True)
+
+        page.locator("#qa-new-chat").click()
+        page.wait_for_function("!document.querySelector('#qa-chat [data-testid=bot]')")
+        again = ask(page, XI)
+        assert again.locator("a.qa-cite").first.get_attribute("href") == "#qa-t1-c1"
+        assert settled(page).count() == 1
+
+    def test_a_filtered_out_question_is_refused_visibly(self, page: Page) -> None:
+        page.locator("#qa-since input, #qa-since textarea").first.fill("2030-01-01")
+        bubble = ask(page, XI)
+        assert bubble.locator(".qa-refusal").count() == 1
+        assert bubble.locator(".qa-refusal-label").text_content() == "No answer in the articles"
+        assert "No article matches the filters" in bubble.inner_text()
+        assert bubble.locator(".qa-sources").count() == 0
+        page.screenshot(path=str(SHOTS / "03-refusal.png"))
+
+    def test_the_active_answerer_is_shown(self, page: Page) -> None:
+        assert "offline extractive" in page.locator("#qa-answerer").inner_text()
+
+    def test_two_people_at_once_keep_their_own_conversations(
+        self, browser: Browser, server: Server
+    ) -> None:
+        pages = []
+        for _ in range(2):
+            context = browser.new_context()
+            tab = context.new_page()
+            tab.set_default_timeout(SETTLE_MS)
+            tab.goto(server.url)
+            tab.locator("#qa-question textarea").wait_for()
+            pages.append(tab)
+        try:
+            for tab, question in zip(pages, [XI, PRESIDENT], strict=True):
+                tab.locator("#qa-question textarea").fill(question)
+            for tab in pages:  # both in flight before either is awaited
+                tab.locator("#qa-question textarea").press("Enter")
+            for tab in pages:
+                tab.wait_for_function(
+                    "document.querySelectorAll('#qa-chat .qa-meta, #qa-chat .qa-refusal, "
+                    "#qa-chat .qa-error').length >= 1"
+                )
+            mine, theirs = (tab.locator("#qa-chat").inner_text() for tab in pages)
+            assert XI in mine and PRESIDENT not in mine
+            assert PRESIDENT in theirs and XI not in theirs
+            assert pages[0].locator("#qa-chat .qa-error").count() == 0
+            assert pages[1].locator("#qa-chat .qa-error").count() == 0
+        finally:
+            for tab in pages:
+                tab.context.close()
+
+
+class TestLibrary:
+    def test_upload_reports_each_file_and_the_new_article_answers(
+        self, page: Page, server: Server, tmp_path: Path
+    ) -> None:
+        good = write(tmp_path / "quillhaven-mayor.txt", MAYOR_ARTICLE)
+        binary = write(tmp_path / "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary")
+        pdf = write(tmp_path / "report.pdf", b"%PDF-1.4 not an article")
+
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#qa-upload input[type=file]").set_input_files([good, binary, pdf])
+        for name in (good.stem, binary.stem, pdf.stem):  # uploaded: listed by the component
+            page.locator("#qa-upload").get_by_text(name, exact=True).wait_for()
+        page.locator("#qa-add").click()
+        rows = page.locator("#qa-ingest-results tbody tr")
+        rows.nth(2).wait_for()
+        results = dict(
+            (r.split("\t")[0].strip(), r.split("\t")[1].strip()) for r in rows.all_inner_texts()
+        )
+        assert results[good.name] == "1 added"
+        assert "binary file" in results[binary.name]
+        assert ".pdf is not an article format" in results[pdf.name]
+        page.wait_for_function(
+            "document.querySelector('#qa-stats').innerText.includes('Articles\\t2')"
+        )
+        page.screenshot(path=str(SHOTS / "04-library.png"))
+
+        uploads = server.data_dir / "uploads"
+        assert sorted(p.name for p in uploads.iterdir()) == [good.name]
+        assert not list(server.data_dir.rglob("report.pdf"))
+
+        page.get_by_role("tab", name="Chat").click()
+        bubble = ask(page, "Who was elected mayor of Quillhaven?")
+        assert "Quillhaven elects Ottoline Verbrugge" in bubble.locator(".qa-sources").inner_text()
+        assert any("Verbrugge" in m for m in bubble.locator("mark").all_inner_texts())
+        page.screenshot(path=str(SHOTS / "05-uploaded-answer.png"))
+
+
+class TestAskEndpoint:
+    def test_returns_the_answer_and_its_citations(self, server: Server) -> None:
+        from gradio_client import Client
+
+        result = Client(server.url, verbose=False).predict(XI, api_name="/ask")
+        assert "[1]" in result["text"]
+        assert result["refused"] is False
+        first = result["citations"][0]
+        assert first["n"] == 1
+        assert first["title"].startswith("Xi Jinping and Alexander Lukashenko")
+        assert first["date"] == "2023-03-01"
+        assert first["quote"] in SAMPLE_ARTICLE.read_text(encoding="utf-8")
+
+    def test_is_the_only_public_endpoint(self, server: Server) -> None:
+        from gradio_client import Client
+
+        api = Client(server.url, verbose=False).view_api(return_format="dict", print_info=False)
+        assert isinstance(api, dict)
+        assert list(api["named_endpoints"]) == ["/ask"]
+        params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
+        assert params == ["question", "history", "since", "until", "sources", "k"]
+
+    def test_filters_and_history_are_applied(self, server: Server) -> None:
+        from gradio_client import Client
+
+        client = Client(server.url, verbose=False)
+        history = [
+            {"role": "user", "content": XI},
+            {"role": "assistant", "content": "Xi condemned sanctions [1]."},
+        ]
+        later = client.predict(XI, history, "2030-01-01", api_name="/ask")
+        assert later["refused"] is True and later["citations"] == []
+        elsewhere = client.predict(question=XI, sources=["nowhere.example"], api_name="/ask")
+        assert elsewhere["refused"] is True
+        narrow = client.predict(question=XI, k=1, api_name="/ask")
+        assert len({c["chunk_id"] for c in narrow["citations"]}) == 1
+
+    def test_a_bad_filter_gets_a_message_that_names_it(self, server: Server) -> None:
+        from gradio_client import Client
+
+        with pytest.raises(Exception, match="since"):
+            Client(server.url, verbose=False).predict(question=XI, since="someday", api_name="/ask")
+
+    def test_conversations_at_once_get_their_own_answers(self, server: Server) -> None:
+        from gradio_client import Client
+
+        def strip(result: dict[str, Any]) -> tuple[str, list[str]]:
+            return result["text"], [c["quote"] for c in result["citations"]]
+
+        follow_up_history = [
+            {"role": "user", "content": PRESIDENT},
+            {"role": "assistant", "content": "Since 1994 [1]."},
+        ]
+        cases: list[tuple[str, list[dict[str, str]] | None]] = [
+            (XI, None),
+            (PRESIDENT, None),
+            ("What did Lukashenko say about the meeting?", follow_up_history),
+            ("Who was elected mayor of Quillhaven?", None),
+        ]
+        client = Client(server.url, verbose=False)
+        expected = [strip(client.predict(q, h, api_name="/ask")) for q, h in cases]
+
+        def run(case: tuple[str, list[dict[str, str]] | None]) -> tuple[str, list[str]]:
+            own = Client(server.url, verbose=False)  # one client per person
+            return strip(own.predict(case[0], case[1], api_name="/ask"))
+
+        with ThreadPoolExecutor(max_workers=len(cases) * 2) as pool:
+            got = list(pool.map(run, cases * 2))
+        assert got == expected * 2
+
+
+def test_a_login_is_required_when_configured(settings: Settings, tmp_path: Path) -> None:
+    """``QA_UI_AUTH``: without the password neither the page nor the API answers."""
+    from gradio_client import Client
+
+    from qa.webapp import ServerOptions, build_app, launch_kwargs
+
+    engine = Engine(settings, embedder=HashingEmbedder())
+    engine.ingest([SAMPLE_DIR])
+    app = build_app(engine)
+    port = free_port()
+    options = ServerOptions(host="127.0.0.1", port=port, auth=("ann", "s3cret"), max_file_size=1)
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(options))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "config", timeout=10)
+        assert refused.value.code == 401
+        with pytest.raises(Exception, match=r"(?i)login|auth|401"):
+            Client(url, verbose=False)
+        result = Client(url, auth=("ann", "s3cret"), verbose=False).predict(XI, api_name="/ask")
+        assert result["citations"]
+    finally:
+        app.close()

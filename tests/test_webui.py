@@ -1,0 +1,408 @@
+"""The chat UI's behaviour without a browser: rendering, conversations, uploads, server options.
+
+The browser and the running server are covered by tests/test_ui.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_DIR, HashingEmbedder, write
+
+from qa.engine import Engine
+from qa.models import Answer, Citation
+from qa.settings import Settings
+from qa.webapp import DEFAULT_PORT, launch_kwargs, parse_auth, server_options
+from qa.webui import (
+    API_FIELDS,
+    ChatUI,
+    Conversation,
+    check_upload,
+    display_source,
+    quote_in_context,
+    render_answer,
+    render_draft,
+    render_question,
+    render_sources,
+    safe_filename,
+    stage_uploads,
+)
+
+ARTICLE = (
+    "Officials met on Monday.\n\n"
+    "The minister said taxes will not rise. She spoke for an hour about the budget.\n\n"
+    "Critics disagreed."
+)
+
+
+def citation(
+    n: int = 1, *, quote: str = "The minister said taxes will not rise.", **extra: object
+) -> Citation:
+    start = ARTICLE.find(quote)
+    fields: dict[str, object] = {
+        "n": n,
+        "article_id": "a1",
+        "title": "Budget passes",
+        "date": date(2023, 2, 20),
+        "source": "/data/news/b.txt",
+        "url": None,
+        "chunk_id": "a1:0",
+        "quote": quote,
+        "start": start,
+        "end": start + len(quote),
+    }
+    fields.update(extra)
+    return Citation.model_validate(fields)
+
+
+def answer(text: str, citations: list[Citation], **extra: object) -> Answer:
+    return Answer.model_validate({"text": text, "citations": citations, **extra})
+
+
+def ids_and_links(page: str) -> tuple[set[str], set[str]]:
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    links = set(re.findall(r'href="#([^"]+)"', page))
+    return ids, links
+
+
+class TestRenderAnswer:
+    def test_every_marker_links_to_its_quote_in_the_sources(self) -> None:
+        cited = [citation(1), citation(2, quote="Critics disagreed.")]
+        page = render_answer(
+            answer("Taxes stay [1]. Critics disagree [2].", cited),
+            turn=3,
+            article_text=lambda _id: ARTICLE,
+        )
+        ids, links = ids_and_links(page)
+        assert links == {"qa-t3-c1", "qa-t3-c2"}
+        assert links <= ids
+        assert ">[1]</a>" in page and ">[2]</a>" in page
+
+    def test_sources_list_each_article_once_with_title_date_and_source(self) -> None:
+        cited = [citation(1), citation(2, quote="Critics disagreed.")]
+        page = render_sources(cited, turn=1, article_text=lambda _id: ARTICLE)
+        assert page.count('class="qa-source"') == 1
+        assert "Budget passes" in page
+        assert "2023-02-20" in page
+        assert "b.txt" in page
+        assert "Sources (1 article)" in page
+
+    def test_the_quote_is_highlighted_inside_its_paragraph(self) -> None:
+        page = render_sources([citation(1)], turn=1, article_text=lambda _id: ARTICLE)
+        assert "<mark>The minister said taxes will not rise.</mark> She spoke for an hour" in page
+
+    def test_markers_joined_by_commas_become_separate_links(self) -> None:
+        cited = [citation(1), citation(2, quote="Critics disagreed.")]
+        page = render_answer(answer("Both [1, 2].", cited), turn=1)
+        assert 'href="#qa-t1-c1"' in page and 'href="#qa-t1-c2"' in page
+
+    def test_a_marker_without_a_citation_is_plain_text_not_a_dead_link(self) -> None:
+        page = render_answer(answer("Claim [1]. Other [7].", [citation(1)]), turn=1)
+        assert "[7]" in page
+        assert 'href="#qa-t1-c7"' not in page
+
+    def test_a_refusal_is_drawn_as_a_notice_without_sources(self) -> None:
+        page = render_answer(
+            answer("The articles do not contain the answer.", [], refused=True), turn=1
+        )
+        assert "qa-refusal" in page
+        assert "No answer in the articles" in page
+        assert "qa-sources" not in page
+
+    def test_a_caveat_is_shown_with_the_answer(self) -> None:
+        page = render_answer(
+            answer("Taxes stay [1].", [citation(1)], warning="1 sentence is not supported"),
+            turn=1,
+        )
+        assert "1 sentence is not supported" in page
+
+    def test_article_text_title_and_source_are_escaped(self) -> None:
+        evil = "<script>alert(1)</script>"
+        article = f"{evil} said taxes will not rise.\n{evil}"
+        quote = f"{evil} said taxes will not rise."
+        cited = Citation(
+            n=1,
+            article_id="x",
+            title=f"<img src=x onerror=alert(1)>{evil}",
+            date=None,
+            source=f'/tmp/"{evil}.txt',
+            url="javascript:alert(1)",
+            chunk_id="x:0",
+            quote=quote,
+            start=0,
+            end=len(quote),
+        )
+        page = render_answer(answer(f"{evil} [1]", [cited]), turn=1, article_text=lambda _: article)
+        assert "<script" not in page
+        assert "<img" not in page
+        assert "javascript:" not in page
+        assert "&lt;script&gt;" in page
+
+    def test_only_http_urls_become_links(self) -> None:
+        page = render_sources([citation(1, url="https://news.example/b")], turn=1)
+        assert 'href="https://news.example/b"' in page
+        assert 'rel="noopener noreferrer"' in page
+
+    def test_a_question_is_shown_as_typed(self) -> None:
+        assert render_question("<b>bold?</b>") == (
+            '<div class="qa-question">&lt;b&gt;bold?&lt;/b&gt;</div>'
+        )
+
+    def test_streamed_draft_hides_passage_numbers_until_the_answer_is_verified(self) -> None:
+        page = render_draft("Taxes stay. [3] Critics disagree. [1]")
+        assert "[3]" not in page and "[1]" not in page
+        assert "Taxes stay." in page
+
+
+class TestQuoteInContext:
+    def test_a_one_sentence_paragraph_brings_its_neighbours(self) -> None:
+        before, quote, after = quote_in_context(ARTICLE, citation(1, quote="Critics disagreed."))
+        assert quote == "Critics disagreed."
+        assert "She spoke for an hour about the budget." in before
+        assert after == ""
+
+    def test_a_long_paragraph_is_trimmed_at_a_word(self) -> None:
+        body = "word " * 300
+        article = f"{body}The quote is here. {body}"
+        start = article.index("The quote")
+        cited = citation(1, quote="The quote is here.", start=start, end=start + 18)
+        before, _, after = quote_in_context(article, cited, context=50)
+        assert before.startswith("…") and len(before) <= 51
+        assert after.endswith("…") and len(after) <= 51
+        assert "wor…" not in after  # never cut inside a word
+
+    def test_a_changed_article_shows_the_quote_alone(self) -> None:
+        assert quote_in_context("Something else entirely.", citation(1)) == (
+            "",
+            "The minister said taxes will not rise.",
+            "",
+        )
+        assert quote_in_context(None, citation(1))[0] == ""
+
+
+class TestDisplaySource:
+    @pytest.mark.parametrize(
+        ("source", "label"),
+        [
+            ("/home/ann/news/b.txt", "b.txt"),
+            ("C:\\news\\b.txt", "b.txt"),
+            ("www.cnn.com", "www.cnn.com"),
+            ("https://space.example/c1", "https://space.example/c1"),
+        ],
+    )
+    def test_paths_show_their_file_name(self, source: str, label: str) -> None:
+        assert display_source(source) == label
+
+
+class TestUploads:
+    @pytest.mark.parametrize(
+        ("name", "safe"),
+        [
+            ("../../etc/passwd.txt", "passwd.txt"),
+            ("..\\..\\windows\\evil.md", "evil.md"),
+            ("/abs/path/a.json", "a.json"),
+            (".hidden.txt", "hidden.txt"),
+            ("..", "upload"),
+            ("Xi speech (2).txt", "Xi-speech-2-.txt"),
+            ("naïve café.html", "na-ve-caf-.html"),
+            ("<script>.txt", "script-.txt"),
+        ],
+    )
+    def test_names_cannot_leave_the_upload_folder(self, name: str, safe: str) -> None:
+        assert safe_filename(name) == safe
+        assert "/" not in safe_filename(name) and "\\" not in safe_filename(name)
+
+    def test_a_very_long_name_keeps_its_extension(self) -> None:
+        name = safe_filename("a" * 500 + ".jsonl")
+        assert len(name) <= 120 and name.endswith(".jsonl")
+
+    def test_only_article_formats_within_the_size_limit_are_accepted(self) -> None:
+        assert check_upload("a.txt", 10, max_bytes=100) is None
+        assert check_upload("A.JSONL", 10, max_bytes=100) is None
+        problem = check_upload("report.pdf", 10, max_bytes=100)
+        assert problem is not None and ".pdf is not an article format" in problem
+        too_big = check_upload("a.txt", 3 * 2**20, max_bytes=2**20)
+        assert too_big is not None and "over the 1 MB upload limit" in too_big
+        assert check_upload("a.txt", 0, max_bytes=100) == "rejected: the file is empty"
+
+    def test_staging_copies_good_files_into_the_folder_and_reports_bad_ones(
+        self, tmp_path: Path
+    ) -> None:
+        incoming = tmp_path / "gradio-cache"
+        good = write(incoming / "one" / "story.txt", "Title\n\nBody text.")
+        same_name = write(incoming / "two" / "story.txt", "Other\n\nMore text.")
+        bad = write(incoming / "three" / "report.pdf", b"%PDF-1.4")
+        folder = tmp_path / "data" / "uploads"
+        accepted, rejected = stage_uploads([good, same_name, bad], folder, max_bytes=2**20)
+        assert [name for name, _ in accepted] == ["story.txt", "story.txt"]
+        copies = [path for _, path in accepted]
+        assert [p.name for p in copies] == ["story.txt", "story-2.txt"]
+        assert all(p.parent == folder.resolve() for p in copies)
+        assert copies[1].read_text() == "Other\n\nMore text."
+        assert rejected == [("report.pdf", rejected[0][1])]
+        assert sorted(p.name for p in folder.iterdir()) == ["story-2.txt", "story.txt"]
+
+
+class TestServerOptions:
+    def test_defaults_are_local_only_on_7860_without_login(self, settings: Settings) -> None:
+        options = server_options(settings, environ={})
+        assert (options.host, options.port, options.auth) == ("127.0.0.1", DEFAULT_PORT, None)
+        kwargs = launch_kwargs(options)
+        assert kwargs["server_name"] == "127.0.0.1"
+        assert kwargs["share"] is False
+        assert kwargs["enable_monitoring"] is False
+        assert kwargs["max_file_size"] == 20 * 1024 * 1024
+        assert "auth" not in kwargs
+
+    def test_environment_sets_host_port_login_and_upload_limit(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("QA_UI_HOST", "0.0.0.0")
+        monkeypatch.setenv("QA_UI_AUTH", "ann:pa:ss")
+        monkeypatch.setenv("QA_UI_MAX_UPLOAD_MB", "2")
+        options = server_options(Settings(), environ={"GRADIO_SERVER_PORT": "8123"})
+        assert (options.host, options.port, options.auth) == ("0.0.0.0", 8123, ("ann", "pa:ss"))
+        kwargs = launch_kwargs(options)
+        assert kwargs["auth"] == ("ann", "pa:ss")
+        assert kwargs["max_file_size"] == 2 * 1024 * 1024
+
+    def test_explicit_arguments_win_over_the_environment(self, settings: Settings) -> None:
+        options = server_options(
+            settings, host="127.0.0.2", port=9000, environ={"GRADIO_SERVER_PORT": "8123"}
+        )
+        assert (options.host, options.port) == ("127.0.0.2", 9000)
+
+    @pytest.mark.parametrize("value", ["ann", ":pw", "ann:", " : "])
+    def test_a_malformed_login_is_refused_with_the_expected_form(self, value: str) -> None:
+        with pytest.raises(ValueError, match="user:password"):
+            parse_auth(value)
+
+    def test_a_bad_port_names_the_variable(self, settings: Settings) -> None:
+        with pytest.raises(ValueError, match="GRADIO_SERVER_PORT"):
+            server_options(settings, environ={"GRADIO_SERVER_PORT": "http"})
+
+
+@pytest.fixture
+def ui(settings: Settings, hashing_embedder: HashingEmbedder) -> ChatUI:
+    """The handlers over a fast engine with the sample article."""
+    engine = Engine(settings, embedder=hashing_embedder)
+    engine.ingest([SAMPLE_DIR])
+    return ChatUI.for_engine(engine)
+
+
+class TestChatUI:
+    def test_an_answer_streams_then_settles_with_its_sources(self, ui: ChatUI) -> None:
+        updates = list(ui.respond("What did Xi say about sanctions?", Conversation()))
+        assert len(updates) >= 3  # pending, at least one draft delta, final
+        assert "qa-pending" in updates[0][1][-1]["content"]
+        assert any("qa-streaming" in u[1][-1]["content"] for u in updates)
+        box, bubbles, conversation = updates[-1]
+        assert box == ""
+        assert [b["role"] for b in bubbles] == ["user", "assistant"]
+        assert 'href="#qa-t1-c1"' in bubbles[-1]["content"]
+        assert "<mark>" in bubbles[-1]["content"]
+        assert conversation.answers == 1
+        assert conversation.messages()[0] == {
+            "role": "user",
+            "content": "What did Xi say about sanctions?",
+        }
+        assert "<" not in conversation.messages()[1]["content"]  # the engine sees plain text
+
+    def test_a_follow_up_sends_the_conversation_so_far(self, ui: ChatUI) -> None:
+        seen: list[list[dict[str, str]]] = []
+        stream = ui.engine.stream
+
+        def recording_stream(question: str, history: list[dict[str, str]], **kw: object) -> object:
+            seen.append(list(history))
+            return stream(question, history, **kw)  # type: ignore[arg-type]
+
+        ui.engine.stream = recording_stream  # type: ignore[assignment,method-assign]
+        *_, (_, _, first) = ui.respond("What did Xi say about sanctions?", Conversation())
+        *_, (_, bubbles, second) = ui.respond("And Lukashenko?", first)
+        assert seen[0] == []
+        assert [m["role"] for m in seen[1]] == ["user", "assistant"]
+        assert seen[1][0]["content"] == "What did Xi say about sanctions?"
+        assert second.answers == 2
+        assert 'href="#qa-t2-c1"' in bubbles[-1]["content"]  # ids stay unique on the page
+
+    def test_conversations_do_not_share_state(self, ui: ChatUI) -> None:
+        *_, (_, _, mine) = ui.respond("What did Xi say about sanctions?", Conversation())
+        *_, (_, _, theirs) = ui.respond("Since when has Lukashenko been president?", Conversation())
+        assert mine.messages()[0]["content"] != theirs.messages()[0]["content"]
+        assert len(mine.history) == len(theirs.history) == 2
+
+    def test_a_bad_filter_is_reported_in_the_chat_and_not_remembered(self, ui: ChatUI) -> None:
+        *_, (_, bubbles, conversation) = ui.respond(
+            "What did Xi say?", Conversation(), since="last tuesday-ish"
+        )
+        assert "Could not answer" in bubbles[-1]["content"]
+        assert "since" in bubbles[-1]["content"]
+        assert conversation.history == ()
+        assert len(conversation.display) == 2  # the question and the error stay visible
+
+    def test_a_filter_that_excludes_everything_gives_a_refusal(self, ui: ChatUI) -> None:
+        *_, (_, bubbles, _) = ui.respond(
+            "What did Xi say about sanctions?", Conversation(), since="2030-01-01"
+        )
+        assert "qa-refusal" in bubbles[-1]["content"]
+
+    def test_an_empty_question_changes_nothing(self, ui: ChatUI) -> None:
+        assert list(ui.respond("   ", Conversation())) == [("", [], Conversation())]
+
+    def test_ask_returns_the_documented_json(self, ui: ChatUI) -> None:
+        result = ui.ask("What did Xi say about sanctions?", k=3)
+        assert set(result) == set(API_FIELDS)
+        json.dumps(result)  # plain JSON all the way down
+        assert "[1]" in result["text"]
+        first = result["citations"][0]
+        assert first["n"] == 1 and first["date"] == "2023-03-01"
+        article = ui.engine.store.article_text(first["article_id"])
+        assert article is not None
+        assert article[first["start"] : first["end"]] == first["quote"]
+
+    def test_ask_refuses_an_empty_question(self, ui: ChatUI) -> None:
+        with pytest.raises(ValueError, match="empty"):
+            ui.ask("  ")
+
+    def test_uploads_are_ingested_with_a_result_per_file(self, ui: ChatUI, tmp_path: Path) -> None:
+        incoming = tmp_path / "incoming"
+        good = write(
+            incoming / "a" / "mayor.txt",
+            "date 2024-05-02 Quillhaven elects a mayor\n\nOttoline Verbrugge won the vote.",
+        )
+        binary = write(incoming / "b" / "blob.txt", b"\x00\x01\x02binary")
+        pdf = write(incoming / "c" / "report.pdf", b"%PDF-1.4")
+        notes: list[tuple[float, str]] = []
+        table = ui.add_files([str(good), str(binary), str(pdf)], lambda f, d: notes.append((f, d)))
+        rows = re.findall(r"<tr class=\"(qa-\w+)\"><td>([^<]+)</td><td>([^<]+)</td>", table)
+        assert [(name, cls) for cls, name, _ in rows] == [
+            ("mayor.txt", "qa-ok"),
+            ("blob.txt", "qa-bad"),
+            ("report.pdf", "qa-bad"),
+        ]
+        assert rows[0][2] == "1 added"
+        assert "binary" in rows[1][2]
+        assert "not an article format" in rows[2][2]
+        assert notes[0][0] == 0.0 and notes[-1][0] == 1.0
+        assert ui.engine.stats()["articles"] == 2
+        assert sorted(p.name for p in ui.upload_dir.iterdir()) == ["mayor.txt"]
+        assert any(label == "mayor.txt" for label, _ in ui.source_choices())
+
+
+class TestServeCommand:
+    def test_a_bad_login_setting_fails_in_one_line_before_loading_anything(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from typer.testing import CliRunner
+
+        from qa.cli import app
+
+        monkeypatch.setenv("QA_UI_AUTH", "no-password")
+        result = CliRunner().invoke(app, ["serve"])
+        assert result.exit_code == 1
+        assert "QA_UI_AUTH must look like user:password" in result.output
+        assert "Traceback" not in result.output
