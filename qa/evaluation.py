@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from qa.chat import Message
 from qa.engine import Engine
-from qa.errors import QAError
+from qa.errors import QAError, friendly
 from qa.judges import JudgeName, make_judge
 from qa.metrics import (
     DEFAULT_RESAMPLES,
@@ -171,6 +171,9 @@ class ItemResult(BaseModel):
     citation_precision: float | None = None
     citations: int = 0
     timings: dict[str, float] = Field(default_factory=dict)
+    error: str | None = Field(
+        None, description="Why the engine failed on it (scored as no answer)."
+    )
 
 
 def score_item(
@@ -344,6 +347,7 @@ class EvalReport(BaseModel):
     )
     bootstrap: dict[str, Any]
     count: int
+    errors: int = Field(0, description="Questions the engine failed on, scored as no answer.")
     metrics: dict[str, Estimate | None]
     stage_latency: dict[str, dict[str, Estimate | None]]
     items: list[ItemResult]
@@ -399,9 +403,20 @@ def evaluate(
     correct = scored = 0
     for done, item in enumerate(items, 1):
         history = list(item.history) or None
-        ranking = engine.retrieve(item.question, history, k=depth, today=item.date)
-        answer = engine.ask(item.question, history, today=item.date)
+        error = None
+        try:
+            answer = engine.ask(item.question, history, today=item.date)
+            # Rank deeper from the standalone question ask used: no second condense call.
+            ranking = engine.retrieve(answer.question, k=depth, today=item.date)
+        except QAError as exc:
+            if not results:
+                raise  # the first question failing is a setup problem: say so before a long run
+            # One failed call (a model timeout) must not lose a long run: score it as no answer.
+            error = friendly(exc)
+            ranking, answer = [], Answer(text="", question=item.question)
         result = score_item(item, answer, ranking, support, ks=ks)
+        if error:
+            result = result.model_copy(update={"error": error})
         results.append(result)
         if result.accuracy is not None:
             scored += 1
@@ -435,6 +450,7 @@ def evaluate(
         relevance=relevance,
         bootstrap={"resamples": resamples, "seed": seed, "confidence": 0.95},
         count=len(results),
+        errors=sum(1 for r in results if r.error),
         metrics=aggregate(results, ks=ks, seed=seed, resamples=resamples),
         stage_latency=stage_latency(results, seed=seed, resamples=resamples),
         items=results,

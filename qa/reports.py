@@ -82,6 +82,11 @@ def render_markdown(report: EvalReport) -> str:
         f"- models: embedding {report.models['embedding']}, answerer {report.models['answerer']}"
         f", citation judge {report.models['judge']}",
         f"- retrieval relevance: {relevance or 'no answerable items'}",
+        *(
+            [f"- **{report.errors} question(s) failed with an error**, scored as no answer"]
+            if report.errors
+            else []
+        ),
         f"- intervals: 95% percentile bootstrap, {report.bootstrap['resamples']} resamples, "
         f"seed {report.bootstrap['seed']}",
         "",
@@ -137,6 +142,8 @@ def _failure(item: ItemResult) -> list[str]:
         f"- **gold**: {gold}",
         f"- **answer**: {answer}",
     ]
+    if item.error:
+        lines.append(f"- **error**: {item.error}")
     if item.standalone and item.standalone != item.question:
         lines.append(f"- **standalone question**: {item.standalone}")
     if item.retrieved:

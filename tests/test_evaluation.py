@@ -201,6 +201,34 @@ class TestJudges:
         assert not judge.supports("Budget passes parliament.", ["The storm hit the coast."])
         assert not judge.supports("Budget passes parliament.", [])
 
+    def test_llm_judge_asks_the_model_and_reads_yes_or_no(self) -> None:
+        from langchain_core.messages import AIMessage
+        from langchain_core.prompt_values import PromptValue
+        from langchain_core.runnables import RunnableLambda
+
+        from qa.judges import LLMJudge
+
+        asked: list[str] = []
+
+        def model(prompt: PromptValue) -> AIMessage:
+            text = prompt.to_string()
+            asked.append(text)
+            return AIMessage(content="Yes." if "Beijing" in text.split("Claim:")[1] else "no")
+
+        judge = LLMJudge(Settings(llm={"provider": "openai"}), model=RunnableLambda(model))
+        evidence = ["The talks were held in Beijing."]
+        assert judge.supports("They met in Beijing.", evidence)
+        assert not judge.supports("They met in Minsk.", evidence)
+        assert judge.supports("They met in Beijing.", evidence)  # cached: not asked again
+        assert len(asked) == 2
+        assert "[1] The talks were held in Beijing." in asked[0]
+
+    def test_llm_judge_needs_a_configured_model(self, settings: Settings) -> None:
+        from qa.judges import make_judge
+
+        with pytest.raises(QAError, match="--judge lexical"):
+            make_judge("llm", settings)
+
     def test_judge_names(self) -> None:
         assert judge_name("LLM") == "llm"
         with pytest.raises(ValueError, match="lexical, embedding or llm"):
@@ -415,6 +443,21 @@ class QuoteFirstSentence:
         yield f"{first} [{sources[0].n}]"
 
 
+class FailsOn:
+    """Answers like QuoteFirstSentence, but fails (as a model timeout would) on one question."""
+
+    name = "flaky"
+
+    def __init__(self, word: str) -> None:
+        self._word = word
+
+    def draft(self, question: str, sources: Sequence[Source]) -> Iterator[str]:
+        if self._word in question:
+            msg = "the chat model timed out"
+            raise QAError(msg)
+        yield from QuoteFirstSentence().draft(question, sources)
+
+
 NEWS_SET = [
     EvalItem(id="storm", question="How many homes lost power in the storm?", answer="300"),
     EvalItem(id="rocket", question="Why was the rocket launch delayed?", answer="strong winds"),
@@ -476,6 +519,22 @@ class TestRefusalsThroughTheEngine:
         engine = Engine(settings, embedder=HashingEmbedder(), answerer=RefuseAll())
         with pytest.raises(QAError, match="qa ingest"):
             evaluate(NEWS_SET, engine=engine)
+
+    def test_a_failing_question_is_recorded_and_scored_as_no_answer(
+        self, settings: Settings, news_dir: Path
+    ) -> None:
+        report = evaluate(NEWS_SET, engine=news_engine(settings, news_dir, FailsOn("rocket")))
+        rocket = next(i for i in report.items if i.id == "rocket")
+        assert rocket.error == "the chat model timed out"
+        assert (rocket.accuracy, rocket.refused) == (0.0, False)
+        assert report.errors == 1
+        assert report.count == 4
+
+    def test_a_failing_first_question_stops_the_run(
+        self, settings: Settings, news_dir: Path
+    ) -> None:
+        with pytest.raises(QAError, match="timed out"):
+            evaluate(NEWS_SET, engine=news_engine(settings, news_dir, FailsOn("homes")))
 
     def test_progress_reports_running_accuracy(self, settings: Settings, news_dir: Path) -> None:
         seen: list[Progress] = []
