@@ -312,6 +312,8 @@ def _read_json(path: Path, text: str) -> Iterator[Article | Skipped]:
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
     records = data if isinstance(data, list) else [data]
+    if not records:  # otherwise the file would vanish from the report without a word
+        raise ArticleError("the JSON list is empty: no records to read")
     for number, record in enumerate(records, start=1):
         where = f"record {number}" if isinstance(data, list) else None
         yield _record_or_skip(path, where, record, number)
