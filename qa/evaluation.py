@@ -143,6 +143,7 @@ class RetrievedPassage(BaseModel):
     title: str
     score: float
     relevant: bool
+    snippet: str = Field("", description="The passage's opening words, to recognise it by.")
 
 
 class ItemResult(BaseModel):
@@ -221,6 +222,7 @@ def score_item(
                 title=s.chunk.title,
                 score=round(s.score, 4),
                 relevant=hit,
+                snippet=_snippet(s.chunk.text),
             )
             for s, hit in zip(ranking, relevant, strict=True)
         ],
@@ -244,6 +246,11 @@ def _is_relevant(item: EvalItem, relevance: Relevance | None, source: Source) ->
     if relevance == "answer_string":
         return any(contains_answer(source.chunk.text, gold) for gold in item.answer)
     return False
+
+
+def _snippet(text: str, limit: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _evidence(answer: Answer) -> dict[int, str]:

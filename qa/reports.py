@@ -152,6 +152,8 @@ def _failure(item: ItemResult) -> list[str]:
         for p in item.retrieved[:4]:
             mark = " ✓" if p.relevant else ""
             lines.append(f"  {p.rank}. {p.title} `{p.chunk_id}` ({p.score:.3f}){mark}")
+            if p.snippet:
+                lines.append(f"     > {p.snippet}")
     lines.append("")
     return lines
 

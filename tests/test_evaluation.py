@@ -611,6 +611,39 @@ class TestEvalCommand:
         assert old.exit_code == 1 and "not a qa eval report.json" in old.output
 
 
+class TestWithAChatModel:
+    """``--judge llm`` end to end: a real OpenAI-compatible server on 127.0.0.1 answers the
+    questions (from the sources it is given) and judges the citations."""
+
+    def test_llm_answers_judged_by_the_llm(self, tmp_path: Path, news_dir: Path) -> None:
+        from openai_server import ChatRequest, OpenAIServer, Reply, respond_from_sources
+
+        def model(request: ChatRequest) -> Reply:
+            if "Do the passages entail the claim?" not in request.prompt:
+                return respond_from_sources(request)
+            passages, claim = request.prompt.rsplit("Claim:", 1)
+            claim = claim.split("\n")[0].strip().rstrip(".").lower()
+            return Reply("Yes" if claim in passages.lower() else "No")
+
+        with OpenAIServer(default=model) as server:
+            settings = Settings(
+                data_dir=tmp_path / "data",
+                llm={"provider": "openai", "model": "test-model", "max_retries": 0},
+                openai_base_url=server.url,
+                openai_api_key="sk-test",
+            )
+            engine = Engine(settings, embedder=HashingEmbedder())
+            engine.ingest([news_dir])
+            report = evaluate(NEWS_SET[:2], engine=engine, judge="llm")
+            judged = [r for r in server.requests if "entail" in r.prompt]
+
+        assert report.models["answerer"] == "test-model"
+        assert report.models["judge"] == "llm:test-model"
+        assert judged, "the judge never asked the model"
+        assert report.value("citation_recall") == 1.0  # quotes of the passage: entailed
+        assert report.value("answer_accuracy") is not None
+
+
 class TestCompare:
     def test_differences_beyond_and_within_the_intervals(
         self, settings: Settings, news_dir: Path
