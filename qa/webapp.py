@@ -180,7 +180,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                         min_height=420,
                         render_markdown=False,  # we send escaped HTML; no markdown surprises
                         latex_delimiters=[],  # "$5 and $6" in news is money, not LaTeX
-                        buttons=["copy"],
+                        buttons=[],  # a copy button would copy our HTML, not the text
                         feedback_options=None,
                         placeholder="Ask a question about the articles in the library.",
                     )

@@ -44,6 +44,7 @@ UPLOAD_FOLDER = "uploads"
 _CONTEXT_CHARS = 400  # article text shown on each side of a quote, at most
 _SHORT_CONTEXT = 80  # less context than this on a side pulls in the neighbouring paragraph
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3], as qa.citations writes them
+_PARTIAL_MARKER = re.compile(r"\[[\d,\s]*$")  # "[1" of a marker still streaming in
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 Message = dict[str, str]
@@ -74,7 +75,7 @@ def render_pending() -> str:
 def render_draft(draft: str) -> str:
     """A streaming draft. Its markers number the retrieved passages, not the final citations
     (those are renumbered once verified), so they are hidden until the answer is final."""
-    text = _MARKER.sub("", draft).strip() or "…"
+    text = _PARTIAL_MARKER.sub("", _MARKER.sub("", draft)).strip() or "…"
     return f'<div class="qa-answer qa-streaming">{_paragraphs(text)}</div>'
 
 
@@ -83,12 +84,27 @@ def render_error(message: str) -> str:
 
 
 def render_answer(
-    answer: Answer, *, turn: int, article_text: Callable[[str], str | None] | None = None
+    answer: Answer,
+    *,
+    turn: int,
+    article_text: Callable[[str], str | None] | None = None,
+    asked: str | None = None,
 ) -> str:
     """One answer bubble: the text with [n] footnote links, any caveat, then its sources.
 
-    A refusal is drawn as a notice, not as an answer, and has no sources.
+    A refusal is drawn as a notice, not as an answer, and has no sources. ``asked`` is the
+    question as typed: when a follow-up was rewritten into a standalone question for retrieval,
+    the bubble says how it was understood.
     """
+    meta = []
+    if asked and answer.question and answer.question.strip() != asked.strip():
+        meta.append(f"understood as: {_e(answer.question)}")
+    took = answer.timings.get("total_ms")
+    meta.append(
+        f"answered by {_e(answer.answerer or 'qa')}"
+        + (f" in {took / 1000:.1f} s" if took is not None else "")
+    )
+    footer = f'<div class="qa-meta">{" · ".join(meta)}</div>'
     if answer.refused:
         parts = [
             '<div class="qa-answer qa-refusal">',
@@ -97,7 +113,7 @@ def render_answer(
         ]
         if answer.warning:
             parts.append(f'<p class="qa-warning">{_e(answer.warning)}</p>')
-        parts.append("</div>")
+        parts.append(f"</div>{footer}")
         return "".join(parts)
     parts = [
         f'<div class="qa-answer">{_paragraphs(answer.text, answer.citations, turn)}</div>',
@@ -106,10 +122,7 @@ def render_answer(
         parts.append(f'<p class="qa-warning">⚠ {_e(answer.warning)}</p>')
     if answer.citations:
         parts.append(render_sources(answer.citations, turn=turn, article_text=article_text))
-    if answer.answerer:
-        took = answer.timings.get("total_ms")
-        when = f" in {took / 1000:.1f} s" if took is not None else ""
-        parts.append(f'<div class="qa-meta">answered by {_e(answer.answerer)}{when}</div>')
+    parts.append(footer)
     return "".join(parts)
 
 
@@ -380,7 +393,7 @@ class ChatUI:
             kept = replace(conversation, display=failed)
             yield "", kept.bubbles(), kept
             return
-        bubble = render_answer(final, turn=turn, article_text=self.article_text)
+        bubble = render_answer(final, turn=turn, article_text=self.article_text, asked=question)
         done = Conversation(
             history=(*conversation.history, ("user", question), ("assistant", final.text)),
             display=(*shown, ("assistant", bubble)),

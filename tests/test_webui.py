@@ -156,6 +156,14 @@ class TestRenderAnswer:
         page = render_draft("Taxes stay. [3] Critics disagree. [1]")
         assert "[3]" not in page and "[1]" not in page
         assert "Taxes stay." in page
+        assert render_draft("Taxes stay [1") == render_draft("Taxes stay")  # half a marker
+
+    def test_a_rewritten_follow_up_says_how_it_was_understood(self) -> None:
+        rewritten = answer("Taxes stay [1].", [citation(1)], question="Will taxes rise in 2023?")
+        page = render_answer(rewritten, turn=2, asked="And taxes?")
+        assert "understood as: Will taxes rise in 2023?" in page
+        same = answer("Taxes stay [1].", [citation(1)], question="And taxes?")
+        assert "understood as" not in render_answer(same, turn=2, asked="And taxes?")
 
 
 class TestQuoteInContext:
