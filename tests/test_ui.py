@@ -98,6 +98,7 @@ def server(
         QA_DATA_DIR=str(data_dir),
         QA_LLM="extractive",
         GRADIO_SERVER_PORT=str(port),
+        QA_UI_MAX_UPLOAD_MB="1",
         HF_HUB_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
     )
@@ -310,6 +311,16 @@ class TestLibrary:
         assert "Quillhaven elects Ottoline Verbrugge" in bubble.locator(".qa-sources").inner_text()
         assert any("Verbrugge" in m for m in bubble.locator("mark").all_inner_texts())
         page.screenshot(path=str(SHOTS / "05-uploaded-answer.png"))
+
+
+    def test_a_file_over_the_size_limit_is_refused_on_upload(
+        self, page: Page, tmp_path: Path
+    ) -> None:
+        big = write(tmp_path / "huge.txt", "word " * 300_000)  # 1.5 MB; the app allows 1 MB
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#qa-upload input[type=file]").set_input_files([big])
+        page.get_by_text("exceed the maximum allowed size").wait_for()
+        page.screenshot(path=str(SHOTS / "06-too-big.png"))
 
 
 class TestAskEndpoint:

@@ -21,6 +21,7 @@ from qa.webui import (
     API_FIELDS,
     ChatUI,
     Conversation,
+    answerer_label,
     check_upload,
     display_source,
     quote_in_context,
@@ -32,6 +33,7 @@ from qa.webui import (
     stage_uploads,
 )
 
+PRESIDENT_Q = "Since when has Lukashenko been president?"
 ARTICLE = (
     "Officials met on Monday.\n\n"
     "The minister said taxes will not rise. She spoke for an hour about the budget.\n\n"
@@ -414,3 +416,35 @@ class TestServeCommand:
         assert result.exit_code == 1
         assert "QA_UI_AUTH must look like user:password" in result.output
         assert "Traceback" not in result.output
+
+
+class TestWithChatModel:
+    """The same handlers over the LLM answerer, against a real local OpenAI-compatible server
+    (tests/openai_server.py) that streams its reply word by word."""
+
+    def test_tokens_stream_in_then_the_verified_answer_replaces_them(
+        self, settings: Settings, hashing_embedder: HashingEmbedder
+    ) -> None:
+        from openai_server import OpenAIServer, respond_from_sources
+
+        with OpenAIServer(default=respond_from_sources) as server:
+            llm = settings.model_copy(
+                update={
+                    "llm": settings.llm.model_copy(
+                        update={"provider": "openai", "model": "test-model", "max_retries": 0}
+                    ),
+                    "openai_base_url": server.url,
+                }
+            )
+            engine = Engine(llm, embedder=hashing_embedder)
+            engine.ingest([SAMPLE_DIR])
+            updates = list(ChatUI.for_engine(engine).respond(PRESIDENT_Q, Conversation()))
+            assert server.completions, "the chat model was never called"
+        drafts = [u[1][-1]["content"] for u in updates if "qa-streaming" in u[1][-1]["content"]]
+        assert len(drafts) >= 3  # word by word, not one block
+        assert all("[" not in d for d in drafts)
+        final = updates[-1][1][-1]["content"]
+        assert 'href="#qa-t1-c1"' in final
+        assert "1994" in final
+        assert "answered by test-model" in final
+        assert "LLM **test-model**" in answerer_label(llm)
