@@ -19,10 +19,11 @@ import pytest
 import test_engine
 import test_ingest
 from chroma_server import TokenProxy, chroma_server, free_port
-from conftest import SAMPLE_DIR, HashingEmbedder
+from conftest import SAMPLE_DIR, HashingEmbedder, write
 
 from qa.engine import Engine
 from qa.ingest import ingest
+from qa.keyword_index import KeywordIndex
 from qa.settings import Settings
 from qa.store import Store, StoreUnavailableError
 
@@ -99,6 +100,26 @@ class TestServerIsTheStore:
         )
         assert other.stats()["articles"] == 1
         assert other.stats()["chunks"] == engine.stats()["chunks"] > 0
+
+    def test_keyword_index_of_another_node_follows_an_ingest_made_elsewhere(
+        self, chroma_url: str, tmp_path: Path, news_dir: Path
+    ) -> None:
+        base = server_settings(chroma_url, tmp_path / "node-a")
+        node_a = base.model_copy(
+            update={"retrieval": base.retrieval.model_copy(update={"keyword_refresh_seconds": 0.0})}
+        )
+        node_b = node_a.model_copy(update={"data_dir": tmp_path / "node-b"})
+        ingest([news_dir], settings=node_a, embedder=HashingEmbedder())
+        b_store = Store.open(node_b, model_id=HashingEmbedder().model_id)
+        b_index = KeywordIndex(node_b, b_store)
+        assert not b_index.search("Quillhaven mayor", 4)
+
+        write(news_dir / "d.txt", "date 2023-04-01 Vote\n\nQuillhaven elected a new mayor.\n")
+        ingest([news_dir], settings=node_a, embedder=HashingEmbedder())
+        hits = b_index.search("Quillhaven mayor", 4)
+        assert [h.chunk_id for h in hits][:1] == [
+            c.id for c in b_store.iter_chunks() if "Quillhaven" in c.text
+        ]
 
 
 class TestToken:
