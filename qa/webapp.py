@@ -15,6 +15,7 @@ uploads capped at ``QA_UI_MAX_UPLOAD_MB``, analytics, monitoring and MCP endpoin
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,16 @@ def launch_kwargs(options: ServerOptions) -> dict[str, Any]:
         kwargs["auth"] = options.auth
         kwargs["auth_message"] = "qa: sign in with the user and password from QA_UI_AUTH."
     return kwargs
+
+
+def exposure_warning(options: ServerOptions) -> str | None:
+    """A warning when the app listens beyond this machine without a login."""
+    if options.auth or options.host in {"127.0.0.1", "localhost", "::1"}:
+        return None
+    return (
+        f"warning: the UI listens on {options.host} without a login: anyone who can reach this "
+        "machine can ask questions and upload articles. Set QA_UI_AUTH=user:password."
+    )
 
 
 def disable_analytics() -> None:
@@ -279,6 +290,10 @@ def serve(
 
     settings = settings or Settings()
     options = server_options(settings, host=host, port=port)
+    warning = exposure_warning(options)
+    if warning:
+        print(warning, file=sys.stderr)
+    print("loading the encoder and the index…", file=sys.stderr)
     engine = Engine(settings)
     warm_up(engine)
     app = build_app(engine)

@@ -19,7 +19,7 @@ import logging
 import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -343,7 +343,7 @@ class ChatUI:
     """The handlers behind the page, over one shared ``Engine``. Holds no per-user state."""
 
     engine: Engine
-    upload_dir: Path = field(default=Path())
+    upload_dir: Path  # uploads are copied here and nowhere else
     max_upload_bytes: int = 20 * 1024 * 1024
 
     @classmethod
@@ -420,6 +420,9 @@ class ChatUI:
         """The ``ask`` endpoint: one answer as JSON (see ``answer_json``)."""
         if not question or not question.strip():
             msg = "the question is empty: ask something about the articles"
+            raise ValueError(msg)
+        if any(not isinstance(m, Mapping) for m in history or []):
+            msg = 'history must be a list of {"role": "user" | "assistant", "content": ...} objects'
             raise ValueError(msg)
         messages = [
             {"role": str(m.get("role", "")), "content": str(m.get("content", ""))}

@@ -312,7 +312,6 @@ class TestLibrary:
         assert any("Verbrugge" in m for m in bubble.locator("mark").all_inner_texts())
         page.screenshot(path=str(SHOTS / "05-uploaded-answer.png"))
 
-
     def test_a_file_over_the_size_limit_is_refused_on_upload(
         self, page: Page, tmp_path: Path
     ) -> None:
@@ -403,6 +402,7 @@ def test_a_login_is_required_when_configured(settings: Settings, tmp_path: Path)
     engine = Engine(settings, embedder=HashingEmbedder())
     engine.ingest([SAMPLE_DIR])
     app = build_app(engine)
+    assert app.analytics_enabled is False
     port = free_port()
     options = ServerOptions(host="127.0.0.1", port=port, auth=("ann", "s3cret"), max_file_size=1)
     app.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(options))

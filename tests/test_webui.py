@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from conftest import SAMPLE_DIR, HashingEmbedder, write
 from qa.engine import Engine
 from qa.models import Answer, Citation
 from qa.settings import Settings
-from qa.webapp import DEFAULT_PORT, launch_kwargs, parse_auth, server_options
+from qa.webapp import (
+    DEFAULT_PORT,
+    exposure_warning,
+    launch_kwargs,
+    parse_auth,
+    server_options,
+)
 from qa.webui import (
     API_FIELDS,
     ChatUI,
@@ -286,6 +293,14 @@ class TestServerOptions:
         )
         assert (options.host, options.port) == ("127.0.0.2", 9000)
 
+    def test_listening_beyond_this_machine_without_a_login_warns(self, settings: Settings) -> None:
+        local = server_options(settings, environ={})
+        exposed = server_options(settings, host="0.0.0.0", environ={})
+        assert exposure_warning(local) is None
+        warning = exposure_warning(exposed)
+        assert warning is not None and "QA_UI_AUTH" in warning
+        assert exposure_warning(replace(exposed, auth=("ann", "pw"))) is None
+
     @pytest.mark.parametrize("value", ["ann", ":pw", "ann:", " : "])
     def test_a_malformed_login_is_refused_with_the_expected_form(self, value: str) -> None:
         with pytest.raises(ValueError, match="user:password"):
@@ -377,6 +392,16 @@ class TestChatUI:
     def test_ask_refuses_an_empty_question(self, ui: ChatUI) -> None:
         with pytest.raises(ValueError, match="empty"):
             ui.ask("  ")
+
+    @pytest.mark.parametrize(
+        "history",
+        [[["user", "hi"]], [{"role": "robot", "content": "hi"}]],
+    )
+    def test_ask_refuses_a_malformed_history_with_a_value_error(
+        self, ui: ChatUI, history: list[object]
+    ) -> None:
+        with pytest.raises(ValueError, match="role"):
+            ui.ask("What did Xi say?", history)  # type: ignore[arg-type]
 
     def test_uploads_are_ingested_with_a_result_per_file(self, ui: ChatUI, tmp_path: Path) -> None:
         incoming = tmp_path / "incoming"
