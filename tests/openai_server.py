@@ -298,14 +298,18 @@ def free_port() -> int:
 
 
 def respond_from_sources(request: ChatRequest) -> Reply:
-    """A stand-in model that answers from the sources it was given, citing them.
+    """A stand-in model for demos: answers from the sources it was given, citing them.
 
-    It quotes the source sentence that shares the most content words with the question and cites
-    that source's number, so the reply is grounded in whatever the engine retrieved; when nothing
-    overlaps it sends the refusal sentinel the prompt asked for.
+    To an answer request it quotes the source sentence that shares the most (rare) words with
+    the question and cites that source's number, so the reply is grounded in whatever the engine
+    retrieved; when nothing overlaps it sends the refusal sentinel the prompt asked for. To a
+    condense request it applies qa's offline follow-up rule to the conversation it was shown.
     """
     from qa.chunking import split_sentences
     from qa.citations import CANNOT_ANSWER
+
+    if "Follow-up question:" in request.prompt:
+        return _condense(request)
 
     wanted = set(content_terms(request.question()))
     sentences = [
@@ -319,8 +323,9 @@ def respond_from_sources(request: ChatRequest) -> Reply:
     asks_when = re.match(
         r"\s*(since when|when|what year|in which year)\b", request.question(), re.I
     )
+    # A "when" question wants a date above all.
     scored = [
-        (sum(weight.get(t, 0) for t in ts) + bool(asks_when and re.search(r"\b\d{4}\b", s)), i)
+        (sum(weight.get(t, 0) for t in ts) + 2 * bool(asks_when and re.search(r"\b\d{4}\b", s)), i)
         for i, ((_, s), ts) in enumerate(zip(sentences, terms, strict=True))
     ]
     best, i = max(scored, default=(0.0, -1))
@@ -328,3 +333,16 @@ def respond_from_sources(request: ChatRequest) -> Reply:
         return Reply(CANNOT_ANSWER)
     n, sentence = sentences[i]
     return Reply(f"{sentence} [{n}]")
+
+
+def _condense(request: ChatRequest) -> Reply:
+    from qa.chat import Message, carry_subject
+
+    prompt = request.messages[-1]["content"]
+    turns = re.findall(r"^(User|Assistant): (.*)$", prompt, flags=re.MULTILINE)
+    follow_up = re.search(r"^Follow-up question: (.*)$", prompt, flags=re.MULTILINE)
+    question = follow_up.group(1) if follow_up else ""
+    history = [
+        Message(role="user" if who == "User" else "assistant", content=c) for who, c in turns
+    ]
+    return Reply(carry_subject(question, history))

@@ -555,3 +555,27 @@ def test_parse_claims_sees_one_claim_per_sentence_of_a_streamed_draft() -> None:
         ("Lukashenko has been president since 1994.", (1,)),
         ("Xi visited.", (2,)),
     ]
+
+
+def test_the_readme_demo_runs_qa_ask_against_the_stand_in_model(sample_index: Path) -> None:
+    """examples/llm_demo.py: the real `qa` command, streamed from a local OpenAI-compatible
+    server, with a verified citation (the only test here that runs `qa` as a separate process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+    question = "Since when has Lukashenko been president?"
+    demo = [REPO / "examples" / "llm_demo.py", question, "--no-chat", "--data-dir", sample_index]
+    shown = subprocess.run(
+        [sys.executable, *map(str, demo)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "Traceback" not in shown.stderr
+    lines = shown.stdout.splitlines()
+    answer = lines[lines.index(f'$ qa ask "{question}"') + 1]
+    assert "1994" in answer and answer.endswith("[1].")
+    quote = next(line for line in lines if line.startswith("    “"))
+    assert quote.strip().strip("“”") in article_text()
+    assert "1 chat completion request(s): 1 streamed" in shown.stdout
