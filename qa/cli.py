@@ -153,12 +153,14 @@ def _show_stream(items: Iterator[Any]) -> Answer:
 
     draft = Text(style="dim")
     final = None
-    with Live(draft, console=Console(), transient=True, refresh_per_second=12):
+    # Redrawn on each delta rather than on a timer: no thread, and nothing shown late or lost.
+    with Live(draft, console=Console(), transient=True, auto_refresh=False) as live:
         for item in items:
             if isinstance(item, Answer):
                 final = item
             else:
                 draft.append(item)
+                live.refresh()
     assert final is not None
     return final
 

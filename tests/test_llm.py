@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import select
 import subprocess
 import sys
 import zipfile
@@ -214,6 +215,17 @@ class TestWhatTheEngineSends:
         assert '<source id="1" title="Xi Jinping and Alexander Lukashenko' in user["content"]
         assert 'date="2023-03-01"' in user["content"]
         assert request.question() == "What did Xi say about sanctions?"
+
+    def test_a_local_server_needs_only_its_url_and_model_name(
+        self, server: OpenAIServer, sample_index: Path, real_embedder: LocalEmbedder
+    ) -> None:
+        settings = Settings(data_dir=sample_index, openai_base_url=server.url, llm={"model": "m7"})
+        assert settings.uses_llm
+        server.script(Reply(CANNOT_ANSWER))
+        answer = Engine(settings, embedder=real_embedder).ask("Who won the World Cup?")
+        (request,) = server.completions()
+        assert request.body["model"] == "m7" and answer.answerer == "m7" and answer.refused
+        assert request.authorization == "Bearer not-needed"  # the client insists on some key
 
     def test_a_first_question_makes_no_condense_call(
         self, server: OpenAIServer, make_engine: Callable[..., Engine]
@@ -579,3 +591,32 @@ def test_the_readme_demo_runs_qa_ask_against_the_stand_in_model(sample_index: Pa
     quote = next(line for line in lines if line.startswith("    “"))
     assert quote.strip().strip("“”") in article_text()
     assert "1 chat completion request(s): 1 streamed" in shown.stdout
+
+
+def test_a_terminal_sees_the_draft_stream_then_the_verified_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`qa ask` on a terminal: the draft is drawn delta by delta, then cleared for the verified
+    answer (its markers renumbered) that the command prints after it."""
+    import qa.cli
+
+    final = Answer(text="Lukashenko has been president since 1994 [1].", question="q")
+    deltas = ["Lukashenko has been ", "president since ", "1994 [3]."]
+    controller, terminal = os.openpty()
+    with os.fdopen(terminal, "w", encoding="utf-8") as tty:
+        monkeypatch.setattr(sys, "stdout", tty)
+        shown = qa.cli._show_stream(iter([*deltas, final]))
+    drawn = b""
+    while select.select([controller], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal side is closed: everything was read
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    assert shown is final
+    text = drawn.decode()
+    assert "Lukashenko has been" in text and "Lukashenko has been president since 1994 [3]." in text
+    assert "\x1b[" in text  # drawn with cursor control, then erased
