@@ -312,6 +312,16 @@ class TestLibrary:
         assert any("Verbrugge" in m for m in bubble.locator("mark").all_inner_texts())
         page.screenshot(path=str(SHOTS / "05-uploaded-answer.png"))
 
+        # The source filter now offers both articles; limited to the sample, the same question
+        # can no longer cite the uploaded one.
+        page.locator("#qa-source-filter input").click()
+        page.get_by_role("option", name=good.name).wait_for()
+        page.get_by_role("option", name=SAMPLE_ARTICLE.name).click()
+        page.keyboard.press("Escape")
+        filtered = ask(page, "Who was elected mayor of Quillhaven?")
+        assert "Quillhaven elects" not in filtered.inner_text()
+        page.screenshot(path=str(SHOTS / "07-source-filter.png"))
+
     def test_a_file_over_the_size_limit_is_refused_on_upload(
         self, page: Page, tmp_path: Path
     ) -> None:
