@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from retrieval import DEFAULT_DATA, KS, hit_rates, load_questions, qa_engine
+from retrieval import DEFAULT_DATA, KS, hit_rates, indexed_subset, load_questions, qa_engine
 
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
@@ -77,12 +77,16 @@ def evaluate(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--answers", action="store_true")
+    parser.add_argument("--subset", action="store_true", help="as in benchmarks/retrieval.py")
     parser.add_argument("overrides", nargs="*", help="name=value retrieval settings: one row")
     args = parser.parse_args()
     questions = load_questions(DEFAULT_DATA)
     embedder = LocalEmbedder()
     embedder.embed_query("warm up")
-    engine = qa_engine(DEFAULT_DATA, embedder)
+    engine = qa_engine(DEFAULT_DATA, embedder, ingest=not args.subset)
+    if args.subset:
+        _, questions = indexed_subset(DEFAULT_DATA, engine, questions)
+    print(f"{len(questions)} questions, {engine.store.count_chunks()} chunks")
     variants = (
         [dict((k, parse(v)) for k, v in (o.split("=", 1) for o in args.overrides))]
         if args.overrides

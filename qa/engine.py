@@ -102,7 +102,7 @@ class Engine:
         on_progress: ProgressCallback | None = None,
     ) -> IngestReport:
         """Add or update articles; see ``qa.ingest.ingest``."""
-        return ingest(
+        report = ingest(
             paths,
             settings=self.settings,
             store=self.store,
@@ -110,6 +110,11 @@ class Engine:
             prune=prune,
             on_progress=on_progress,
         )
+        # Derived indexes (BM25) notice the change on their next query, not seconds later.
+        invalidate = getattr(self._retriever, "invalidate", None)
+        if callable(invalidate):
+            invalidate()
+        return report
 
     def ask(
         self,
@@ -221,14 +226,14 @@ class Engine:
         sources: Sequence[str] | None,
         today: date | None,
     ) -> list[Source]:
-        del today  # reference date for relative dates in questions: used by date-aware retrieval
         filters = Filters(
             since=parse_date(since, what="since"),
             until=parse_date(until, what="until"),
             sources=tuple(sources or ()),
         )
+        # ``today`` is the reference date for the question's date words ("this week").
         hits = self.retriever.retrieve(
-            standalone, k=k or self.settings.retrieval.k, filters=filters
+            standalone, k=k or self.settings.retrieval.k, filters=filters, today=today
         )
         return [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 

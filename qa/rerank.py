@@ -132,14 +132,15 @@ class SentenceReranker:
         # rest count as no closer than the least similar of those.
         ranked = sorted(range(len(spans)), key=lambda r: lexical[r], reverse=True)
         embedded = sorted(ranked[: self._budget])
-        vectors = sentence_vectors(self._embedder, [question, *(spans[r][3] for r in embedded)])
-        found = dict(zip(embedded, (float(x) for x in vectors[1:] @ vectors[0]), strict=True))
-        floor = min(found.values())
+        found: dict[int, float] = {}
+        if embedded:
+            texts = [question, *(spans[r][3] for r in embedded)]
+            vectors = sentence_vectors(self._embedder, texts)
+            found = dict(zip(embedded, (float(x) for x in vectors[1:] @ vectors[0]), strict=True))
+        share = self._similarity_weight if found else 0.0
+        floor = min(found.values(), default=0.0)
         for row, (i, start, end, _) in enumerate(spans):
-            score = (
-                self._similarity_weight * found.get(row, floor)
-                + (1 - self._similarity_weight) * lexical[row]
-            )
+            score = share * found.get(row, floor) + (1 - share) * lexical[row]
             current = best[i]
             if current is None or score > current.score:
                 best[i] = SentenceScore(start, end, score)

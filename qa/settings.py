@@ -107,8 +107,9 @@ class RetrievalSettings(_Section):
     )
     rerank_sentences: int = Field(
         24,
-        ge=1,
-        description="Sentences (the lexically best) the reranker embeds per question.",
+        ge=0,
+        description="Sentences (the lexically best) the reranker embeds per question "
+        "(0: rerank by term overlap alone).",
     )
     rerank_similarity_weight: float = Field(
         0.6,

@@ -316,6 +316,18 @@ class TestRerank:
         )
         assert scores[1] > scores[0]
 
+    def test_the_sentence_budget_caps_what_is_embedded(self) -> None:
+        def chunk(cid: str, text: str) -> StoredChunk:
+            return StoredChunk(cid, cid, text, 0, len(text), 0, "", None, "", None)
+
+        text = " ".join(f"Town {i} reported rain and wind on day {i}." for i in range(20))
+        for budget, embedded in [(0, 0), (5, 6)]:  # the question plus ``budget`` sentences
+            embedder = HashingEmbedder()
+            scores = SentenceReranker(embedder, budget=budget).scores(
+                "Where was the rain?", [chunk("a", text)]
+            )
+            assert embedder.embedded == embedded and scores[0] > 0
+
     def test_rerank_depth_zero_turns_reranking_off_and_a_cross_encoder_is_a_seam(
         self, tmp_path: Path
     ) -> None:
