@@ -186,8 +186,17 @@ def _run_pipeline(
             return
         _put(prepared, _DONE, stop)
 
+    # Articles whose batch is committed. Progress is reported from the calling thread only:
+    # callbacks such as Gradio's progress bar are bound to the thread that runs the request.
+    written = [0]
+    reported = [0]
+
+    def report_progress() -> None:
+        if on_progress and written[0] != reported[0]:
+            reported[0] = written[0]
+            on_progress(reported[0], total)
+
     def write() -> None:
-        done = 0
         while True:
             item = encoded.get()
             if item is _DONE:
@@ -201,9 +210,7 @@ def _run_pipeline(
                 failures.append(exc)
                 stop.set()
                 continue
-            done += item.prepared.size
-            if on_progress:
-                on_progress(done, total)
+            written[0] += item.prepared.size
 
     preparer = threading.Thread(target=prepare, name="qa-ingest-prepare", daemon=True)
     writer = threading.Thread(target=write, name="qa-ingest-write", daemon=True)
@@ -219,6 +226,7 @@ def _run_pipeline(
             assert isinstance(item, _Prepared)
             vectors = embedder.embed_documents(item.texts)
             _put(encoded, _Encoded(item, vectors), stop)
+            report_progress()
     finally:
         stop.set()
         _drain(prepared)
@@ -227,6 +235,7 @@ def _run_pipeline(
         preparer.join(timeout=60)
     if failures:
         raise failures[0]
+    report_progress()
 
 
 def _put(q: queue.Queue[Any], item: object, stop: threading.Event) -> None:

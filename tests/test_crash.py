@@ -12,6 +12,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,24 @@ def test_the_kills_really_interrupt_the_ingest(corpus: Path, tmp_path: Path) -> 
     assert 0 < len(done) < 24
 
 
-class TestPipelineFailures:
+class TestPipeline:
+    def test_progress_is_reported_from_the_calling_thread_and_ends_at_the_total(
+        self, settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(sys.modules["qa.ingest"], "_ARTICLES_PER_BATCH", 5)
+        calls: list[tuple[int, int, str]] = []
+        ingest(
+            [corpus],
+            settings=settings,
+            embedder=HashingEmbedder(),
+            on_progress=lambda done, total: calls.append(
+                (done, total, threading.current_thread().name)
+            ),
+        )
+        assert calls[0][:2] == (0, 24) and calls[-1][:2] == (24, 24)
+        assert [done for done, _, _ in calls] == sorted({done for done, _, _ in calls})
+        assert {name for _, _, name in calls} == {threading.current_thread().name}
+
     def test_a_failing_store_write_raises_instead_of_hanging(
         self, settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
