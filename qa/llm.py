@@ -302,6 +302,13 @@ def explain(exc: Exception, settings: Settings) -> LLMError:
             f"the model server at {where} failed ({exc.status_code}{detail}){tried}; try again "
             "later, or check OPENAI_BASE_URL and QA_LLM_MODEL"
         )
+    elif isinstance(exc, openai.BadRequestError) and re.search(
+        r"context|too long|too many tokens", detail, re.IGNORECASE
+    ):
+        text = (
+            f"the prompt is too long for {model!r} at {where} ({exc.status_code}{detail}); lower "
+            "QA_RETRIEVAL_K (fewer passages) or set QA_LLM_MODEL to a model with a longer context"
+        )
     elif isinstance(exc, openai.APIStatusError):
         text = (
             f"the model server at {where} refused the request ({exc.status_code}{detail}); "

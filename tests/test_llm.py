@@ -435,6 +435,12 @@ FAULTS: dict[str, tuple[list[Reply], dict[str, Any], list[str], int]] = {
         1,
     ),
     "unknown model": ([Reply(status=404)], {}, ["'test-model'", "QA_LLM_MODEL"], 1),
+    "prompt too long": (
+        [Reply("This model's maximum context length is 8192 tokens.", status=400)],
+        {"max_retries": 2},
+        ["too long", "QA_RETRIEVAL_K"],
+        1,
+    ),
 }
 
 
