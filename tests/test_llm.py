@@ -496,7 +496,7 @@ class TestCommandLine:
 
         monkeypatch.setattr(qa.cli, "_engine", lambda: Engine(embedder=real_embedder))
 
-        def run(*args: str, base_url: str, **env: str) -> Any:
+        def run(*args: str, base_url: str, input: str | None = None, **env: str) -> Any:
             variables = {
                 "QA_DATA_DIR": str(sample_index),
                 "QA_LLM_MODEL": "test-model",
@@ -505,7 +505,7 @@ class TestCommandLine:
                 "OPENAI_API_KEY": "sk-test",
                 **env,
             }
-            return CliRunner().invoke(qa.cli.app, list(args), env=variables)
+            return CliRunner().invoke(qa.cli.app, list(args), env=variables, input=input)
 
         return run
 
@@ -527,6 +527,39 @@ class TestCommandLine:
         result = cli("ask", "Since when?", "--json", base_url=server.url)
         answer = Answer.model_validate_json(result.stdout)
         assert answer.answerer == "test-model" and "1994" in answer.citations[0].quote
+
+    def test_chat_condenses_follow_ups_through_the_model(
+        self, server: OpenAIServer, cli: Callable[..., Any]
+    ) -> None:
+        server.script(
+            cite("sole president", "Alexander Lukashenko is the president of Belarus [{n}]."),
+            Reply("Since when has Alexander Lukashenko been president?"),
+            cite("1994", "He has been president since 1994 [{n}]."),
+        )
+        lines = "Who is Alexander Lukashenko?\nSince when has he been president?\n"
+        result = cli("chat", base_url=server.url, input=lines)
+        assert result.exit_code == 0, result.output
+        assert [c.stream for c in server.completions()] == [True, False, True]
+        assert (
+            "(understood as: Since when has Alexander Lukashenko been president?)" in result.stdout
+        )
+        assert "He has been president since 1994 [1]." in result.stdout
+
+    def test_a_failed_turn_is_one_line_and_the_chat_goes_on(
+        self, server: OpenAIServer, cli: Callable[..., Any]
+    ) -> None:
+        server.script(
+            Reply(status=500),
+            cite("1994", "He has been president since 1994 [{n}]."),
+        )
+        lines = (
+            "Since when has Lukashenko been president?\nSince when has Lukashenko been president?\n"
+        )
+        result = cli("chat", base_url=server.url, input=lines)
+        assert result.exit_code == 0
+        (error,) = result.stderr.strip().splitlines()
+        assert error.startswith("error: ") and "OPENAI_BASE_URL" in error
+        assert "He has been president since 1994 [1]." in result.stdout
 
     @pytest.mark.parametrize(
         ("fault", "env", "setting"),
