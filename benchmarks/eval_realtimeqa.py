@@ -75,11 +75,12 @@ def cached_engine(data: Path, settings: Settings, *, ingest: bool = True) -> Eng
     folder = CACHE / f"eval-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     engine = Engine(settings.model_copy(update={"data_dir": folder}))
-    if not ingest:
-        return engine
     # A second run started meanwhile waits for the first one's ingest rather than write alongside.
     with (CACHE / f"eval-{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ingest:
+            engine.store.repair()  # drop what a killed ingest left half-written
+            return engine
         clock = time.perf_counter()
         from tqdm import tqdm
 
@@ -118,31 +119,36 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--no-ingest", action="store_true", help="Use the cached index as it is (maybe partial)."
     )
+    parser.add_argument(
+        "--indexed-only",
+        action="store_true",
+        help="Ask only the questions whose gold string occurs in the index (for a partial one).",
+    )
     args = parser.parse_args(argv)
 
     questions = args.data / "questions.jsonl"
     settings = Settings()
     engine = cached_engine(args.data, settings, ingest=not args.no_ingest)
+    items = load_dataset(questions)
+    findable = answer_in_index(engine, items)
+    if args.indexed_only:
+        items = [item for item in items if item.id in findable]
+    items = items[: args.limit]
 
     from tqdm import tqdm
 
-    bar = tqdm(total=args.limit or len(load_dataset(questions)), unit="q", file=sys.stderr)
+    bar = tqdm(total=len(items), unit="q", file=sys.stderr)
 
     def progress(p: Progress) -> None:
         bar.set_postfix_str(f"accuracy {p.accuracy:.3f}" if p.accuracy is not None else "")
         bar.update(p.done - bar.n)
 
-    report = evaluate(
-        questions,
-        engine=engine,
-        judge=judge_name(args.judge),
-        limit=args.limit,
-        on_progress=progress,
-    )
+    report = evaluate(items, engine=engine, judge=judge_name(args.judge), on_progress=progress)
     bar.close()
+    what = " (questions answerable from the index)" if args.indexed_only else ""
+    report.dataset.path = f"{questions}{what}"
     write_report(report, args.report)
 
-    findable = answer_in_index(engine, load_dataset(questions))
     in_index = [r for r in report.items if r.id in findable]
     subset = aggregate(in_index)
     corpus = report.corpus
