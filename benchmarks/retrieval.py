@@ -42,12 +42,12 @@ KS = (1, 4, 10)
 sys.path.insert(0, str(REPO))
 
 from qa.answering import ExtractiveAnswerer  # noqa: E402
-from qa.embeddings import LocalEmbedder  # noqa: E402
+from qa.embeddings import Embedder, LocalEmbedder  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.models import Source  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.store import StoredChunk  # noqa: E402
-from qa.text import contains_answer  # noqa: E402
+from qa.text import contains_answer, normalize_answer  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -229,10 +229,11 @@ def _as_chunk(text: str, meta: dict[str, Any], index: int) -> StoredChunk:
 
 def qa_engine(
     data: Path,
-    embedder: LocalEmbedder,
+    embedder: Embedder,
     settings: Settings | None = None,
     *,
     ingest: bool = True,
+    index: Path | None = None,
 ) -> Engine:
     """An engine over the development set, ingested (incrementally) into the benchmark cache.
 
@@ -241,11 +242,11 @@ def qa_engine(
     base = settings or Settings(llm={"provider": "extractive"})
     articles_path = data / "articles.jsonl"
     key = content_key(articles_path, base.chunking.size, base.chunking.overlap)
-    settings = base.model_copy(update={"data_dir": CACHE / f"qa-{key}"})
+    settings = base.model_copy(update={"data_dir": index or CACHE / f"qa-{key}"})
     engine = Engine(settings, embedder=embedder)
     CACHE.mkdir(parents=True, exist_ok=True)
     # benchmarks/eval_realtimeqa.py shares this index: one writer at a time.
-    with (CACHE / f"qa-{key}.lock").open("w") as lock:
+    with settings.data_dir.with_name(settings.data_dir.name + ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not ingest:
             engine.store.repair()
@@ -308,8 +309,11 @@ def indexed_subset(
             f"warning: qa holds {len(done)} articles, the baseline {len(subset)} of them",
             file=sys.stderr,
         )
-    texts = [r["text"] for r in records if r["id"] in subset]
-    answerable = [q for q in questions if any(contains_answer(t, q.answer) for t in texts)]
+    # contains_answer, with each article normalised once rather than once per question.
+    texts = [f" {normalize_answer(r['text'])} " for r in records if r["id"] in subset]
+    answerable = [
+        q for q in questions if any(f" {normalize_answer(q.answer)} " in t for t in texts)
+    ]
     return subset, answerable
 
 
@@ -322,6 +326,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--index", type=Path, help="qa's index folder (default: the cache)")
     parser.add_argument(
         "--subset",
         action="store_true",
@@ -334,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     embedder = LocalEmbedder()
     embedder.embed_query("warm up")
     settings = Settings(llm={"provider": "extractive"})
-    engine = qa_engine(args.data, embedder, settings, ingest=not args.subset)
+    engine = qa_engine(args.data, embedder, settings, ingest=not args.subset, index=args.index)
     subset = None
     corpus = "development set"
     if args.subset:

@@ -7,9 +7,9 @@ the truth, and the index is rebuilt from them whenever a fingerprint of the stor
 built from. That keeps it right after an ingest in this process, in another process, or on a
 shared Chroma server, without the ingest pipeline having to know about it.
 
-It is persisted under ``<data_dir>/keyword/<collection>/<fingerprint>/`` so a new process loads
-it instead of re-tokenising the corpus; a build is written to a temporary folder and renamed into
-place, so concurrent processes never read half an index.
+It is persisted under ``<data_dir>/keyword/<collection>/<fingerprint>-<k1>-<b>/`` so a new
+process loads it instead of re-tokenising the corpus; a build is written to a temporary folder
+and renamed into place, so concurrent processes never read half an index.
 
 >>> index = KeywordIndex(settings, store)          # doctest: +SKIP
 >>> index.search("Sheetz gas price", 10)           # doctest: +SKIP
@@ -184,8 +184,12 @@ class KeywordIndex:
         self._sources = np.asarray(sources, dtype=object)
         self._fingerprint = fingerprint
 
+    def _name(self, fingerprint: str) -> str:
+        """The folder of a build: the store's state and the BM25 parameters it was scored with."""
+        return f"{fingerprint}-{self._settings.bm25_k1:g}-{self._settings.bm25_b:g}"
+
     def _save(self, fingerprint: str, bm25: bm25s.BM25) -> None:
-        target = self._folder / fingerprint
+        target = self._folder / self._name(fingerprint)
         if target.exists():
             return
         temporary = self._folder / f".building-{uuid.uuid4().hex}"
@@ -204,12 +208,14 @@ class KeywordIndex:
             # the index in memory is complete either way.
             shutil.rmtree(temporary, ignore_errors=True)
             return
+        # Older builds of this store are stale; builds with other BM25 parameters are kept.
+        suffix = target.name[len(fingerprint) :]
         for old in self._folder.iterdir():
-            if old != target and not old.name.startswith("."):
+            if old != target and old.name.endswith(suffix) and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
 
     def _load(self, fingerprint: str) -> bool:
-        folder = self._folder / fingerprint
+        folder = self._folder / self._name(fingerprint)
         if not (folder / _META).exists():
             return False
         import bm25s

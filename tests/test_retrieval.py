@@ -109,6 +109,14 @@ class TestHybrid:
         assert titles(keyword_only, question, k=1) == ["Holiday weekend deal"]
         assert titles(dense_only, question, k=1) != ["Holiday weekend deal"]
 
+    def test_candidates_bounds_what_each_side_contributes(self, tmp_path: Path) -> None:
+        folder = corpus(tmp_path / "in", GAS[:6])
+        wide = make_engine(tmp_path, mode="keyword", candidates=30, recency_days=0)
+        wide.ingest([folder])
+        narrow = make_engine(tmp_path, mode="keyword", candidates=2, recency_days=0)
+        assert len(titles(wide, "gas prices drivers", k=6)) == 6
+        assert len(titles(narrow, "gas prices drivers", k=6)) == 2
+
     def test_reciprocal_rank_fusion_adds_weighted_reciprocal_ranks(self) -> None:
         fused = fuse(
             [Ranking("dense", 1.0, ("a", "b")), Ranking("keyword", 2.0, ("b", "c"))], rrf_k=10
@@ -283,7 +291,8 @@ class TestKeywordIndexFollowsTheStore:
         engine.ingest([corpus(tmp_path / "in", [*GAS[:3], SHEETZ])])
         first = KeywordIndex(engine.settings, engine.store)
         assert first.sync() and len(first) == 4
-        assert (engine.settings.data_dir / "keyword" / "articles" / first.fingerprint).is_dir()
+        saved = engine.settings.data_dir / "keyword" / "articles"
+        assert [p.name for p in saved.iterdir()] == [f"{first.fingerprint}-1.5-0.75"]
 
         def no_rebuild(*_: object, **__: object) -> None:
             raise AssertionError("the persisted index should have been loaded")
@@ -333,7 +342,10 @@ class TestRerank:
     ) -> None:
         off = Settings(data_dir=tmp_path, retrieval={"rerank_depth": 0})
         assert make_reranker(off, HashingEmbedder()) is None
-        with_model = Settings(data_dir=tmp_path, retrieval={"cross_encoder": str(tmp_path / "x")})
+        with_model = Settings(
+            data_dir=tmp_path,
+            retrieval={"rerank_depth": 20, "cross_encoder": str(tmp_path / "x")},
+        )
         reranker = make_reranker(with_model, HashingEmbedder())
         assert isinstance(reranker, CrossEncoderReranker)
         chunk = StoredChunk("a", "a", "text", 0, 4, 0, "", None, "", None)
