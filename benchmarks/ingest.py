@@ -162,7 +162,11 @@ def runtime_figures(
         other._model = embedder.model  # the same loaded weights; only the batch size differs
         variants[f"torch fp32 batch {batch}"] = functools.partial(other.embed_documents, sample)
     threads = torch.get_num_threads()
-    for quantised in (False, True):
+    try:
+        import onnx  # noqa: F401  (the exporter needs it; nothing else in qa does)
+    except ImportError:
+        print("onnx is not installed (`pip install onnx`): onnxruntime variants skipped")
+    for quantised in (False, True) if "onnx" in sys.modules else ():
         encode = onnx_encoder(embedder, quantised=quantised, threads=threads)
         name = f"onnxruntime {'int8' if quantised else 'fp32'} batch 64"
         variants[name] = functools.partial(encode, sample)
