@@ -119,7 +119,9 @@ def has_answer_slot(expects: str | None, sentence: str, question_words: set[str]
     already say: a number for "how many", a date for "when", a name for "who"."""
     if expects is None:
         return False
-    tokens = _TOKEN.findall(sentence)
+    # Sentence-final and abbreviation dots belong to no token: "in 1994." holds a year.
+    tokens = [t.strip(".-'’&") for t in _TOKEN.findall(sentence)]
+    tokens = [t for t in tokens if t]
     new = [t for t in tokens if fold_word(t) not in question_words]
     numbers = any(any(c.isdigit() for c in t) or fold_word(t) in _NUMBER_WORDS for t in new)
     if expects == "number":

@@ -53,6 +53,7 @@ class TestQuestionShape:
         assert not has_answer_slot("number", "It was extended by 3 months.", asked)
         assert has_answer_slot("name", "The seat was held by Stephen Breyer.", {"whose"})
         assert not has_answer_slot(None, "Anything at all 42.", set())
+        assert has_answer_slot("time", "He has led Belarus since 1994.", {"since", "when"})
 
 
 class TestFactoid:

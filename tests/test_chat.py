@@ -161,11 +161,6 @@ class TestWhichCondenser:
 
 @pytest.mark.slow
 class TestOfflineChat:
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the offline answerer's has_answer_slot reads the token '1994.' (with the full "
-        "stop) as no year, so the factoid rule cannot prefer the 1994 sentence (issue 6's code)",
-    )
     def test_two_turns_retrieve_and_cite_1994(self, sample_engine: Engine) -> None:
         first = sample_engine.ask("Who is Alexander Lukashenko?")
         history = [
