@@ -49,6 +49,11 @@ from qa.settings import Settings  # noqa: E402
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not getrusage: Linux keeps ru_maxrss across exec, so a
+    child started from a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
