@@ -375,14 +375,18 @@ def _batches(items: list[Any], size: int = _WRITE_BATCH) -> Iterable[list[Any]]:
 
 
 def _record_meta(article: Article, origin: str, chunks: int, state: str) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "title": article.title,
-        "source": article.source,
+    return {
+        **_article_meta(article),
         "origin": origin,
         "content_hash": article.content_hash,
         "chunks": chunks,
         "state": state,
     }
+
+
+def _article_meta(article: Article) -> dict[str, Any]:
+    """The article fields both collections carry; ``date_ord`` makes date ranges filterable."""
+    meta: dict[str, Any] = {"title": article.title, "source": article.source}
     if article.url:
         meta["url"] = article.url
     if article.date:
@@ -406,20 +410,13 @@ def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
 
 
 def _chunk_meta(chunk: Chunk, article: Article) -> dict[str, Any]:
-    meta: dict[str, Any] = {
+    return {
+        **_article_meta(article),
         "article_id": chunk.article_id,
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
-        "title": article.title,
-        "source": article.source,
     }
-    if article.url:
-        meta["url"] = article.url
-    if article.date:
-        meta["date"] = article.date.isoformat()
-        meta["date_ord"] = article.date.toordinal()
-    return meta
 
 
 def _stored_chunk(chunk_id: str, text: str | None, meta: dict[str, Any]) -> StoredChunk:
