@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import select
+import selectors
 import subprocess
 import sys
 import zipfile
@@ -646,7 +646,10 @@ def test_a_terminal_sees_the_draft_stream_then_the_verified_answer(
         monkeypatch.setattr(sys, "stdout", tty)
         shown = qa.cli._show_stream(iter([*deltas, final]))
     drawn = b""
-    while select.select([controller], [], [], 0.2)[0]:
+    # poll, not select(): a long test session can hold descriptors past select's 1024 limit.
+    readable = selectors.DefaultSelector()
+    readable.register(controller, selectors.EVENT_READ)
+    while readable.select(timeout=0.2):
         try:
             chunk = os.read(controller, 65536)
         except OSError:  # the terminal side is closed: everything was read
@@ -654,6 +657,7 @@ def test_a_terminal_sees_the_draft_stream_then_the_verified_answer(
         if not chunk:
             break
         drawn += chunk
+    readable.close()
     os.close(controller)
     assert shown is final
     text = drawn.decode()
