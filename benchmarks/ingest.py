@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import resource
 import sys
 import tempfile
 import time
@@ -41,20 +40,13 @@ CACHE = REPO / "benchmarks" / ".cache"
 
 sys.path.insert(0, str(REPO))
 
+from memory import peak_rss_mb  # noqa: E402  (benchmarks/, this script's folder)
+
 from qa.articles import Article, read_file  # noqa: E402
 from qa.chunking import chunk_article  # noqa: E402
 from qa.embeddings import LocalEmbedder  # noqa: E402
 from qa.ingest import embedding_text, ingest  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, not getrusage: Linux keeps ru_maxrss across exec, so a
-    child started from a big parent would report the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def corpus_texts(

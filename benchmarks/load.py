@@ -43,6 +43,8 @@ SAMPLE_DIR = REPO / "examples" / "articles"
 
 sys.path.insert(0, str(REPO))
 
+from memory import peak_rss_mb  # noqa: E402  (benchmarks/, this script's folder)
+
 
 @dataclass(frozen=True)
 class Case:
@@ -220,12 +222,6 @@ def start_ui(env: dict[str, str], port: int, timeout: float = 180.0) -> subproce
     msg = "ui.py did not come up in time"
     raise RuntimeError(msg)
 
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def free_port() -> int:

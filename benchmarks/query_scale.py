@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -48,14 +47,7 @@ CHUNKS_PER_ARTICLE = 10
 
 sys.path.insert(0, str(REPO))
 
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, not getrusage: Linux keeps ru_maxrss across exec, so a
-    child started from a big parent would report the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from memory import peak_rss_mb  # noqa: E402  (benchmarks/, this script's folder)
 
 
 def seed(n: int) -> tuple[list[str], np.ndarray]:
