@@ -26,6 +26,14 @@ app = typer.Typer(
 
 T = TypeVar("T")
 
+# The retrieval options `ask` and `chat` share.
+PassagesOption = Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")]
+SinceOption = Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")]
+UntilOption = Annotated[str | None, typer.Option(help="Only articles on/before YYYY-MM-DD.")]
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+]
+
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
@@ -111,12 +119,10 @@ def _progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
-    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only articles on/before YYYY-MM-DD.")] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
-    ] = None,
+    k: PassagesOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
 ) -> None:
     """Answer one question, with numbered citations."""
     with _clean_errors():
@@ -181,12 +187,10 @@ def format_answer(answer: Answer) -> str:
 
 @app.command()
 def chat(
-    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only articles on/before YYYY-MM-DD.")] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
-    ] = None,
+    k: PassagesOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
 ) -> None:
     """Chat with the articles: follow-ups ("and when did he...?") are understood in context.
 
