@@ -62,6 +62,8 @@ class MemoEmbedder:
         return self._inner.model_id
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return self._inner.embed_documents(texts)
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
         if missing:
             self._memo.update(zip(missing, self._inner.embed_documents(missing), strict=True))

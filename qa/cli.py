@@ -223,9 +223,7 @@ def chat(
             typer.echo("(new conversation)")
             continue
         try:
-            stream = engine.stream(
-                question, history, k=k, since=since, until=until, sources=source
-            )
+            stream = engine.stream(question, history, k=k, since=since, until=until, sources=source)
             answer = _show_stream(stream)
         except KeyboardInterrupt:
             typer.secho("(answer interrupted)", err=True, fg=typer.colors.YELLOW)

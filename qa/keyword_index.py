@@ -77,6 +77,7 @@ class KeywordIndex:
         self._ids: list[str] = []
         self._date_ords = np.zeros(0, dtype=np.int64)
         self._sources: npt.NDArray[Any] = np.zeros(0, dtype=object)
+        self._positions: dict[str, int] = {}  # chunk id -> row, built on first use
         # Tokens of chunks already seen in this process, so a rebuild after a small ingest only
         # tokenises what changed.
         self._tokens: dict[str, tuple[int, list[str]]] = {}
@@ -112,12 +113,35 @@ class KeywordIndex:
 
     def search(self, query: str, n: int, filters: Filters | None = None) -> list[KeywordHit]:
         """The ``n`` best BM25 matches for ``query`` among chunks that pass ``filters``."""
+        return self.search_each(query, n, [filters])[0]
+
+    def search_each(
+        self, query: str, n: int, filters: Sequence[Filters | None]
+    ) -> list[list[KeywordHit]]:
+        """``search`` under each of ``filters``, scoring the corpus once (a question's base
+        ranking and its date-window ranking differ only in which chunks may appear)."""
         self.sync()
         terms = list(dict.fromkeys(keyword_terms(query)))
         if self._bm25 is None or not self._ids or not terms or n <= 0:
-            return []
+            return [[] for _ in filters]
         scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float64)
+        return [self._top(scores, n, self._mask(f)) for f in filters]
+
+    def admitted(self, ids: Sequence[str], filters: Filters) -> list[str]:
+        """The ``ids`` whose chunks ``filters`` admit, in order, read from the index's own
+        dates and sources (no store round trip); ids it does not know yet are left out."""
+        self.sync()
         mask = self._mask(filters)
+        if mask is None:
+            return list(ids)
+        if len(self._positions) != len(self._ids):
+            self._positions = {cid: i for i, cid in enumerate(self._ids)}
+        rows = [self._positions.get(cid, -1) for cid in ids]
+        return [cid for cid, row in zip(ids, rows, strict=True) if row >= 0 and mask[row]]
+
+    def _top(
+        self, scores: npt.NDArray[np.float64], n: int, mask: npt.NDArray[np.bool_] | None
+    ) -> list[KeywordHit]:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         n = min(n, int(np.count_nonzero(scores > 0)))
@@ -180,6 +204,7 @@ class KeywordIndex:
     ) -> None:
         self._bm25 = bm25
         self._ids = list(ids)
+        self._positions = {}
         self._date_ords = np.asarray(date_ords, dtype=np.int64)
         self._sources = np.asarray(sources, dtype=object)
         self._fingerprint = fingerprint

@@ -4,8 +4,10 @@
 
 1. **Candidates** from dense search in Chroma and BM25 (``qa.keyword_index``), both under the
    same date and source ``Filters``. When the question names a time ("this week", "in March
-   2023", resolved against the reference date by ``qa.dates``) both searches run again inside
-   that window; when it names none, inside the last ``recency_days`` before the reference date.
+   2023", resolved against the reference date by ``qa.dates``) each side adds a second ranking
+   of the chunks inside that window; when it names none, inside the last ``recency_days``
+   before the reference date. Each side searches once: BM25 scores the corpus once and masks
+   it, and the dense window ranking is the in-window part of the best ``window_pool``.
    Those rankings are a preference, not a filter (``date_filter`` makes the window a filter):
    a story "last year" is often reported this year.
 2. **Fusion** by weighted reciprocal rank: ``sum(weight / (rrf_k + rank))`` over the rankings.
@@ -20,13 +22,13 @@ A hit's ``score`` is the retriever's final relevance score (higher is better), n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Protocol
 
 from qa.dates import DateWindow, resolve_dates
-from qa.embeddings import Embedder, Vectors
+from qa.embeddings import Embedder
 from qa.keyword_index import KeywordIndex
 from qa.rerank import Reranker, make_reranker
 from qa.settings import Settings
@@ -120,9 +122,14 @@ class HybridRetriever:
         if not fused:
             return []
         ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        # Only the head of the fusion is ever read: fetch the texts BM25 named for it alone.
+        depth = min(self._settings.rerank_depth, len(ordered))
+        ordered = self._fetch(ordered[: max(depth, 3 * k + 10)], chunks)
+        if not ordered:
+            return []
         top = fused[ordered[0]]
         relevance = {cid: fused[cid] / top for cid in ordered}
-        depth = min(self._settings.rerank_depth, len(ordered))
+        depth = min(depth, len(ordered))
         if self._reranker is not None and depth:
             head = ordered[:depth]
             scores = self._reranker.scores(query, [chunks[cid] for cid in head])
@@ -131,7 +138,7 @@ class HybridRetriever:
                 relevance[cid] = 1.0 + relevance[cid] + self._settings.rerank_weight * score
         ranked = sorted(ordered, key=lambda cid: relevance[cid], reverse=True)
         picked = mmr(
-            [(chunks[cid], relevance[cid]) for cid in ranked[: 3 * k + 10]],
+            [(chunks[cid], relevance[cid]) for cid in ranked],
             k=k,
             lambda_=self._settings.mmr_lambda,
             duplicate_threshold=self._settings.duplicate_threshold,
@@ -141,57 +148,64 @@ class HybridRetriever:
     def candidates(
         self, query: str, *, filters: Filters | None = None, today: date | None = None
     ) -> tuple[list[Ranking], dict[str, StoredChunk]]:
-        """The rankings to fuse for ``query`` and every chunk they name."""
+        """The rankings to fuse for ``query``, and any chunks already read while searching
+        (the rest are read when needed: ``retrieve`` reads only the fused head)."""
         s = self._settings
         base = filters or Filters()
         window = (
             resolve_dates(query, today or date.today()) if s.date_weight or s.date_filter else None
         )
-        preference: DateWindow | None = None
+        preference: Filters | None = None
         weight = 0.0
         if window is not None and s.date_filter and not (base.since or base.until):
             base = replace(base, since=window.since, until=window.until)
         elif window is not None and s.date_weight:
-            preference, weight = window, s.date_weight
+            preference, weight = _narrow(base, window), s.date_weight
         elif window is None and s.recency_days and s.recency_weight:
             reference = today or date.today()
-            preference = DateWindow(reference - timedelta(days=s.recency_days), reference, "")
-            weight = s.recency_weight
+            recent = DateWindow(reference - timedelta(days=s.recency_days), reference, "")
+            preference, weight = _narrow(base, recent), s.recency_weight
 
-        vector = self._embedder.embed_query(query) if s.mode != "keyword" else None
         chunks: dict[str, StoredChunk] = {}
-        rankings = list(self._search(query, vector, base, "", 1.0, chunks))
-        if preference is not None:
-            narrowed = _narrow(base, preference)
-            if narrowed is not None:
-                rankings += self._search(query, vector, narrowed, "date:", weight, chunks)
-        missing = [cid for r in rankings for cid in r.ids if cid not in chunks]
-        for chunk in self._store.chunks(list(dict.fromkeys(missing))):
-            chunks[chunk.id] = chunk
-        rankings = [replace(r, ids=tuple(cid for cid in r.ids if cid in chunks)) for r in rankings]
+        rankings: list[Ranking] = []
+        if s.mode != "keyword" and s.dense_weight:
+            # One nearest-neighbour search serves both rankings: the window's ranking is the
+            # in-window part of a deeper pool (a second, date-filtered query costs as much
+            # again, and filtered HNSW search slows down as the index grows).
+            n = s.candidates if preference is None else max(s.candidates, s.window_pool)
+            ids = self._store.nearest_ids(self._embedder.embed_query(query), n, base)
+            rankings.append(Ranking("dense", s.dense_weight, tuple(ids[: s.candidates])))
+            if preference is not None:
+                inside = self._admitted(ids, preference, chunks)
+                rankings.append(
+                    Ranking("date:dense", weight * s.dense_weight, tuple(inside[: s.candidates]))
+                )
+        if s.mode != "dense" and s.keyword_weight:
+            sides = [("keyword", 1.0, base)]
+            if preference is not None:
+                sides.append(("date:keyword", weight, preference))
+            found = self._keyword.search_each(query, s.candidates, [f for _, _, f in sides])
+            for (name, factor, _), matches in zip(sides, found, strict=True):
+                matched = tuple(m.chunk_id for m in matches)
+                rankings.append(Ranking(name, factor * s.keyword_weight, matched))
         return rankings, chunks
 
-    def _search(
-        self,
-        query: str,
-        vector: Vectors | None,
-        filters: Filters,
-        prefix: str,
-        weight: float,
-        chunks: dict[str, StoredChunk],
-    ) -> Iterable[Ranking]:
-        s = self._settings
-        if vector is not None and s.dense_weight:
-            hits = self._store.query(vector, s.candidates, filters)
-            chunks.update((h.chunk.id, h.chunk) for h in hits)
-            yield Ranking(
-                prefix + "dense", weight * s.dense_weight, tuple(h.chunk.id for h in hits)
-            )
-        if s.mode != "dense" and s.keyword_weight:
-            found = self._keyword.search(query, s.candidates, filters)
-            yield Ranking(
-                prefix + "keyword", weight * s.keyword_weight, tuple(h.chunk_id for h in found)
-            )
+    def _admitted(
+        self, ids: Sequence[str], window: Filters, chunks: dict[str, StoredChunk]
+    ) -> list[str]:
+        """The ``ids`` inside ``window``: from the keyword index's dates when it is in use,
+        else from the chunks themselves."""
+        if self._settings.mode != "dense":
+            return self._keyword.admitted(ids, window)
+        return [cid for cid in self._fetch(ids, chunks) if window.admits(chunks[cid])]
+
+    def _fetch(self, ids: Sequence[str], chunks: dict[str, StoredChunk]) -> list[str]:
+        """``ids`` with their chunks in ``chunks``, reading the missing ones from the store;
+        ids the store no longer has (a keyword index a moment behind a delete) are dropped."""
+        missing = [cid for cid in ids if cid not in chunks]
+        for chunk in self._store.chunks(missing):
+            chunks[chunk.id] = chunk
+        return [cid for cid in ids if cid in chunks]
 
 
 def fuse(rankings: Sequence[Ranking], *, rrf_k: int) -> dict[str, float]:

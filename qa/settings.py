@@ -99,6 +99,13 @@ class RetrievalSettings(_Section):
     recency_weight: float = Field(
         0.5, ge=0.0, description="Weight of that default recency preference in fusion."
     )
+    window_pool: int = Field(
+        200,
+        ge=1,
+        le=2000,
+        description="Nearest chunks scanned for the dense date-window ranking (the window's "
+        "ranking is their in-window part: one vector search per question, not two).",
+    )
     rerank_depth: int = Field(
         0,
         ge=0,

@@ -302,6 +302,19 @@ class Store:
             for cid, doc, meta, dist in zip(ids, documents, metadatas, distances, strict=True)
         ]
 
+    def nearest_ids(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[str]:
+        """The ids of ``query``'s hits alone: reading texts and metadata is most of a query's
+        cost, and a fused ranking reads only its head."""
+        if n <= 0:
+            return []
+        got = self._chunks.query(
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            where=(filters or Filters()).where(),
+            include=["distances"],
+        )
+        return list(got["ids"][0])
+
     def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids left out)."""
         if not ids:

@@ -20,6 +20,8 @@ _WORD = re.compile(r"[\w’'-]+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Lowercase, accents removed, curly quotes straightened."""
+    if text.isascii():  # most text: nothing to decompose or straighten (and 20x faster)
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.replace("’", "'").replace("‘", "'").lower()

@@ -217,6 +217,40 @@ class TestDates:
         assert titles(off, question, k=1, today=self.TODAY) == ["Council budget vote"]
         assert titles(on, question, k=1, today=self.TODAY) == ["Council meets"]
 
+    def test_window_pool_bounds_how_deep_the_dense_date_window_looks(self, tmp_path: Path) -> None:
+        question = "What budget did the council pass?"
+        older = [
+            {
+                "id": f"old{day}",
+                "title": "Council budget",
+                "date": f"2021-03-0{day}",
+                "text": f"On March {day} the council budget passed; the council budget grew.",
+            }
+            for day in (1, 2, 3)
+        ]
+        recent = {
+            "id": "new",
+            "title": "Schools",
+            "date": "2022-06-29",
+            "text": "Drivers, fuel and gas prices came up before the council turned to the budget.",
+        }
+        found = {}
+        for pool in (2, 20):
+            engine = make_engine(
+                tmp_path / str(pool),
+                TopicEmbedder(),
+                mode="dense",
+                candidates=2,
+                window_pool=pool,
+                recency_days=10,
+                recency_weight=2.0,
+                rerank_depth=0,
+            )
+            engine.ingest([corpus(tmp_path / "in", [*older, recent])])
+            found[pool] = titles(engine, question, k=1, today=self.TODAY)
+        # The recent article is the farthest in meaning: only a deep enough pool reaches it.
+        assert found == {2: ["Council budget"], 20: ["Schools"]}
+
 
 class TestDuplicates:
     STORY = (
