@@ -26,6 +26,7 @@ from qa.settings import Settings
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import QueryResult
 
 MODEL_KEY = "embedding_model"
 _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded store)
@@ -285,14 +286,9 @@ class Store:
 
     def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[Hit]:
         """The ``n`` chunks nearest to ``vector`` that pass ``filters``, best first."""
-        if n <= 0:
+        got = self._nearest(vector, n, filters, ["documents", "metadatas", "distances"])
+        if got is None:
             return []
-        got = self._chunks.query(
-            query_embeddings=[vector.tolist()],
-            n_results=n,
-            where=(filters or Filters()).where(),
-            include=["documents", "metadatas", "distances"],
-        )
         ids = got["ids"][0]
         documents = (got["documents"] or [[]])[0]
         metadatas = (got["metadatas"] or [[]])[0]
@@ -305,15 +301,20 @@ class Store:
     def nearest_ids(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[str]:
         """The ids of ``query``'s hits alone: reading texts and metadata is most of a query's
         cost, and a fused ranking reads only its head."""
+        got = self._nearest(vector, n, filters, ["distances"])
+        return [] if got is None else list(got["ids"][0])
+
+    def _nearest(
+        self, vector: Vectors, n: int, filters: Filters | None, include: list[Any]
+    ) -> QueryResult | None:
         if n <= 0:
-            return []
-        got = self._chunks.query(
+            return None
+        return self._chunks.query(
             query_embeddings=[vector.tolist()],
             n_results=n,
             where=(filters or Filters()).where(),
-            include=["distances"],
+            include=include,
         )
-        return list(got["ids"][0])
 
     def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids left out)."""
