@@ -18,7 +18,7 @@ from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
 from qa.models import Source
-from qa.rerank import sentence_vectors
+from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.text import content_terms, stem, words
 
@@ -228,8 +228,9 @@ class ExtractiveAnswerer:
         budget = self._settings.embed_budget
         order = sorted(range(len(raw)), key=lambda i: focus[i] + attribution[i], reverse=True)
         embedded = sorted(order[:budget])
-        vectors = sentence_vectors(self._embedder, [question, *(raw[i][3] for i in embedded)])
-        found = dict(zip(embedded, np.asarray(vectors[1:] @ vectors[0], dtype=float), strict=True))
+        vectors = sentence_vectors(self._embedder, [raw[i][3] for i in embedded])
+        cosines = vectors @ query_vector(self._embedder, question)  # the retriever's: cached
+        found = dict(zip(embedded, (float(x) for x in cosines), strict=True))
         floor = min(found.values())
         asked = set(words(question))
         scored = []

@@ -41,23 +41,49 @@ def sentence_vectors(embedder: Embedder, texts: Sequence[str]) -> Vectors:
     The reranker and the answerer embed the same sentences for one question; this makes the
     second pass free. Bounded (LRU), so a long-running server does not grow.
     """
-    try:
-        cache = _caches.setdefault(embedder, OrderedDict())
-    except TypeError:  # not weak-referenceable: no cache
+    cache = _cache(embedder)
+    if cache is None:
         return embedder.embed_documents(list(texts))
     missing = list(dict.fromkeys(t for t in texts if t not in cache))
     if missing:
         for text, vector in zip(missing, embedder.embed_documents(missing), strict=True):
             cache[text] = vector
-    rows = []
-    for text in texts:
-        cache.move_to_end(text)
-        rows.append(cache[text])
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+    rows = [_recall(cache, text) for text in texts]
     if not rows:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack(rows)
+
+
+def query_vector(embedder: Embedder, question: str) -> Vectors:
+    """``embedder.embed_query(question)``, remembered the same way: the retriever, the
+    reranker and the answerer all need it, and it costs a forward pass each time."""
+    cache = _cache(embedder)
+    if cache is None:
+        return embedder.embed_query(question)
+    key = "\x00query\x00" + question  # never a sentence's key
+    if key not in cache:
+        cache[key] = embedder.embed_query(question)
+    return _recall(cache, key)
+
+
+def forget_vectors(embedder: Embedder) -> None:
+    """Empty ``embedder``'s cache (benchmarks use it to time a question's every forward pass)."""
+    _caches.pop(embedder, None)
+
+
+def _cache(embedder: Embedder) -> OrderedDict[str, Vectors] | None:
+    try:
+        return _caches.setdefault(embedder, OrderedDict())
+    except TypeError:  # not weak-referenceable: no cache
+        return None
+
+
+def _recall(cache: OrderedDict[str, Vectors], key: str) -> Vectors:
+    cache.move_to_end(key)
+    vector = cache[key]
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return vector
 
 
 _NUMBER = re.compile(r"\d")
@@ -134,9 +160,9 @@ class SentenceReranker:
         embedded = sorted(ranked[: self._budget])
         found: dict[int, float] = {}
         if embedded:
-            texts = [question, *(spans[r][3] for r in embedded)]
-            vectors = sentence_vectors(self._embedder, texts)
-            found = dict(zip(embedded, (float(x) for x in vectors[1:] @ vectors[0]), strict=True))
+            vectors = sentence_vectors(self._embedder, [spans[r][3] for r in embedded])
+            similarity = vectors @ query_vector(self._embedder, question)
+            found = dict(zip(embedded, (float(x) for x in similarity), strict=True))
         share = self._similarity_weight if found else 0.0
         floor = min(found.values(), default=0.0)
         for row, (i, start, end, _) in enumerate(spans):

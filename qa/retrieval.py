@@ -30,7 +30,7 @@ from typing import Protocol
 from qa.dates import DateWindow, resolve_dates
 from qa.embeddings import Embedder
 from qa.keyword_index import KeywordIndex
-from qa.rerank import Reranker, make_reranker
+from qa.rerank import Reranker, make_reranker, query_vector
 from qa.settings import Settings
 from qa.store import Filters, Hit, Store, StoredChunk
 from qa.text import words
@@ -173,7 +173,7 @@ class HybridRetriever:
             # in-window part of a deeper pool (a second, date-filtered query costs as much
             # again, and filtered HNSW search slows down as the index grows).
             n = s.candidates if preference is None else max(s.candidates, s.window_pool)
-            ids = self._store.nearest_ids(self._embedder.embed_query(query), n, base)
+            ids = self._store.nearest_ids(query_vector(self._embedder, query), n, base)
             rankings.append(Ranking("dense", s.dense_weight, tuple(ids[: s.candidates])))
             if preference is not None:
                 inside = self._admitted(ids, preference, chunks)
