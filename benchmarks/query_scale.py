@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -208,6 +209,18 @@ def child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     return result
 
 
+def kept(data_dir: Path) -> dict[str, Any] | None:
+    """The build figures of an index a ``--keep`` run finished earlier, else None (a folder
+    without them is an interrupted build: start it again)."""
+    done = data_dir / "build.json"
+    if done.exists():
+        result: dict[str, Any] = json.loads(done.read_text(encoding="utf-8"))
+        return result
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    return None
+
+
 def cold_start(data_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
     env |= {"QA_DATA_DIR": str(data_dir), "QA_LLM": "extractive", "HF_HUB_OFFLINE": "1"}
@@ -242,6 +255,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--seed-chunks", type=int, default=400)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build the indexes in this folder and reuse them on later runs (default: a "
+        "temporary folder, removed at the end)",
+    )
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -262,8 +281,8 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="qa-bench-scale-") as tmp:
         for size in args.sizes:
-            data_dir = Path(tmp) / f"n{size}"
-            built = child(
+            data_dir = (args.keep or Path(tmp)) / f"n{size}-seed{args.seed_chunks}"
+            built = kept(data_dir) or child(
                 "--build",
                 str(data_dir),
                 "--size",
@@ -271,6 +290,8 @@ def main() -> None:
                 "--seed-chunks",
                 str(args.seed_chunks),
             )
+            if args.keep:
+                (data_dir / "build.json").write_text(json.dumps(built), encoding="utf-8")
             served = child("--serve", str(data_dir), "--questions", str(args.questions))
             print(
                 f"{int(built['chunks']):>9} {built['build_s']:>8} "

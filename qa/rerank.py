@@ -49,6 +49,7 @@ def sentence_vectors(embedder: Embedder, texts: Sequence[str]) -> Vectors:
         for text, vector in zip(missing, embedder.embed_documents(missing), strict=True):
             cache[text] = vector
     rows = [_recall(cache, text) for text in texts]
+    _trim(cache)  # only now: trimming sooner could drop a row this call still has to read
     if not rows:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack(rows)
@@ -63,7 +64,9 @@ def query_vector(embedder: Embedder, question: str) -> Vectors:
     key = "\x00query\x00" + question  # never a sentence's key
     if key not in cache:
         cache[key] = embedder.embed_query(question)
-    return _recall(cache, key)
+    vector = _recall(cache, key)
+    _trim(cache)
+    return vector
 
 
 def forget_vectors(embedder: Embedder) -> None:
@@ -80,10 +83,12 @@ def _cache(embedder: Embedder) -> OrderedDict[str, Vectors] | None:
 
 def _recall(cache: OrderedDict[str, Vectors], key: str) -> Vectors:
     cache.move_to_end(key)
-    vector = cache[key]
+    return cache[key]
+
+
+def _trim(cache: OrderedDict[str, Vectors]) -> None:
     while len(cache) > _CACHE_SIZE:
         cache.popitem(last=False)
-    return vector
 
 
 _NUMBER = re.compile(r"\d")

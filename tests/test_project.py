@@ -29,7 +29,9 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
 
 def test_ruff_is_clean() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", str(REPO)], capture_output=True, text=True,
+        [sys.executable, "-m", "ruff", "check", str(REPO)],
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -37,8 +39,11 @@ def test_ruff_is_clean() -> None:
 
 def test_mypy_is_clean() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", str(REPO / "qa")], capture_output=True, text=True,
-        check=False, cwd=REPO,
+        [sys.executable, "-m", "mypy", str(REPO / "qa")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

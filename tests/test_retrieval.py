@@ -20,7 +20,15 @@ from conftest import HashingEmbedder, write
 from qa.embeddings import Vectors
 from qa.engine import Engine
 from qa.keyword_index import KeywordIndex, store_fingerprint
-from qa.rerank import CrossEncoderReranker, SentenceReranker, key_terms, make_reranker
+from qa.rerank import (
+    _CACHE_SIZE,
+    CrossEncoderReranker,
+    SentenceReranker,
+    key_terms,
+    make_reranker,
+    query_vector,
+    sentence_vectors,
+)
 from qa.retrieval import HybridRetriever, Ranking, fuse, mmr, shingles
 from qa.settings import Settings
 from qa.store import Filters, StoredChunk
@@ -370,6 +378,19 @@ class TestRerank:
                 "Where was the rain?", [chunk("a", text)]
             )
             assert embedder.embedded == embedded and scores[0] > 0
+
+    def test_vectors_are_embedded_once_and_a_full_cache_keeps_every_row_it_returns(self) -> None:
+        embedder = HashingEmbedder()
+        first = [f"older sentence number {i}" for i in range(_CACHE_SIZE)]
+        sentence_vectors(embedder, first)
+        # first[0] is now the least recent row: filling the cache past its size must not drop
+        # it before this call has read it.
+        mixed = [*(f"newer sentence number {i}" for i in range(10)), first[0]]
+        assert np.allclose(sentence_vectors(embedder, mixed), embedder.embed_documents(mixed))
+        before = sum(embedder.calls)
+        query_vector(embedder, "Where was the rain?")
+        query_vector(embedder, "Where was the rain?")
+        assert sum(embedder.calls) - before == 1
 
     def test_rerank_depth_zero_turns_reranking_off_and_a_cross_encoder_is_a_seam(
         self, tmp_path: Path
