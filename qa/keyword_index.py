@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import bm25s
 
 _META = "chunks.json"
+_GENERATION = "generation"  # the store write generation a build was made at
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ def store_fingerprint(store: Store) -> str:
 class KeywordIndex:
     """BM25 over ``title + text`` of every chunk in ``store``, kept in step with it.
 
-    The store's fingerprint is checked at most every ``retrieval.keyword_refresh_seconds``
-    (it reads the article registry), and at once after ``invalidate()``.
+    The store's write generation is polled at most every ``retrieval.keyword_refresh_seconds``,
+    and at once after ``invalidate()``; only when it moved is the fingerprint (the whole
+    article registry) read to decide whether to rebuild.
     """
 
     def __init__(self, settings: Settings, store: Store) -> None:
@@ -71,6 +73,7 @@ class KeywordIndex:
         self._store = store
         self._folder = settings.data_dir / "keyword" / settings.chroma.collection
         self._fingerprint: str | None = None
+        self._generation: str | None = None  # the store's write generation when last checked
         self._checked = 0.0
         self._stale = True
         self._bm25: bm25s.BM25 | None = None
@@ -95,7 +98,11 @@ class KeywordIndex:
         self._stale = True
 
     def sync(self, *, force: bool = False) -> bool:
-        """Bring the index in line with the store; True when it had to be rebuilt or reloaded."""
+        """Bring the index in line with the store; True when it had to be rebuilt or reloaded.
+
+        The store's write generation (one row) is polled; the fingerprint (the whole registry)
+        is read only when it moved, after ``invalidate()``, or with ``force``.
+        """
         now = time.monotonic()
         if (
             not force
@@ -104,7 +111,13 @@ class KeywordIndex:
         ):
             return False
         self._checked, self._stale = now, False
+        generation = self._store.generation()  # read first: a write after it moves it again
+        if not force and generation is not None and generation == self._generation:
+            return False
+        if self._fingerprint is None and not force and self._load_generation(generation):
+            return True
         current = store_fingerprint(self._store)
+        self._generation = generation
         if current == self._fingerprint:
             return False
         if not self._load(current):
@@ -227,6 +240,8 @@ class KeywordIndex:
                 "sources": list(self._sources),
             }
             (temporary / _META).write_text(json.dumps(meta), encoding="utf-8")
+            if self._generation is not None:
+                (temporary / _GENERATION).write_text(self._generation, encoding="utf-8")
             temporary.rename(target)
         except OSError:
             # Another process saved the same fingerprint first, or the disk is read-only:
@@ -238,6 +253,28 @@ class KeywordIndex:
         for old in self._folder.iterdir():
             if old != target and old.name.endswith(suffix) and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _load_generation(self, generation: str | None) -> bool:
+        """A new process: load the saved build made at the store's current generation, if
+        there is one, without reading the registry to fingerprint it (a cold start at 100k
+        chunks would spend over a second there)."""
+        if generation is None or not self._folder.is_dir():
+            return False
+        suffix = self._name("")
+        for folder in self._folder.iterdir():
+            marker = folder / _GENERATION
+            if folder.name.startswith(".") or not folder.name.endswith(suffix):
+                continue
+            try:
+                if marker.read_text(encoding="utf-8") != generation:
+                    continue
+            except OSError:
+                continue
+            fingerprint = folder.name[: -len(suffix)]
+            if self._load(fingerprint):
+                self._generation = generation
+                return True
+        return False
 
     def _load(self, fingerprint: str) -> bool:
         folder = self._folder / self._name(fingerprint)

@@ -9,6 +9,7 @@ incremental and crash-safe: an article is marked ``pending`` before its chunks a
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 MODEL_KEY = "embedding_model"
 _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded store)
+_GENERATION = "generation"  # the one row of the state collection
 
 
 class EmbeddingModelMismatchError(RuntimeError):
@@ -160,10 +162,13 @@ class Store:
     >>> store.stats()["chunks"]  # doctest: +SKIP
     """
 
-    def __init__(self, client: ClientAPI, chunks: Collection, registry: Collection) -> None:
+    def __init__(
+        self, client: ClientAPI, chunks: Collection, registry: Collection, state: Collection
+    ) -> None:
         self._client = client
         self._chunks = chunks
         self._registry = registry
+        self._state = state
 
     @classmethod
     def open(cls, settings: Settings, *, model_id: str, client: ClientAPI | None = None) -> Store:
@@ -187,11 +192,29 @@ class Store:
             )
             raise EmbeddingModelMismatchError(msg)
         registry = _get_or_create(client, f"{name}-registry", metadata={"kind": "article registry"})
-        return cls(client, chunks, registry)
+        state = _get_or_create(client, f"{name}-state", metadata={"kind": "write generation"})
+        return cls(client, chunks, registry, state)
 
     @property
     def model_id(self) -> str:
         return str((self._chunks.metadata or {}).get(MODEL_KEY))
+
+    def generation(self) -> str | None:
+        """A token that changes after every write to the corpus (None before the first):
+        derived indexes poll this one row instead of reading the whole registry (1.3 s at
+        10k articles) to learn whether anything changed."""
+        got = self._state.get(ids=[_GENERATION], include=["metadatas"])
+        metadatas = got["metadatas"] or []
+        return str(metadatas[0].get("value")) if metadatas and metadatas[0] else None
+
+    def _changed(self) -> None:
+        """Called after each write, never before: a reader that sees the new token then
+        reads at least what the write left."""
+        self._state.upsert(
+            ids=[_GENERATION],
+            embeddings=np.ones((1, 1), dtype=np.float32),
+            metadatas=[{"value": uuid.uuid4().hex}],
+        )
 
     # -- registry ---------------------------------------------------------------------------
 
@@ -236,11 +259,13 @@ class Store:
                 documents=[a.text for a, _, _ in batch],
                 metadatas=[_record_meta(a, origin, n, "pending") for a, origin, n in batch],
             )
+        self._changed()
 
     def commit(self, article_ids: Sequence[str]) -> None:
         """Mark articles whose chunks are fully written as done."""
         for batch in _batches(list(article_ids)):
             self._registry.update(ids=batch, metadatas=[{"state": "done"} for _ in batch])
+        self._changed()
 
     def set_origin(self, article_ids: Sequence[str], origin: str) -> None:
         for batch in _batches(list(article_ids)):
@@ -263,16 +288,19 @@ class Store:
                 documents=[c.text for c in part],
                 metadatas=[_chunk_meta(c, by_id[c.article_id]) for c in part],
             )
+        self._changed()
 
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         for batch in _batches(list(article_ids)):
             self._chunks.delete(where={"article_id": {"$in": list(batch)}})  # type: ignore[dict-item]
+        self._changed()
 
     def delete_articles(self, article_ids: Sequence[str]) -> None:
         """Remove articles and their chunks (chunks first, so no chunk outlives its row)."""
         self.delete_chunks(article_ids)
         for batch in _batches(list(article_ids)):
             self._registry.delete(ids=batch)
+        self._changed()
 
     def repair(self) -> list[str]:
         """Remove articles a killed ingest left pending; they are re-ingested on the next run."""

@@ -31,7 +31,7 @@ from qa.rerank import (
 )
 from qa.retrieval import HybridRetriever, Ranking, fuse, mmr, shingles
 from qa.settings import Settings
-from qa.store import Filters, StoredChunk
+from qa.store import Filters, Store, StoredChunk
 from qa.text import words
 
 TOPICS = ("gas", "price", "prices", "gallon", "fuel", "driver", "drivers", "council", "budget")
@@ -340,10 +340,53 @@ class TestKeywordIndexFollowsTheStore:
             raise AssertionError("the persisted index should have been loaded")
 
         monkeypatch.setattr(type(engine.store), "iter_chunks", no_rebuild)
+        reads = registry_reads(monkeypatch)
         second = KeywordIndex(engine.settings, engine.store)
         (hit,) = second.search("Sheetz", 1)
+        # Found by the store's write generation, saved with the build: no registry read.
+        assert reads == []
         assert engine.store.chunks([hit.chunk_id])[0].title == "Holiday weekend deal"
         assert second.fingerprint == store_fingerprint(engine.store)
+
+    def test_an_unchanged_store_costs_one_row_per_check_not_the_registry(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        engine = make_engine(tmp_path, mode="keyword", keyword_refresh_seconds=0)
+        engine.ingest([corpus(tmp_path / "in", GAS[:2])])
+        index = KeywordIndex(engine.settings, engine.store)
+        index.sync()
+        reads = registry_reads(monkeypatch)
+        for _ in range(3):
+            assert index.search("gas", 1)
+        assert reads == []
+        make_engine(tmp_path).ingest([corpus(tmp_path / "in2", [SHEETZ])])  # another writer
+        reads.clear()
+        assert [h.chunk_id.split(":")[0] for h in index.search("Sheetz", 1)]
+        assert reads  # the generation moved: the registry was read and the index rebuilt
+
+    def test_every_write_moves_the_store_generation(self, tmp_path: Path) -> None:
+        engine = make_engine(tmp_path)
+        assert engine.store.generation() is None
+        engine.ingest([corpus(tmp_path / "in", GAS[:2])])
+        seen = {engine.store.generation()}
+        engine.store.delete_articles(list(engine.store.records())[:1])
+        seen.add(engine.store.generation())
+        engine.ingest([corpus(tmp_path / "in", GAS[:2])])
+        seen.add(engine.store.generation())
+        assert None not in seen and len(seen) == 3
+
+
+def registry_reads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Record every read of the whole article registry from now on."""
+    reads: list[object] = []
+    real = Store.records
+
+    def counted(self: Store, ids: Sequence[str] | None = None) -> dict[str, Any]:
+        reads.append(ids)
+        return real(self, ids)
+
+    monkeypatch.setattr(Store, "records", counted)
+    return reads
 
 
 class TestRerank:
