@@ -18,6 +18,7 @@ and renamed into place, so concurrent processes never read half an index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -120,7 +121,9 @@ class KeywordIndex:
         self._generation = generation
         if current == self._fingerprint:
             return False
-        if not self._load(current):
+        if self._load(current):
+            self._mark(current)
+        else:
             self._build(current)
         return True
 
@@ -253,6 +256,16 @@ class KeywordIndex:
         for old in self._folder.iterdir():
             if old != target and old.name.endswith(suffix) and not old.name.startswith("."):
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _mark(self, fingerprint: str) -> None:
+        """Record the store's current generation in a loaded build, so the next process finds
+        it without fingerprinting (best effort: a read-only disk only costs that)."""
+        if self._generation is None:
+            return
+        with contextlib.suppress(OSError):
+            (self._folder / self._name(fingerprint) / _GENERATION).write_text(
+                self._generation, encoding="utf-8"
+            )
 
     def _load_generation(self, generation: str | None) -> bool:
         """A new process: load the saved build made at the store's current generation, if

@@ -193,14 +193,17 @@ class Store:
             raise EmbeddingModelMismatchError(msg)
         registry = _get_or_create(client, f"{name}-registry", metadata={"kind": "article registry"})
         state = _get_or_create(client, f"{name}-state", metadata={"kind": "write generation"})
-        return cls(client, chunks, registry, state)
+        store = cls(client, chunks, registry, state)
+        if store.generation() is None:  # new, or last written before generations existed
+            store._changed()
+        return store
 
     @property
     def model_id(self) -> str:
         return str((self._chunks.metadata or {}).get(MODEL_KEY))
 
     def generation(self) -> str | None:
-        """A token that changes after every write to the corpus (None before the first):
+        """A token that changes after every write to the corpus (set by ``open``):
         derived indexes poll this one row instead of reading the whole registry (1.3 s at
         10k articles) to learn whether anything changed."""
         got = self._state.get(ids=[_GENERATION], include=["metadatas"])
