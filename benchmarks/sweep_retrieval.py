@@ -105,6 +105,11 @@ def main() -> None:
     parser.add_argument("--answers", action="store_true")
     parser.add_argument("--subset", action="store_true", help="as in benchmarks/retrieval.py")
     parser.add_argument("--index", type=Path, help="qa's index folder (default: the cache)")
+    parser.add_argument(
+        "--weeks",
+        choices=["odd", "even"],
+        help="only the questions of every other quiz week: tune on one half, check on the other",
+    )
     parser.add_argument("overrides", nargs="*", help="name=value retrieval settings: one row")
     args = parser.parse_args()
     questions = load_questions(DEFAULT_DATA)
@@ -115,6 +120,10 @@ def main() -> None:
     )
     if args.subset:
         _, questions = indexed_subset(DEFAULT_DATA, engine, questions)
+    if args.weeks:
+        weeks = sorted({q.date for q in questions if q.date})
+        keep = set(weeks[args.weeks == "even" :: 2])
+        questions = [q for q in questions if q.date in keep]
     print(f"{len(questions)} questions, {engine.store.count_chunks()} chunks")
     variants = (
         [dict((k, parse(v)) for k, v in (o.split("=", 1) for o in args.overrides))]
