@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -206,7 +207,8 @@ class KeywordIndex:
         key = hash(text)
         cached = self._tokens.get(chunk.id)
         if cached is None or cached[0] != key:
-            cached = (key, keyword_terms(text))
+            # Interned: a million chunks hold ~100M terms but a vocabulary of ~1M strings.
+            cached = (key, [sys.intern(term) for term in keyword_terms(text)])
             self._tokens[chunk.id] = cached
         return cached[1]
 
