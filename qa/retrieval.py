@@ -173,10 +173,18 @@ class HybridRetriever:
             # in-window part of a deeper pool (a second, date-filtered query costs as much
             # again, and filtered HNSW search slows down as the index grows).
             n = s.candidates if preference is None else max(s.candidates, s.window_pool)
-            ids = self._store.nearest_ids(query_vector(self._embedder, query), n, base)
+            vector = query_vector(self._embedder, query)
+            if preference is not None and s.mode == "dense":
+                # No keyword index to read dates from: read the pool's chunks with the search.
+                hits = self._store.query(vector, n, base)
+                chunks.update((h.chunk.id, h.chunk) for h in hits)
+                ids = [h.chunk.id for h in hits]
+                inside = [h.chunk.id for h in hits if preference.admits(h.chunk)]
+            else:
+                ids = self._store.nearest_ids(vector, n, base)
+                inside = self._keyword.admitted(ids, preference) if preference else []
             rankings.append(Ranking("dense", s.dense_weight, tuple(ids[: s.candidates])))
             if preference is not None:
-                inside = self._admitted(ids, preference, chunks)
                 rankings.append(
                     Ranking("date:dense", weight * s.dense_weight, tuple(inside[: s.candidates]))
                 )
@@ -189,15 +197,6 @@ class HybridRetriever:
                 matched = tuple(m.chunk_id for m in matches)
                 rankings.append(Ranking(name, factor * s.keyword_weight, matched))
         return rankings, chunks
-
-    def _admitted(
-        self, ids: Sequence[str], window: Filters, chunks: dict[str, StoredChunk]
-    ) -> list[str]:
-        """The ``ids`` inside ``window``: from the keyword index's dates when it is in use,
-        else from the chunks themselves."""
-        if self._settings.mode != "dense":
-            return self._keyword.admitted(ids, window)
-        return [cid for cid in self._fetch(ids, chunks) if window.admits(chunks[cid])]
 
     def _fetch(self, ids: Sequence[str], chunks: dict[str, StoredChunk]) -> list[str]:
         """``ids`` with their chunks in ``chunks``, reading the missing ones from the store;
