@@ -82,7 +82,7 @@ class KeywordIndex:
         self._ids: list[str] = []
         self._date_ords = np.zeros(0, dtype=np.int64)
         self._sources: npt.NDArray[Any] = np.zeros(0, dtype=object)
-        self._positions: dict[str, int] = {}  # chunk id -> row, built on first use
+        self._positions: dict[str, int] = {}  # chunk id -> row of the arrays above
         # Tokens of chunks already seen in this process, so a rebuild after a small ingest only
         # tokenises what changed.
         self._tokens: dict[str, tuple[int, list[str]]] = {}
@@ -103,7 +103,7 @@ class KeywordIndex:
         """Bring the index in line with the store; True when it had to be rebuilt or reloaded.
 
         The store's write generation (one row) is polled; the fingerprint (the whole registry)
-        is read only when it moved, after ``invalidate()``, or with ``force``.
+        is read only when it moved, or with ``force``.
         """
         now = time.monotonic()
         if (
@@ -151,8 +151,6 @@ class KeywordIndex:
         mask = self._mask(filters)
         if mask is None:
             return list(ids)
-        if len(self._positions) != len(self._ids):
-            self._positions = {cid: i for i, cid in enumerate(self._ids)}
         rows = [self._positions.get(cid, -1) for cid in ids]
         return [cid for cid, row in zip(ids, rows, strict=True) if row >= 0 and mask[row]]
 
@@ -222,7 +220,7 @@ class KeywordIndex:
     ) -> None:
         self._bm25 = bm25
         self._ids = list(ids)
-        self._positions = {}
+        self._positions = {cid: row for row, cid in enumerate(self._ids)}
         self._date_ords = np.asarray(date_ords, dtype=np.int64)
         self._sources = np.asarray(sources, dtype=object)
         self._fingerprint = fingerprint

@@ -123,13 +123,12 @@ class HybridRetriever:
             return []
         ordered = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         # Only the head of the fusion is ever read: fetch the texts BM25 named for it alone.
-        depth = min(self._settings.rerank_depth, len(ordered))
-        ordered = self._fetch(ordered[: max(depth, 3 * k + 10)], chunks)
+        ordered = self._fetch(ordered[: max(self._settings.rerank_depth, 3 * k + 10)], chunks)
         if not ordered:
             return []
         top = fused[ordered[0]]
         relevance = {cid: fused[cid] / top for cid in ordered}
-        depth = min(depth, len(ordered))
+        depth = min(self._settings.rerank_depth, len(ordered))
         if self._reranker is not None and depth:
             head = ordered[:depth]
             scores = self._reranker.scores(query, [chunks[cid] for cid in head])
