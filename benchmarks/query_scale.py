@@ -226,10 +226,19 @@ def cold_start(data_dir: Path) -> None:
     env |= {"QA_DATA_DIR": str(data_dir), "QA_LLM": "extractive", "HF_HUB_OFFLINE": "1"}
     qa_bin = str(Path(sys.executable).with_name("qa"))
     question = "Which company is being accused of turning off the AC in its stores?"
-    for attempt in ("first (may build BM25)", "second"):
+    attempts = [
+        ("first (may build BM25)", "onnx"),
+        ("second", "onnx"),
+        ("second, QA_EMBEDDING_RUNTIME=torch", "torch"),  # the baseline: torch as before
+    ]
+    for attempt, runtime in attempts:
         clock = time.perf_counter()
         out = subprocess.run(
-            [qa_bin, "ask", question, "--json"], capture_output=True, text=True, env=env, check=True
+            [qa_bin, "ask", question, "--json"],
+            capture_output=True,
+            text=True,
+            env=env | {"QA_EMBEDDING_RUNTIME": runtime},
+            check=True,
         ).stdout
         total = time.perf_counter() - clock
         timings = json.loads(out).get("timings", {})
@@ -240,14 +249,16 @@ def cold_start(data_dir: Path) -> None:
     clock = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import qa.cli"], check=True, env=env)
     print(f"  of which: python + import qa.cli            {time.perf_counter() - clock:.1f} s")
-    code = (
-        "import time; t=time.perf_counter(); from qa.embeddings import LocalEmbedder; "
-        "e=LocalEmbedder(); e.embed_query('x'); print(time.perf_counter()-t)"
-    )
-    load = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    ).stdout
-    print(f"  of which: import torch/ST + load the encoder {float(load):.1f} s")
+    for runtime in ("onnx", "torch"):
+        code = (
+            "import time; t=time.perf_counter(); from qa.embeddings import LocalEmbedder; "
+            f"e=LocalEmbedder(runtime={runtime!r}); e.embed_query('x'); "
+            "print(time.perf_counter()-t)"
+        )
+        load = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        ).stdout
+        print(f"  of which: load the encoder ({runtime:>5})       {float(load):.1f} s")
 
 
 def main() -> None:

