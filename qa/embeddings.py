@@ -79,29 +79,30 @@ class LocalEmbedder:
     def model(self) -> SentenceTransformer:
         """The loaded encoder (loaded on first use: about 6 s on 2 cores)."""
         with self._loading:
-            if self._model is None:
-                self._model = _load_bundled_model(self._device)
-            return self._model
+            return self._load_model()
+
+    def _load_model(self) -> SentenceTransformer:
+        """``model`` for a caller that already holds ``_loading``."""
+        if self._model is None:
+            self._model = _load_bundled_model(self._device)
+        return self._model
 
     def _onnx_encoder(self) -> OnnxEncoder | None:
         if not self._use_onnx:
             return None
         if self._onnx is None:
-            from qa.onnx_encoder import OnnxEncoder, bundled_model_dir, export, export_path
+            from qa.onnx_encoder import export_path, load_or_export
 
-            graph = export_path()
             try:
-                if not graph.exists():
-                    export(self.model, graph)
                 with self._loading:
                     if self._onnx is None:
-                        self._onnx = OnnxEncoder(graph, bundled_model_dir())
+                        self._onnx = load_or_export(self._load_model)
             except Exception as exc:  # any failure to export or load: torch still works
                 log.warning(
                     "Embedding with torch: the ONNX export of the bundled model at %s failed "
                     "(%s). Install `onnx` and `onnxruntime`, or set QA_EMBEDDING_RUNTIME=torch "
                     "to skip the attempt.",
-                    graph,
+                    export_path(),
                     _first_line(exc),
                 )
                 self._use_onnx = False

