@@ -291,8 +291,8 @@ def main() -> None:
         f"{'LC p50':>8} {'LC p95':>8} | {'serve RSS':>9} {'1st q s':>8}"
     )
     with tempfile.TemporaryDirectory(prefix="qa-bench-scale-") as tmp:
-        for size in args.sizes:
-            data_dir = (args.keep or Path(tmp)) / f"n{size}-seed{args.seed_chunks}"
+        folders = [(args.keep or Path(tmp)) / f"n{n}-seed{args.seed_chunks}" for n in args.sizes]
+        for size, data_dir in zip(args.sizes, folders, strict=True):
             built = kept(data_dir) or child(
                 "--build",
                 str(data_dir),
@@ -313,7 +313,7 @@ def main() -> None:
                 flush=True,
             )
             print(f"{'':>9} qa stages, median ms: {served['qa_stage_p50_ms']}", flush=True)
-        cold_start(Path(tmp) / f"n{args.sizes[0]}")
+        cold_start(folders[0])  # the smallest index, as built above (not an empty folder)
 
 
 if __name__ == "__main__":
