@@ -143,7 +143,7 @@ def ingest_figures(args: argparse.Namespace, embedder: LocalEmbedder, texts: lis
 
 
 def runtime_figures(
-    embedder: LocalEmbedder, texts: Sequence[str], sample_size: int = 128, rounds: int = 2
+    embedder: LocalEmbedder, texts: Sequence[str], sample_size: int = 256, rounds: int = 2
 ) -> None:
     """Torch fp32 at a few batch sizes vs onnxruntime fp32 / int8, on the same sample.
 
@@ -153,13 +153,13 @@ def runtime_figures(
     picks = rng.choice(len(texts), min(sample_size, len(texts)), replace=False)
     sample = [texts[i] for i in picks]
     variants: dict[str, Callable[[], np.ndarray]] = {}
-    for batch in (32, 64, 128):
+    for batch in (8, 64):
         other = LocalEmbedder(batch_size=batch, runtime="torch")
         other._model = embedder.model  # the same loaded weights; only the batch size differs
         variants[f"torch fp32 batch {batch}"] = functools.partial(other.embed_documents, sample)
-    for quantised in (False, True):
-        encode = onnx_encoder(embedder, quantised=quantised)
-        name = f"onnxruntime {'int8' if quantised else 'fp32'} batch 64"
+    for quantised, batch in ((False, 8), (False, 64), (True, 8)):
+        encode = onnx_encoder(embedder, quantised=quantised, batch=batch)
+        name = f"onnxruntime {'int8' if quantised else 'fp32'} batch {batch}"
         variants[name] = functools.partial(encode, sample)
     outputs = {name: run() for name, run in variants.items()}  # warm-up, and the vectors
     rates: dict[str, list[float]] = {name: [] for name in variants}
@@ -179,10 +179,10 @@ def runtime_figures(
 
 
 def onnx_encoder(
-    embedder: LocalEmbedder, *, quantised: bool
+    embedder: LocalEmbedder, *, quantised: bool, batch: int
 ) -> Callable[[Sequence[str]], np.ndarray]:
-    """An encode function on onnxruntime at batch 64: qa's own ONNX export of the bundled model
-    (``qa.onnx_encoder``, what ``runtime="onnx"`` runs), or that graph quantised to int8."""
+    """An encode function on onnxruntime at ``batch`` texts a pass: qa's own ONNX export of the
+    bundled model (``qa.onnx_encoder``, what ``runtime="onnx"`` runs), or it quantised to int8."""
     from qa.onnx_encoder import OnnxEncoder, bundled_model_dir, export, export_path
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -200,7 +200,7 @@ def onnx_encoder(
         quant_pre_process(str(fp32_path), str(folded), skip_symbolic_shape=True)
         quantize_dynamic(str(folded), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
     encoder = OnnxEncoder(int8_path if quantised else fp32_path, bundled_model_dir())
-    return functools.partial(encoder.encode, batch_size=64)
+    return functools.partial(encoder.encode, batch_size=batch)
 
 
 if __name__ == "__main__":

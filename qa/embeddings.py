@@ -54,7 +54,7 @@ class LocalEmbedder:
     def __init__(
         self,
         *,
-        batch_size: int = 64,
+        batch_size: int = 8,
         device: str = "cpu",
         runtime: Literal["onnx", "torch"] = "onnx",
     ) -> None:

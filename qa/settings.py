@@ -57,7 +57,13 @@ class EmbeddingSettings(_Section):
         LOCAL_EMBEDDING_MODEL,
         description="Model id recorded in the collection; a collection refuses a different one.",
     )
-    batch_size: int = Field(64, ge=1, description="Texts per forward pass of the encoder.")
+    batch_size: int = Field(
+        8,
+        ge=1,
+        description="Texts per forward pass of the encoder. Small batches pad less: on 2 cores "
+        "onnxruntime encodes chunks fastest at 4-8 (23 chunks/s, 0.4 GB peak) and slowest at 64 "
+        "(16-18 chunks/s, 2 GB).",
+    )
     device: str = Field("cpu", description="torch device for the local model.")
     runtime: Literal["onnx", "torch"] = Field(
         "onnx",
