@@ -210,8 +210,9 @@ class ExtractiveAnswerer:
             for span in split_sentences(text):
                 sentence = span.of(text)
                 where = (source.chunk.article_id, source.chunk.start + span.start)
-                # Overlapping chunks repeat sentences; headings and bylines answer nothing.
-                if where not in seen and len(words(sentence)) >= 4:
+                # Overlapping chunks repeat sentences; headings, bylines and the article's own
+                # questions ("Which landmark is riddled with rust?" in a news quiz) answer nothing.
+                if where not in seen and len(words(sentence)) >= 4 and not _is_question(sentence):
                     seen.add(where)
                     raw.append((source, span.start, span.end, sentence))
         if not raw:
@@ -241,6 +242,10 @@ class ExtractiveAnswerer:
                 score += self._settings.slot_weight
             scored.append(Candidate(source, start, end, sentence, similarity, score))
         return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip(" \t\n\"'”’)]").endswith("?")
 
 
 def _rarity_weights(focus: Sequence[str], terms: list[set[str]]) -> dict[str, float]:

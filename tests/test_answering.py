@@ -75,6 +75,17 @@ class TestFactoid:
         draft = "".join(answerer().draft(self.QUESTION, [other, source(HOCKEY, n=2)]))
         assert draft == f"{SHORT} [2]"
 
+    def test_a_question_in_the_article_is_never_the_answer(self) -> None:
+        quiz = (
+            "How many championships do the Colorado Avalanche have? "
+            "Readers were asked to guess before the final. "
+            "The Avalanche have won three titles since moving to Denver."
+        )
+        scored = answerer().score(self.QUESTION, [source(quiz)])
+        assert scored, "the other sentences are still candidates"
+        assert all(not c.text.endswith("?") for c in scored)
+        assert scored[0].text == "The Avalanche have won three titles since moving to Denver."
+
     def test_slot_weight_rewards_a_sentence_with_what_is_asked(self) -> None:
         def lead_score(weight: float) -> dict[str, float]:
             scored = answerer(slot_weight=weight).score(self.QUESTION, [source(HOCKEY)])
