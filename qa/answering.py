@@ -128,7 +128,12 @@ def has_answer_slot(expects: str | None, sentence: str, question_words: set[str]
         return numbers
     if expects == "time":
         return any(fold_word(t) in _TIME_WORDS or re.fullmatch(r"(?:19|20)\d\d", t) for t in new)
-    names = any(t[0].isupper() for i, t in enumerate(tokens) if i > 0 and t in new)
+    # A capitalised day or month ("sworn in Thursday") is when, not who or which.
+    names = any(
+        t[0].isupper() and fold_word(t) not in _TIME_WORDS
+        for i, t in enumerate(tokens)
+        if i > 0 and t in new
+    )
     return names if expects == "name" else names or numbers
 
 

@@ -55,6 +55,12 @@ class TestQuestionShape:
         assert not has_answer_slot(None, "Anything at all 42.", set())
         assert has_answer_slot("time", "He has led Belarus since 1994.", {"since", "when"})
 
+    def test_a_day_or_month_is_not_a_name(self) -> None:
+        asked = {"whose", "seat", "is", "she", "filling"}
+        assert not has_answer_slot("name", "She was sworn in on Thursday.", asked)
+        assert not has_answer_slot("entity", "The vote is due in September.", asked)
+        assert has_answer_slot("name", "On Thursday she took Stephen Breyer's seat.", asked)
+
 
 class TestFactoid:
     QUESTION = "How many championships do the Colorado Avalanche have?"
