@@ -223,7 +223,6 @@ def start_ui(env: dict[str, str], port: int, timeout: float = 180.0) -> subproce
     raise RuntimeError(msg)
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
