@@ -6,6 +6,7 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,9 +27,24 @@ TEXTS = [
 ]
 
 
+def sharing_weights(real_embedder: LocalEmbedder, **options: Any) -> LocalEmbedder:
+    """A new embedder on the weights ``real_embedder`` already loaded: it exports or falls back
+    to torch without loading the model a second time."""
+    embedder = LocalEmbedder(**options)
+    embedder._model = real_embedder.model
+    return embedder
+
+
+@pytest.fixture
+def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``XDG_CACHE_HOME`` pointing at an empty folder: no exported graph yet."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
 def test_onnx_vectors_match_torch(real_embedder: LocalEmbedder) -> None:
-    torch_embedder = LocalEmbedder(runtime="torch")
-    torch_embedder._model = real_embedder.model  # the same weights, already loaded
+    torch_embedder = sharing_weights(real_embedder, runtime="torch")
 
     onnx_vectors = real_embedder.embed_documents(TEXTS)
     torch_vectors = torch_embedder.embed_documents(TEXTS)
@@ -49,14 +65,11 @@ def test_batches_do_not_change_a_text_vector(real_embedder: LocalEmbedder) -> No
 
 
 def test_the_graph_is_exported_once_and_reused(
-    real_embedder: LocalEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    real_embedder: LocalEmbedder, empty_cache: Path
 ) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    first = LocalEmbedder()
-    first._model = real_embedder.model  # export from the loaded weights: no second load
-    vector = first.embed_query(TEXTS[0])
+    vector = sharing_weights(real_embedder).embed_query(TEXTS[0])
     graph = export_path()
-    assert graph.is_relative_to(tmp_path / "cache") and graph.exists()
+    assert graph.is_relative_to(empty_cache) and graph.exists()
     assert not list(graph.parent.glob("*.part"))  # written whole, then renamed
     exported_at = graph.stat().st_mtime_ns
 
@@ -68,15 +81,11 @@ def test_the_graph_is_exported_once_and_reused(
     assert float(vector @ again) > 0.99999
 
 
-def test_a_damaged_graph_is_exported_again(
-    real_embedder: LocalEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def test_a_damaged_graph_is_exported_again(real_embedder: LocalEmbedder, empty_cache: Path) -> None:
     graph = export_path()
     graph.parent.mkdir(parents=True)
     graph.write_bytes(b"not an onnx graph")
-    embedder = LocalEmbedder()
-    embedder._model = real_embedder.model
+    embedder = sharing_weights(real_embedder)
 
     vector = embedder.embed_query(TEXTS[0])
 
@@ -94,8 +103,7 @@ def test_a_failed_export_falls_back_to_torch_and_says_how_to_fix_it(
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("the cache folder cannot be created under a file")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    embedder = LocalEmbedder()
-    embedder._model = real_embedder.model
+    embedder = sharing_weights(real_embedder)
 
     with caplog.at_level(logging.WARNING, logger="qa.embeddings"):
         vectors = embedder.embed_documents(TEXTS[:2])
