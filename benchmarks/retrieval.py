@@ -120,6 +120,13 @@ def hit_rates(passages: Sequence[Sequence[str]], questions: Sequence[Question]) 
     }
 
 
+def passage_hit_rates(
+    passages: Sequence[Sequence[Passage]], questions: Sequence[Question]
+) -> dict[int, float]:
+    """``hit_rates`` on the passages' texts (titles are not part of a passage's text)."""
+    return hit_rates([[p.text for p in found] for found in passages], questions)
+
+
 class TopicJudge:
     """Whether a passage is about a question, to tell a real hit from a coincidence.
 
@@ -276,7 +283,7 @@ def langchain_baseline(
     return Figures(
         name="langchain 1000/200 dense",
         chunks=chunks,
-        hits=hit_rates([[p.text for p in found] for found in passages], questions),
+        hits=passage_hit_rates(passages, questions),
         accuracy=correct / len(questions),
         p50_ms=statistics.median(latencies),
         count=len(questions),
@@ -354,7 +361,7 @@ def qa_figures(engine: Engine, questions: Sequence[Question], name: str = "qa") 
     return Figures(
         name=name,
         chunks=engine.store.count_chunks(),
-        hits=hit_rates([[p.text for p in found] for found in passages], questions),
+        hits=passage_hit_rates(passages, questions),
         accuracy=correct / len(questions),
         p50_ms=statistics.median(latencies),
         count=len(questions),
@@ -473,7 +480,7 @@ def print_miss_audit(
     print(f"{'':<24} {'':>7}  hit@1  hit@4  hit@10   (plain hit@k, the {len(reachable)} only)")
     for figures in rows:
         pairs = [(p, q) for p, q in zip(figures.passages, questions, strict=True) if q.id in keep]
-        hits = hit_rates([[x.text for x in p] for p, _ in pairs], [q for _, q in pairs])
+        hits = passage_hit_rates([p for p, _ in pairs], [q for _, q in pairs])
         print(f"{figures.name:<24} {'':>7}  " + "  ".join(f"{hits[k]:.3f}" for k in KS))
 
 
