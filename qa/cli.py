@@ -26,6 +26,10 @@ app = typer.Typer(
 
 T = TypeVar("T")
 
+INCOMPLETE_EXIT = 3
+"""`qa ask` exit status when the model's stream was cut off: the partial answer is printed with
+a warning, but a script must not take it for a whole one."""
+
 # The retrieval options `ask` and `chat` share.
 PassagesOption = Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")]
 SinceOption = Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")]
@@ -124,14 +128,18 @@ def ask(
     until: UntilOption = None,
     source: SourceOption = None,
 ) -> None:
-    """Answer one question, with numbered citations."""
+    """Answer one question, with numbered citations (exit 3 if the answer was cut off)."""
     with _clean_errors():
         engine = _engine()
         stream = engine.stream(question, k=k, since=since, until=until, sources=source)
         if as_json:
-            typer.echo(_last_answer(stream).model_dump_json(indent=2))
+            answer = _last_answer(stream)
+            typer.echo(answer.model_dump_json(indent=2))
         else:
-            typer.echo(format_answer(_show_stream(stream)))
+            answer = _show_stream(stream)
+            typer.echo(format_answer(answer))
+    if answer.incomplete:  # printed with its warning, but a script must not take it as whole
+        raise typer.Exit(INCOMPLETE_EXIT)
 
 
 def _last_answer(items: Iterator[Any]) -> Answer:

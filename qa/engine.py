@@ -18,6 +18,7 @@ from qa.articles import parse_date
 from qa.chat import Condenser, History, Message, make_condenser, standalone_question
 from qa.citations import CANNOT_ANSWER, is_refusal, resolve
 from qa.embeddings import Embedder, make_embedder
+from qa.errors import IncompleteAnswerError
 from qa.ingest import IngestReport, ProgressCallback, ingest
 from qa.models import Answer, Source
 from qa.retrieval import Retriever, make_retriever
@@ -174,10 +175,14 @@ class Engine:
 
         clock = time.perf_counter()
         pieces: list[str] = []
+        cut: IncompleteAnswerError | None = None
         if numbered:
-            for delta in self.answerer.draft(standalone, numbered):
-                pieces.append(delta)
-                yield delta
+            try:
+                for delta in self.answerer.draft(standalone, numbered):
+                    pieces.append(delta)
+                    yield delta
+            except IncompleteAnswerError as exc:
+                cut = exc
         else:
             yield CANNOT_ANSWER
         timings["answer_ms"] = _ms_since(clock)
@@ -185,6 +190,8 @@ class Engine:
 
         clock = time.perf_counter()
         answer = self._finish(draft, numbered, standalone)
+        if cut is not None:
+            answer = _incomplete(answer, cut)
         timings["cite_ms"] = _ms_since(clock)
         timings["total_ms"] = sum(timings.values())
         yield answer.model_copy(update={"timings": timings, "passages": numbered})
@@ -273,6 +280,21 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         """Articles, chunks, date span, sources and embedding model of the corpus."""
         return self.store.stats()
+
+
+def _incomplete(answer: Answer, cut: IncompleteAnswerError) -> Answer:
+    """A draft cut off mid-answer: kept for the reader, but flagged, and never a refusal (the
+    model had not finished saying anything, so neither an answer nor "no answer" is known)."""
+    note = f"This answer is incomplete: {cut.reason}."
+    text = answer.text.rstrip()
+    return answer.model_copy(
+        update={
+            "text": text if text.endswith("…") else f"{text} …",
+            "incomplete": True,
+            "refused": False,
+            "warning": f"{note} {answer.warning}" if answer.warning else note,
+        }
+    )
 
 
 def _ms_since(start: float) -> float:

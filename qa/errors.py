@@ -19,3 +19,15 @@ def friendly(exc: BaseException) -> str:
         return f"invalid setting ({problems}); check your QA_* environment variables or .env"
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text
+
+
+class IncompleteAnswerError(QAError):
+    """An answerer's stream ended before the answer was finished (no ``finish_reason: stop``).
+
+    Raised after the last delta, so the caller already holds the partial draft: it shows it as
+    an incomplete answer with a warning, never as a complete cited one.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from qa.chat import Message
 from qa.citations import CANNOT_ANSWER
-from qa.errors import QAError
+from qa.errors import IncompleteAnswerError, QAError
 from qa.models import Source
 from qa.settings import Settings
 
 if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessageChunk
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_core.runnables import Runnable
 
@@ -181,26 +182,30 @@ class LLMAnswerer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._prompt = load_prompt(ANSWER_PROMPT)  # a broken prompt fails now, not mid-question
-        self._chain: Runnable[dict[str, str], str] | None = None
+        self._chain: Runnable[dict[str, str], BaseMessageChunk] | None = None
 
     @property
     def name(self) -> str:
         return self._settings.llm.model
 
-    def chain(self) -> Runnable[dict[str, str], str]:
-        """``prompt | model | text``: input ``{"sources": ..., "question": ...}``."""
+    def chain(self) -> Runnable[dict[str, str], BaseMessageChunk]:
+        """``prompt | model``: input ``{"sources": ..., "question": ...}``; streams message
+        chunks, whose metadata carries the ``finish_reason`` that says the answer is whole."""
         if self._chain is None:
-            from langchain_core.output_parsers import StrOutputParser
-
             prompt = self._prompt.template().partial(sentinel=CANNOT_ANSWER)
-            self._chain = prompt | chat_model(self._settings) | StrOutputParser()
+            self._chain = prompt | chat_model(self._settings)
         return self._chain
 
     def draft(self, question: str, sources: Sequence[Source]) -> Iterator[str]:
+        """Stream the answer's text; raise ``IncompleteAnswerError`` after the last delta when the
+        server ended the stream without saying the answer was finished."""
         inputs = {"sources": format_sources(sources), "question": question}
         produced = False
+        finish: str | None = None
         with _explained(self._settings):
-            for delta in self.chain().stream(inputs):
+            for chunk in self.chain().stream(inputs):
+                finish = chunk.response_metadata.get("finish_reason") or finish
+                delta = str(chunk.text)
                 if delta:
                     produced = True
                     yield delta
@@ -210,6 +215,8 @@ class LLMAnswerer:
                 "check QA_LLM_MODEL (is it a chat model?) and OPENAI_BASE_URL"
             )
             raise LLMError(msg)
+        if finish != "stop":
+            raise IncompleteAnswerError(_unfinished(finish, self._settings))
 
 
 class LLMCondenser:
@@ -340,6 +347,24 @@ def explain(exc: Exception, settings: Settings) -> LLMError:
     else:
         text = f"the model call to {where} failed ({_short(exc)}); check OPENAI_BASE_URL"
     return LLMError(text)
+
+
+def _unfinished(finish: str | None, settings: Settings) -> str:
+    """Why a stream that ended without ``finish_reason: stop`` is not a whole answer."""
+    where = _where(settings)
+    if finish == "length":
+        return (
+            f"the model at {where} hit its output limit mid-answer (finish_reason: length); "
+            "ask a narrower question, or use a model with a larger output limit"
+        )
+    if finish == "content_filter":
+        return f"the model server at {where} cut the answer off with its content filter"
+    if finish:
+        return f"the model server at {where} ended the answer early (finish_reason: {finish})"
+    return (
+        f"the stream from the model server at {where} ended before the answer was finished "
+        "(no finish_reason); try again"
+    )
 
 
 def _server_message(exc: Exception) -> str:

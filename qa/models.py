@@ -41,6 +41,11 @@ class Answer(BaseModel):
         description="Answer sentences no retrieved passage supports (their markers were removed).",
     )
     warning: str | None = Field(None, description="Low-relevance or other caveat for the reader.")
+    incomplete: bool = Field(
+        False,
+        description="True when the model's stream ended before the answer was finished "
+        "(no finish_reason 'stop'): the text is partial and the warning says why.",
+    )
     answerer: str = Field("", description="'extractive' or the chat model's name.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     passages: list[Source] = Field(

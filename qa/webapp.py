@@ -151,8 +151,8 @@ def build_app(engine: Engine) -> gr.Blocks:
         k: int | None = None,
     ) -> dict[str, Any]:
         """Answer a question from the articles. Returns {text, citations, refused, question,
-        unsupported, warning, answerer, timings}; history is [{role, content}, ...], oldest
-        first; since/until are YYYY-MM-DD; sources are exact source values; k is passages."""
+        unsupported, warning, incomplete, answerer, timings}; history is [{role, content}, ...],
+        oldest first; since/until are YYYY-MM-DD; sources are exact source values; k is passages."""
         try:
             return ui.ask(question, history, since, until, sources, k)
         except ValueError as exc:  # a bad question or filter: tell the caller what to fix

@@ -36,7 +36,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 API_FIELDS = frozenset(
-    {"text", "citations", "refused", "question", "unsupported", "warning", "answerer", "timings"}
+    {
+        "text",
+        "citations",
+        "refused",
+        "question",
+        "unsupported",
+        "warning",
+        "incomplete",
+        "answerer",
+        "timings",
+    }
 )
 """The ``Answer`` fields the ``ask`` endpoint returns: the documented JSON contract."""
 
@@ -297,7 +307,8 @@ def answerer_label(settings: Settings) -> str:
 def answer_json(answer: Answer) -> dict[str, Any]:
     """What the ``ask`` endpoint returns: ``text``, ``citations`` (each with ``n``, ``article_id``,
     ``title``, ``date``, ``source``, ``url``, ``chunk_id``, ``quote``, ``start``, ``end``),
-    ``refused``, ``question``, ``unsupported``, ``warning``, ``answerer``, ``timings``."""
+    ``refused``, ``question``, ``unsupported``, ``warning``, ``incomplete``, ``answerer``,
+    ``timings``."""
     return answer.model_dump(mode="json", include=set(API_FIELDS))
 
 

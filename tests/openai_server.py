@@ -38,7 +38,9 @@ class Reply:
     ``text`` is the assistant's message (split into ``deltas`` when streamed, word by word unless
     given); ``status`` other than 200 sends an OpenAI-style error body; ``raw`` replaces the whole
     body (for malformed streams); ``delay`` waits before answering (for timeouts), or after
-    ``stall_after`` deltas of a stream (a server that stops mid-answer).
+    ``stall_after`` deltas of a stream (a server that stops mid-answer). ``cut_after`` ends a
+    stream cleanly after that many deltas with no finishing chunk and no ``[DONE]`` (a proxy or
+    server that drops the rest of the answer); ``finish_reason`` is what the last chunk says.
     """
 
     text: str = ""
@@ -47,6 +49,8 @@ class Reply:
     raw: bytes | None = None
     delay: float = 0.0
     stall_after: int | None = None
+    cut_after: int | None = None
+    finish_reason: str = "stop"
     headers: tuple[tuple[str, str], ...] = ()
     error_code: str | None = None
 
@@ -277,9 +281,12 @@ def _sse_events(reply: Reply, model: str) -> Iterator[str]:
         return f"data: {json.dumps(payload)}\n\n"
 
     yield chunk({"role": "assistant", "content": "", "refusal": None})
-    for piece in reply.pieces():
+    pieces = reply.pieces()
+    for piece in pieces[: reply.cut_after]:
         yield chunk({"content": piece})
-    yield chunk({}, "stop")
+    if reply.cut_after is not None and reply.cut_after < len(pieces):
+        return  # the body ends here, cleanly: only the missing finish_reason tells
+    yield chunk({}, reply.finish_reason)
     yield "data: [DONE]\n\n"
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +395,56 @@ class TestStreaming:
         assert len(server.completions()) == 6
 
 
+class TestCutStreams:
+    """A stream that ends without ``finish_reason: stop`` is an incomplete answer: shown, with a
+    warning, never as a complete cited one."""
+
+    WHOLE = "Lukashenko has been president since 1994 [{n}]. The mayor of Minsk welcomed it."
+
+    def test_a_stream_cut_mid_answer_is_flagged_incomplete(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(lambda request: replace(cite("1994", self.WHOLE)(request), cut_after=9))
+        *deltas, answer = make_engine().stream("Since when has Lukashenko been president?")
+        assert isinstance(answer, Answer)
+        assert "".join(map(str, deltas)).endswith("The mayor ")  # what the server did send
+        assert answer.incomplete and not answer.refused
+        assert answer.warning and "incomplete" in answer.warning
+        assert "finish_reason" in answer.warning and server.url in answer.warning
+        assert answer.text.endswith("…")
+        assert "1994" in answer.citations[0].quote  # the finished sentence keeps its source
+
+    def test_an_answer_that_hit_the_output_limit_says_so(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(
+            lambda request: replace(cite("1994", self.WHOLE)(request), finish_reason="length")
+        )
+        answer = make_engine().ask("Since when has Lukashenko been president?")
+        assert answer.incomplete and answer.warning and "output limit" in answer.warning
+
+    def test_a_whole_stream_is_not_flagged(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(cite("1994", self.WHOLE))
+        answer = make_engine().ask("Since when has Lukashenko been president?")
+        assert not answer.incomplete and not answer.text.endswith("…")
+
+    def test_the_ui_shows_the_cut_answer_with_its_warning(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], tmp_path: Path
+    ) -> None:
+        from qa.webui import ChatUI, Conversation, answer_json
+
+        server.script(lambda request: replace(cite("1994", self.WHOLE)(request), cut_after=9))
+        ui = ChatUI(engine=make_engine(), upload_dir=tmp_path)
+        question = "Since when has Lukashenko been president?"
+        *_, (_, bubbles, _) = ui.respond(question, Conversation())
+        page = str(bubbles)
+        assert "qa-warning" in page and "incomplete" in page
+        server.script(lambda request: replace(cite("1994", self.WHOLE)(request), cut_after=9))
+        assert answer_json(make_engine().ask("Since when?"))["incomplete"] is True
+
+
 # Each fault: the reply(ies) scripted, the LLM settings, the words the error must contain, and how
 # many requests the server must have seen (retries where they help, none where they cannot).
 FAULTS: dict[str, tuple[list[Reply], dict[str, Any], list[str], int]] = {
@@ -560,6 +611,20 @@ class TestCommandLine:
         (error,) = result.stderr.strip().splitlines()
         assert error.startswith("error: ") and "OPENAI_BASE_URL" in error
         assert "He has been president since 1994 [1]." in result.stdout
+
+    def test_ask_prints_a_cut_answer_with_its_warning_and_exits_non_zero(
+        self, server: OpenAIServer, cli: Callable[..., Any]
+    ) -> None:
+        from qa.cli import INCOMPLETE_EXIT
+
+        whole = TestCutStreams.WHOLE
+        for args in ([], ["--json"]):
+            server.script(lambda request: replace(cite("1994", whole)(request), cut_after=9))
+            result = cli(
+                "ask", "Since when has Lukashenko been president?", *args, base_url=server.url
+            )
+            assert result.exit_code == INCOMPLETE_EXIT != 0
+            assert "incomplete" in result.stdout and "1994" in result.stdout
 
     @pytest.mark.parametrize(
         ("fault", "env", "setting"),
