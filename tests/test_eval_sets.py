@@ -1,5 +1,6 @@
-"""The hand-written news gold sets load with qa's own loader, spread over the question types, and
-every gold answer is a short string found verbatim in the article it names."""
+"""The hand-written news gold sets (development and check) load with qa's own loader, spread over
+the question types, never share an article, and every gold answer is a short string found
+verbatim in the article it names."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ from qa.evaluation import load_dataset
 
 EVAL_DIR = REPO / "examples" / "eval"
 DEVELOPMENT_SET = EVAL_DIR / "news-open.jsonl"
+CHECK_SET = EVAL_DIR / "news-open-check.jsonl"
 ANSWERABLE_TYPES = {"who", "how-many", "how-much", "when", "where", "which", "what-said", "why"}
 # Gold answers are names, numbers, places or a few quoted words, never passages: the articles are
 # copyrighted and only a short answer string may be copied into the repository.
 MAX_GOLD_WORDS = 12
 
 # (file, fewest answerable questions, fewest unanswerable ones): the floors each set was written to.
-SETS = [pytest.param(DEVELOPMENT_SET, 110, 30, id="news-open")]
+SETS = [
+    pytest.param(DEVELOPMENT_SET, 110, 30, id="news-open"),
+    pytest.param(CHECK_SET, 40, 12, id="news-open-check"),
+]
 
 
 def records(path: Path) -> list[dict[str, Any]]:
@@ -78,3 +83,12 @@ def test_every_gold_answer_is_short_and_verbatim_in_the_article_it_names(
         for gold in row["answer"]:
             assert len(gold.split()) <= MAX_GOLD_WORDS, f"{row['id']}: {gold!r} is a passage"
             assert any(gold in article["text"] for article in named), f"{row['id']}: {gold!r}"
+
+
+def test_the_check_set_asks_about_articles_the_development_set_never_names() -> None:
+    development = {a for row in records(DEVELOPMENT_SET) for a in row["article_ids"]}
+    check = {a for row in records(CHECK_SET) for a in row["article_ids"]}
+
+    assert check.isdisjoint(development)
+    questions = {row["question"] for row in records(DEVELOPMENT_SET)}
+    assert questions.isdisjoint(row["question"] for row in records(CHECK_SET))
