@@ -14,7 +14,8 @@ the pronoun of the follow-up::
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -79,13 +80,22 @@ _OPENERS = STOPWORDS | frozenset(
     """describe explain list summarize summarise give show compare name define why""".split()
 )
 _NAME_PART = r"[A-Z][\w’'.-]*"
-_NAME = re.compile(rf"{_NAME_PART}(?:\s+(?:(?:of|de|von|van|al|bin|the)\s+)?{_NAME_PART})*")
+_NAME_LINKS = frozenset({"of", "de", "von", "van", "al", "bin", "the", "v.", "vs."})
+_NAME = re.compile(
+    rf"{_NAME_PART}(?:\s+(?:(?:of|de|von|van|al|bin|the|v\.|vs\.)\s+)?{_NAME_PART})*"
+)
 
 
 def carry_subject(question: str, history: Sequence[Message]) -> str:
-    """Put the subject of the latest earlier question that names one in place of the first
-    third-person pronoun of ``question``; the question is returned unchanged when it has no
-    pronoun, or already names that subject.
+    """Put the named entity a follow-up's first third-person pronoun refers to in its place.
+
+    A question that stands on its own is returned unchanged: one with no such pronoun, and one
+    that names someone before its pronoun ("Why did the CDC activate its operations centre?":
+    "its" is the CDC's). The entity comes from the history, newest first: the short answer an
+    assistant turn leads with ("Colorado Avalanche [1]. ..."), else the names in a user question.
+    Only a name that can be what the pronoun stands for is taken: never a common noun written
+    with a capital ("Americans"), never a day or month, never a trophy or an event for "they"
+    ("Stanley Cup"), never a person for "it".
 
     >>> turns = [Message(role="user", content="What did Xi say about sanctions?")]
     >>> carry_subject("What did he say about the war?", turns)
@@ -94,23 +104,124 @@ def carry_subject(question: str, history: Sequence[Message]) -> str:
     "What is Xi's peace plan?"
     """
     pronoun = _PRONOUN.search(question)
-    if pronoun is None:
-        return question
-    for turn in reversed(history):
-        subject = subject_of(turn.content) if turn.role == "user" else None
-        if subject:
-            break
-    else:
+    if pronoun is None or names_in(question[: pronoun.start()]):
         return question
     word = pronoun.group().lower()
-    # "Who is X?" makes X a person: "it" in the follow-up is then about something else.
-    asked_who = re.match(r"\s*who\b", turn.content, re.IGNORECASE) is not None
-    if subject.lower() in question.lower() or (asked_who and word in {"it", "its"}):
+    subject = next((e for e in antecedents(history) if _agrees(word, e)), None)
+    if subject is None or subject.name.lower() in question.lower():
         return question
     after = question[pronoun.end() :]
     possessive = word in _POSSESSIVE or (word == "her" and _followed_by_noun(after))
-    replacement = f"{subject}'s" if possessive else subject
+    replacement = f"{subject.name}'s" if possessive else subject.name
     return question[: pronoun.start()] + replacement + after
+
+
+@dataclass(frozen=True)
+class Antecedent:
+    """A name a pronoun may stand for, and what the turn it came from says about it."""
+
+    name: str
+    person: bool  # the answer to a "who" question, or titled ("President Xi")
+
+
+def antecedents(history: Sequence[Message]) -> Iterator[Antecedent]:
+    """The names a follow-up's pronoun may refer to, newest first."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            lead = _short_answer_lead(turn.content)
+            asked = _previous_user(history, turn)
+            if lead and asked is not None:
+                yield Antecedent(lead, person=re.match(r"\s*who\b", asked, re.I) is not None)
+            continue
+        if turn.role != "user":
+            continue
+        asked_who = re.match(r"\s*who\s+(?:is|was|are|were)\b", turn.content, re.I) is not None
+        for name in names_in(turn.content):
+            yield Antecedent(name, person=asked_who or _titled(name))
+
+
+def names_in(text: str) -> list[str]:
+    """The proper names of ``text`` that can stand for a pronoun, in order (see
+    ``subject_of`` for what a name is; capitalised common nouns, days and months are not).
+
+    >>> names_in("How many Americans support Roe v. Wade?")
+    ['Roe v. Wade']
+    """
+    found: list[str] = []
+    rest = text
+    while True:
+        name = subject_of(rest)
+        if name is None:
+            return found
+        if not _common(name):
+            found.append(name)
+        at = rest.find(name)
+        rest = rest[at + len(name) :] if at >= 0 else ""
+
+
+_PERSON_TITLES = frozenset(
+    """president prime minister king queen prince princess pope mr mrs ms dr sen senator rep
+    gov governor gen general secretary chancellor coach justice judge mayor""".split()
+)
+_ORG_OR_THING = frozenset(
+    """cup bowl open series games olympics championship championships award awards prize
+    trophy tournament day week act bill law war festival summit conference election
+    inc corp co ltd llc party university college center centre department agency council
+    court association club committee ministry bank group company fund institute
+    organization organisation administration house senate congress parliament""".split()
+)
+# Trophies and events are not who "they" are.
+_NOT_THEY = frozenset(
+    """cup bowl open series games olympics championship championships award awards prize
+    trophy tournament day week act bill law war festival summit conference election""".split()
+)
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+_DEMONYM = re.compile(r"(?:ians|icans|eans|ese|ish|Democrats|Israelis|Iraqis|Britons)$")
+
+
+def _common(name: str) -> bool:
+    """A capitalised word that is not a name: a month or day, a people ("Americans")."""
+    tokens = name.split()
+    if all(t.lower().strip(".,") in _CALENDAR or t.isdigit() for t in tokens):
+        return True
+    return len(tokens) == 1 and _DEMONYM.search(name) is not None and not name.isupper()
+
+
+def _titled(name: str) -> bool:
+    return name.split()[0].lower().rstrip(".") in _PERSON_TITLES
+
+
+def _agrees(pronoun: str, entity: Antecedent) -> bool:
+    last = entity.name.split()[-1].lower()
+    thing = last in _ORG_OR_THING or (entity.name.isupper() and len(entity.name) > 1)
+    if pronoun in {"he", "him", "his", "she", "her", "hers"}:
+        return not thing
+    if pronoun in {"it", "its"}:
+        return not entity.person
+    return last not in _NOT_THEY  # they / them / their / theirs
+
+
+def _short_answer_lead(answer: str) -> str | None:
+    """The name an answer leads with before its first marker ("Adrian Autry [1]. ..."), when
+    the lead is a short proper name and not a quoted sentence."""
+    match = re.match(r"\s*([^\[\]]{1,60}?)\s*\[\d+\]", answer)
+    if match is None:
+        return None
+    lead = match.group(1).strip().rstrip(".")
+    tokens = lead.split()
+    if not 0 < len(tokens) <= 5 or any(c in lead for c in '"“”'):
+        return None
+    if not all(t[0].isupper() or t.lower() in _NAME_LINKS for t in tokens):
+        return None
+    return None if _common(lead) or any(c.isdigit() for c in lead) else lead
+
+
+def _previous_user(history: Sequence[Message], turn: Message) -> str | None:
+    index = next(i for i, m in enumerate(history) if m is turn)
+    return next((m.content for m in reversed(history[:index]) if m.role == "user"), None)
 
 
 def subject_of(text: str) -> str | None:

@@ -89,12 +89,55 @@ class TestCarrySubject:
         history = turns("Who is Xi Jinping?", "Who is Alexander Lukashenko?", "And since when?")
         assert carry_subject("What did he say?", history) == "What did Alexander Lukashenko say?"
 
-    def test_assistant_turns_are_not_taken_as_the_subject(self) -> None:
+    def test_the_short_answer_an_assistant_turn_leads_with_is_the_subject(self) -> None:
         history = [
             Message(role="user", content="who leads the country?"),
-            Message(role="assistant", content="Alexander Lukashenko [1]."),
+            Message(role="assistant", content="Alexander Lukashenko [1]. He took office [1]."),
         ]
-        assert carry_subject("Since when has he led it?", history) == "Since when has he led it?"
+        assert (
+            carry_subject("Since when has he led it?", history)
+            == "Since when has Alexander Lukashenko led it?"
+        )
+
+    def test_a_quoted_sentence_of_an_assistant_turn_is_not_mined_for_names(self) -> None:
+        history = [
+            Message(role="user", content="what happened in the talks?"),
+            Message(role="assistant", content="Officials from Belarus met in Minsk [1]."),
+        ]
+        assert carry_subject("What did he say?", history) == "What did he say?"
+
+    def test_a_team_that_won_is_who_they_are_not_the_trophy(self) -> None:
+        history = [
+            Message(role="user", content="Who won the Stanley Cup?"),
+            Message(role="assistant", content="Colorado Avalanche [1]. The Avalanche won [1]."),
+        ]
+        assert (
+            carry_subject("Who did they beat in the final?", history)
+            == "Who did Colorado Avalanche beat in the final?"
+        )
+        only_the_question = [Message(role="user", content="Who won the Stanley Cup?")]
+        assert (
+            carry_subject("Who did they beat in the final?", only_the_question)
+            == "Who did they beat in the final?"
+        )
+
+    @pytest.mark.parametrize(
+        "standalone",
+        [
+            "Why did the CDC activate its Emergency Operations Center?",
+            "What did Xi say about his trip?",
+            "How many people did the fire in Sitakunda kill?",
+        ],
+    )
+    def test_a_standalone_question_is_never_rewritten_after_history(
+        self, standalone: str
+    ) -> None:
+        history = turns("How many Americans support Roe v. Wade?", "Who is Jim Boeheim?")
+        assert carry_subject(standalone, history) == standalone
+
+    def test_a_capitalised_common_noun_is_never_the_subject(self) -> None:
+        history = turns("How many Americans support abortion rights?")
+        assert carry_subject("What do they want?", history) == "What do they want?"
 
     @pytest.mark.parametrize(
         ("text", "subject"),
