@@ -3,6 +3,11 @@
 A file, a folder (recursive) or a glob goes in; ``Article``s come out, and every file or record
 that cannot be read comes out as a ``Skipped`` with the reason, so one bad file never stops the
 rest. Reading is pure: nothing here touches the index.
+
+Hostile input is bounded before it reaches a parser that could blow up on it: JSON nesting depth
+(the stdlib parser recurses and dies at Python's recursion limit), HTML depth (libxml2 silently
+drops everything below level 256), the length of lines the title regexes look at, and the size of
+the values taken from a record. Whatever still fails inside a reader becomes a ``Skipped`` too.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import glob
 import hashlib
 import json
 import re
+import reprlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,10 +27,27 @@ from pydantic import BaseModel, ConfigDict
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# An article record needs three or four levels; 64 leaves room for any sane export format and
+# stays far below the ~1000 frames at which the stdlib JSON parser raises RecursionError.
+MAX_JSON_DEPTH = 64
+# libxml2's own limit: below it, an HTML parser keeps the tree; above it, content is dropped.
+MAX_HTML_DEPTH = 256
+# A title, date or id longer than this is not one (and the regexes that find them stay linear).
+MAX_FIELD_CHARS = 1_000
 
 # The sample format: first line "date YYYY-MM-DD <title>", leading whitespace allowed.
 _TXT_HEADER = re.compile(r"^\s*date\s+(\S+)\s*(.*)$", re.IGNORECASE)
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# Horizontal whitespace only, and possessive: a line of thousands of spaces must not backtrack.
+_MD_HEADING = re.compile(r"^[ \t]{0,3}+#{1,6}+[ \t]++([^\n]*)$", re.MULTILINE)
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_JSON_INNERMOST = re.compile(r"\[\]|\{\}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = 60
+_short_repr.maxother = 60
+_short_repr.maxlevel = 2  # a quoted value stays one short line, however it nests
+_short_repr.maxlist = _short_repr.maxdict = 4
 
 
 class Article(BaseModel):
@@ -74,7 +97,8 @@ class ArticleError(ValueError):
 
 def stable_id(*parts: str) -> str:
     """A short id that depends only on ``parts`` (the URL, explicit id or path)."""
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a lone surrogate from a JSON escape must not crash hashing (same ids otherwise)
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def parse_date(value: Any, *, what: str = "date") -> date | None:
@@ -93,10 +117,14 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
         try:
             return datetime.fromtimestamp(value).date()
         except (OverflowError, OSError, ValueError) as exc:
-            raise ArticleError(f"{what} {value!r} is not a valid timestamp") from exc
+            raise ArticleError(f"{what} {value} is not a valid timestamp") from exc
     if not isinstance(value, str):
-        raise ArticleError(f"{what} {value!r} is not a date")
+        raise ArticleError(f"{what} {_short_repr.repr(value)} is not a date")
     text = value.strip()
+    if len(text) > 100:  # no date is this long; dateutil would spend seconds on it
+        raise ArticleError(
+            f"{what} {_short_repr.repr(value)} is not a date; write it as YYYY-MM-DD"
+        )
     try:
         return (
             date.fromisoformat(text[:10])
@@ -104,7 +132,9 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
             else (_parse_loose_date(text))
         )
     except ValueError as exc:
-        raise ArticleError(f"{what} {value!r} does not parse; write it as YYYY-MM-DD") from exc
+        raise ArticleError(
+            f"{what} {_short_repr.repr(value)} does not parse; write it as YYYY-MM-DD"
+        ) from exc
 
 
 def _parse_loose_date(text: str) -> date:
@@ -175,6 +205,25 @@ def read_file(path: Path) -> Iterator[Article | Skipped]:
             yield _read_txt(path, text)
     except ArticleError as exc:
         yield Skipped(str(path), str(exc))
+    except Exception as exc:  # a parser crash on this file is this file's problem, not the run's
+        yield Skipped(str(path), unreadable_reason(exc))
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """The reason given for a file or record that made a reader fail in a way we did not foresee.
+
+    >>> unreadable_reason(RecursionError("maximum recursion depth exceeded"))
+    'nested too deeply to read (maximum recursion depth exceeded); flatten or re-export it'
+    """
+    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    if isinstance(exc, RecursionError):
+        return f"nested too deeply to read ({detail}); flatten or re-export it"
+    if isinstance(exc, MemoryError):
+        return "too large to read into memory; split it into smaller files"
+    return (
+        f"could not be read ({type(exc).__name__}: {detail}); check that the file is intact, "
+        "and report it if it is"
+    )
 
 
 def _read_text(path: Path) -> str:
@@ -203,8 +252,16 @@ def _read_text(path: Path) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """Unix newlines and no trailing blanks; everything else kept so quotes stay verbatim."""
+    """Unix newlines and no trailing blanks; everything else kept so quotes stay verbatim.
+
+    Lone surrogates (only a JSON escape can make one) become U+FFFD: they cannot be stored as UTF-8.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _SURROGATE.sub("\ufffd", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
@@ -221,13 +278,15 @@ def _article(
     body = normalise_text(text)
     if not body:
         raise ArticleError("the article has no text")
-    clean_title = " ".join((title or "").split()) or fallback_title
+    clean_title = normalise_text(" ".join((title or "").split()))
+    if len(clean_title) > MAX_FIELD_CHARS:  # a paragraph or a whole file, not a title
+        clean_title = ""
     return Article(
         id=stable_id(key),
-        title=clean_title,
+        title=clean_title or fallback_title,
         date=parse_date(when),
-        source=source,
-        url=url or None,
+        source=normalise_text(source),
+        url=normalise_text(url) if url else None,
         text=body,
     )
 
@@ -262,17 +321,17 @@ def _read_markdown(path: Path, text: str) -> Article:
         raise ArticleError(f"front matter does not parse: {str(exc).splitlines()[0]}") from exc
     meta = post.metadata
     body = post.content
-    title = str(meta.get("title") or "")
+    title = _text_field(meta, "title") or ""
     if not title:
         heading = _MD_HEADING.search(body)
-        title = heading.group(1) if heading else ""
-    url = meta.get("url")
+        title = heading.group(1).rstrip(" \t#") if heading else ""
+    url = _text_field(meta, "url")
     return _article(
         key=str(url or path.resolve()),
         title=title,
         when=meta.get("date"),
         source=str(path.resolve()),
-        url=str(url) if url else None,
+        url=url,
         text=body,
         fallback_title=_title_from_name(path),
     )
@@ -281,6 +340,7 @@ def _read_markdown(path: Path, text: str) -> Article:
 def _read_html(path: Path, text: str) -> Article:
     import trafilatura  # heavy (lxml); only loaded when HTML is read
 
+    _check_html_limits(text)
     extracted = trafilatura.bare_extraction(
         text,
         with_metadata=True,
@@ -304,9 +364,66 @@ def _read_html(path: Path, text: str) -> Article:
     )
 
 
+def _check_html_limits(text: str) -> None:
+    """Refuse HTML that libxml2 would cut short (nesting past 256 levels) instead of silently
+    reading whatever part of it lies above the limit."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(encoding="utf-8")
+    try:
+        etree.fromstring(text.encode("utf-8", "surrogatepass"), parser)
+    except etree.LxmlError:
+        return  # no tree at all: trafilatura says "no article text found"
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            what = (
+                f"nested more than {MAX_HTML_DEPTH} levels deep"
+                if "depth" in entry.message
+                else f"over the HTML parser's limits ({entry.message})"
+            )
+            raise ArticleError(
+                f"HTML {what}, so part of it would be lost; save the article as plain text"
+            )
+
+
+def _check_json_depth(text: str) -> None:
+    """Refuse JSON nested deeper than ``MAX_JSON_DEPTH`` before the recursive parser sees it.
+
+    Measured without recursion and at C speed: strings are dropped, then each pass removes the
+    innermost ``[]``/``{}`` pairs, i.e. one level. Brackets that never pair up count as levels
+    too, since the parser descends into them before it finds the error.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return  # the common case, decided without a regex over the text
+    brackets = _JSON_NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    for _ in range(MAX_JSON_DEPTH):
+        inner = _JSON_INNERMOST.sub("", brackets)
+        if inner == brackets:
+            break
+        brackets = inner
+    unclosed = brackets.count("[") + brackets.count("{")
+    if _JSON_INNERMOST.search(brackets) or unclosed > MAX_JSON_DEPTH:
+        raise ArticleError(
+            f"JSON nested more than {MAX_JSON_DEPTH} levels deep (an article record needs a "
+            "few); check how the file was exported"
+        )
+
+
+def _parse_json(text: str) -> Any:
+    """``json.loads`` with its nesting bounded; ``JSONDecodeError`` is left to the caller."""
+    _check_json_depth(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # e.g. a number past Python's 4300-digit limit
+        detail = " ".join(str(exc).split(";")[0].split())[:200]
+        raise ArticleError(f"invalid JSON: {detail}; check how the file was exported") from exc
+
+
 def _read_json(path: Path, text: str) -> Iterator[Article | Skipped]:
     try:
-        data = json.loads(text)
+        data = _parse_json(text)
     except json.JSONDecodeError as exc:
         raise ArticleError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -325,9 +442,12 @@ def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
             continue
         where = f"line {number}"
         try:
-            record = json.loads(line)
+            record = _parse_json(line)
         except json.JSONDecodeError as exc:
             yield Skipped(str(path), f"malformed JSON ({exc.msg} at column {exc.colno})", where)
+            continue
+        except ArticleError as exc:
+            yield Skipped(str(path), str(exc), where)
             continue
         yield _record_or_skip(path, where, record, number)
 
@@ -337,6 +457,8 @@ def _record_or_skip(path: Path, where: str | None, record: Any, number: int) -> 
         return article_from_record(record, path=path, number=number)
     except ArticleError as exc:
         return Skipped(str(path), str(exc), where)
+    except Exception as exc:  # one record's crash skips that record, not the file
+        return Skipped(str(path), unreadable_reason(exc), where)
 
 
 def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
@@ -346,24 +468,35 @@ def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ArticleError("the record has no 'text'")
-    url = record.get("url")
-    url = str(url) if url else None
-    explicit_id = record.get("id")
-    key = (
-        f"id:{explicit_id}"
-        if explicit_id not in (None, "")
-        else (url or f"{path.resolve()}#{number}")
-    )
-    source = record.get("source") or url or str(path.resolve())
+    url = _text_field(record, "url")
+    explicit_id = _text_field(record, "id")
+    key = f"id:{explicit_id}" if explicit_id else (url or f"{path.resolve()}#{number}")
+    source = _text_field(record, "source") or url or str(path.resolve())
     return _article(
-        key=str(key),
-        title=record.get("title"),
+        key=key,
+        title=_text_field(record, "title"),
         when=record.get("date"),
         source=str(source),
         url=url,
         text=text,
         fallback_title=f"{_title_from_name(path)} #{number}",
     )
+
+
+def _text_field(record: dict[str, Any], name: str) -> str | None:
+    """A text field of a record or front matter: a string or number, ``None`` when absent.
+
+    A list or object is refused by name: turning one into text could be huge (a YAML alias bomb
+    expands to millions of items) and would not be a title or URL anyway.
+    """
+    value = record.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | date):
+        raise ArticleError(
+            f"'{name}' must be text, not {type(value).__name__} {_short_repr.repr(value)}"
+        )
+    return str(value)
 
 
 def _title_from_name(path: Path) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from pathlib import Path
 
-from conftest import SAMPLE_ARTICLE, write
+import pytest
+from conftest import SAMPLE_ARTICLE, HashingEmbedder, write
 
 from qa.articles import Article, Skipped, read_articles
+from qa.ingest import ingest
+from qa.settings import Settings
 
 
 def read(*paths: Path | str) -> tuple[list[Article], list[Skipped]]:
@@ -178,3 +182,132 @@ class TestBadInput:
             "no such file or folder",
             "the pattern matches no files",
         ]
+
+
+def nested_json(depth: int) -> str:
+    """Lists and objects alternating ``depth`` levels deep, around a real-looking record."""
+    text = json.dumps({"text": "Buried article."})
+    for level in range(depth):
+        text = f"[{text}]" if level % 2 else f'{{"x": {text}}}'
+    return text
+
+
+class TestHostileFiles:
+    """A file built to break a parser is skipped by name, with the reason; nothing else stops."""
+
+    @pytest.mark.parametrize("depth", [1_000, 100_000])
+    @pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+    def test_deeply_nested_json_is_skipped_and_the_good_files_beside_it_are_ingested(
+        self,
+        tmp_path: Path,
+        settings: Settings,
+        hashing_embedder: HashingEmbedder,
+        depth: int,
+        suffix: str,
+    ) -> None:
+        folder = tmp_path / "in"
+        good = write(folder / "good.txt", "date 2023-01-01 Fine\n\nA fine article.\n")
+        lines = write(folder / "lines.jsonl", '{"text": "One."}\n{"text": "Two."}\n')
+        bad = write(folder / f"deep{suffix}", nested_json(depth))
+
+        report = ingest([folder], settings=settings, embedder=hashing_embedder)
+
+        assert report.file_outcome(good) == "1 added"
+        assert report.file_outcome(lines) == "2 added"
+        (skip,) = report.skipped
+        assert skip.path == str(bad)
+        assert "nested more than 64 levels deep" in skip.reason
+        assert str(bad) in str(skip)
+
+    def test_a_deep_line_in_json_lines_skips_only_that_line(self, tmp_path: Path) -> None:
+        path = write(
+            tmp_path / "a.jsonl",
+            '{"text": "One."}\n' + nested_json(5_000) + '\n{"text": "Three."}\n',
+        )
+        articles, (bad,) = read(path)
+        assert [a.text for a in articles] == ["One.", "Three."]
+        assert bad.record == "line 2" and "nested" in bad.reason
+
+    def test_json_a_few_levels_deep_is_still_read(self, tmp_path: Path) -> None:
+        record = {
+            "text": "Body.",
+            "meta": {"authors": [{"name": "A", "tags": [[1, 2], {"k": []}]}]},
+        }
+        (article,), skipped = read(write(tmp_path / "a.json", json.dumps([record])))
+        assert not skipped and article.text == "Body."
+
+    def test_brackets_inside_strings_are_text_not_nesting(self, tmp_path: Path) -> None:
+        text = "[" * 5_000 + " quoted {brackets} " + "]" * 10
+        (article,), skipped = read(write(tmp_path / "a.json", json.dumps({"text": text})))
+        assert not skipped and article.text == text.strip()
+
+    def test_html_deeper_than_the_parser_keeps_is_skipped_not_read_in_part(
+        self, tmp_path: Path
+    ) -> None:
+        body = "The council voted on the tram line. " * 10
+        html = "<html><body>" + "<div>" * 10_000 + f"<p>{body}</p>" + "</div>" * 10_000
+        _, (bad,) = read(write(tmp_path / "deep.html", html + "</body></html>"))
+        assert "HTML nested more than 256 levels deep" in bad.reason
+
+    @pytest.mark.parametrize(
+        ("record", "reason"),
+        [
+            ({"text": "T.", "title": ["a", "list"]}, "'title' must be text, not list"),
+            ({"text": "T.", "url": {"href": "x"}}, "'url' must be text, not dict"),
+            ({"text": "T.", "id": [1]}, "'id' must be text, not list"),
+            ({"text": "T.", "date": "1 " * 5_000}, "is not a date"),
+            ({"text": "T.", "date": [[[1]]]}, "is not a date"),
+        ],
+    )
+    def test_a_field_of_the_wrong_kind_skips_its_record_by_name(
+        self, tmp_path: Path, record: dict[str, object], reason: str
+    ) -> None:
+        path = write(tmp_path / "a.jsonl", json.dumps(record) + '\n{"text": "Fine."}\n')
+        articles, (bad,) = read(path)
+        assert [a.text for a in articles] == ["Fine."]
+        assert bad.record == "line 1" and reason in bad.reason
+        assert len(bad.reason) < 300  # the value is quoted, not dumped whole
+
+    def test_a_number_past_pythons_digit_limit_skips_the_record(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "a.jsonl", '{"text": "T.", "n": ' + "9" * 5_000 + "}\n")
+        _, (bad,) = read(path)
+        assert "invalid JSON" in bad.reason and "set_int_max_str_digits" not in bad.reason
+
+    def test_a_lone_surrogate_escape_is_replaced_so_the_article_can_be_stored(
+        self, tmp_path: Path
+    ) -> None:
+        path = write(tmp_path / "a.json", '{"text": "Half \\ud800 a pair.", "title": "T \\udfff"}')
+        (article,), _ = read(path)
+        assert article.text == "Half \ufffd a pair." and article.title == "T \ufffd"
+        assert article.content_hash  # encodes as UTF-8
+
+    def test_a_yaml_alias_bomb_title_is_refused_without_expanding_it(self, tmp_path: Path) -> None:
+        levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+            f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]"
+            for prev, name in itertools.pairwise("abcdefgh")
+        ]
+        front = "\n".join(levels) + "\ntitle: [" + ", ".join(["*h"] * 9) + "]"
+        _, (bad,) = read(write(tmp_path / "bomb.md", f"---\n{front}\n---\nBody.\n"))
+        assert "'title' must be text, not list" in bad.reason and len(bad.reason) < 300
+
+    def test_a_heading_line_of_endless_spaces_is_read_in_linear_time(self, tmp_path: Path) -> None:
+        # The old heading pattern backtracked cubically here (minutes for this line).
+        (article,), _ = read(write(tmp_path / "a.md", "# Big" + " " * 20_000 + "news\n\nBody.\n"))
+        assert article.title == "Big news"
+
+    def test_any_reader_crash_becomes_a_named_skip_and_the_next_file_is_read(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A crash nobody foresaw cannot be provoked on purpose, so the HTML parser is made to fail.
+        import trafilatura
+
+        def crash(*_: object, **__: object) -> None:
+            raise RecursionError("maximum recursion depth exceeded")
+
+        monkeypatch.setattr(trafilatura, "bare_extraction", crash)
+        folder = tmp_path / "in"
+        bad = write(folder / "a.html", "<html><body><p>Text.</p></body></html>")
+        write(folder / "b.txt", "Good\nA good article.")
+        articles, (skip,) = read(folder)
+        assert [a.title for a in articles] == ["Good"]
+        assert skip.path == str(bad) and skip.reason.startswith("nested too deeply to read")

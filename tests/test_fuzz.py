@@ -1,9 +1,11 @@
 """Bad input at scale: property-based tests on the readers, the chunker and ingest.
 
 Whatever bytes a file holds (arbitrary binary, huge lines, zero-width and right-to-left marks,
-other encodings, deeply nested HTML), reading never raises, every file that yields no article is
-reported with a reason, and every chunk's offsets slice exactly its text out of the article.
-Runs are derandomised so CI sees the same examples every time.
+other encodings, JSON and HTML nested up to 100,000 levels, records whose fields hold anything),
+reading never raises, every file that yields no article is reported by name with a one-line
+reason, the good file beside it is still read, and every chunk's offsets slice exactly its text
+out of the article. Runs are derandomised and example counts bounded, so CI sees the same
+examples every time and the module stays fast.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from conftest import HashingEmbedder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_file
+from qa.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_articles, read_file
 from qa.chunking import chunk_article, split_sentences
 from qa.ingest import ingest
 from qa.settings import Settings
@@ -91,6 +93,82 @@ def file_contents() -> st.SearchStrategy[bytes]:
     )
 
 
+def nested_json(depth: int, pattern: int, inner: str) -> str:
+    """``inner`` wrapped ``depth`` times in lists or objects (bit ``i % 16`` of ``pattern``)."""
+    opens = "".join('{"x": ' if pattern >> (i % 16) & 1 else "[" for i in range(depth))
+    closes = "".join("}" if pattern >> (i % 16) & 1 else "]" for i in reversed(range(depth)))
+    return opens + inner + closes
+
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), tricky_text
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["text", "title", "date", "url", "id", "x"]), inner),
+    ),
+    max_leaves=20,
+)
+json_records = st.fixed_dictionaries(
+    {"text": tricky_text},
+    optional={field: json_values for field in ("title", "date", "url", "id", "source")},
+)
+
+
+def json_documents() -> st.SearchStrategy[str]:
+    """Valid, broken and absurdly deep JSON, as one document."""
+    record_text = json_records.map(json.dumps)
+    deep = st.builds(nested_json, st.integers(0, 100_000), st.integers(0, 2**16 - 1), record_text)
+    return st.one_of(
+        json_values.map(json.dumps),
+        st.lists(json_records, max_size=4).map(json.dumps),
+        deep,
+        st.builds(lambda doc, cut: doc[: len(doc) * cut // 100], deep, st.integers(0, 100)),
+        st.text(alphabet='[]{}":,1 \\', max_size=3_000),  # bracket soup
+        st.builds(lambda n: "9" * n, st.integers(4_000, 6_000)),  # past the int digit limit
+    )
+
+
+HTML_TAGS = ["div", "p", "span", "b", "ul", "li", "table", "tr", "td", "section", "article"]
+
+
+def hostile_html() -> st.SearchStrategy[str]:
+    """Tags nested up to 5,000 deep, closed or not, around text."""
+    return st.builds(
+        lambda tags, depth, closed, text: (
+            "<html><body>"
+            + "".join(f"<{tags[i % len(tags)]}>" for i in range(depth))
+            + text
+            + (
+                "".join(f"</{tags[i % len(tags)]}>" for i in reversed(range(depth)))
+                if closed
+                else ""
+            )
+            + "</body></html>"
+        ),
+        st.lists(st.sampled_from(HTML_TAGS), min_size=1, max_size=5),
+        st.integers(0, 5_000),
+        st.booleans(),
+        st.one_of(tricky_text, st.just("A sentence of article text. " * 30)),
+    )
+
+
+def hostile_files() -> st.SearchStrategy[tuple[str, str]]:
+    """(suffix, text) pairs: structures made to break parsers, in the format they target."""
+    return st.one_of(
+        st.tuples(st.just(".json"), json_documents()),
+        st.tuples(st.just(".jsonl"), st.lists(json_documents(), max_size=4).map("\n".join)),
+        st.tuples(st.sampled_from([".html", ".htm"]), hostile_html()),
+        st.tuples(st.sampled_from([".txt", ".md"]), tricky_text),
+        st.tuples(
+            st.just(".md"),
+            st.builds(lambda v: f"---\ntitle: {json.dumps(v)}\n---\nBody.", json_values),
+        ),
+    )
+
+
 def write_file(folder: Path, name: str, data: bytes) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -119,12 +197,38 @@ class TestReaders:
         results = list(read_file(path))
         assert results, "a file must yield an article or say why it did not"
         for item in results:
+            assert_article_or_named_skip(item, path)
+
+    @FUZZ
+    @given(files=st.lists(hostile_files(), min_size=1, max_size=3))
+    def test_hostile_structures_are_named_skips_and_the_good_file_beside_them_is_read(
+        self, tmp_path_factory: pytest.TempPathFactory, files: list[tuple[str, str]]
+    ) -> None:
+        folder = tmp_path_factory.mktemp("hostile")
+        good = write_file(folder, "good.txt", b"date 2023-01-01 Fine\n\nA fine article.\n")
+        paths = {
+            str(write_file(folder, f"f{i}{suffix}", text.encode("utf-8", "surrogatepass"))): i
+            for i, (suffix, text) in enumerate(files)
+        }
+        results = list(read_articles([folder]))
+        assert any(isinstance(r, Article) and r.source == str(good) for r in results)
+        for item in results:
             if isinstance(item, Skipped):
-                assert item.path == str(path) and item.reason.strip()
+                assert item.path in paths, item
+                assert_article_or_named_skip(item, Path(item.path))
             else:
-                assert isinstance(item, Article)
-                assert item.text.strip() and item.title.strip()
-                assert "\r" not in item.text and "\x00" not in item.text
+                assert_article_or_named_skip(item, Path(item.source))
+                item.content_hash  # noqa: B018 -- storable: every string encodes as UTF-8
+
+
+def assert_article_or_named_skip(item: Article | Skipped, path: Path) -> None:
+    if isinstance(item, Skipped):
+        assert item.path == str(path)
+        assert item.reason.strip() and "\n" not in item.reason and len(item.reason) < 400
+    else:
+        assert isinstance(item, Article)
+        assert item.text.strip() and item.title.strip()
+        assert "\r" not in item.text and "\x00" not in item.text
 
 
 class TestChunker:
