@@ -43,10 +43,11 @@ sys.path.insert(0, str(REPO))
 
 from memory import peak_rss_mb  # noqa: E402  (benchmarks/, this script's folder)
 
-from qa.articles import Article, read_file  # noqa: E402
+from qa.articles import read_file  # noqa: E402
 from qa.chunking import chunk_article  # noqa: E402
 from qa.embeddings import LocalEmbedder  # noqa: E402
 from qa.ingest import embedding_text, ingest  # noqa: E402
+from qa.models import Article  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 

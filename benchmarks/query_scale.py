@@ -53,10 +53,11 @@ from memory import peak_rss_mb  # noqa: E402  (benchmarks/, this script's folder
 
 def seed(n: int) -> tuple[list[str], np.ndarray]:
     """``n`` real chunk texts of the dev corpus and their real vectors (cached)."""
-    from qa.articles import Article, read_file
+    from qa.articles import read_file
     from qa.chunking import chunk_article
     from qa.embeddings import LocalEmbedder
     from qa.ingest import embedding_text
+    from qa.models import Article
 
     CACHE.mkdir(parents=True, exist_ok=True)
     texts_path, vectors_path = CACHE / f"seed-{n}.json", CACHE / f"seed-{n}.npy"
@@ -81,8 +82,7 @@ def seed(n: int) -> tuple[list[str], np.ndarray]:
 
 def build(data_dir: Path, size: int, seed_n: int) -> None:
     """Child process: write ``size`` generated chunks into a fresh index."""
-    from qa.articles import Article
-    from qa.chunking import Chunk
+    from qa.models import Article, Chunk
     from qa.settings import LOCAL_EMBEDDING_MODEL, Settings
     from qa.store import Store
 

@@ -45,10 +45,9 @@ sys.path.insert(0, str(REPO))
 from qa.answering import ExtractiveAnswerer  # noqa: E402
 from qa.embeddings import Embedder, LocalEmbedder  # noqa: E402
 from qa.engine import Engine  # noqa: E402
-from qa.models import Source  # noqa: E402
+from qa.models import Source, StoredChunk  # noqa: E402
 from qa.rerank import forget_vectors  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-from qa.store import StoredChunk  # noqa: E402
 from qa.text import contains_answer, content_terms, normalize_answer  # noqa: E402
 
 
@@ -354,7 +353,7 @@ def qa_figures(engine: Engine, questions: Sequence[Question], name: str = "qa") 
         # pass it needs (the query's and the answer sentences'), as a new question would.
         forget_vectors(engine.embedder)
         clock = time.perf_counter()
-        answer = engine.ask(q.text, today=q.date)
+        answer = engine.ask(q.text, as_of=q.date)
         latencies.append((time.perf_counter() - clock) * 1000)
         correct += contains_answer(answer.text, q.answer)
         passages.append([Passage(s.chunk.title, s.chunk.text) for s in retrieve(engine, q, 10)])
@@ -410,7 +409,7 @@ def indexed_subset(
 
 def retrieve(engine: Engine, q: Question, k: int) -> list[Source]:
     """The top ``k`` passages qa's engine would retrieve for ``q`` (same path as ``ask``)."""
-    return engine.retrieve(q.text, k=k, today=q.date)
+    return engine.retrieve(q.text, k=k, as_of=q.date)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -95,7 +95,7 @@ def evaluate(
     if answers:
         tuned = Engine(settings, embedder=engine.embedder, store=engine.store, retriever=retriever)
         accuracy = sum(
-            contains_answer(tuned.ask(q.text, today=q.date).text, q.answer) for q in questions
+            contains_answer(tuned.ask(q.text, as_of=q.date).text, q.answer) for q in questions
         ) / len(questions)
     return hit_rates(passages, questions), statistics.median(latencies), accuracy
 

@@ -12,17 +12,27 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.chat import History
-from qa.engine import DateLike, Engine, engine_for
+from qa.engine import Engine, engine_for
 from qa.ingest import IngestReport, ProgressCallback
-from qa.models import Answer, Citation
+from qa.models import Answer, Citation, DateLike, History, Query, StreamItem, final_answer
 from qa.settings import Settings
 
 if TYPE_CHECKING:
     from qa.evaluation import EvalItem, EvalReport
     from qa.judges import JudgeName
 
-__all__ = ["Answer", "Citation", "Engine", "Settings", "ask", "evaluate", "ingest", "stream"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "Engine",
+    "Query",
+    "Settings",
+    "ask",
+    "evaluate",
+    "final_answer",
+    "ingest",
+    "stream",
+]
 
 
 def ask(
@@ -33,15 +43,26 @@ def ask(
     since: DateLike = None,
     until: DateLike = None,
     sources: Sequence[str] | None = None,
+    as_of: DateLike = None,
     settings: Settings | None = None,
 ) -> Answer:
     """Answer a question from the ingested articles.
 
     ``history`` is the conversation so far (``[{"role": "user", "content": ...}, ...]``, oldest
-    first); ``since``/``until`` (dates or ``YYYY-MM-DD``) and ``sources`` filter the articles.
+    first); ``since``/``until`` (dates or ``YYYY-MM-DD``) and ``sources`` filter the articles;
+    ``as_of`` is the reference date for "last week" and the like (default: today). The arguments
+    become one ``qa.Query``; ``Engine.ask`` takes that directly.
     """
-    engine = engine_for(settings or Settings())
-    return engine.ask(question, history, k=k, since=since, until=until, sources=sources)
+    query = Query(
+        question=question,
+        history=history,
+        k=k,
+        since=since,
+        until=until,
+        sources=sources,
+        as_of=as_of,
+    )
+    return engine_for(settings or Settings()).ask(query)
 
 
 def stream(
@@ -52,11 +73,21 @@ def stream(
     since: DateLike = None,
     until: DateLike = None,
     sources: Sequence[str] | None = None,
+    as_of: DateLike = None,
     settings: Settings | None = None,
-) -> Iterator[str | Answer]:
-    """Like ``ask``, but yields text deltas as they are produced and then the final ``Answer``."""
-    engine = engine_for(settings or Settings())
-    return engine.stream(question, history, k=k, since=since, until=until, sources=sources)
+) -> Iterator[StreamItem]:
+    """Like ``ask``, but yields text deltas as they are produced and then the final ``Answer``
+    (``qa.final_answer`` reduces such a stream to its Answer)."""
+    query = Query(
+        question=question,
+        history=history,
+        k=k,
+        since=since,
+        until=until,
+        sources=sources,
+        as_of=as_of,
+    )
+    return engine_for(settings or Settings()).stream(query)
 
 
 def ingest(

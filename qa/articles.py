@@ -16,14 +16,14 @@ import glob
 import hashlib
 import json
 import re
-import reprlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from qa.dates import parse_date, short_repr
+from qa.models import Article
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -43,39 +43,6 @@ _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _JSON_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _JSON_INNERMOST = re.compile(r"\[\]|\{\}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_short_repr = reprlib.Repr()
-_short_repr.maxstring = 60
-_short_repr.maxother = 60
-_short_repr.maxlevel = 2  # a quoted value stays one short line, however it nests
-_short_repr.maxlist = _short_repr.maxdict = 4
-
-
-class Article(BaseModel):
-    """One news article as qa sees it. ``text`` is what citation offsets index into."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    title: str
-    date: date | None
-    source: str
-    url: str | None = None
-    text: str
-
-    @property
-    def content_hash(self) -> str:
-        """Changes whenever anything that ends up in the index changes."""
-        payload = json.dumps(
-            [
-                self.title,
-                self.date.isoformat() if self.date else None,
-                self.source,
-                self.url,
-                self.text,
-            ],
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -101,49 +68,12 @@ def stable_id(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def parse_date(value: Any, *, what: str = "date") -> date | None:
-    """A real ``date`` from ISO strings, common written forms and timestamps; ``None`` if empty.
-
-    >>> parse_date("2023-03-01")
-    datetime.date(2023, 3, 1)
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value).date()
-        except (OverflowError, OSError, ValueError) as exc:
-            raise ArticleError(f"{what} {value} is not a valid timestamp") from exc
-    if not isinstance(value, str):
-        raise ArticleError(f"{what} {_short_repr.repr(value)} is not a date")
-    text = value.strip()
-    if len(text) > 100:  # no date is this long; dateutil would spend seconds on it
-        raise ArticleError(
-            f"{what} {_short_repr.repr(value)} is not a date; write it as YYYY-MM-DD"
-        )
+def article_date(value: Any) -> date | None:
+    """``qa.dates.parse_date`` for a reader: a bad date is an ``ArticleError`` (a Skipped)."""
     try:
-        return (
-            date.fromisoformat(text[:10])
-            if re.match(r"^\d{4}-\d{2}-\d{2}", text)
-            else (_parse_loose_date(text))
-        )
+        return parse_date(value)
     except ValueError as exc:
-        raise ArticleError(
-            f"{what} {_short_repr.repr(value)} does not parse; write it as YYYY-MM-DD"
-        ) from exc
-
-
-def _parse_loose_date(text: str) -> date:
-    from dateutil import parser as date_parser  # imported here: only for unusual date formats
-
-    try:
-        return date_parser.parse(text, fuzzy=False).date()
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(text) from exc
+        raise ArticleError(str(exc)) from exc
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
@@ -284,7 +214,7 @@ def _article(
     return Article(
         id=stable_id(key),
         title=clean_title or fallback_title,
-        date=parse_date(when),
+        date=article_date(when),
         source=normalise_text(source),
         url=normalise_text(url) if url else None,
         text=body,
@@ -494,7 +424,7 @@ def _text_field(record: dict[str, Any], name: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | date):
         raise ArticleError(
-            f"'{name}' must be text, not {type(value).__name__} {_short_repr.repr(value)}"
+            f"'{name}' must be text, not {type(value).__name__} {short_repr(value)}"
         )
     return str(value)
 

@@ -16,26 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
+from qa.models import History, Message
 from qa.text import STOPWORDS
 
 if TYPE_CHECKING:
     from qa.settings import Settings
-
-
-class Message(BaseModel):
-    """One chat turn, in the OpenAI/Gradio messages format."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    role: Literal["user", "assistant", "system"]
-    content: str
-
-
-History = Sequence[Message | dict[str, str]]
 
 
 class Condenser(Protocol):

@@ -12,9 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
-
-from qa.articles import Article
+from qa.models import Article, Chunk
 
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm maj st jr sr inc co corp ltd llc
@@ -84,19 +82,6 @@ def _trimmed(text: str, start: int, end: int) -> list[Span]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return [Span(start, end)] if end > start else []
-
-
-class Chunk(BaseModel):
-    """A passage of an article: whole sentences, with its place in the article."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    index: int
 
 
 def chunk_article(article: Article, *, size: int = 900, overlap: int = 1) -> list[Chunk]:

@@ -7,13 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
     from qa.engine import Engine
-    from qa.models import Answer
+    from qa.models import Answer, StreamItem
     from qa.settings import Settings
 
 app = typer.Typer(
@@ -23,8 +23,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-T = TypeVar("T")
 
 INCOMPLETE_EXIT = 3
 """`qa ask` exit status when the model's stream was cut off: the partial answer is printed with
@@ -130,10 +128,12 @@ def ask(
 ) -> None:
     """Answer one question, with numbered citations (exit 3 if the answer was cut off)."""
     with _clean_errors():
-        engine = _engine()
-        stream = engine.stream(question, k=k, since=since, until=until, sources=source)
+        from qa.models import Query, final_answer
+
+        query = Query(question=question, k=k, since=since, until=until, sources=source)
+        stream = _engine().stream(query)
         if as_json:
-            answer = _last_answer(stream)
+            answer = final_answer(stream)
             typer.echo(answer.model_dump_json(indent=2))
         else:
             answer = _show_stream(stream)
@@ -142,41 +142,26 @@ def ask(
         raise typer.Exit(INCOMPLETE_EXIT)
 
 
-def _last_answer(items: Iterator[Any]) -> Answer:
-    from qa.models import Answer
-
-    final = None
-    for item in items:
-        if isinstance(item, Answer):
-            final = item
-    assert final is not None
-    return final
-
-
-def _show_stream(items: Iterator[Any]) -> Answer:
+def _show_stream(items: Iterator[StreamItem]) -> Answer:
     """On a terminal, show the draft as the model writes it, then clear it: the caller prints the
     verified answer, whose markers are renumbered and whose unsupported sentences are flagged.
     Piped output gets only the verified answer."""
+    from qa.models import AnswerStream, final_answer
+
     if not sys.stdout.isatty():
-        return _last_answer(items)
+        return final_answer(items)
     from rich.console import Console
     from rich.live import Live
     from rich.text import Text
 
-    from qa.models import Answer
-
     draft = Text(style="dim")
-    final = None
+    drafts = AnswerStream(items)
     # Redrawn on each delta rather than on a timer: no thread, and nothing shown late or lost.
     with Live(draft, console=Console(), transient=True, auto_refresh=False) as live:
-        for item in items:
-            if isinstance(item, Answer):
-                final = item
-            else:
-                draft.append(item)
-                live.refresh()
-    assert final is not None
-    return final
+        for delta in drafts:
+            draft.append(delta)
+            live.refresh()
+    return drafts.answer
 
 
 def format_answer(answer: Answer) -> str:
@@ -205,6 +190,7 @@ def chat(
     One question per line; /new starts a new conversation; /quit, Ctrl-D or Ctrl-C leaves.
     """
     from qa.errors import QAError, friendly
+    from qa.models import Query
 
     with _clean_errors():
         engine = _engine()
@@ -231,8 +217,10 @@ def chat(
             typer.echo("(new conversation)")
             continue
         try:
-            stream = engine.stream(question, history, k=k, since=since, until=until, sources=source)
-            answer = _show_stream(stream)
+            query = Query(
+                question=question, history=history, k=k, since=since, until=until, sources=source
+            )
+            answer = _show_stream(engine.stream(query))
         except KeyboardInterrupt:
             typer.secho("(answer interrupted)", err=True, fg=typer.colors.YELLOW)
             continue

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import calendar
 import re
+import reprlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 _MONTHS = {
     name.lower(): number
@@ -32,6 +34,64 @@ _NUMBER_WORDS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 5, "couple of": 2,
 }  # fmt: skip
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = 60
+_SHORT_REPR.maxother = 60
+_SHORT_REPR.maxlevel = 2  # a quoted value stays one short line, however it nests
+_SHORT_REPR.maxlist = _SHORT_REPR.maxdict = 4
+
+
+def short_repr(value: Any) -> str:
+    """``repr`` cut to one short line, for quoting untrusted values in error messages."""
+    return _SHORT_REPR.repr(value)
+
+
+def parse_date(value: Any, *, what: str = "date") -> date | None:
+    """A real ``date`` from ISO strings, common written forms and timestamps; ``None`` if empty.
+
+    A value that is not a date raises a ``ValueError`` whose message starts with ``what`` (the
+    field's name: "since", "until", an article's "date").
+
+    >>> parse_date("2023-03-01")
+    datetime.date(2023, 3, 1)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value).date()
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"{what} {value} is not a valid timestamp") from exc
+    if not isinstance(value, str):
+        raise ValueError(f"{what} {short_repr(value)} is not a date")
+    text = value.strip()
+    if len(text) > 100:  # no date is this long; dateutil would spend seconds on it
+        raise ValueError(f"{what} {short_repr(value)} is not a date; write it as YYYY-MM-DD")
+    try:
+        return (
+            date.fromisoformat(text[:10])
+            if re.match(r"^\d{4}-\d{2}-\d{2}", text)
+            else (_parse_loose_date(text))
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"{what} {short_repr(value)} does not parse; write it as YYYY-MM-DD"
+        ) from exc
+
+
+def _parse_loose_date(text: str) -> date:
+    from dateutil import parser as date_parser  # imported here: only for unusual date formats
+
+    try:
+        return date_parser.parse(text, fuzzy=False).date()
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(text) from exc
 
 
 @dataclass(frozen=True)

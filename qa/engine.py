@@ -9,26 +9,34 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answering import Answerer, make_answerer
-from qa.articles import parse_date
-from qa.chat import Condenser, History, Message, make_condenser, standalone_question
+from qa.chat import Condenser, make_condenser, standalone_question
 from qa.citations import CANNOT_ANSWER, is_refusal, resolve
 from qa.embeddings import Embedder, make_embedder
 from qa.errors import IncompleteAnswerError
 from qa.ingest import IngestReport, ProgressCallback, ingest
-from qa.models import Answer, Source
+from qa.models import (
+    Answer,
+    History,
+    Message,
+    Query,
+    QueryOptions,
+    Source,
+    StreamItem,
+    as_query,
+    final_answer,
+)
 from qa.retrieval import Retriever, make_retriever
 from qa.settings import Settings
-from qa.store import Filters, Store
+from qa.store import Store
 
 if TYPE_CHECKING:
-    from qa.runnable import EngineRunnable
+    from typing_extensions import Unpack
 
-DateLike = date | str | None
+    from qa.runnable import EngineRunnable
 
 
 class Engine:
@@ -118,59 +126,34 @@ class Engine:
         return report
 
     def ask(
-        self,
-        question: str,
-        history: History | None = None,
-        *,
-        k: int | None = None,
-        since: DateLike = None,
-        until: DateLike = None,
-        sources: Sequence[str] | None = None,
-        today: date | None = None,
+        self, query: Query | str, history: History | None = None, **options: Unpack[QueryOptions]
     ) -> Answer:
-        """Answer ``question`` from the articles, with verified citations.
+        """Answer a ``Query`` from the articles, with verified citations.
 
-        ``today`` is the reference date for relative dates in the question ("last week");
-        the default is the real today.
+        A question string with ``history`` and keyword options (``k``, ``since``, ``until``,
+        ``sources``, ``as_of``) is shorthand for the ``Query`` of those fields.
         """
-        final: Answer | None = None
-        stream = self.stream(
-            question, history, k=k, since=since, until=until, sources=sources, today=today
-        )
-        for item in stream:
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None
-        return final
+        return final_answer(self.stream(query, history, **options))
 
     def stream(
-        self,
-        question: str,
-        history: History | None = None,
-        *,
-        k: int | None = None,
-        since: DateLike = None,
-        until: DateLike = None,
-        sources: Sequence[str] | None = None,
-        today: date | None = None,
-    ) -> Iterator[str | Answer]:
+        self, query: Query | str, history: History | None = None, **options: Unpack[QueryOptions]
+    ) -> Iterator[StreamItem]:
         """Yield the draft's text deltas as they are produced, then the verified ``Answer``.
 
         The deltas are the raw draft (source-numbered markers); the final Answer's text is the
-        verified one, with markers renumbered per answer.
+        verified one, with markers renumbered per answer. Arguments as for ``ask``; the query is
+        validated before the first item.
         """
-        if not question or not question.strip():
-            msg = "The question is empty: ask something about the articles."
-            raise ValueError(msg)
+        return self._stream(as_query(query, history, **options))
+
+    def _stream(self, query: Query) -> Iterator[StreamItem]:
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        standalone = standalone_question(question, history, self._condense)
+        standalone = standalone_question(query.question, query.history, self._condense)
         timings["condense_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
-        numbered = self._retrieve(
-            standalone, k=k, since=since, until=until, sources=sources, today=today
-        )
+        numbered = self._retrieve(standalone, query)
         timings["retrieve_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
@@ -198,49 +181,29 @@ class Engine:
 
     def runnable(self) -> EngineRunnable:
         """``stream`` as one LCEL Runnable: ``invoke``/``stream``/``batch`` and the async forms
-        take a ``qa.runnable.Query`` (or a dict of its fields); see ``qa.runnable``."""
+        take a ``qa.models.Query`` (or a dict of its fields); see ``qa.runnable``."""
         from qa.runnable import EngineRunnable
 
         return EngineRunnable(self)
 
     def retrieve(
-        self,
-        question: str,
-        history: History | None = None,
-        *,
-        k: int | None = None,
-        since: DateLike = None,
-        until: DateLike = None,
-        sources: Sequence[str] | None = None,
-        today: date | None = None,
+        self, query: Query | str, history: History | None = None, **options: Unpack[QueryOptions]
     ) -> list[Source]:
-        """The passages ``ask`` hands the answerer for this question, best first, numbered from 1.
+        """The passages ``ask`` hands the answerer for this query, best first, numbered from 1.
 
         Evaluation calls it with a larger ``k`` to rank deeper than the answerer reads (hit@10).
         """
-        standalone = standalone_question(question, history, self._condense)
-        return self._retrieve(
-            standalone, k=k, since=since, until=until, sources=sources, today=today
-        )
+        query = as_query(query, history, **options)
+        standalone = standalone_question(query.question, query.history, self._condense)
+        return self._retrieve(standalone, query)
 
-    def _retrieve(
-        self,
-        standalone: str,
-        *,
-        k: int | None,
-        since: DateLike,
-        until: DateLike,
-        sources: Sequence[str] | None,
-        today: date | None,
-    ) -> list[Source]:
-        filters = Filters(
-            since=parse_date(since, what="since"),
-            until=parse_date(until, what="until"),
-            sources=tuple(sources or ()),
-        )
-        # ``today`` is the reference date for the question's date words ("this week").
+    def _retrieve(self, standalone: str, query: Query) -> list[Source]:
+        # ``as_of`` is the reference date for the question's date words ("this week").
         hits = self.retriever.retrieve(
-            standalone, k=k or self.settings.retrieval.k, filters=filters, today=today
+            standalone,
+            k=query.k or self.settings.retrieval.k,
+            filters=query.filters,
+            today=query.as_of,
         )
         return [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QAError(Exception):
     """Base class for failures with a message meant for the user."""
@@ -11,6 +13,9 @@ def friendly(exc: BaseException) -> str:
     """One line that says what went wrong and, where we know, what to do next."""
     from pydantic import ValidationError
 
+    if isinstance(exc, ValidationError) and exc.title == "Query":
+        # A bad question or filter: our validators' messages name the field themselves.
+        return "; ".join(_query_problem(err) for err in exc.errors())
     if isinstance(exc, ValidationError):
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
@@ -31,3 +36,11 @@ class IncompleteAnswerError(QAError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _query_problem(err: Any) -> str:
+    reason = err.get("ctx", {}).get("error")
+    if isinstance(reason, ValueError):
+        return " ".join(str(reason).split())
+    field = ".".join(str(p) for p in err["loc"]) or "query"
+    return f"{field}: {err['msg']}"

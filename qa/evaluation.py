@@ -23,7 +23,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from qa.chat import Message
 from qa.engine import Engine
 from qa.errors import QAError, friendly
 from qa.judges import JudgeName, make_judge
@@ -42,7 +41,7 @@ from qa.metrics import (
     reciprocal_rank,
     token_f1,
 )
-from qa.models import Answer, Source
+from qa.models import Answer, Message, Source
 from qa.text import contains_answer
 
 KS = (1, 4, 10)
@@ -405,7 +404,7 @@ def evaluate(
     if items:
         # Load the encoder and build derived indexes (BM25) before any clock runs: the latency
         # metrics describe warm questions, not the first one paying for start-up.
-        engine.retrieve(items[0].question, k=1, today=items[0].date)
+        engine.retrieve(items[0].question, k=1, as_of=items[0].date)
     support = (
         make_judge(judge, engine.settings, engine.embedder) if isinstance(judge, str) else judge
     )
@@ -416,9 +415,9 @@ def evaluate(
         history = list(item.history) or None
         error = None
         try:
-            answer = engine.ask(item.question, history, today=item.date)
+            answer = engine.ask(item.question, history, as_of=item.date)
             # Rank deeper from the standalone question ask used: no second condense call.
-            ranking = engine.retrieve(answer.question, k=depth, today=item.date)
+            ranking = engine.retrieve(answer.question, k=depth, as_of=item.date)
         except QAError as exc:
             if not results:
                 raise  # the first question failing is a setup problem: say so before a long run

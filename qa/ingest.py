@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.articles import Article, Skipped, expand_paths, read_file
-from qa.chunking import Chunk, chunk_article
+from qa.articles import Skipped, expand_paths, read_file
+from qa.chunking import chunk_article
 from qa.embeddings import Embedder, Vectors, make_embedder
+from qa.models import Article, Chunk
 from qa.settings import Settings
 from qa.store import Store
 

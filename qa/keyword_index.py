@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from qa.models import Filters, StoredChunk
 from qa.settings import Settings
-from qa.store import Filters, Store, StoredChunk
+from qa.store import Store
 from qa.text import content_terms
 
 if TYPE_CHECKING:

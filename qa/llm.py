@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from qa.chat import Message
 from qa.citations import CANNOT_ANSWER
 from qa.errors import IncompleteAnswerError, QAError
-from qa.models import Source
+from qa.models import Message, Source
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -120,7 +119,7 @@ def format_sources(sources: Sequence[Source]) -> str:
     An article cannot close its block early or open a fake one: tag-like text inside it is
     defused, so everything between the real tags stays data.
 
-    >>> from qa.store import StoredChunk
+    >>> from qa.models import StoredChunk
     >>> chunk = StoredChunk(id="a:0", article_id="a", text="Xi met Lukashenko.", start=0,
     ...     end=18, index=0, title="Summit", date=None, source="a.txt", url=None)
     >>> print(format_sources([Source(n=1, chunk=chunk, score=1.0)]))

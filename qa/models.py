@@ -1,12 +1,218 @@
-"""The data that crosses qa's public boundary: ``Answer``, ``Citation`` and ``Source``."""
+"""qa's data types, at the bottom of the package: every other module may import them, and they
+import nothing from qa except the settings-free date parser.
+
+- what goes in: ``Article`` (read from a file), ``Chunk`` (a passage of it), ``StoredChunk`` (a
+  chunk as the index returns it, with the article fields a citation needs);
+- what a question is: ``Query`` (the question, the conversation and the filters, validated once
+  by whichever entry point builds it), ``Message``, ``Filters``;
+- what comes out: ``Source`` (a retrieved passage), ``Citation``, ``Answer``, and the stream of
+  ``Delta | Answer`` that ``Engine.stream`` yields, which ``final_answer`` reduces to the Answer.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from qa.store import StoredChunk
+from qa.dates import parse_date
+
+# -- articles and their passages --------------------------------------------------------------
+
+
+class Article(BaseModel):
+    """One news article as qa sees it. ``text`` is what citation offsets index into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    date: date | None
+    source: str
+    url: str | None = None
+    text: str
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything that ends up in the index changes."""
+        payload = json.dumps(
+            [
+                self.title,
+                self.date.isoformat() if self.date else None,
+                self.source,
+                self.url,
+                self.text,
+            ],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: whole sentences, with its place in the article."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    index: int
+
+
+@dataclass(frozen=True)
+class StoredChunk(Chunk):
+    """A chunk as stored, with the article fields a citation needs.
+
+    Positional order is the chunk's fields, then the article's.
+    """
+
+    title: str
+    date: date | None
+    source: str
+    url: str | None
+
+
+# -- a question --------------------------------------------------------------------------------
+
+
+class Message(BaseModel):
+    """One chat turn, in the OpenAI/Gradio messages format."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+History = Sequence[Message | dict[str, str]]
+DateLike = date | str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied to every retrieval path. Dates are inclusive."""
+
+    since: date | None = None
+    until: date | None = None
+    sources: tuple[str, ...] = ()
+
+    def where(self) -> dict[str, Any] | None:
+        """The Chroma ``where`` clause for these filters, or None."""
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"date_ord": {"$gte": self.since.toordinal()}})
+        if self.until:
+            clauses.append({"date_ord": {"$lte": self.until.toordinal()}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, chunk: StoredChunk) -> bool:
+        """The same test in Python, for retrieval paths that do not go through Chroma."""
+        if self.since and (chunk.date is None or chunk.date < self.since):
+            return False
+        if self.until and (chunk.date is None or chunk.date > self.until):
+            return False
+        return not self.sources or chunk.source in self.sources
+
+
+class QueryOptions(TypedDict, total=False):
+    """The keyword options ``Engine.ask``/``stream``/``retrieve`` accept beside a question
+    string: the fields of ``Query`` after ``question`` and ``history``."""
+
+    k: int | None
+    since: DateLike
+    until: DateLike
+    sources: Sequence[str] | None
+    as_of: DateLike
+
+
+class Query(BaseModel):
+    """One question with everything that shapes its answer, validated once.
+
+    Every entry point (``qa.ask``, ``Engine``, the CLI, the UI, the Runnable) builds one; a bad
+    value raises a ``ValueError`` (pydantic's ``ValidationError``) that names the field.
+
+    >>> Query(question="What did Xi say?", since="2023-03-01").filters.since
+    datetime.date(2023, 3, 1)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question: str
+    history: tuple[Message, ...] = Field((), description="The conversation so far, oldest first.")
+    k: int | None = Field(None, description="Passages to retrieve; None is the settings' k.")
+    since: date | None = Field(None, description="Only articles published on/after this date.")
+    until: date | None = Field(None, description="Only articles published on/before this date.")
+    sources: tuple[str, ...] = Field((), description="Only articles from these exact sources.")
+    as_of: date | None = Field(
+        None, description="Reference date for 'last week' and the like; None is the real today."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_empty(cls, question: str) -> str:
+        if not question.strip():
+            msg = "The question is empty: ask something about the articles."
+            raise ValueError(msg)
+        return question
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _no_history(cls, history: Any) -> Any:
+        return () if history is None else history
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _no_sources(cls, sources: Any) -> Any:
+        if isinstance(sources, str):
+            return (sources,)
+        return () if sources is None else sources
+
+    @field_validator("since", "until", "as_of", mode="before")
+    @classmethod
+    def _date(cls, value: Any, info: Any) -> date | None:
+        return parse_date(value, what=info.field_name)
+
+    @field_validator("k")
+    @classmethod
+    def _positive(cls, k: int | None) -> int | None:
+        if k is not None and k < 1:
+            msg = f"k must be at least 1 (got {k}); leave it out for the settings' default"
+            raise ValueError(msg)
+        return k
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Query:
+        if self.since and self.until and self.since > self.until:
+            msg = f"since {self.since} is after until {self.until}: no article can match"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(since=self.since, until=self.until, sources=self.sources)
+
+
+def as_query(query: Query | str, history: History | None = None, **options: Any) -> Query:
+    """``query`` itself, or a ``Query`` built from a question string and keyword options."""
+    if isinstance(query, Query):
+        if history is not None or options:
+            msg = "pass the history and options inside the Query, not beside it"
+            raise TypeError(msg)
+        return query
+    return Query(question=query, history=history, **options)
+
+
+# -- what comes out ----------------------------------------------------------------------------
 
 
 class Citation(BaseModel):
@@ -27,6 +233,16 @@ class Citation(BaseModel):
     quote: str = Field(description="The supporting sentence, verbatim.")
     start: int = Field(description="Offset of the quote in the article text.")
     end: int
+
+
+class Source(BaseModel):
+    """A retrieved passage, numbered as the answerer sees it."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    n: int
+    chunk: StoredChunk
+    score: float
 
 
 class Answer(BaseModel):
@@ -55,11 +271,46 @@ class Answer(BaseModel):
     )
 
 
-class Source(BaseModel):
-    """A retrieved passage, numbered as the answerer sees it."""
+Delta = str
+"""A piece of the draft as the answerer writes it. A plain ``str`` (an alias, not a wrapper type)
+so callers can print or concatenate it as they always did; ``isinstance(item, Answer)`` tells the
+final item apart."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+StreamItem = Delta | Answer
+"""What ``Engine.stream`` yields: deltas, then exactly one ``Answer`` (last)."""
 
-    n: int
-    chunk: StoredChunk
-    score: float
+
+class AnswerStream:
+    """A stream split in two: iterate it for the deltas, then read ``answer``.
+
+    >>> drafts = AnswerStream(engine.stream("What did Xi say?"))   # doctest: +SKIP
+    >>> for delta in drafts: print(delta, end="")                  # doctest: +SKIP
+    >>> drafts.answer.citations                                    # doctest: +SKIP
+    """
+
+    def __init__(self, items: Iterable[StreamItem]) -> None:
+        self._items = items
+        self._answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[Delta]:
+        for item in self._items:
+            if isinstance(item, Answer):
+                self._answer = item
+            else:
+                yield item
+
+    @property
+    def answer(self) -> Answer:
+        """The stream's final ``Answer``; a ``RuntimeError`` if it ended without one."""
+        if self._answer is None:
+            msg = "the engine's stream ended without an Answer"
+            raise RuntimeError(msg)
+        return self._answer
+
+
+def final_answer(items: Iterable[StreamItem]) -> Answer:
+    """The ``Answer`` that ends a stream, the deltas before it discarded."""
+    drafts = AnswerStream(items)
+    for _ in drafts:
+        pass
+    return drafts.answer

@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
     import onnxruntime
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
-
-    from qa.embeddings import Vectors
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 log = logging.getLogger(__name__)
@@ -139,7 +138,7 @@ class OnnxEncoder:
         pad = self._tokenizer.token_to_id("[PAD]")
         self._tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
 
-    def encode(self, texts: Sequence[str], batch_size: int) -> Vectors:
+    def encode(self, texts: Sequence[str], batch_size: int) -> npt.NDArray[np.float32]:
         # Similar lengths batched together: less padding to run through the model.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), 384), dtype=np.float32)

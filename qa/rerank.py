@@ -24,8 +24,8 @@ import numpy as np
 
 from qa.chunking import split_sentences
 from qa.embeddings import Embedder, Vectors
+from qa.models import StoredChunk
 from qa.settings import Settings
-from qa.store import StoredChunk
 from qa.text import content_terms, words
 
 if TYPE_CHECKING:

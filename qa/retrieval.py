@@ -30,9 +30,10 @@ from typing import Protocol
 from qa.dates import DateWindow, resolve_dates
 from qa.embeddings import Embedder
 from qa.keyword_index import KeywordIndex
+from qa.models import Filters, StoredChunk
 from qa.rerank import Reranker, make_reranker, query_vector
 from qa.settings import Settings
-from qa.store import Filters, Hit, Store, StoredChunk
+from qa.store import Hit, Store
 from qa.text import words
 
 

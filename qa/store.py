@@ -19,9 +19,8 @@ from urllib.parse import urlparse
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from qa.articles import Article
-from qa.chunking import Chunk
 from qa.embeddings import Vectors
+from qa.models import Article, Chunk, Filters, StoredChunk
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -59,55 +58,9 @@ class ArticleRecord(BaseModel):
 
 
 @dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored, with the article fields a citation needs."""
-
-    id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    index: int
-    title: str
-    date: date | None
-    source: str
-    url: str | None
-
-
-@dataclass(frozen=True)
 class Hit:
     chunk: StoredChunk
     score: float  # cosine similarity in [-1, 1]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions applied to every retrieval path. Dates are inclusive."""
-
-    since: date | None = None
-    until: date | None = None
-    sources: tuple[str, ...] = ()
-
-    def where(self) -> dict[str, Any] | None:
-        """The Chroma ``where`` clause for these filters, or None."""
-        clauses: list[dict[str, Any]] = []
-        if self.since:
-            clauses.append({"date_ord": {"$gte": self.since.toordinal()}})
-        if self.until:
-            clauses.append({"date_ord": {"$lte": self.until.toordinal()}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def admits(self, chunk: StoredChunk) -> bool:
-        """The same test in Python, for retrieval paths that do not go through Chroma."""
-        if self.since and (chunk.date is None or chunk.date < self.since):
-            return False
-        if self.until and (chunk.date is None or chunk.date > self.until):
-            return False
-        return not self.sources or chunk.source in self.sources
 
 
 def connect(settings: Settings) -> ClientAPI:

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 from qa.articles import SUPPORTED_SUFFIXES
 from qa.errors import friendly
-from qa.models import Answer, Citation
+from qa.models import Answer, AnswerStream, Citation, Query
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -312,16 +312,24 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return answer.model_dump(mode="json", include=set(API_FIELDS))
 
 
-def clean_filters(
-    since: str | None, until: str | None, sources: Sequence[str] | None, k: float | None
-) -> dict[str, Any]:
-    """Blank UI fields mean "no filter"; the engine validates what is left."""
-    return {
-        "since": (since or "").strip() or None,
-        "until": (until or "").strip() or None,
-        "sources": [s for s in sources or [] if s] or None,
-        "k": int(k) if k else None,
-    }
+def make_query(
+    question: str,
+    history: Sequence[Message],
+    since: str | None,
+    until: str | None,
+    sources: Sequence[str] | None,
+    k: float | None,
+) -> Query:
+    """The ``Query`` for the page's fields: blank fields mean "no filter"; ``Query`` validates
+    what is left."""
+    return Query(
+        question=question,
+        history=history,
+        since=(since or "").strip() or None,
+        until=(until or "").strip() or None,
+        sources=[s for s in sources or [] if s],
+        k=int(k) if k else None,
+    )
 
 
 # -- conversations -------------------------------------------------------------------------------
@@ -384,23 +392,16 @@ class ChatUI:
         shown = [*conversation.display, ("user", render_question(question))]
         yield "", _bubbles(shown, render_pending()), conversation
         draft = ""
-        final: Answer | None = None
         try:
-            filters = clean_filters(since, until, sources, k)
-            for item in self.engine.stream(question, conversation.messages(), **filters):
-                if isinstance(item, Answer):
-                    final = item
-                else:
-                    draft += item
-                    yield "", _bubbles(shown, render_draft(draft)), conversation
+            query = make_query(question, conversation.messages(), since, until, sources, k)
+            drafts = AnswerStream(self.engine.stream(query))
+            for delta in drafts:
+                draft += delta
+                yield "", _bubbles(shown, render_draft(draft)), conversation
+            final = drafts.answer
         except Exception as exc:  # shown in the chat; the page must survive any engine error
             log.exception("answering %r failed", question)
             failed = (*shown, ("assistant", render_error(friendly(exc))))
-            kept = replace(conversation, display=failed)
-            yield "", kept.bubbles(), kept
-            return
-        if final is None:
-            failed = (*shown, ("assistant", render_error("the engine returned no answer")))
             kept = replace(conversation, display=failed)
             yield "", kept.bubbles(), kept
             return
@@ -439,7 +440,7 @@ class ChatUI:
             {"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
             for m in history or []
         ]
-        answer = self.engine.ask(question, messages, **clean_filters(since, until, sources, k))
+        answer = self.engine.ask(make_query(question, messages, since, until, sources, k))
         return answer_json(answer)
 
     def source_choices(self) -> list[tuple[str, str]]:

@@ -343,7 +343,8 @@ def respond_from_sources(request: ChatRequest) -> Reply:
 
 
 def _condense(request: ChatRequest) -> Reply:
-    from qa.chat import Message, carry_subject
+    from qa.chat import carry_subject
+    from qa.models import Message
 
     prompt = request.messages[-1]["content"]
     turns = re.findall(r"^(User|Assistant): (.*)$", prompt, flags=re.MULTILINE)

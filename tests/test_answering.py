@@ -8,9 +8,8 @@ import pytest
 from conftest import HashingEmbedder
 
 from qa.answering import ExtractiveAnswerer, has_answer_slot, question_shape
-from qa.models import Source
+from qa.models import Source, StoredChunk
 from qa.settings import AnswerSettings
-from qa.store import StoredChunk
 
 HOCKEY = (
     "After a long, tense Sunday night win over the Tampa Bay Lightning, in which they scored "

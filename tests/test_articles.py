@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_ARTICLE, HashingEmbedder, write
 
-from qa.articles import Article, Skipped, read_articles
+from qa.articles import Skipped, read_articles
 from qa.ingest import ingest
+from qa.models import Article
 from qa.settings import Settings
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qa.chat import Message, carry_subject, make_condenser, standalone_question, subject_of
+from qa.chat import carry_subject, make_condenser, standalone_question, subject_of
 from qa.engine import Engine
 from qa.llm import LLMCondenser
+from qa.models import Message
 from qa.settings import Settings
 
 LUKASHENKO = [

@@ -8,8 +8,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.articles import Article
 from qa.chunking import chunk_article, split_sentences
+from qa.models import Article
 
 
 def article(text: str) -> Article:

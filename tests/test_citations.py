@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.citations import CANNOT_ANSWER, is_refusal, parse_claims, resolve
-from qa.models import Source
-from qa.store import StoredChunk
+from qa.models import Source, StoredChunk
 
 ARTICLE = (
     "The minister resigned on Monday. She cited health reasons. "

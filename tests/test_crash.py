@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from conftest import HashingEmbedder, write
 
-from qa.chunking import Chunk
 from qa.ingest import ingest
+from qa.models import Chunk
 from qa.settings import Settings
 from qa.store import Store
 

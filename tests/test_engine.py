@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_ARTICLE
 
-from qa.articles import Article, read_articles
+from qa.articles import read_articles
 from qa.citations import CANNOT_ANSWER
 from qa.engine import Engine
-from qa.models import Answer
+from qa.models import Answer, Article
 
 pytestmark = pytest.mark.slow
 

@@ -20,9 +20,10 @@ from conftest import HashingEmbedder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa.articles import SUPPORTED_SUFFIXES, Article, Skipped, read_articles, read_file
+from qa.articles import SUPPORTED_SUFFIXES, Skipped, read_articles, read_file
 from qa.chunking import chunk_article, split_sentences
 from qa.ingest import ingest
+from qa.models import Article
 from qa.settings import Settings
 from qa.store import Store
 

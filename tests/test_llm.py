@@ -24,15 +24,14 @@ from conftest import REPO, SAMPLE_ARTICLE, SAMPLE_DIR, write
 from openai_server import ChatRequest, OpenAIServer, Reply, free_port
 from typer.testing import CliRunner
 
-from qa.articles import Article, read_articles
+from qa.articles import read_articles
 from qa.citations import CANNOT_ANSWER, parse_claims
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
 from qa.errors import QAError
 from qa.llm import LLMError, format_sources, load_prompt, parse_prompt
-from qa.models import Answer, Source
+from qa.models import Answer, Article, Source, StoredChunk
 from qa.settings import Settings
-from qa.store import StoredChunk
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -52,3 +53,63 @@ def test_prompts_ship_with_the_package() -> None:
     import qa.prompts
 
     assert Path(qa.prompts.__file__).parent.name == "prompts"
+
+
+def qa_imports() -> dict[str, set[str]]:
+    """For each module of qa/, the qa modules it imports anywhere: at the top, inside functions
+    (deferred) and under ``if TYPE_CHECKING`` alike."""
+    package = REPO / "qa"
+    names = {"qa" if p.stem == "__init__" else f"qa.{p.stem}": p for p in package.glob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "qa":
+                    found |= {f"qa.{alias.name}" for alias in node.names}
+                else:
+                    found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+        graph[name] = {m for m in found if m in names and m != name}
+    return graph
+
+
+def import_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle in ``graph`` as a path that starts and ends on the same module, or None."""
+    state: dict[str, str] = {}  # "open" while on the current path, "done" once explored
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = "open"
+        path.append(module)
+        for dependency in sorted(graph[module]):
+            if state.get(dependency) == "open":
+                return [*path[path.index(dependency) :], dependency]
+            if dependency not in state and (cycle := visit(dependency)):
+                return cycle
+        path.pop()
+        state[module] = "done"
+        return None
+
+    for module in sorted(graph):
+        if module not in state and (cycle := visit(module)):
+            return cycle
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert import_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert import_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_no_import_cycles_between_qa_modules() -> None:
+    graph = qa_imports()
+    assert {"qa.engine", "qa.models", "qa.chat", "qa.llm"} <= set(graph)
+    assert "qa.llm" in graph["qa.chat"]  # deferred imports are seen
+    assert import_cycle(graph) is None, " -> ".join(import_cycle(graph) or [])
+
+
+def test_data_types_sit_at_the_bottom() -> None:
+    assert qa_imports()["qa.models"] <= {"qa.dates"}
+    assert qa_imports()["qa.dates"] == set()

@@ -20,6 +20,7 @@ from conftest import HashingEmbedder, write
 from qa.embeddings import Vectors
 from qa.engine import Engine
 from qa.keyword_index import KeywordIndex, store_fingerprint
+from qa.models import Filters, StoredChunk
 from qa.rerank import (
     _CACHE_SIZE,
     CrossEncoderReranker,
@@ -31,7 +32,7 @@ from qa.rerank import (
 )
 from qa.retrieval import HybridRetriever, Ranking, fuse, mmr, shingles
 from qa.settings import Settings
-from qa.store import Filters, Store, StoredChunk
+from qa.store import Store
 from qa.text import words
 
 TOPICS = ("gas", "price", "prices", "gallon", "fuel", "driver", "drivers", "council", "budget")
@@ -201,20 +202,20 @@ class TestDates:
 
     def test_without_date_words_the_closer_match_wins(self, tmp_path: Path) -> None:
         engine = self.engine(tmp_path, date_weight=0, recency_days=0)
-        assert titles(engine, self.QUESTION, k=2, today=self.TODAY)[0] == "Council budget vote"
+        assert titles(engine, self.QUESTION, k=2, as_of=self.TODAY)[0] == "Council budget vote"
 
     def test_this_week_prefers_articles_of_the_week_before_the_reference_date(
         self, tmp_path: Path
     ) -> None:
         engine = self.engine(tmp_path, date_weight=1.0)
-        found = titles(engine, self.QUESTION, k=2, today=self.TODAY)
+        found = titles(engine, self.QUESTION, k=2, as_of=self.TODAY)
         assert found == ["Council meets", "Council budget vote"]  # preferred, not filtered
 
     def test_date_filter_mode_excludes_articles_outside_the_window(self, tmp_path: Path) -> None:
         engine = self.engine(tmp_path, date_filter=True)
-        assert titles(engine, self.QUESTION, k=2, today=self.TODAY) == ["Council meets"]
+        assert titles(engine, self.QUESTION, k=2, as_of=self.TODAY) == ["Council meets"]
         # The window is read against the reference date: a year later, "this week" is empty.
-        assert titles(engine, self.QUESTION, k=2, today=date(2023, 7, 1)) == []
+        assert titles(engine, self.QUESTION, k=2, as_of=date(2023, 7, 1)) == []
 
     def test_recency_preference_applies_when_the_question_names_no_time(
         self, tmp_path: Path
@@ -222,8 +223,8 @@ class TestDates:
         question = "What budget did the council pass?"
         off = self.engine(tmp_path / "off", recency_days=0)
         on = self.engine(tmp_path / "on", recency_days=10, recency_weight=1.0)
-        assert titles(off, question, k=1, today=self.TODAY) == ["Council budget vote"]
-        assert titles(on, question, k=1, today=self.TODAY) == ["Council meets"]
+        assert titles(off, question, k=1, as_of=self.TODAY) == ["Council budget vote"]
+        assert titles(on, question, k=1, as_of=self.TODAY) == ["Council meets"]
 
     def test_window_pool_bounds_how_deep_the_dense_date_window_looks(self, tmp_path: Path) -> None:
         question = "What budget did the council pass?"
@@ -255,7 +256,7 @@ class TestDates:
                 rerank_depth=0,
             )
             engine.ingest([corpus(tmp_path / "in", [*older, recent])])
-            found[pool] = titles(engine, question, k=1, today=self.TODAY)
+            found[pool] = titles(engine, question, k=1, as_of=self.TODAY)
         # The recent article is the farthest in meaning: only a deep enough pool reaches it.
         assert found == {2: ["Council budget"], 20: ["Schools"]}
 

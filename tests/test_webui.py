@@ -15,7 +15,7 @@ import pytest
 from conftest import SAMPLE_DIR, HashingEmbedder, write
 
 from qa.engine import Engine
-from qa.models import Answer, Citation
+from qa.models import Answer, Citation, Query
 from qa.settings import Settings
 from qa.webapp import (
     DEFAULT_PORT,
@@ -341,9 +341,9 @@ class TestChatUI:
         seen: list[list[dict[str, str]]] = []
         stream = ui.engine.stream
 
-        def recording_stream(question: str, history: list[dict[str, str]], **kw: object) -> object:
-            seen.append(list(history))
-            return stream(question, history, **kw)  # type: ignore[arg-type]
+        def recording_stream(query: Query) -> object:
+            seen.append([m.model_dump() for m in query.history])
+            return stream(query)
 
         ui.engine.stream = recording_stream  # type: ignore[assignment,method-assign]
         *_, (_, _, first) = ui.respond("What did Xi say about sanctions?", Conversation())

@@ -1,0 +1,71 @@
+"""The request and stream types every entry point shares: ``Query``, ``final_answer``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from qa.errors import friendly
+from qa.models import Answer, AnswerStream, Message, Query, as_query, final_answer
+
+
+class TestQuery:
+    def test_dates_are_parsed_and_blank_options_mean_none(self) -> None:
+        query = Query(question="Q?", since="2023-03-01", until=date(2023, 3, 5), sources=None)
+        assert (query.since, query.until, query.sources) == (date(2023, 3, 1), date(2023, 3, 5), ())
+        assert query.filters.where() is not None
+
+    def test_history_accepts_the_messages_format(self) -> None:
+        query = Query(question="And him?", history=[{"role": "user", "content": "Who is Xi?"}])
+        assert query.history == (Message(role="user", content="Who is Xi?"),)
+
+    @pytest.mark.parametrize(
+        ("options", "named"),
+        [
+            ({"since": "2023-13-01"}, "since '2023-13-01' does not parse; write it as YYYY-MM-DD"),
+            ({"until": "soon-ish"}, "until 'soon-ish' does not parse"),
+            ({"as_of": "x"}, "as_of 'x' does not parse"),
+            ({"k": 0}, "k must be at least 1"),
+            ({"since": "2023-03-05", "until": "2023-03-01"}, "since 2023-03-05 is after until"),
+            ({"history": [{"role": "robot", "content": "hi"}]}, "history.0.role"),
+            ({"sorces": ["x"]}, "sorces"),
+        ],
+    )
+    def test_a_bad_value_is_a_value_error_naming_the_field(
+        self, options: dict[str, object], named: str
+    ) -> None:
+        with pytest.raises(ValueError) as raised:
+            Query(question="Q?", **options)  # type: ignore[arg-type]
+        assert isinstance(raised.value, ValidationError)
+        assert named in friendly(raised.value)
+
+    def test_an_empty_question_is_rejected(self) -> None:
+        with pytest.raises(ValueError, match="empty"):
+            Query(question="  ")
+
+    def test_keyword_shorthand_builds_the_same_query(self) -> None:
+        built = as_query("Q?", [{"role": "user", "content": "A?"}], k=2, since="2023-03-01")
+        assert built == Query(
+            question="Q?", history=[Message(role="user", content="A?")], k=2, since="2023-03-01"
+        )
+        assert as_query(built) is built
+        with pytest.raises(TypeError, match="inside the Query"):
+            as_query(built, k=3)
+
+
+class TestFinalAnswer:
+    def test_the_answer_that_ends_the_stream(self) -> None:
+        answer = Answer(text="Done [1].")
+        assert final_answer(iter(["Do", "ne", answer])) is answer
+
+    def test_a_stream_without_an_answer_is_an_error(self) -> None:
+        with pytest.raises(RuntimeError, match="without an Answer"):
+            final_answer(iter(["a", "b"]))
+
+    def test_answer_stream_yields_the_deltas_then_holds_the_answer(self) -> None:
+        answer = Answer(text="ok")
+        drafts = AnswerStream(["o", "k", answer])
+        assert list(drafts) == ["o", "k"]
+        assert drafts.answer is answer
