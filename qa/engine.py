@@ -155,6 +155,7 @@ class Engine:
         clock = time.perf_counter()
         numbered = self._retrieve(standalone, query)
         timings["retrieve_ms"] = _ms_since(clock)
+        dense_only = not self.keyword_ready()  # asked now: it may finish loading meanwhile
 
         clock = time.perf_counter()
         pieces: list[str] = []
@@ -175,6 +176,14 @@ class Engine:
         answer = self._finish(draft, numbered, standalone)
         if cut is not None:
             answer = _incomplete(answer, cut)
+        if dense_only:
+            note = (
+                "The keyword index was still loading, so this answer comes from dense search "
+                "alone; ask again in a moment for the full search."
+            )
+            answer = answer.model_copy(
+                update={"warning": f"{answer.warning} {note}" if answer.warning else note}
+            )
         timings["cite_ms"] = _ms_since(clock)
         timings["total_ms"] = sum(timings.values())
         yield answer.model_copy(update={"timings": timings, "passages": numbered})
@@ -185,6 +194,16 @@ class Engine:
         from qa.runnable import EngineRunnable
 
         return EngineRunnable(self)
+
+    def keyword_ready(self) -> bool:
+        """False while the BM25 index that retrieval uses is still on its first load (a question
+        then waits for it, up to ``retrieval.keyword_wait_seconds``, and is answered without
+        it after that). True when retrieval does not use one."""
+        s = self.settings.retrieval
+        keyword = getattr(self.retriever, "keyword_index", None)
+        if keyword is None or s.mode == "dense" or not s.keyword_weight:
+            return True
+        return bool(keyword.ready)
 
     def retrieve(
         self, query: Query | str, history: History | None = None, **options: Unpack[QueryOptions]

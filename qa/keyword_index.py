@@ -7,6 +7,11 @@ the truth, and the index is rebuilt from them whenever a fingerprint of the stor
 built from. That keeps it right after an ingest in this process, in another process, or on a
 shared Chroma server, without the ingest pipeline having to know about it.
 
+It is ready only once a build is loaded or made: until then no caller is told it is current.
+The first load (or build) runs under a lock; a search that arrives meanwhile waits for it, for at
+most ``retrieval.keyword_wait_seconds``, and a caller can ask ``ready`` whether BM25 took part.
+Later refreshes do not make searches wait: they use the complete index they already have.
+
 It is persisted under ``<data_dir>/keyword/<collection>/<fingerprint>-<k1>-<b>/`` so a new
 process loads it instead of re-tokenising the corpus; a build is written to a temporary folder
 and renamed into place, so concurrent processes never read half an index.
@@ -23,6 +28,7 @@ import hashlib
 import json
 import shutil
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -50,6 +56,20 @@ class KeywordHit:
     score: float
 
 
+@dataclass(frozen=True)
+class _Built:
+    """One build, swapped in whole: a search on another thread never sees half of two builds."""
+
+    bm25: bm25s.BM25 | None
+    ids: list[str]
+    date_ords: npt.NDArray[np.int64]
+    sources: npt.NDArray[Any]
+    positions: dict[str, int]  # chunk id -> row of the arrays above
+
+
+_EMPTY = _Built(None, [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), {})
+
+
 def keyword_terms(text: str) -> list[str]:
     """The terms BM25 indexes and queries: folded, stemmed, stopwords dropped, numbers kept."""
     return content_terms(text)
@@ -68,7 +88,7 @@ class KeywordIndex:
 
     The store's write generation is polled at most every ``retrieval.keyword_refresh_seconds``,
     and at once after ``invalidate()``; only when it moved is the fingerprint (the whole
-    article registry) read to decide whether to rebuild.
+    article registry) read to decide whether to rebuild. Safe to share between threads.
     """
 
     def __init__(self, settings: Settings, store: Store) -> None:
@@ -79,14 +99,17 @@ class KeywordIndex:
         self._generation: str | None = None  # the store's write generation when last checked
         self._checked = 0.0
         self._stale = True
-        self._bm25: bm25s.BM25 | None = None
-        self._ids: list[str] = []
-        self._date_ords = np.zeros(0, dtype=np.int64)
-        self._sources: npt.NDArray[Any] = np.zeros(0, dtype=object)
-        self._positions: dict[str, int] = {}  # chunk id -> row of the arrays above
+        self._built = _EMPTY
         # Tokens of chunks already seen in this process, so a rebuild after a small ingest only
         # tokenises what changed.
         self._tokens: dict[str, tuple[int, list[str]]] = {}
+        self._lock = threading.Lock()  # one thread loads, builds or refreshes at a time
+        self._ready = threading.Event()  # set once, when the first build is installed
+
+    @property
+    def ready(self) -> bool:
+        """True once an index is loaded (or built): searches then see every chunk it covers."""
+        return self._ready.is_set()
 
     @property
     def fingerprint(self) -> str | None:
@@ -94,7 +117,7 @@ class KeywordIndex:
         return self._fingerprint
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._built.ids)
 
     def invalidate(self) -> None:
         """Check the store on the next search (call after writing to it)."""
@@ -104,16 +127,36 @@ class KeywordIndex:
         """Bring the index in line with the store; True when it had to be rebuilt or reloaded.
 
         The store's write generation (one row) is polled; the fingerprint (the whole registry)
-        is read only when it moved, or with ``force``.
+        is read only when it moved, or with ``force``. Before the first load, a caller that
+        finds another thread loading waits for it (at most ``keyword_wait_seconds``); after
+        it, such a caller goes on with the index as it is.
         """
-        now = time.monotonic()
-        if (
-            not force
-            and not self._stale
-            and now - self._checked < self._settings.keyword_refresh_seconds
-        ):
+        if not force and not self._due():
             return False
-        self._checked, self._stale = now, False
+        if force:
+            wait = -1.0  # an explicit rebuild always happens
+        elif self.ready:
+            wait = 0.0
+        else:
+            wait = self._settings.keyword_wait_seconds
+        if not self._lock.acquire(timeout=wait):
+            return False
+        try:
+            if not force and not self._due():
+                return False  # the thread we waited for did the work
+            return self._sync_locked(force=force)
+        finally:
+            self._lock.release()
+
+    def _due(self) -> bool:
+        return (
+            not self.ready
+            or self._stale
+            or time.monotonic() - self._checked >= self._settings.keyword_refresh_seconds
+        )
+
+    def _sync_locked(self, *, force: bool) -> bool:
+        self._checked, self._stale = time.monotonic(), False
         generation = self._store.generation()  # read first: a write after it moves it again
         if not force and generation is not None and generation == self._generation:
             return False
@@ -139,46 +182,23 @@ class KeywordIndex:
         """``search`` under each of ``filters``, scoring the corpus once (a question's base
         ranking and its date-window ranking differ only in which chunks may appear)."""
         self.sync()
+        built = self._built
         terms = list(dict.fromkeys(keyword_terms(query)))
-        if self._bm25 is None or not self._ids or not terms or n <= 0:
+        if built.bm25 is None or not built.ids or not terms or n <= 0:
             return [[] for _ in filters]
-        scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float64)
-        return [self._top(scores, n, self._mask(f)) for f in filters]
+        scores = np.asarray(built.bm25.get_scores(terms), dtype=np.float64)
+        return [_top(built, scores, n, _mask(built, f)) for f in filters]
 
     def admitted(self, ids: Sequence[str], filters: Filters) -> list[str]:
         """The ``ids`` whose chunks ``filters`` admit, in order, read from the index's own
         dates and sources (no store round trip); ids it does not know yet are left out."""
         self.sync()
-        mask = self._mask(filters)
+        built = self._built
+        mask = _mask(built, filters)
         if mask is None:
             return list(ids)
-        rows = [self._positions.get(cid, -1) for cid in ids]
+        rows = [built.positions.get(cid, -1) for cid in ids]
         return [cid for cid, row in zip(ids, rows, strict=True) if row >= 0 and mask[row]]
-
-    def _top(
-        self, scores: npt.NDArray[np.float64], n: int, mask: npt.NDArray[np.bool_] | None
-    ) -> list[KeywordHit]:
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        n = min(n, int(np.count_nonzero(scores > 0)))
-        if n == 0:
-            return []
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [KeywordHit(self._ids[i], float(scores[i])) for i in top]
-
-    def _mask(self, filters: Filters | None) -> npt.NDArray[np.bool_] | None:
-        """The chunks ``filters`` admit; the vectorised form of ``Filters.admits``."""
-        if filters is None or not (filters.since or filters.until or filters.sources):
-            return None
-        mask = np.ones(len(self._ids), dtype=bool)
-        if filters.since:
-            mask &= self._date_ords >= filters.since.toordinal()  # undated chunks are 0
-        if filters.until:
-            mask &= (self._date_ords > 0) & (self._date_ords <= filters.until.toordinal())
-        if filters.sources:
-            mask &= np.isin(self._sources, list(filters.sources))
-        return mask
 
     # -- building and persisting ------------------------------------------------------------------
 
@@ -219,12 +239,15 @@ class KeywordIndex:
         date_ords: Sequence[int],
         sources: Sequence[str],
     ) -> None:
-        self._bm25 = bm25
-        self._ids = list(ids)
-        self._positions = {cid: row for row, cid in enumerate(self._ids)}
-        self._date_ords = np.asarray(date_ords, dtype=np.int64)
-        self._sources = np.asarray(sources, dtype=object)
+        self._built = _Built(
+            bm25,
+            list(ids),
+            np.asarray(date_ords, dtype=np.int64),
+            np.asarray(sources, dtype=object),
+            {cid: row for row, cid in enumerate(ids)},
+        )
         self._fingerprint = fingerprint
+        self._ready.set()
 
     def _name(self, fingerprint: str) -> str:
         """The folder of a build: the store's state and the BM25 parameters it was scored with."""
@@ -239,9 +262,9 @@ class KeywordIndex:
             temporary.mkdir(parents=True)
             bm25.save(str(temporary), show_progress=False)
             meta = {
-                "ids": self._ids,
-                "dates": self._date_ords.tolist(),
-                "sources": list(self._sources),
+                "ids": self._built.ids,
+                "dates": self._built.date_ords.tolist(),
+                "sources": list(self._built.sources),
             }
             (temporary / _META).write_text(json.dumps(meta), encoding="utf-8")
             if self._generation is not None:
@@ -303,3 +326,30 @@ class KeywordIndex:
             return False  # removed by a newer build meanwhile, or damaged: rebuild
         self._install(fingerprint, bm25, meta["ids"], meta["dates"], meta["sources"])
         return True
+
+
+def _top(
+    built: _Built, scores: npt.NDArray[np.float64], n: int, mask: npt.NDArray[np.bool_] | None
+) -> list[KeywordHit]:
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    n = min(n, int(np.count_nonzero(scores > 0)))
+    if n == 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [KeywordHit(built.ids[i], float(scores[i])) for i in top]
+
+
+def _mask(built: _Built, filters: Filters | None) -> npt.NDArray[np.bool_] | None:
+    """The chunks ``filters`` admit; the vectorised form of ``Filters.admits``."""
+    if filters is None or not (filters.since or filters.until or filters.sources):
+        return None
+    mask = np.ones(len(built.ids), dtype=bool)
+    if filters.since:
+        mask &= built.date_ords >= filters.since.toordinal()  # undated chunks are 0
+    if filters.until:
+        mask &= (built.date_ords > 0) & (built.date_ords <= filters.until.toordinal())
+    if filters.sources:
+        mask &= np.isin(built.sources, list(filters.sources))
+    return mask

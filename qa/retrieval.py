@@ -99,7 +99,10 @@ class HybridRetriever:
         self._settings = settings.retrieval
         self._store = store
         self._embedder = embedder
-        self._keyword = keyword_index or KeywordIndex(settings, store)
+        # Not `or`: an index not loaded yet has len() 0, and an injected one must still be used.
+        self._keyword = (
+            keyword_index if keyword_index is not None else KeywordIndex(settings, store)
+        )
         self._reranker = reranker if reranker is not None else make_reranker(settings, embedder)
 
     @property

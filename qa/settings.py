@@ -166,6 +166,14 @@ class RetrievalSettings(_Section):
         ge=0.0,
         description="How often the BM25 index checks the store for changes made elsewhere.",
     )
+    keyword_wait_seconds: float = Field(
+        120.0,
+        ge=0.0,
+        description=(
+            "How long a question waits for the BM25 index's first load (at start-up) before it "
+            "is answered from dense search alone, with a warning saying so."
+        ),
+    )
 
 
 class AnswerSettings(_Section):

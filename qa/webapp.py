@@ -125,11 +125,15 @@ def disable_analytics() -> None:
 
 
 def warm_up(engine: Engine) -> None:
-    """Load the encoder and open the store before the first visitor, so no request pays for it
-    and concurrent first requests cannot race to build the same parts."""
+    """Load the encoder, open the store and load the keyword index before the first visitor,
+    so no request pays for it and concurrent first requests cannot race to build the same
+    parts."""
     engine.embedder.embed_query("warm up")
     engine.stats()
     _ = engine.answerer
+    keyword = getattr(engine.retriever, "keyword_index", None)
+    if keyword is not None:
+        keyword.sync()
 
 
 def build_app(engine: Engine) -> gr.Blocks:

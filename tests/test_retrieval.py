@@ -8,6 +8,7 @@ that BM25 is there to cover.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from conftest import HashingEmbedder, write
 from qa.embeddings import Vectors
 from qa.engine import Engine
 from qa.keyword_index import KeywordIndex, store_fingerprint
-from qa.models import Filters, StoredChunk
+from qa.models import Answer, Filters, StoredChunk
 from qa.rerank import (
     _CACHE_SIZE,
     CrossEncoderReranker,
@@ -476,3 +477,112 @@ class TestRerank:
         assert top(rerank_depth=20, rerank_weight=1.0) == "Holiday weekend deal"
         assert top(rerank_depth=20, rerank_weight=0.0) != "Holiday weekend deal"
         assert top(rerank_depth=3, rerank_weight=1.0) != "Holiday weekend deal"  # out of reach
+
+
+class SlowKeywordIndex(KeywordIndex):
+    """A keyword index whose loads and builds finish only when ``gate`` opens: a start-up load
+    that takes exactly as long as the test wants, with no sleeping."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        super().__init__(settings, store)
+        self.gate = threading.Event()
+        self.loading = threading.Event()
+        self.waiting = threading.Event()  # some caller found the load under way and waits
+        self._lock = ObservedLock(self._lock, self.waiting)
+
+    def _install(self, *args: Any, **kwargs: Any) -> None:
+        self.loading.set()
+        assert self.gate.wait(60), "the test never opened the gate"
+        super()._install(*args, **kwargs)
+
+
+class ObservedLock:
+    """A lock that says when a caller finds it taken."""
+
+    def __init__(self, lock: Any, contended: threading.Event) -> None:
+        self._lock = lock
+        self._contended = contended
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if self._lock.acquire(blocking=False):
+            return True
+        self._contended.set()
+        return bool(self._lock.acquire(blocking, timeout))
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+class TestKeywordIndexAtStartUp:
+    QUESTION = "What did Sheetz announce about gas prices?"
+
+    def started(self, tmp_path: Path, **retrieval: Any) -> tuple[Engine, SlowKeywordIndex]:
+        """A freshly started engine (as after `qa serve`) over an ingested corpus, its keyword
+        index not yet loaded."""
+        make_engine(tmp_path, TopicEmbedder()).ingest([corpus(tmp_path / "in", [*GAS, SHEETZ])])
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            llm={"provider": "extractive"},
+            retrieval={"rerank_depth": 0, **retrieval},
+        )
+        embedder = TopicEmbedder()
+        store = Store.open(settings, model_id=embedder.model_id)
+        index = SlowKeywordIndex(settings, store)
+        retriever = HybridRetriever(settings, store, embedder, keyword_index=index)
+        engine = Engine(settings, embedder=embedder, store=store, retriever=retriever)
+        return engine, index
+
+    def passages(self, answer: Answer) -> list[str]:
+        return [p.chunk.title for p in answer.passages]
+
+    def test_questions_during_the_first_load_wait_for_it_and_get_the_later_passages(
+        self, tmp_path: Path
+    ) -> None:
+        engine, index = self.started(tmp_path)
+        answers: dict[str, Answer] = {}
+
+        def ask(name: str) -> None:
+            answers[name] = engine.ask(self.QUESTION)
+
+        first = threading.Thread(target=ask, args=("first",))
+        first.start()
+        assert index.loading.wait(60)  # the first question is loading the index
+        second = threading.Thread(target=ask, args=("second",))
+        second.start()
+        while not index.waiting.is_set() and second.is_alive():
+            second.join(0.01)  # until the second question waits for the load, or has answered
+        index.gate.set()
+        first.join(60)
+        second.join(60)
+
+        later = engine.ask(self.QUESTION)
+        assert "Holiday weekend deal" in self.passages(later)  # found by BM25 alone
+        for name in ("first", "second"):
+            assert self.passages(answers[name]) == self.passages(later), name
+            assert answers[name].warning is None
+        assert index.ready
+
+    def test_a_question_that_outwaits_the_bound_says_it_was_dense_only(
+        self, tmp_path: Path
+    ) -> None:
+        engine, index = self.started(tmp_path, keyword_wait_seconds=0)
+        loader = threading.Thread(target=index.sync)
+        loader.start()
+        assert index.loading.wait(60)
+        answer = engine.ask(self.QUESTION)
+        index.gate.set()
+        loader.join(60)
+
+        assert answer.warning and "keyword index was still loading" in answer.warning
+        assert "Holiday weekend deal" not in self.passages(answer)
+        later = engine.ask(self.QUESTION)
+        assert later.warning is None
+        assert "Holiday weekend deal" in self.passages(later)
+
+    def test_serve_loads_the_keyword_index_before_the_first_visitor(self, tmp_path: Path) -> None:
+        from qa.webapp import warm_up
+
+        engine, index = self.started(tmp_path)
+        index.gate.set()
+        warm_up(engine)
+        assert index.ready and len(index) == len(GAS) + 1
