@@ -7,7 +7,7 @@ lives in ``qa.webui``, reachable from Python. Configure it with ``QA_*`` variabl
 
 from __future__ import annotations
 
-from qa.webapp import serve
+from qa.server import serve
 
 if __name__ == "__main__":
     serve()

@@ -20,6 +20,7 @@ from qa.settings import Settings
 if TYPE_CHECKING:
     from qa.evaluation import EvalItem, EvalReport
     from qa.judges import JudgeName
+    from qa.langchain_retriever import QARetriever
 
 __all__ = [
     "Answer",
@@ -27,6 +28,7 @@ __all__ = [
     "Engine",
     "Query",
     "Settings",
+    "as_retriever",
     "ask",
     "evaluate",
     "final_answer",
@@ -88,6 +90,34 @@ def stream(
         as_of=as_of,
     )
     return engine_for(settings or Settings()).stream(query)
+
+
+def as_retriever(
+    *,
+    k: int | None = None,
+    since: DateLike = None,
+    until: DateLike = None,
+    sources: Sequence[str] | None = None,
+    as_of: DateLike = None,
+    settings: Settings | None = None,
+) -> QARetriever:
+    """qa's retrieval as a LangChain ``BaseRetriever``: ``Document``s whose metadata carry
+    ``article_id``, ``title``, ``date``, ``source``, ``url``, ``chunk_id``, ``start``, ``end``.
+
+    >>> docs = qa.as_retriever(k=3).invoke("What did Xi say about sanctions?")  # doctest: +SKIP
+    """
+    from qa.langchain_retriever import QARetriever
+
+    # Validated now, as a Query would validate them, not at the first invoke.
+    options = Query(question="-", k=k, since=since, until=until, sources=sources, as_of=as_of)
+    return QARetriever(
+        engine=engine_for(settings or Settings()),
+        k=options.k,
+        since=options.since,
+        until=options.until,
+        sources=list(options.sources) or None,
+        as_of=options.as_of,
+    )
 
 
 def ingest(

@@ -263,9 +263,9 @@ def serve(
         bool, typer.Option("--open", help="Open the chat in the default browser.")
     ] = False,
 ) -> None:
-    """Open the chat UI at http://127.0.0.1:7860 (Ctrl-C stops it)."""
+    """Serve the chat UI and the HTTP API at http://127.0.0.1:7860 (Ctrl-C stops it)."""
     with _clean_errors():
-        from qa.webapp import serve as serve_ui
+        from qa.server import serve as serve_ui
 
         serve_ui(_settings(), host=host, port=port, open_browser=open_browser)
 

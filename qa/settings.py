@@ -228,6 +228,28 @@ class UISettings(_Section):
     max_upload_mb: int = Field(20, ge=1, description="Largest accepted upload.")
 
 
+class APISettings(_Section):
+    """The HTTP API that ``qa serve`` mounts beside the UI: ``/api`` (REST) and ``/v1``
+    (OpenAI-compatible)."""
+
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token required on /api and /v1 (and the MCP endpoint). Without one "
+        "the server only listens on loopback.",
+    )
+    max_request_kb: int = Field(
+        256, ge=1, description="Largest JSON request body accepted on /api and /v1."
+    )
+    max_ingest_mb: int = Field(
+        100, ge=1, description="Largest upload request (all files together) on /api/ingest."
+    )
+    ingest_dir: Path | None = Field(
+        None,
+        description="Folder whose files POST /api/ingest may read by path; unset: ingest by "
+        "path is off (uploads still work).",
+    )
+
+
 class _ShortFormMixin:
     """Lets ``QA_LLM=extractive`` set ``llm.provider`` while ``QA_LLM_MODEL`` sets ``llm.model``."""
 
@@ -270,6 +292,10 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
+    mcp: bool = Field(
+        False, description="Serve the ask tool over MCP at /gradio_api/mcp/ (QA_MCP=1)."
+    )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias="OPENAI_API_KEY", description="Enables the LLM answerer."
     )

@@ -347,6 +347,35 @@ class Store:
     def sources(self) -> list[str]:
         return sorted({r.source for r in self.records().values()})
 
+    def articles(self, filters: Filters | None = None) -> list[ArticleRecord]:
+        """The finished articles that ``filters`` admit, newest first (undated last).
+
+        The registry carries the same ``date_ord`` and ``source`` fields as the chunks, so the
+        filters' ``where`` clause selects articles as it selects chunks.
+        """
+        clauses: list[dict[str, Any]] = [{"state": "done"}]
+        where = (filters or Filters()).where()
+        if where is not None:
+            clauses += where.get("$and", [where])
+        query = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        rows: list[ArticleRecord] = []
+        offset = 0
+        while True:
+            got = self._registry.get(
+                where=query,  # type: ignore[arg-type]
+                include=["metadatas"],
+                limit=5000,
+                offset=offset,
+            )
+            for article_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                rows.append(_record(article_id, dict(meta or {})))
+            if len(got["ids"]) < 5000:
+                break
+            offset += 5000
+        rows.sort(key=lambda r: r.title)
+        rows.sort(key=lambda r: r.date.toordinal() if r.date else 0, reverse=True)
+        return rows
+
 
 def _get_or_create(client: ClientAPI, name: str, **options: Any) -> Collection:
     """Open a collection as it is, or create it with ``options``.

@@ -1,21 +1,22 @@
 """The Gradio app around ``qa.webui``: page layout, event wiring, and how the server is launched.
 
-``qa serve`` and ``python ui.py`` both end in ``serve()``. The layout lives in the package (not in
-``ui.py``) so ``qa serve`` works from an installed wheel too; ``ui.py`` is a three-line launcher.
+``qa serve`` and ``python ui.py`` both end in ``qa.server.serve()``, which mounts this page beside
+the HTTP API. The layout lives in the package (not in ``ui.py``) so ``qa serve`` works from an
+installed wheel too; ``ui.py`` is a three-line launcher.
 
 Safe by default: binds 127.0.0.1 unless ``QA_UI_HOST`` says otherwise, port from
 ``GRADIO_SERVER_PORT`` (default 7860), no share link, a login when ``QA_UI_AUTH=user:password``,
-uploads capped at ``QA_UI_MAX_UPLOAD_MB``, analytics, monitoring and MCP endpoints off.
+uploads capped at ``QA_UI_MAX_UPLOAD_MB``, analytics and monitoring off, MCP only with ``QA_MCP=1``.
 
 >>> from qa import Engine, Settings                        # doctest: +SKIP
->>> app = build_app(Engine(Settings()))                    # doctest: +SKIP
->>> app.launch(**launch_kwargs(server_options(Settings())))  # doctest: +SKIP
+>>> blocks = build_app(Engine(Settings()))                 # doctest: +SKIP
+>>> options = mount_kwargs(server_options(Settings()))   # doctest: +SKIP
+>>> gr.mount_gradio_app(fastapi_app, blocks, "/", **options)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ class ServerOptions:
     port: int
     auth: tuple[str, str] | None
     max_file_size: int
+    mcp: bool = False
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -84,19 +86,20 @@ def server_options(
         port=port,
         auth=parse_auth(settings.ui.auth),
         max_file_size=settings.ui.max_upload_mb * 1024 * 1024,
+        mcp=settings.mcp,
     )
 
 
-def launch_kwargs(options: ServerOptions) -> dict[str, Any]:
-    """Arguments for ``Blocks.launch``: no share link, no monitoring or MCP endpoints, no run
-    history kept in the browser, uploads capped, and only the ``api`` and settings links."""
+def mount_kwargs(options: ServerOptions) -> dict[str, Any]:
+    """Arguments for ``gr.mount_gradio_app``: no monitoring, MCP only when asked for, no run
+    history kept in the browser, uploads capped, and only the ``api`` and settings links.
+    (Mounted, not launched: there is no share link to turn off.)"""
     kwargs: dict[str, Any] = {
         "server_name": options.host,
         "server_port": options.port,
-        "share": False,
         "max_file_size": options.max_file_size,
         "enable_monitoring": False,
-        "mcp_server": False,
+        "mcp_server": options.mcp,
         "ssr_mode": False,
         "run_history": False,
         "show_error": False,
@@ -154,9 +157,22 @@ def build_app(engine: Engine) -> gr.Blocks:
         sources: list[str] | None = None,
         k: int | None = None,
     ) -> dict[str, Any]:
-        """Answer a question from the articles. Returns {text, citations, refused, question,
-        unsupported, warning, incomplete, answerer, timings}; history is [{role, content}, ...],
-        oldest first; since/until are YYYY-MM-DD; sources are exact source values; k is passages."""
+        """Answer a question from the ingested news articles, with verified citations.
+
+        Returns {text, citations, refused, question, unsupported, warning, incomplete, answerer,
+        timings}:
+        text carries [n] markers; each citation has n, title, date, source, url and the
+        verbatim quote; refused is true when the articles do not contain the answer.
+
+        Args:
+            question: The question, e.g. "What did Xi say about sanctions?".
+            history: The conversation so far, oldest first: [{"role": "user", "content": ...},
+                {"role": "assistant", "content": ...}].
+            since: Only articles dated on or after this day (YYYY-MM-DD).
+            until: Only articles dated on or before this day (YYYY-MM-DD).
+            sources: Only articles from these exact sources.
+            k: How many passages to retrieve.
+        """
         try:
             return ui.ask(question, history, since, until, sources, k)
         except ValueError as exc:  # a bad question or filter: tell the caller what to fix
@@ -280,29 +296,6 @@ def build_app(engine: Engine) -> gr.Blocks:
             concurrency_id="answer",
         )
     return app
-
-
-def serve(
-    settings: Settings | None = None,
-    *,
-    host: str | None = None,
-    port: int | None = None,
-    open_browser: bool = False,
-) -> None:
-    """Load the engine, then serve the UI until interrupted (``qa serve``, ``python ui.py``)."""
-    from qa.engine import Engine
-
-    settings = settings or Settings()
-    options = server_options(settings, host=host, port=port)
-    warning = exposure_warning(options)
-    if warning:
-        print(warning, file=sys.stderr)
-    print("loading the encoder and the index…", file=sys.stderr)
-    engine = Engine(settings)
-    warm_up(engine)
-    app = build_app(engine)
-    app.queue(default_concurrency_limit=ANSWER_CONCURRENCY)
-    app.launch(inbrowser=open_browser, **launch_kwargs(options))
 
 
 CSS = """

@@ -466,6 +466,15 @@ class ChatUI:
         """
         if not files:
             return render_ingest_results([("(no files)", "choose one or more files first")])
+        return render_ingest_results(self.ingest_files(files, progress))
+
+    def ingest_files(
+        self, files: Sequence[str | Path], progress: ProgressFn | None = None
+    ) -> list[tuple[str, str]]:
+        """``add_files`` without the HTML: ``(file name, outcome)`` in the order given.
+
+        The REST ``/api/ingest`` uses it too, so uploads get the same checks on both paths.
+        """
         note = progress or (lambda _fraction, _desc: None)
         note(0.0, "checking files")
         accepted, rejected = stage_uploads(files, self.upload_dir, self.max_upload_bytes)
@@ -486,7 +495,7 @@ class ChatUI:
         note(1.0, "done")
         order = {Path(str(f)).name: i for i, f in enumerate(files)}
         rows.sort(key=lambda row: order.get(row[0], len(order)))
-        return render_ingest_results(rows)
+        return rows
 
 
 def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[Message]:

@@ -404,20 +404,21 @@ class TestAskEndpoint:
 
 
 def test_a_login_is_required_when_configured(settings: Settings, tmp_path: Path) -> None:
-    """``QA_UI_AUTH``: without the password neither the page nor the API answers."""
+    """``QA_UI_AUTH``: without the password neither the page nor Gradio's API answers."""
     from gradio_client import Client
+    from http_server import serving
 
-    from qa.webapp import ServerOptions, build_app, launch_kwargs
+    from qa.server import build_server
+    from qa.webapp import ServerOptions
 
     engine = Engine(settings, embedder=HashingEmbedder())
     engine.ingest([SAMPLE_DIR])
-    app = build_app(engine)
-    assert app.analytics_enabled is False
     port = free_port()
     options = ServerOptions(host="127.0.0.1", port=port, auth=("ann", "s3cret"), max_file_size=1)
-    app.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(options))
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    app = build_server(engine, options)
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+    with serving(app, port) as base:
+        url = base + "/"
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url + "config", timeout=10)
         assert refused.value.code == 401
@@ -425,5 +426,3 @@ def test_a_login_is_required_when_configured(settings: Settings, tmp_path: Path)
             Client(url, verbose=False)
         result = Client(url, auth=("ann", "s3cret"), verbose=False).predict(XI, api_name="/ask")
         assert result["citations"]
-    finally:
-        app.close()

@@ -20,7 +20,7 @@ from qa.settings import Settings
 from qa.webapp import (
     DEFAULT_PORT,
     exposure_warning,
-    launch_kwargs,
+    mount_kwargs,
     parse_auth,
     server_options,
 )
@@ -268,10 +268,10 @@ class TestServerOptions:
     def test_defaults_are_local_only_on_7860_without_login(self, settings: Settings) -> None:
         options = server_options(settings, environ={})
         assert (options.host, options.port, options.auth) == ("127.0.0.1", DEFAULT_PORT, None)
-        kwargs = launch_kwargs(options)
+        kwargs = mount_kwargs(options)
         assert kwargs["server_name"] == "127.0.0.1"
-        assert kwargs["share"] is False
         assert kwargs["enable_monitoring"] is False
+        assert kwargs["mcp_server"] is False
         assert kwargs["max_file_size"] == 20 * 1024 * 1024
         assert "auth" not in kwargs
 
@@ -283,7 +283,7 @@ class TestServerOptions:
         monkeypatch.setenv("QA_UI_MAX_UPLOAD_MB", "2")
         options = server_options(Settings(), environ={"GRADIO_SERVER_PORT": "8123"})
         assert (options.host, options.port, options.auth) == ("0.0.0.0", 8123, ("ann", "pa:ss"))
-        kwargs = launch_kwargs(options)
+        kwargs = mount_kwargs(options)
         assert kwargs["auth"] == ("ann", "pa:ss")
         assert kwargs["max_file_size"] == 2 * 1024 * 1024
 

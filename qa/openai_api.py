@@ -1,0 +1,226 @@
+"""qa as an OpenAI-compatible chat model: ``POST /v1/chat/completions`` and ``GET /v1/models``.
+
+The official ``openai`` SDK and chat front-ends (Open WebUI and the like) talk to it as to any
+model named ``qa``::
+
+    >>> from openai import OpenAI                                         # doctest: +SKIP
+    >>> client = OpenAI(base_url="http://127.0.0.1:7860/v1", api_key="-")  # doctest: +SKIP
+    >>> client.chat.completions.create(model="qa", messages=[...])        # doctest: +SKIP
+
+The conversation's last user message is the question and the turns before it are the history
+(system messages are ignored: the answerer's instructions are qa's own). The reply is the
+verified answer with its ``[n]`` markers, then its sources, one line each; a ``citations`` field
+beside ``choices`` carries the structured citations. qa's filters (``k``, ``since``, ``until``,
+``sources``, ``as_of``) ride along as extra body fields.
+
+Streaming sends the verified text, not the raw draft: the draft's markers are renumbered (and
+unsupported ones removed) only once the answer is checked, and a chat client cannot take back
+what it has shown. So the first token arrives when the whole answer is ready.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from qa.api import (
+    OPENAI_PREFIX,
+    AskRequest,
+    ErrorBody,
+    FieldError,
+    answer_for,
+    describe,
+    sse_event,
+)
+from qa.models import Answer, Citation
+
+if TYPE_CHECKING:
+    from qa.engine import Engine
+
+MODEL_ID = "qa"
+SOURCES_HEADING = "Sources:"
+"""Starts the sources block of a reply; stripped from assistant turns sent back as history."""
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(p.text or "" for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """The OpenAI request; sampling options (temperature, max_tokens...) are accepted and
+    ignored, qa's own options are extra body fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(MODEL_ID, description="Always 'qa'.")
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    k: int | None = Field(None, ge=1, le=50)
+    since: date | None = None
+    until: date | None = None
+    sources: list[str] | None = None
+    as_of: date | None = None
+
+
+class ReplyMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ReplyMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str = MODEL_ID
+    choices: list[Choice]
+    citations: list[Citation] = Field(description="The [n] markers of the reply, resolved.")
+
+
+class ModelCard(BaseModel):
+    id: str = MODEL_ID
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "qa"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+def to_ask(request: ChatRequest) -> AskRequest:
+    """Messages -> question (the last user message) and history (the turns before it)."""
+    turns = [m for m in request.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user" or not turns[-1].text().strip():
+        raise FieldError("messages", "the last message must be a user message with the question")
+    history = [
+        {"role": m.role, "content": strip_sources(m.text()) if m.role == "assistant" else m.text()}
+        for m in turns[:-1]
+    ]
+    try:
+        return AskRequest(
+            question=turns[-1].text(),
+            history=history,
+            k=request.k,
+            since=request.since,
+            until=request.until,
+            sources=request.sources,
+            as_of=request.as_of,
+        )
+    except ValidationError as exc:
+        field, message = describe(list(exc.errors()))
+        raise FieldError(field, message) from exc
+
+
+def reply_text(answer: Answer) -> str:
+    """The answer with its markers, then one line per citation: ``[n] title, date, where``."""
+    lines = [answer.text]
+    if answer.warning:
+        lines.append(f"\n({answer.warning})")
+    if answer.citations:
+        lines.append(f"\n{SOURCES_HEADING}")
+        for c in answer.citations:
+            when = c.date.isoformat() if c.date else "undated"
+            lines.append(f"[{c.n}] {c.title or '(untitled)'}, {when}, {c.url or c.source}")
+    return "\n".join(lines)
+
+
+def strip_sources(content: str) -> str:
+    """An earlier reply without its sources block, as the history the engine expects."""
+    head, sep, _ = content.partition(f"\n\n{SOURCES_HEADING}\n")
+    return head if sep else content
+
+
+def openai_router(engine: Engine) -> APIRouter:
+    """``/v1/models`` and ``/v1/chat/completions`` over ``engine``."""
+    router = APIRouter(
+        prefix=OPENAI_PREFIX,
+        tags=["OpenAI-compatible"],
+        responses={
+            400: {"model": ErrorBody, "description": "OpenAI error shape; `param` names the field."}
+        },
+    )
+
+    @router.get("/models", response_model=ModelList)
+    def models() -> ModelList:
+        """The one model: ``qa``."""
+        return ModelList(data=[ModelCard()])
+
+    @router.post(
+        "/chat/completions",
+        response_model=ChatCompletion,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    def chat_completions(request: ChatRequest) -> Any:
+        """Answer the conversation's last user message, with citations."""
+        if request.model != MODEL_ID:
+            raise FieldError("model", f"unknown model {request.model!r}: the only model is 'qa'")
+        answer = answer_for(engine, to_ask(request))
+        completion = ChatCompletion(
+            id=f"chatcmpl-{uuid.uuid4().hex}",
+            created=int(time.time()),
+            choices=[Choice(message=ReplyMessage(content=reply_text(answer)))],
+            citations=answer.citations,
+        )
+        if not request.stream:
+            return completion
+        return StreamingResponse(
+            _chunks(completion),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    return router
+
+
+def _chunks(completion: ChatCompletion) -> Iterator[str]:
+    """The completion as ``chat.completion.chunk`` events: the role, the answer, the sources,
+    then an empty delta with ``finish_reason`` and the citations, then ``[DONE]``."""
+    text = completion.choices[0].message.content
+    answer, sep, sources = text.partition(f"\n\n{SOURCES_HEADING}")
+    pieces = [answer, sep + sources] if sep else [answer]
+    base = {
+        "id": completion.id,
+        "object": "chat.completion.chunk",
+        "created": completion.created,
+        "model": completion.model,
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return sse_event(None, {**base, "choices": [choice], **extra})
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in pieces:
+        yield chunk({"content": piece})
+    citations = [c.model_dump(mode="json") for c in completion.citations]
+    yield chunk({}, "stop", citations=citations)
+    yield "data: [DONE]\n\n"

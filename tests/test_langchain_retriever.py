@@ -1,0 +1,102 @@
+"""``qa.as_retriever()``: qa's retrieval as a LangChain ``BaseRetriever``, alone and inside a plain
+LCEL chain whose chat model is a real ``ChatOpenAI`` talking HTTP to the local test server."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLE_DIR, HashingEmbedder
+from langchain_core.documents import Document
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import RunnablePassthrough
+from openai_server import ChatRequest, OpenAIServer, Reply
+
+import qa
+from qa.engine import Engine, engine_for
+from qa.langchain_retriever import QARetriever
+from qa.settings import Settings
+
+XI = "What did Xi say about sanctions?"
+METADATA = {"article_id", "title", "date", "source", "url", "chunk_id", "start", "end"}
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    """The engine ``qa.as_retriever(settings=...)`` uses, with the sample article on a fast
+    encoder."""
+    engine = engine_for(settings)
+    engine._embedder = HashingEmbedder()
+    engine.ingest([SAMPLE_DIR])
+    return engine
+
+
+class TestAsRetriever:
+    def test_is_a_langchain_retriever_of_the_engines_passages(
+        self, engine: Engine, settings: Settings
+    ) -> None:
+        retriever = qa.as_retriever(k=3, settings=settings)
+        assert isinstance(retriever, BaseRetriever)
+        docs = retriever.invoke(XI)
+        expected = engine.retrieve(XI, k=3)
+        assert [d.id for d in docs] == [s.chunk.id for s in expected]
+        assert len(docs) == 3
+
+    def test_each_document_carries_what_a_citation_needs(
+        self, engine: Engine, settings: Settings
+    ) -> None:
+        docs = qa.as_retriever(k=2, settings=settings).invoke(XI)
+        for doc in docs:
+            assert set(doc.metadata) >= METADATA
+            text = engine.store.article_text(doc.metadata["article_id"])
+            assert text is not None
+            assert text[doc.metadata["start"] : doc.metadata["end"]] == doc.page_content
+            assert doc.metadata["date"] == "2023-03-01"
+            assert doc.metadata["chunk_id"] == doc.id
+
+    def test_filters_narrow_what_it_finds(self, engine: Engine, settings: Settings) -> None:
+        assert qa.as_retriever(since="2030-01-01", settings=settings).invoke(XI) == []
+        assert qa.as_retriever(sources=["nowhere.example"], settings=settings).invoke(XI) == []
+        source = engine.store.sources()[0]
+        kept = qa.as_retriever(until="2023-03-01", sources=[source], settings=settings)
+        assert kept.invoke(XI)
+        with pytest.raises(ValueError, match="since"):
+            qa.as_retriever(since="someday", settings=settings)
+
+    def test_an_engine_can_be_wrapped_directly(self, engine: Engine) -> None:
+        docs = QARetriever(engine=engine, k=1).invoke(XI)
+        assert len(docs) == 1 and isinstance(docs[0], Document)
+
+
+def test_a_plain_lcel_chain_answers_from_the_retrieved_passages(
+    engine: Engine, settings: Settings
+) -> None:
+    """README's chain: retriever | format -> prompt -> ChatOpenAI -> text."""
+    from langchain_openai import ChatOpenAI
+
+    def reply(request: ChatRequest) -> Reply:
+        # The model quotes the first passage it was shown, so the test sees what reached it.
+        shown = request.prompt.split("\n\n")[0].removeprefix("Answer from these articles:\n")
+        return Reply(f"Quoting: {shown[:80]}")
+
+    retriever = qa.as_retriever(k=2, settings=settings)
+    first = retriever.invoke(XI)[0]
+    with OpenAIServer(default=reply) as server:
+        model = ChatOpenAI(model="test-model", base_url=server.url, api_key="test")
+        context = retriever | (
+            lambda docs: "\n\n".join(f"[{d.metadata['title']}] {d.page_content}" for d in docs)
+        )
+        prompt = ChatPromptTemplate.from_template(
+            "Answer from these articles:\n{context}\n\nQuestion: {question}"
+        )
+        chain = (
+            {"context": context, "question": RunnablePassthrough()}
+            | prompt
+            | model
+            | StrOutputParser()
+        )
+        answer = chain.invoke(XI)
+        [request] = server.requests
+    assert first.page_content in request.prompt
+    assert request.prompt.rstrip().endswith(f"Question: {XI}")
+    assert answer == "Quoting: " + f"[{first.metadata['title']}] {first.page_content}"[:80]
