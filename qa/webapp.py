@@ -160,9 +160,8 @@ def build_app(engine: Engine) -> gr.Blocks:
         """Answer a question from the ingested news articles, with verified citations.
 
         Returns {text, citations, refused, question, unsupported, warning, incomplete, answerer,
-        timings}:
-        text carries [n] markers; each citation has n, title, date, source, url and the
-        verbatim quote; refused is true when the articles do not contain the answer.
+        timings}: text carries [n] markers; each citation has n, title, date, source, url and
+        the verbatim quote; refused is true when the articles do not contain the answer.
 
         Args:
             question: The question, e.g. "What did Xi say about sanctions?".
