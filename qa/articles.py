@@ -423,9 +423,7 @@ def _text_field(record: dict[str, Any], name: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | date):
-        raise ArticleError(
-            f"'{name}' must be text, not {type(value).__name__} {short_repr(value)}"
-        )
+        raise ArticleError(f"'{name}' must be text, not {type(value).__name__} {short_repr(value)}")
     return str(value)
 
 

@@ -201,8 +201,9 @@ class LLMAnswerer:
         inputs = {"sources": format_sources(sources), "question": question}
         produced = False
         finish: str | None = None
-        with _explained(self._settings):
+        with _explained(self._settings) as call:
             for chunk in self.chain().stream(inputs):
+                call.streaming = True
                 finish = chunk.response_metadata.get("finish_reason") or finish
                 delta = str(chunk.text)
                 if delta:
@@ -257,25 +258,39 @@ def _where(settings: Settings) -> str:
     return settings.openai_base_url or "api.openai.com"
 
 
+@dataclass
+class _Call:
+    streaming: bool = False  # the server has started sending the answer
+
+
 @contextmanager
-def _explained(settings: Settings) -> Iterator[None]:
+def _explained(settings: Settings) -> Iterator[_Call]:
     """Re-raise any failure of the model call as one ``LLMError`` line (see ``explain``)."""
+    call = _Call()
     try:
-        yield
+        yield call
     except QAError:
         raise
     except Exception as exc:
-        raise explain(exc, settings) from exc
+        raise explain(exc, settings, mid_answer=call.streaming) from exc
 
 
-def explain(exc: Exception, settings: Settings) -> LLMError:
-    """One line for a failed model call: what happened, at which server, and what to change."""
+def explain(exc: Exception, settings: Settings, *, mid_answer: bool = False) -> LLMError:
+    """One line for a failed model call: what happened, at which server, and what to change.
+
+    ``mid_answer``: the stream had started. The client never retries a started stream, so no
+    "after N attempts" then, and a timeout is a stall, not a server that never answered.
+    """
     import openai
 
     where = _where(settings)
     model = settings.llm.model
-    retries = settings.llm.max_retries
+    retries = 0 if mid_answer else settings.llm.max_retries
     tried = f" after {retries + 1} attempts" if retries else ""
+    stalled = (
+        f"the model server at {where} stopped sending for {settings.llm.timeout:g} s "
+        "mid-answer; raise QA_LLM_TIMEOUT, or try again"
+    )
     detail = _server_message(exc)
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         text = (
@@ -292,6 +307,8 @@ def explain(exc: Exception, settings: Settings) -> LLMError:
             f"the model server at {where} is rate-limiting requests (429{detail}){tried}; "
             "wait and retry, raise QA_LLM_MAX_RETRIES, or check the quota of OPENAI_API_KEY"
         )
+    elif isinstance(exc, openai.APITimeoutError) and mid_answer:
+        text = stalled
     elif isinstance(exc, openai.APITimeoutError):
         text = (
             f"the model server at {where} did not answer within {settings.llm.timeout:g} s"
@@ -334,10 +351,7 @@ def explain(exc: Exception, settings: Settings) -> LLMError:
             "OPENAI_BASE_URL points at an OpenAI-compatible /v1 endpoint"
         )
     elif _is_transport_error(exc) and "Timeout" in type(exc).__name__:
-        text = (
-            f"the model server at {where} stopped sending for {settings.llm.timeout:g} s "
-            "mid-answer; raise QA_LLM_TIMEOUT, or try again"
-        )
+        text = stalled
     elif _is_transport_error(exc):
         text = (
             f"the connection to the model server at {where} broke off ({_short(exc)}); try "

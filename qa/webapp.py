@@ -16,6 +16,7 @@ uploads capped at ``QA_UI_MAX_UPLOAD_MB``, analytics and monitoring off, MCP onl
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from qa.engine import Engine
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 7860
 ANSWER_CONCURRENCY = 4
@@ -174,7 +177,11 @@ def build_app(engine: Engine) -> gr.Blocks:
         """
         try:
             return ui.ask(question, history, since, until, sources, k)
-        except ValueError as exc:  # a bad question or filter: tell the caller what to fix
+        except Exception as exc:
+            # A bad question or filter, the chat model, the store: the caller gets the one line
+            # that says what to do (Gradio would show "the upstream app has raised an exception").
+            if not isinstance(exc, ValueError):
+                log.exception("the ask API failed for %r", question)
             raise gr.Error(friendly(exc)) from exc
 
     def add_files(

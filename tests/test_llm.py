@@ -456,8 +456,8 @@ FAULTS: dict[str, tuple[list[Reply], dict[str, Any], list[str], int]] = {
     "timeout": ([Reply(delay=5)], {"timeout": 0.5}, ["0.5 s", "QA_LLM_TIMEOUT"], 1),
     "stalls mid-answer": (
         [Reply("Lukashenko has been president since 1994 [1].", delay=5, stall_after=3)],
-        {"timeout": 0.5},
-        ["QA_LLM_TIMEOUT"],
+        {"timeout": 0.5, "max_retries": 2},  # a started stream is never retried: one request
+        ["stopped sending for 0.5 s mid-answer", "QA_LLM_TIMEOUT"],
         1,
     ),
     "429 until retries run out": (
@@ -508,6 +508,8 @@ class TestFaults:
         for word in words:
             assert word in message
         assert len(server.completions()) == requests
+        if "attempts" in message:  # a count of attempts, when given, is the true one
+            assert f"after {requests} attempts" in message
 
     def test_unreachable_server(self, make_engine: Callable[..., Engine]) -> None:
         url = f"http://127.0.0.1:{free_port()}/v1"
@@ -727,3 +729,47 @@ def test_a_terminal_sees_the_draft_stream_then_the_verified_answer(
     text = drawn.decode()
     assert "Lukashenko has been" in text and "Lukashenko has been president since 1994 [3]." in text
     assert "\x1b[" in text  # drawn with cursor control, then erased
+
+
+@pytest.mark.integration
+class TestUIAskEndpoint:
+    """The Gradio ``ask`` API (``gradio_client``) over the app as ``qa serve`` launches it."""
+
+    @pytest.fixture
+    def app_url(self, make_engine: Callable[..., Engine], server: OpenAIServer) -> Iterator[str]:
+        from qa.webapp import build_app, launch_kwargs, server_options
+
+        engine = make_engine()
+        app = build_app(engine)
+        app.queue()
+        options = server_options(engine.settings, host="127.0.0.1", port=free_port())
+        _, url, _ = app.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(options))
+        try:
+            yield url
+        finally:
+            app.close()
+
+    @pytest.mark.parametrize(
+        ("reply", "words"),
+        [
+            (Reply("Incorrect API key provided: sk-test.", status=401), ["OPENAI_API_KEY"]),
+            (Reply(status=404), ["'test-model'", "QA_LLM_MODEL"]),
+        ],
+    )
+    def test_an_llm_fault_comes_back_as_its_one_line(
+        self, app_url: str, server: OpenAIServer, reply: Reply, words: list[str]
+    ) -> None:
+        from gradio_client import Client
+        from gradio_client.exceptions import AppError
+
+        server.script(reply)
+        with pytest.raises(AppError) as raised:
+            Client(app_url, verbose=False).predict(question=PRESIDENT_QUESTION, api_name="/ask")
+        message = str(raised.value)
+        assert "upstream Gradio app has raised an exception" not in message
+        assert server.url in message and "\n" not in message.strip()
+        for word in words:
+            assert word in message
+
+
+PRESIDENT_QUESTION = "Since when has Lukashenko been president?"
