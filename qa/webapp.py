@@ -108,11 +108,42 @@ def mount_kwargs(options: ServerOptions) -> dict[str, Any]:
         "show_error": False,
         "footer_links": ["api", "settings"],
         "css": CSS,
+        "head": HEAD,
+        "theme": theme(),
     }
     if options.auth:
         kwargs["auth"] = options.auth
         kwargs["auth_message"] = "qa: sign in with the user and password from QA_UI_AUTH."
     return kwargs
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default theme, with only complete font files.
+
+    Gradio 6 ships ``SourceSansPro-SemiBold.woff2`` (and ``IBMPlexMono-SemiBold``) as subsets of
+    a few dozen glyphs, Latin only ``A`` and ``B``, and its default theme declares them as the
+    600 weight. Bold text then draws A and B from that face and every other letter from the
+    next font in the stack (DejaVu Sans on Linux), whose lower case is as tall as Source Sans's
+    capitals: "ᴀnalysts", "NO ᴀNSWER". Declaring only the complete 400 and 700 files makes
+    bold text use the 700 face for every letter.
+    """
+    import gradio as gr
+    from gradio.themes.utils import fonts
+
+    return gr.themes.Default(
+        font=(
+            fonts.LocalFont("Source Sans Pro", weights=(400, 700)),
+            "ui-sans-serif",
+            "system-ui",
+            "sans-serif",
+        ),
+        font_mono=(
+            fonts.LocalFont("IBM Plex Mono", weights=(400, 700)),
+            "ui-monospace",
+            "Consolas",
+            "monospace",
+        ),
+    )
 
 
 def exposure_warning(options: ServerOptions) -> str | None:
@@ -187,9 +218,10 @@ def build_app(engine: Engine) -> gr.Blocks:
     def add_files(
         files: list[str] | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects a progress bar
-    ) -> tuple[str, str, Any]:
+    ) -> tuple[str, str, Any, None]:
         table = ui.add_files(files, lambda fraction, desc: progress(fraction, desc=desc))
-        return table, ui.stats_html(), gr.Dropdown(choices=ui.source_choices())
+        # The upload list is cleared: the result table now says what became of each file.
+        return table, ui.stats_html(), gr.Dropdown(choices=ui.source_choices()), None
 
     def refresh() -> tuple[str, Any]:
         return ui.stats_html(), gr.Dropdown(choices=ui.source_choices())
@@ -289,7 +321,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         add_button.click(
             add_files,
             [files],
-            [results, stats, source_filter],
+            [results, stats, source_filter, files],
             api_visibility="private",
             concurrency_limit=1,  # one ingest at a time: they write the same index
             concurrency_id="ingest",
@@ -307,30 +339,90 @@ def build_app(engine: Engine) -> gr.Blocks:
 CSS = """
 #qa-header { align-items: baseline; }
 #qa-answerer { text-align: right; opacity: 0.85; }
+/* The first question starts below the chat's bin button instead of beside (under) it, and a
+   bubble scrolled to the top keeps its border in view. */
+#qa-chat .bubble-wrap { padding-top: 36px; }
+#qa-chat .message-row { scroll-margin-top: 12px; }
+/* An answer with its source cards takes the chat's full width, like a results page. */
+#qa-chat .bot-row { width: calc(100% - 40px); max-width: none; }
+#qa-chat .bot-row > .role, #qa-chat .bot-row .message.bot { width: 100%; max-width: none;
+  box-sizing: border-box; }
 .qa-answer p { margin: 0 0 0.5em 0; }
-.qa-cite { text-decoration: none; font-weight: 600; padding: 0 1px; }
+.qa-nobr { white-space: nowrap; }
+.qa-cite { text-decoration: none; font-weight: 700; padding: 0 1px; }
+.qa-short { font-weight: 700; }
 .qa-streaming { opacity: 0.75; }
 .qa-pending { opacity: 0.6; font-style: italic; }
 .qa-refusal { border-left: 4px solid #b45309; padding: 4px 10px; background: #fff7ed;
   color: #7c2d12; }
-.qa-refusal-label { font-weight: 700; text-transform: uppercase; font-size: 0.8em;
-  letter-spacing: 0.04em; }
+.qa-refusal-label { font-weight: 700; font-size: 0.85em; letter-spacing: 0.02em; }
 .qa-error { border-left: 4px solid #b91c1c; padding: 4px 10px; background: #fef2f2;
   color: #7f1d1d; }
 .qa-warning { color: #92400e; font-size: 0.9em; }
-.qa-sources { margin-top: 0.6em; border-top: 1px solid rgba(128,128,128,0.35);
-  padding-top: 0.4em; }
-.qa-sources summary { cursor: pointer; font-weight: 600; font-size: 0.9em; }
-.qa-source { margin: 0.5em 0 0.7em 0; }
-.qa-source-title { font-weight: 600; font-size: 0.95em; }
-.qa-source-meta { font-size: 0.85em; opacity: 0.8; }
-.qa-quote { font-size: 0.9em; margin: 0.3em 0 0 0.2em; padding-left: 0.6em;
-  border-left: 3px solid rgba(128,128,128,0.35); scroll-margin-top: 40px; }
-.qa-quote:target { border-left-color: #2563eb; background: rgba(37,99,235,0.07); }
-.qa-quote-n { font-weight: 600; }
-.qa-quote mark { background: #fde68a; color: inherit; padding: 0 2px; }
+.qa-sources { margin-top: 0.7em; }
+.qa-sources-label { font-size: 0.8em; font-weight: 700; opacity: 0.7; margin-bottom: 0.3em; }
+.qa-cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
+  gap: 8px; }
+.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 6px 9px; font-size: 0.85em; line-height: 1.4; scroll-margin: 60px;
+  background: var(--background-fill-primary); transition: box-shadow 0.3s, border-color 0.3s; }
+.qa-card.qa-flash { border-color: var(--color-accent);
+  box-shadow: 0 0 0 3px var(--color-accent-soft); }
+.qa-card-head { font-size: 0.9em; opacity: 0.75; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.qa-badge { background: #fde68a; color: #713f12; border-radius: 4px; padding: 0 4px;
+  font-size: 0.9em; }
+.qa-source-title { font-weight: 700; margin: 1px 0 3px 0; display: -webkit-box;
+  -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+.qa-source-title a { text-decoration: none; color: inherit; }
+.qa-source-title a:hover { text-decoration: underline; }
+.qa-quote { margin: 3px 0 0 0; scroll-margin: 60px; }
+.qa-quote-n { font-weight: 700; font-size: 0.8em; border: 1px solid var(--border-color-primary);
+  border-radius: 3px; padding: 0 3px; margin-right: 4px; }
+.qa-quote mark, .qa-context mark { background: #fde68a; color: inherit; padding: 0 1px; }
+.qa-context summary { cursor: pointer; font-size: 0.85em; opacity: 0.7; }
+.qa-context div { opacity: 0.85; margin-top: 2px; }
+.qa-also { font-size: 0.85em; opacity: 0.7; margin-top: 3px; }
 .qa-meta { font-size: 0.75em; opacity: 0.6; margin-top: 0.4em; }
-.qa-stats th, .qa-ingest-results th { text-align: left; padding-right: 1em; }
+.qa-stats, .qa-ingest-results { border-collapse: collapse; }
+.qa-stats th, .qa-stats td, .qa-ingest-results th, .qa-ingest-results td {
+  border: 1px solid var(--border-color-primary) !important; padding: 3px 8px; text-align: left; }
 .qa-ingest-results tr.qa-bad td { color: #b91c1c; }
 .qa-ingest-results tr.qa-ok td { color: #166534; }
+.dark .qa-refusal { background: #3b2a16; color: #fed7aa; }
+.dark .qa-error { background: #3f1d1d; color: #fecaca; }
+.dark .qa-warning { color: #fcd34d; }
+.dark .qa-quote mark, .dark .qa-context mark, .dark .qa-badge { background: #854d0e;
+  color: #fef9c3; }
+.dark .qa-ingest-results tr.qa-bad td { color: #fca5a5; }
+.dark .qa-ingest-results tr.qa-ok td { color: #86efac; }
+"""
+
+HEAD = """
+<script>
+// [n] in an answer scrolls to its quote and flashes the card holding it. One listener on the
+// document: chat bubbles are re-rendered, so listeners on the links themselves would be lost.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.qa-cite");
+  if (!link) return;
+  const id = (link.getAttribute("href") || "").slice(1);
+  const target = document.getElementById(id);
+  if (!target) return;
+  event.preventDefault();
+  history.replaceState(null, "", "#" + id);
+  target.scrollIntoView({ block: "center", behavior: "smooth" });
+  const card = target.closest(".qa-card") || target;
+  card.classList.remove("qa-flash");
+  void card.offsetWidth;  // restart the flash when the same card is clicked twice
+  card.classList.add("qa-flash");
+  setTimeout(() => card.classList.remove("qa-flash"), 1600);
+});
+// Gradio's HTML sanitizer keeps no data-* attributes in chat messages; the cards get back the
+// data-testid they are rendered with, so tests and user scripts can find them.
+new MutationObserver(() => {
+  for (const card of document.querySelectorAll(".qa-card:not([data-testid])")) {
+    card.dataset.testid = "source-card";
+  }
+}).observe(document.documentElement, { childList: true, subtree: true });
+</script>
 """

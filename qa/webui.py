@@ -20,6 +20,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -55,6 +56,7 @@ _CONTEXT_CHARS = 400  # article text shown on each side of a quote, at most
 _SHORT_CONTEXT = 80  # less context than this on a side pulls in the neighbouring paragraph
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3], as qa.citations writes them
 _PARTIAL_MARKER = re.compile(r"\[[\d,\s]*$")  # "[1" of a marker still streaming in
+_LAST_WORD = re.compile(r"(\S*)\s*$")  # the word a marker follows, and the space between
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 Message = dict[str, str]
@@ -126,7 +128,8 @@ def render_answer(
         parts.append(f"</div>{footer}")
         return "".join(parts)
     parts = [
-        f'<div class="qa-answer">{_paragraphs(answer.text, answer.citations, turn)}</div>',
+        '<div class="qa-answer">'
+        f"{_paragraphs(answer.text, answer.citations, turn, lead=_short(answer))}</div>",
     ]
     if answer.warning:
         parts.append(f'<p class="qa-warning">⚠ {_e(answer.warning)}</p>')
@@ -136,11 +139,25 @@ def render_answer(
     return "".join(parts)
 
 
-def _paragraphs(text: str, citations: Sequence[Citation] = (), turn: int = 0) -> str:
+def _short(answer: Answer) -> str:
+    return (getattr(answer, "short_answer", None) or "").strip()
+
+
+def _paragraphs(
+    text: str, citations: Sequence[Citation] = (), turn: int = 0, *, lead: str = ""
+) -> str:
+    """Paragraphs with [n] links. ``lead`` is the short answer: in bold where the text starts
+    with it, else as a bold line of its own above the text."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "".join(
-        f"<p>{_linked(p, citations, turn).replace(chr(10), '<br>')}</p>" for p in paragraphs
-    )
+    html_paragraphs = [_linked(p, citations, turn) for p in paragraphs]
+    if lead and paragraphs and paragraphs[0].startswith(lead):
+        rest = paragraphs[0][len(lead) :]
+        html_paragraphs[0] = f'<strong class="qa-short">{_e(lead)}</strong>' + _linked(
+            rest, citations, turn
+        )
+    elif lead:
+        html_paragraphs.insert(0, f'<strong class="qa-short">{_e(lead)}</strong>')
+    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in html_paragraphs)
 
 
 def _linked(text: str, citations: Sequence[Citation], turn: int) -> str:
@@ -149,7 +166,12 @@ def _linked(text: str, citations: Sequence[Citation], turn: int) -> str:
     out: list[str] = []
     last = 0
     for match in _MARKER.finditer(text):
-        out.append(_e(text[last : match.start()]))
+        # The marker stays on the line of the word it follows: that word and the marker are
+        # one unbreakable span (the space between them would otherwise be a break).
+        before = text[last : match.start()]
+        cut = _LAST_WORD.search(before)
+        head, tail = (before[: cut.start()], cut.group(1)) if cut else (before, "")
+        out.append(_e(head))
         numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
         links = []
         for n in numbers:
@@ -159,7 +181,7 @@ def _linked(text: str, citations: Sequence[Citation], turn: int) -> str:
                 )
             else:  # a marker without a citation stays visible as text, never a dead link
                 links.append(f"[{n}]")
-        out.append(f"<sup>{''.join(links)}</sup>")
+        out.append(f'<span class="qa-nobr">{_e(tail)}<sup>{"".join(links)}</sup></span>')
         last = match.end()
     out.append(_e(text[last:]))
     return "".join(out)
@@ -230,47 +252,113 @@ def _safe_url(url: str | None) -> str | None:
     return url if parsed.scheme in {"http", "https"} and parsed.netloc else None
 
 
+def site_name(citation: Citation) -> str:
+    """Who published an article, as a reader names it: the URL's host without ``www.``, else
+    the file name or the source as stored.
+
+    >>> site_name(Citation(n=1, article_id="a", title="t", date=None, chunk_id="a:0", quote="q",
+    ...                    source="https://www.news.example/x", start=0, end=1))
+    'news.example'
+    """
+    for candidate in (citation.url, citation.source):
+        host = urlparse(candidate or "").hostname if "://" in (candidate or "") else None
+        if host:
+            return host.removeprefix("www.")
+    return display_source(citation.source)
+
+
+def age_badge(when: date | None, newest: date | None) -> str | None:
+    """ "3 years older" when an article is a year or more older than the newest one cited
+    beside it: an old source among new ones is worth a second look.
+
+    >>> age_badge(date(2019, 5, 1), date(2022, 6, 1))
+    '3 years older'
+    >>> age_badge(date(2022, 1, 1), date(2022, 6, 1)) is None
+    True
+    """
+    if when is None or newest is None:
+        return None
+    years = (newest - when).days // 365
+    if years < 1:
+        return None
+    return f"{years} year{'s' if years != 1 else ''} older"
+
+
 def render_sources(
     citations: Sequence[Citation],
     *,
     turn: int,
     article_text: Callable[[str], str | None] | None = None,
 ) -> str:
-    """The sources area of one answer: each cited article once (title, date, source), then
-    every sentence quoted from it, highlighted inside its paragraph, under its [n] anchor."""
+    """The sources of one answer: a compact card per cited article (site, date, title, each
+    quoted sentence highlighted under its [n] anchor, the paragraph around it behind "show
+    context", and where else the article was published)."""
     by_article: dict[str, list[Citation]] = {}
     for citation in sorted(citations, key=lambda c: c.n):
         by_article.setdefault(citation.article_id, []).append(citation)
-    texts: dict[str, str | None] = {}
-    items: list[str] = []
-    for article_id, cited in by_article.items():
-        first = cited[0]
-        if article_text is not None and article_id not in texts:
-            texts[article_id] = article_text(article_id)
-        title = _e(first.title or "(untitled)")
-        url = _safe_url(first.url)
-        if url:
-            title = f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-        when = first.date.isoformat() if first.date else "undated"
-        quotes = []
-        for c in cited:
-            before, quote, after = quote_in_context(texts.get(article_id), c)
-            quotes.append(
-                f'<div class="qa-quote" id="{cite_id(turn, c.n)}">'
-                f'<span class="qa-quote-n">[{c.n}]</span> '
-                f"{_context_html(before)}<mark>{_e(quote)}</mark>{_context_html(after)}</div>"
-            )
-        items.append(
-            '<div class="qa-source">'
-            f'<div class="qa-source-title">{title}</div>'
-            f'<div class="qa-source-meta"><span class="qa-date">{_e(when)}</span> · '
-            f'<span class="qa-origin" title="{_e(first.source)}">'
-            f"{_e(display_source(first.source))}</span></div>"
-            f"{''.join(quotes)}</div>"
-        )
+    dates = [c.date for c in citations if c.date]
+    newest = max(dates) if dates else None
+    cards = [
+        _source_card(cited, turn=turn, newest=newest, article_text=article_text)
+        for cited in by_article.values()
+    ]
     count = len(by_article)
     label = f"Sources ({count} article{'s' if count != 1 else ''})"
-    return f'<details class="qa-sources" open><summary>{label}</summary>{"".join(items)}</details>'
+    return (
+        f'<div class="qa-sources"><div class="qa-sources-label">{label}</div>'
+        f'<div class="qa-cards">{"".join(cards)}</div></div>'
+    )
+
+
+def _source_card(
+    cited: Sequence[Citation],
+    *,
+    turn: int,
+    newest: date | None,
+    article_text: Callable[[str], str | None] | None,
+) -> str:
+    first = cited[0]
+    text = article_text(first.article_id) if article_text is not None else None
+    title = _e(first.title or "(untitled)")
+    url = _safe_url(first.url)
+    if url:
+        title = f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    head = [
+        f'<span class="qa-date">{_e(first.date.isoformat() if first.date else "undated")}</span>'
+    ]
+    badge = age_badge(first.date, newest)
+    if badge:
+        head.append(f'<span class="qa-badge">{_e(badge)}</span>')
+    head.append(f'<span class="qa-site" title="{_e(first.source)}">{_e(site_name(first))}</span>')
+    quotes = []
+    for c in cited:
+        before, quote, after = quote_in_context(text, c)
+        quotes.append(
+            f'<div class="qa-quote" id="{cite_id(turn, c.n)}">'
+            f'<span class="qa-quote-n">{c.n}</span><mark>{_e(quote)}</mark></div>'
+        )
+        if before.strip() or after.strip():
+            quotes.append(
+                '<details class="qa-context"><summary>show context</summary>'
+                f"<div>{_context_html(before)}<mark>{_e(quote)}</mark>{_context_html(after)}"
+                "</div></details>"
+            )
+    also = _also_in(first)
+    return (
+        '<div class="qa-card" data-testid="source-card">'
+        f'<div class="qa-card-head">{" · ".join(head)}</div>'
+        f'<div class="qa-source-title">{title}</div>'
+        f"{''.join(quotes)}{also}</div>"
+    )
+
+
+def _also_in(citation: Citation) -> str:
+    """ "also in: …" for the syndicated copies of an article, when the citation names them."""
+    copies = getattr(citation, "also_in", None) or []
+    names = [display_source(str(copy)) for copy in copies]
+    if not names:
+        return ""
+    return f'<div class="qa-also">also in: {_e(", ".join(names))}</div>'
 
 
 def render_stats(stats: Mapping[str, Any]) -> str:

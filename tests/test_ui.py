@@ -148,6 +148,38 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
     context.close()
 
 
+CAPITALS_PROBE = """async () => {
+    const caps = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const fonts = new Map();
+    const smallCaps = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent);
+        if (!/[A-Z]/.test(own.join('')) || !el.getClientRects().length) continue;
+        const cs = getComputedStyle(el);
+        if (cs.fontVariantCaps !== 'normal') smallCaps.push(el.tagName + ' ' + cs.fontVariantCaps);
+        const font = `${cs.fontStyle} ${cs.fontWeight} 40px ${cs.fontFamily}`;
+        if (!fonts.has(font)) fonts.set(font, el.tagName + '.' + el.className);
+    }
+    await document.fonts.ready;
+    const ctx = document.createElement('canvas').getContext('2d');
+    const short = [];
+    for (const [font, where] of fonts) {
+        await document.fonts.load(font, caps);
+        ctx.font = font;
+        const h = ctx.measureText('H').actualBoundingBoxAscent;
+        for (const c of caps) {
+            const a = ctx.measureText(c).actualBoundingBoxAscent;
+            if (a < 0.95 * h) {
+                short.push(`${c} ${a.toFixed(1)}px vs H ${h.toFixed(1)}px: ${font} (${where})`);
+            }
+        }
+    }
+    return {fonts: [...fonts.keys()], short, small_caps: smallCaps};
+}"""
+"""For each font in use on the page (style, weight, family of every element with a capital
+letter in its own text): each capital's height above the baseline, against H's."""
+
+
 def settled(page: Page) -> Locator:
     """Answer bubbles that are final: an answer or a refusal (both end in a meta line), or an
     error."""
@@ -194,26 +226,56 @@ class TestChat:
         assert first_link.inner_text() == "[1]"
         assert first_link.get_attribute("href") == "#qa-t1-c1"
 
-        sources = bubble.locator(".qa-sources")
+        card = bubble.locator("[data-testid=source-card]")
+        assert card.count() == 1  # three quotes, one article: one card
         assert "Xi Jinping and Alexander Lukashenko call for a peace deal" in (
-            sources.locator(".qa-source-title").first.inner_text()
+            card.locator(".qa-source-title").inner_text()
         )
-        assert "2023-03-01" in sources.inner_text()
-        marks = [m.strip() for m in sources.locator("mark").all_inner_texts()]
+        assert "2023-03-01" in card.inner_text()
+        quotes = [q.strip() for q in card.locator(".qa-quote mark").all_inner_texts()]
         article = SAMPLE_ARTICLE.read_text(encoding="utf-8")
-        assert marks and all(m in article for m in marks)
-        assert any("sanctions" in m for m in marks)
-        # The page scrolls to the end of the answer; show it from the question for the shot.
-        page.locator("#qa-chat [data-testid=user]").last.evaluate(
+        assert quotes and all(q in article for q in quotes)
+        assert any("sanctions" in q for q in quotes)
+        context = card.locator("details.qa-context").first
+        assert not context.locator("div").is_visible()  # the paragraph waits behind a click
+        context.locator("summary").click()
+        assert context.locator("div").is_visible()
+        assert len(context.inner_text()) > len(quotes[0])
+        context.locator("summary").click()
+        # The page scrolls to the end of the answer; show it from the question for the shot
+        # (README's docs/screenshot.png is a copy of this one).
+        page.locator("#qa-chat .message-row.user-row").last.evaluate(
             "el => el.scrollIntoView({block: 'start'})"
         )
         page.screenshot(path=str(SHOTS / "01-answer.png"))
 
-        first_link.click()
-        assert page.evaluate("location.hash") == "#qa-t1-c1"
-        target = page.locator("#qa-t1-c1")
+    def test_a_marker_scrolls_to_its_quote_and_flashes_its_card(self, page: Page) -> None:
+        page.set_viewport_size({"width": 1280, "height": 600})  # a chat shorter than the answer
+        bubble = ask(page, XI)
+        last = bubble.locator("a.qa-cite").last
+        n = last.inner_text().strip("[]")
+        target = page.locator(f"#qa-t1-c{n}")
+        # Start from the top of the chat, so the quote is out of view and has to be scrolled to.
+        page.locator("#qa-chat .bubble-wrap").evaluate("el => el.scrollTop = 0")
+        out_of_view = page.evaluate(
+            """el => [el.getBoundingClientRect().top, document.querySelector(
+                '#qa-chat .bubble-wrap').getBoundingClientRect().bottom]""",
+            target.element_handle(),
+        )
+        assert out_of_view[0] > out_of_view[1], out_of_view
+        last.click()
+        card = target.locator("xpath=ancestor::*[@data-testid='source-card']")
+        page.wait_for_function("el => el.classList.contains('qa-flash')", arg=card.element_handle())
+        page.wait_for_function(  # scrolled into the chat's visible area (smoothly)
+            """el => { const r = el.getBoundingClientRect();
+                       const box = document.querySelector('#qa-chat .bubble-wrap')
+                           .getBoundingClientRect();
+                       return r.top >= box.top && r.bottom <= box.bottom; }""",
+            arg=target.element_handle(),
+        )
+        assert page.evaluate("location.hash") == f"#qa-t1-c{n}"
         assert target.locator("mark").count() == 1
-        assert target.is_visible()
+        page.screenshot(path=str(SHOTS / "01b-marker-flash.png"))
 
     def test_follow_up_keeps_the_conversation_and_new_chat_clears_it(self, page: Page) -> None:
         ask(page, XI)
@@ -242,6 +304,34 @@ class TestChat:
         assert "No article matches the filters" in bubble.inner_text()
         assert bubble.locator(".qa-sources").count() == 0
         page.screenshot(path=str(SHOTS / "03-refusal.png"))
+
+    def test_no_capital_letter_is_drawn_as_a_small_capital(self, page: Page) -> None:
+        """Every font the page uses draws each capital as tall as its H (measured with the
+        browser's own text metrics); none asks for small capitals."""
+        ask(page, XI)
+        page.get_by_role("tab", name="Library").click()  # its bold table headers too
+        page.locator("#qa-stats th").first.wait_for()
+        page.get_by_role("tab", name="Chat").click()
+        report = page.evaluate(CAPITALS_PROBE)
+        assert len(report["fonts"]) >= 3, report  # regular and bold text at least
+        assert any(" 700 " in f for f in report["fonts"]), report
+        assert report["short"] == [], report["short"]
+        assert report["small_caps"] == [], report["small_caps"]
+
+    def test_the_capitals_probe_sees_gradios_broken_semibold_face(self, page: Page) -> None:
+        """The probe above can fail: with Gradio's 5 kB SemiBold face declared (as its default
+        theme does) bold A and B come out shorter than H."""
+        page.add_style_tag(
+            content="@font-face { font-family: 'Broken Sans'; font-weight: 600; "
+            "src: url('static/fonts/SourceSansPro/SourceSansPro-SemiBold.woff2'); }\n"
+            "#qa-probe { font-family: 'Broken Sans', 'DejaVu Sans'; font-weight: 600; }"
+        )
+        page.evaluate(
+            "() => { const p = document.createElement('p'); p.id = 'qa-probe';"
+            " p.textContent = 'NO ANSWER: Analysts'; document.body.append(p); }"
+        )
+        report = page.evaluate(CAPITALS_PROBE)
+        assert {entry.split(" ")[0] for entry in report["short"]} == {"A", "B"}, report
 
     def test_the_active_answerer_is_shown(self, page: Page) -> None:
         assert "offline extractive" in page.locator("#qa-answerer").inner_text()
@@ -300,6 +390,8 @@ class TestLibrary:
         page.wait_for_function(
             "document.querySelector('#qa-stats').innerText.includes('Articles\\t2')"
         )
+        for name in (good.stem, binary.stem, pdf.stem):  # the upload list is cleared
+            page.locator("#qa-upload").get_by_text(name, exact=True).wait_for(state="detached")
         page.screenshot(path=str(SHOTS / "04-library.png"))
 
         uploads = server.data_dir / "uploads"

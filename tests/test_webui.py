@@ -91,18 +91,38 @@ class TestRenderAnswer:
         assert links <= ids
         assert ">[1]</a>" in page and ">[2]</a>" in page
 
-    def test_sources_list_each_article_once_with_title_date_and_source(self) -> None:
+    def test_sources_are_one_card_per_article_with_title_date_and_site(self) -> None:
         cited = [citation(1), citation(2, quote="Critics disagreed.")]
         page = render_sources(cited, turn=1, article_text=lambda _id: ARTICLE)
-        assert page.count('class="qa-source"') == 1
+        assert page.count('data-testid="source-card"') == 1
         assert "Budget passes" in page
         assert "2023-02-20" in page
         assert "b.txt" in page
         assert "Sources (1 article)" in page
 
-    def test_the_quote_is_highlighted_inside_its_paragraph(self) -> None:
+    def test_a_card_shows_the_quote_and_keeps_its_paragraph_behind_show_context(self) -> None:
         page = render_sources([citation(1)], turn=1, article_text=lambda _id: ARTICLE)
-        assert "<mark>The minister said taxes will not rise.</mark> She spoke for an hour" in page
+        quote, context = page.split("<details", 1)
+        assert "<mark>The minister said taxes will not rise.</mark>" in quote
+        assert "She spoke for an hour" not in quote
+        assert "<summary>show context</summary>" in context
+        assert "<mark>The minister said taxes will not rise.</mark> She spoke for an hour" in context
+
+    def test_the_site_is_the_urls_host(self) -> None:
+        page = render_sources([citation(1, url="https://www.news.example/b")], turn=1)
+        assert '<span class="qa-site" title="/data/news/b.txt">news.example</span>' in page
+
+    def test_an_article_years_older_than_the_others_gets_a_badge(self) -> None:
+        old = citation(2, article_id="a0", date=date(2019, 1, 5), quote="Critics disagreed.")
+        page = render_sources([citation(1), old], turn=1)
+        assert page.count("qa-badge") == 1
+        assert "4 years older" in page
+        assert "qa-badge" not in render_sources([citation(1)], turn=1)
+
+    def test_a_marker_stays_on_the_line_of_the_word_before_it(self) -> None:
+        page = render_answer(answer("Taxes will not rise [1].", [citation(1)]), turn=1)
+        assert '<span class="qa-nobr">rise<sup><a class="qa-cite"' in page
+        assert "Taxes will not <span" in page
 
     def test_markers_joined_by_commas_become_separate_links(self) -> None:
         cited = [citation(1), citation(2, quote="Critics disagreed.")]
