@@ -106,7 +106,8 @@ class TestRenderAnswer:
         assert "<mark>The minister said taxes will not rise.</mark>" in quote
         assert "She spoke for an hour" not in quote
         assert "<summary>show context</summary>" in context
-        assert "<mark>The minister said taxes will not rise.</mark> She spoke for an hour" in context
+        highlighted = "<mark>The minister said taxes will not rise.</mark> She spoke for an hour"
+        assert highlighted in context
 
     def test_the_site_is_the_urls_host(self) -> None:
         page = render_sources([citation(1, url="https://www.news.example/b")], turn=1)
