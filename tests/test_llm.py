@@ -733,21 +733,19 @@ def test_a_terminal_sees_the_draft_stream_then_the_verified_answer(
 
 @pytest.mark.integration
 class TestUIAskEndpoint:
-    """The Gradio ``ask`` API (``gradio_client``) over the app as ``qa serve`` launches it."""
+    """The Gradio ``ask`` API (``gradio_client``) on the app ``qa serve`` builds."""
 
     @pytest.fixture
-    def app_url(self, make_engine: Callable[..., Engine], server: OpenAIServer) -> Iterator[str]:
-        from qa.webapp import build_app, launch_kwargs, server_options
+    def app_url(self, make_engine: Callable[..., Engine]) -> Iterator[str]:
+        from http_server import serving
+
+        from qa.server import build_server
+        from qa.webapp import server_options
 
         engine = make_engine()
-        app = build_app(engine)
-        app.queue()
-        options = server_options(engine.settings, host="127.0.0.1", port=free_port())
-        _, url, _ = app.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(options))
-        try:
+        port = free_port()
+        with serving(build_server(engine, server_options(engine.settings, port=port)), port) as url:
             yield url
-        finally:
-            app.close()
 
     @pytest.mark.parametrize(
         ("reply", "words"),
