@@ -43,10 +43,9 @@ KS = (1, 4, 10)
 sys.path.insert(0, str(REPO))
 
 from qa.answering import ExtractiveAnswerer  # noqa: E402
-from qa.embeddings import Embedder, LocalEmbedder  # noqa: E402
+from qa.embeddings import CachingEmbedder, Embedder, LocalEmbedder  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.models import Source, StoredChunk  # noqa: E402
-from qa.rerank import forget_vectors  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.text import contains_answer, content_terms, normalize_answer  # noqa: E402
 
@@ -351,7 +350,8 @@ def qa_figures(engine: Engine, questions: Sequence[Question], name: str = "qa") 
     for q in questions:
         # Timed first and with the encoder caches emptied, so each ask pays for every forward
         # pass it needs (the query's and the answer sentences'), as a new question would.
-        forget_vectors(engine.embedder)
+        if isinstance(engine.embedder, CachingEmbedder):
+            engine.embedder.forget()
         clock = time.perf_counter()
         answer = engine.ask(q.text, as_of=q.date)
         latencies.append((time.perf_counter() - clock) * 1000)

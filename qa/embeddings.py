@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
@@ -193,6 +194,80 @@ class OpenAIEmbedder:
     def embed_query(self, text: str) -> Vectors:
         vectors: Vectors = self.embed_documents([text])[0]
         return vectors
+
+
+class CachingEmbedder:
+    """An ``Embedder`` that also remembers recent vectors, for the texts one question embeds
+    several times: its query (the retriever, the reranker and the answerer all need it) and the
+    candidate sentences (the reranker and then the answerer score the same ones).
+
+    ``embed_documents``/``embed_query`` pass straight through, uncached (ingest and baselines
+    measure real work); ``cached_documents``/``cached_query`` go through a bounded LRU that a
+    long-running server shares between request threads, so every access holds the lock. The
+    encoder itself runs outside the lock: two threads may embed the same new text at once, which
+    costs a forward pass but never a wrong vector.
+
+    >>> embedder = CachingEmbedder(LocalEmbedder())            # doctest: +SKIP
+    >>> embedder.cached_query("Who won?") is embedder.cached_query("Who won?")  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, inner: Embedder, *, size: int = 4096) -> None:
+        self.inner = inner
+        self.size = size
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.inner.embed_query(text)
+
+    def cached_documents(self, texts: Sequence[str]) -> Vectors:
+        """``embed_documents(texts)``, embedding only the texts not seen recently."""
+        with self._lock:
+            # Copied out under the lock: another thread may evict them once it is released.
+            known = {t: self._recall(t) for t in dict.fromkeys(texts) if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = dict(zip(missing, self.inner.embed_documents(missing), strict=True))
+            with self._lock:
+                self._vectors.update(fresh)
+                self._trim()
+            known.update(fresh)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
+    def cached_query(self, text: str) -> Vectors:
+        """``embed_query(text)``, remembered the same way."""
+        key = "\x00query\x00" + text  # never a sentence's key
+        with self._lock:
+            if key in self._vectors:
+                return self._recall(key)
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._vectors[key] = vector
+            self._trim()
+        return vector
+
+    def forget(self) -> None:
+        """Empty the cache (benchmarks use it to time a question's every forward pass)."""
+        with self._lock:
+            self._vectors.clear()
+
+    def _recall(self, key: str) -> Vectors:
+        self._vectors.move_to_end(key)
+        return self._vectors[key]
+
+    def _trim(self) -> None:
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -7,6 +7,7 @@ One ``Engine`` holds the heavy parts (encoder, store client, answerer), built la
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from qa.answering import Answerer, make_answerer
 from qa.chat import Condenser, make_condenser, standalone_question
 from qa.citations import CANNOT_ANSWER, is_refusal, resolve
-from qa.embeddings import Embedder, make_embedder
+from qa.embeddings import CachingEmbedder, Embedder, make_embedder
 from qa.errors import IncompleteAnswerError
 from qa.ingest import IngestReport, ProgressCallback, ingest
 from qa.models import (
@@ -58,44 +59,57 @@ class Engine:
         condenser: Condenser | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self._embedder = embedder
+        # One vector cache per engine, shared by its retriever, reranker and answerer.
+        self._embedder = (
+            embedder
+            if embedder is None or isinstance(embedder, CachingEmbedder)
+            else CachingEmbedder(embedder)
+        )
         self._store = store
         self._retriever = retriever
         self._answerer = answerer
         self._condenser = condenser
+        # Parts are built on first use; concurrent first requests (a server's threads) must not
+        # each build their own. Re-entrant: building the store needs the embedder.
+        self._building = threading.RLock()
 
     # -- parts, built on first use ------------------------------------------------------------
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = make_embedder(self.settings)
-        return self._embedder
+        with self._building:
+            if self._embedder is None:
+                self._embedder = CachingEmbedder(make_embedder(self.settings))
+            return self._embedder
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = Store.open(self.settings, model_id=self.embedder.model_id)
-        return self._store
+        with self._building:
+            if self._store is None:
+                self._store = Store.open(self.settings, model_id=self.embedder.model_id)
+            return self._store
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self._retriever = make_retriever(self.settings, self.store, self.embedder)
-        return self._retriever
+        with self._building:
+            if self._retriever is None:
+                self._retriever = make_retriever(self.settings, self.store, self.embedder)
+            return self._retriever
 
     @property
     def answerer(self) -> Answerer:
-        if self._answerer is None:
-            self._answerer = make_answerer(self.settings, self.embedder)
-        return self._answerer
+        with self._building:
+            if self._answerer is None:
+                self._answerer = make_answerer(self.settings, self.embedder)
+            return self._answerer
 
     @property
     def condenser(self) -> Condenser:
         """Rewrites follow-ups: the chat model when one is configured, else the offline rule."""
-        if self._condenser is None:
-            self._condenser = make_condenser(self.settings)
-        return self._condenser
+        with self._building:
+            if self._condenser is None:
+                self._condenser = make_condenser(self.settings)
+            return self._condenser
 
     def _condense(self, question: str, history: Sequence[Message]) -> str:
         # Called only with a history: a first question never builds the condenser.

@@ -6,24 +6,22 @@ the question and by the share of the question's terms it contains, names and num
 double (they are what dense vectors blur). ``CrossEncoderReranker`` is the seam for a stronger,
 installed model; it is used only when ``retrieval.cross_encoder`` names one.
 
-The answerer later scores the same sentences, so their vectors are kept in a small per-encoder
-cache (``sentence_vectors``) and embedded once per question.
+The answerer later scores the same sentences, so their vectors go through the engine's
+``CachingEmbedder`` (``sentence_vectors``) and are embedded once per question.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import weakref
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from qa.chunking import split_sentences
-from qa.embeddings import Embedder, Vectors
+from qa.embeddings import CachingEmbedder, Embedder, Vectors
 from qa.models import StoredChunk
 from qa.settings import Settings
 from qa.text import content_terms, words
@@ -31,64 +29,21 @@ from qa.text import content_terms, words
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
 
-_CACHE_SIZE = 4096
-_caches: weakref.WeakKeyDictionary[Any, OrderedDict[str, Vectors]] = weakref.WeakKeyDictionary()
-
-
 def sentence_vectors(embedder: Embedder, texts: Sequence[str]) -> Vectors:
-    """``embedder.embed_documents(texts)``, remembering recent sentences per encoder.
-
-    The reranker and the answerer embed the same sentences for one question; this makes the
-    second pass free. Bounded (LRU), so a long-running server does not grow.
-    """
-    cache = _cache(embedder)
-    if cache is None:
-        return embedder.embed_documents(list(texts))
-    missing = list(dict.fromkeys(t for t in texts if t not in cache))
-    if missing:
-        for text, vector in zip(missing, embedder.embed_documents(missing), strict=True):
-            cache[text] = vector
-    rows = [_recall(cache, text) for text in texts]
-    _trim(cache)  # only now: trimming sooner could drop a row this call still has to read
-    if not rows:
+    """``embedder.embed_documents(texts)``, through its cache when it keeps one (the engine's
+    does: see ``qa.embeddings.CachingEmbedder``)."""
+    if isinstance(embedder, CachingEmbedder):
+        return embedder.cached_documents(texts)
+    if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    return np.stack(rows)
+    return embedder.embed_documents(list(texts))
 
 
 def query_vector(embedder: Embedder, question: str) -> Vectors:
-    """``embedder.embed_query(question)``, remembered the same way: the retriever, the
-    reranker and the answerer all need it, and it costs a forward pass each time."""
-    cache = _cache(embedder)
-    if cache is None:
-        return embedder.embed_query(question)
-    key = "\x00query\x00" + question  # never a sentence's key
-    if key not in cache:
-        cache[key] = embedder.embed_query(question)
-    vector = _recall(cache, key)
-    _trim(cache)
-    return vector
-
-
-def forget_vectors(embedder: Embedder) -> None:
-    """Empty ``embedder``'s cache (benchmarks use it to time a question's every forward pass)."""
-    _caches.pop(embedder, None)
-
-
-def _cache(embedder: Embedder) -> OrderedDict[str, Vectors] | None:
-    try:
-        return _caches.setdefault(embedder, OrderedDict())
-    except TypeError:  # not weak-referenceable: no cache
-        return None
-
-
-def _recall(cache: OrderedDict[str, Vectors], key: str) -> Vectors:
-    cache.move_to_end(key)
-    return cache[key]
-
-
-def _trim(cache: OrderedDict[str, Vectors]) -> None:
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+    """``embedder.embed_query(question)``, through its cache when it keeps one."""
+    if isinstance(embedder, CachingEmbedder):
+        return embedder.cached_query(question)
+    return embedder.embed_query(question)
 
 
 _NUMBER = re.compile(r"\d")

@@ -167,6 +167,7 @@ def warm_up(engine: Engine) -> None:
     parts."""
     engine.embedder.embed_query("warm up")
     engine.stats()
+    _ = engine.retriever
     _ = engine.answerer
     keyword = getattr(engine.retriever, "keyword_index", None)
     if keyword is not None:

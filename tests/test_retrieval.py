@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,11 @@ import numpy as np
 import pytest
 from conftest import HashingEmbedder, write
 
-from qa.embeddings import Vectors
+from qa.embeddings import CachingEmbedder, Vectors
 from qa.engine import Engine
 from qa.keyword_index import KeywordIndex, store_fingerprint
 from qa.models import Answer, Filters, StoredChunk
 from qa.rerank import (
-    _CACHE_SIZE,
     CrossEncoderReranker,
     SentenceReranker,
     key_terms,
@@ -425,17 +425,33 @@ class TestRerank:
             assert embedder.embedded == embedded and scores[0] > 0
 
     def test_vectors_are_embedded_once_and_a_full_cache_keeps_every_row_it_returns(self) -> None:
-        embedder = HashingEmbedder()
-        first = [f"older sentence number {i}" for i in range(_CACHE_SIZE)]
+        inner = HashingEmbedder()
+        embedder = CachingEmbedder(inner, size=64)
+        first = [f"older sentence number {i}" for i in range(embedder.size)]
         sentence_vectors(embedder, first)
         # first[0] is now the least recent row: filling the cache past its size must not drop
         # it before this call has read it.
         mixed = [*(f"newer sentence number {i}" for i in range(10)), first[0]]
-        assert np.allclose(sentence_vectors(embedder, mixed), embedder.embed_documents(mixed))
-        before = sum(embedder.calls)
+        assert np.allclose(sentence_vectors(embedder, mixed), inner.embed_documents(mixed))
+        before = sum(inner.calls)
         query_vector(embedder, "Where was the rain?")
         query_vector(embedder, "Where was the rain?")
-        assert sum(embedder.calls) - before == 1
+        assert sum(inner.calls) - before == 1
+
+    def test_the_vector_cache_serves_threads_and_stays_bounded(self) -> None:
+        inner = HashingEmbedder()
+        embedder = CachingEmbedder(inner, size=50)
+        texts = [f"sentence number {i}" for i in range(200)]
+        expected = inner.embed_documents(texts)
+
+        def read(offset: int) -> bool:
+            batch = [texts[(offset + j) % len(texts)] for j in range(20)]
+            rows = [(offset + j) % len(texts) for j in range(20)]
+            return bool(np.allclose(sentence_vectors(embedder, batch), expected[rows]))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert all(pool.map(read, range(0, 400, 3)))
+        assert len(embedder._vectors) <= embedder.size
 
     def test_rerank_depth_zero_turns_reranking_off_and_a_cross_encoder_is_a_seam(
         self, tmp_path: Path
