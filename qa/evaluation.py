@@ -268,7 +268,8 @@ def aggregate(
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
 ) -> dict[str, Estimate | None]:
-    """Every metric of the report, keyed as ``DESIGN.md`` lists them (None: not computable)."""
+    """Every metric of the report, by the names report.json and README use (None: not
+    computable)."""
 
     def ratio(pairs: Iterable[tuple[float, float]]) -> Estimate | None:
         num, den = zip(*pairs, strict=True) if results else ((), ())

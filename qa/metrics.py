@@ -200,15 +200,6 @@ def citation_scores(
     )
 
 
-# -- refusals ---------------------------------------------------------------------------------
-
-
-def refusal_counts(refused: Sequence[bool], unanswerable: Sequence[bool]) -> tuple[int, int, int]:
-    """(correct refusals, refusals, unanswerable items): precision = a/b, recall = a/c."""
-    both = sum(1 for r, u in zip(refused, unanswerable, strict=True) if r and u)
-    return both, sum(refused), sum(unanswerable)
-
-
 # -- estimates over a dataset -----------------------------------------------------------------
 
 

@@ -16,8 +16,7 @@
    of one story do not fill the top k; copies above ``duplicate_threshold`` are dropped.
 
 A hit's ``score`` is the retriever's final relevance score (higher is better), not a cosine.
-``DenseRetriever`` is the plain nearest-neighbour search, kept as the baseline and for
-``mode="dense"``.
+``mode="dense"`` or ``"keyword"`` turns one side off; the rest of the pipeline is the same.
 """
 
 from __future__ import annotations
@@ -46,28 +45,6 @@ class Retriever(Protocol):
         filters: Filters | None = None,
         today: date | None = None,
     ) -> list[Hit]: ...
-
-
-class DenseRetriever:
-    """Nearest chunks by cosine similarity of all-MiniLM-L6-v2 vectors.
-
-    >>> DenseRetriever(store, embedder).retrieve("What did Xi say?", k=4)  # doctest: +SKIP
-    """
-
-    def __init__(self, store: Store, embedder: Embedder) -> None:
-        self._store = store
-        self._embedder = embedder
-
-    def retrieve(
-        self,
-        query: str,
-        *,
-        k: int,
-        filters: Filters | None = None,
-        today: date | None = None,
-    ) -> list[Hit]:
-        del today  # dense search has no notion of dates in the question
-        return self._store.query(self._embedder.embed_query(query), k, filters)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,37 @@ SAMPLE_ARTICLE = SAMPLE_DIR / "2023-03-01-xi-lukashenko-peace-deal.txt"
 SHARED_DATA = REPO.parent / "shared" / "data" / "realtimeqa-2022"
 
 
+# The ONNX graph the encoder is exported to, and any other XDG cache, go here rather than to the
+# developer's ~/.cache. One folder for all runs of this checkout (ignored by git): exporting the
+# graph costs about 15 s of CPU (minutes on a busy machine), too much to pay on every run. Tests
+# about the export itself point XDG_CACHE_HOME at their own empty folder.
+TEST_CACHE = REPO / ".pytest_cache" / "xdg-cache"
+
+# Fixtures that load the real encoder: a test that uses one is slow, whatever its file says.
+SLOW_FIXTURES = frozenset({"real_embedder"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``-m "not slow and not integration"`` (the edit-loop tier) leaves out every test that
+    loads the real encoder, not only the files marked slow."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache() -> Iterator[Path]:
+    """XDG_CACHE_HOME for the whole run (subprocesses inherit it)."""
+    TEST_CACHE.mkdir(parents=True, exist_ok=True)
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(TEST_CACHE)
+    yield TEST_CACHE
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No QA_* or OPENAI_* variable or .env file from the developer's machine leaks in."""

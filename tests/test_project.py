@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 
@@ -28,6 +29,7 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
     assert install_and_test in ci.splitlines()
 
 
+@pytest.mark.slow  # a whole-repo lint: CI and the full run, not the edit loop
 def test_ruff_is_clean() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", str(REPO)],
@@ -38,6 +40,7 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # strict mypy over qa/ takes a minute cold
 def test_mypy_is_clean() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", str(REPO / "qa")],
@@ -113,3 +116,49 @@ def test_no_import_cycles_between_qa_modules() -> None:
 def test_data_types_sit_at_the_bottom() -> None:
     assert qa_imports()["qa.models"] <= {"qa.dates"}
     assert qa_imports()["qa.dates"] == set()
+
+
+# Declared for another package's sake, never imported by qa itself (each with its reason).
+NEEDED_BY_OTHERS = {
+    "onnx": "torch.onnx.export writes the encoder's graph with it (qa/onnx_encoder.py)",
+    "lxml-html-clean": "trafilatura needs lxml.html.clean, which lxml 6 moved out",
+}
+
+
+def declared_dependencies() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0] for spec in project["dependencies"]]
+
+
+def modules_imported_by_qa() -> set[str]:
+    found: set[str] = set()
+    for path in (REPO / "qa").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+    return found
+
+
+def test_every_declared_dependency_is_imported_by_qa() -> None:
+    from importlib.metadata import packages_distributions
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    modules_of: dict[str, set[str]] = {}
+    for module, dists in packages_distributions().items():
+        for dist in dists:
+            modules_of.setdefault(canonical(dist), set()).add(module)
+    imported = modules_imported_by_qa()
+    declared = declared_dependencies()
+    assert "pydantic-settings" in declared and "pydantic_settings" in imported  # the test sees
+    unused = [
+        dist
+        for dist in declared
+        if dist not in NEEDED_BY_OTHERS and not modules_of.get(canonical(dist), set()) & imported
+    ]
+    assert not unused, f"declared in pyproject.toml but never imported by qa/: {unused}"
