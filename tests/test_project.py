@@ -122,6 +122,7 @@ def test_data_types_sit_at_the_bottom() -> None:
 NEEDED_BY_OTHERS = {
     "onnx": "torch.onnx.export writes the encoder's graph with it (qa/onnx_encoder.py)",
     "lxml-html-clean": "trafilatura needs lxml.html.clean, which lxml 6 moved out",
+    "mcp": "Gradio's MCP server (QA_MCP=1) imports it; qa only passes mcp_server=True",
 }
 
 
