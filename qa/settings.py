@@ -77,6 +77,12 @@ class ChromaSettings(_Section):
     url: str | None = Field(None, description="Chroma server URL; unset means the embedded store.")
     token: SecretStr | None = Field(None, description="Bearer token for a Chroma server.")
     collection: str = Field("articles", description="One collection per corpus.")
+    refresh_seconds: float = Field(
+        1.0,
+        ge=0.0,
+        description="How often a process reading the embedded store checks whether another "
+        "process wrote to it (one small read); when one did, the store is reopened.",
+    )
 
 
 class RetrievalSettings(_Section):

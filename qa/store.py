@@ -4,22 +4,33 @@ Both live in Chroma (embedded ``PersistentClient`` under ``data_dir``, or a serv
 every process that opens the same store sees the same state. The registry is what makes ingest
 incremental and crash-safe: an article is marked ``pending`` before its chunks are written and
 ``done`` after, and ``repair()`` removes whatever a killed run left half-written.
+
+Another process's writes to the embedded store are not visible to a client that is already
+open (Chroma keeps each collection's vector index in memory per process: a date-filtered query
+then fails with ``Error finding id``). So a ``Store`` over the embedded store watches the write
+generation and, when another process moved it, swaps in a freshly opened client whole (see
+``Store._fresh``); a read that fails anyway is retried once on a fresh client, and after that
+becomes a ``StoreError`` with one line saying what to do, never a Chroma internal error.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from qa.embeddings import Vectors
+from qa.errors import QAError
 from qa.models import Article, Chunk, Filters, StoredChunk
 from qa.settings import Settings
 
@@ -31,6 +42,7 @@ if TYPE_CHECKING:
 MODEL_KEY = "embedding_model"
 _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded store)
 _GENERATION = "generation"  # the one row of the state collection
+_RETRY_PAUSES = (0.0, 0.1, 0.4)  # seconds before each retry of a failed read on a fresh client
 
 
 class EmbeddingModelMismatchError(RuntimeError):
@@ -39,6 +51,10 @@ class EmbeddingModelMismatchError(RuntimeError):
 
 class StoreUnavailableError(RuntimeError):
     """The Chroma server cannot be reached or refused the request."""
+
+
+class StoreError(QAError):
+    """A read of the index failed even on a freshly opened client."""
 
 
 class ArticleRecord(BaseModel):
@@ -63,8 +79,13 @@ class Hit:
     score: float  # cosine similarity in [-1, 1]
 
 
-def connect(settings: Settings) -> ClientAPI:
-    """A Chroma client: the server at ``settings.chroma.url``, else the embedded store."""
+def connect(settings: Settings, *, private: bool = False) -> ClientAPI:
+    """A Chroma client: the server at ``settings.chroma.url``, else the embedded store.
+
+    ``private`` opens the embedded store on a Chroma system of its own instead of the one
+    ``PersistentClient`` shares per folder in a process: the only way to read what another
+    process wrote since that shared one loaded its vector indexes.
+    """
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
     from chromadb.config import Settings as ChromaClientSettings
@@ -91,9 +112,20 @@ def connect(settings: Settings) -> ClientAPI:
         except Exception as exc:
             raise StoreUnavailableError(_unavailable(settings, exc)) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(
-        path=str(settings.data_dir / "chroma"), settings=client_settings
-    )
+    path = str(settings.data_dir / "chroma")
+    if not private:
+        return chromadb.PersistentClient(path=path, settings=client_settings)
+    from chromadb.api import ServerAPI
+    from chromadb.api.client import Client
+    from chromadb.config import System
+
+    client_settings.is_persistent = True
+    client_settings.persist_directory = path
+    system = System(client_settings)
+    system.instance(ServerAPI)  # type: ignore[type-abstract]  # as chromadb itself does
+    system.start()
+    # The old system stays alive for the clients still holding it and is freed with them.
+    return Client.from_system(system)
 
 
 def _unavailable(settings: Settings, exc: Exception) -> str:
@@ -108,6 +140,45 @@ def _unavailable(settings: Settings, exc: Exception) -> str:
     )
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class _Collections:
+    """One opened client and the corpus's three collections on it: replaced whole, never
+    patched, so a read uses one client from start to end."""
+
+    client: ClientAPI
+    chunks: Collection
+    registry: Collection
+    state: Collection
+
+
+def _fresh_on_failure(method: Callable[P, R]) -> Callable[P, R]:
+    """A read that Chroma fails (another process changed the index under this client) is
+    retried on a freshly opened client, a few times over half a second; what still fails is
+    one ``StoreError`` line."""
+
+    @functools.wraps(method)
+    def read(*args: P.args, **kwargs: P.kwargs) -> R:
+        from chromadb.errors import ChromaError
+
+        store = args[0]
+        assert isinstance(store, Store)
+        for pause in (*_RETRY_PAUSES, None):
+            try:
+                return method(*args, **kwargs)
+            except ChromaError as exc:
+                if pause is None or not store.reopen():
+                    raise StoreError(store._read_failed(exc)) from exc
+                # A writer commits the rows a moment before the vectors: give it that moment.
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    return read
+
+
 class Store:
     """Chunks + article registry for one corpus (one Chroma collection pair).
 
@@ -116,64 +187,136 @@ class Store:
     """
 
     def __init__(
-        self, client: ClientAPI, chunks: Collection, registry: Collection, state: Collection
+        self,
+        client: ClientAPI,
+        chunks: Collection,
+        registry: Collection,
+        state: Collection,
+        *,
+        reopen: Callable[[], _Collections] | None = None,
+        refresh_seconds: float = 1.0,
+        where: str = "",
     ) -> None:
-        self._client = client
-        self._chunks = chunks
-        self._registry = registry
-        self._state = state
+        self._live = _Collections(client, chunks, registry, state)
+        self._reopen = reopen  # None: every write is already visible (a server, a test's client)
+        self._refresh_seconds = refresh_seconds
+        self._where = where
+        self._seen: str | None = None  # the newest write generation this client is known to see
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, model_id: str, client: ClientAPI | None = None) -> Store:
         """Open (or create) the corpus; refuse it if it was built with another model."""
-        client = client or connect(settings)
-        name = settings.chroma.collection
-        chunks = _get_or_create(
-            client,
-            name,
-            metadata={MODEL_KEY: model_id},
-            configuration={"hnsw": {"space": "cosine"}},
+        embedded = client is None and not settings.chroma.url
+        live = _open_collections(settings, model_id, client or connect(settings))
+
+        def reopen() -> _Collections:
+            return _open_collections(settings, model_id, connect(settings, private=True))
+
+        store = cls(
+            live.client,
+            live.chunks,
+            live.registry,
+            live.state,
+            reopen=reopen if embedded else None,
+            refresh_seconds=settings.chroma.refresh_seconds,
+            where=str(settings.chroma.url or settings.data_dir),
         )
-        recorded = (chunks.metadata or {}).get(MODEL_KEY)
-        if recorded != model_id:
-            where = settings.chroma.url or settings.data_dir
-            msg = (
-                f"The index {name!r} at {where} was built with the embedding model {recorded!r}, "
-                f"but the settings ask for {model_id!r}. Query it with the model it was built with "
-                f"(QA_EMBEDDING_PROVIDER / QA_EMBEDDING_MODEL), or ingest into another collection "
-                f"(QA_CHROMA_COLLECTION) or data directory (QA_DATA_DIR)."
-            )
-            raise EmbeddingModelMismatchError(msg)
-        registry = _get_or_create(client, f"{name}-registry", metadata={"kind": "article registry"})
-        state = _get_or_create(client, f"{name}-state", metadata={"kind": "write generation"})
-        store = cls(client, chunks, registry, state)
-        if store.generation() is None:  # new, or last written before generations existed
+        store._seen = store.generation()
+        if store._seen is None:  # new, or last written before generations existed
             store._changed()
         return store
+
+    # -- other processes' writes ------------------------------------------------------------
+
+    # The collections are read through these, so every read sees other processes' writes
+    # within ``refresh_seconds``.
+    @property
+    def _client(self) -> ClientAPI:
+        return self._fresh().client
+
+    @property
+    def _chunks(self) -> Collection:
+        return self._fresh().chunks
+
+    @property
+    def _registry(self) -> Collection:
+        return self._fresh().registry
+
+    @property
+    def _state(self) -> Collection:
+        return self._fresh().state
+
+    def _fresh(self) -> _Collections:
+        """The current client, after checking (at most every ``refresh_seconds``) whether
+        another process wrote since it was opened: one small read of the generation row."""
+        live = self._live
+        if self._reopen is None or time.monotonic() - self._checked < self._refresh_seconds:
+            return live
+        self._checked = time.monotonic()
+        try:
+            generation = _generation_of(live.state)
+        except Exception:
+            generation = None  # unreadable on this client: a fresh one will tell
+        if generation is not None and generation == self._seen:
+            return live
+        self.reopen()
+        return self._live
+
+    def reopen(self) -> bool:
+        """Open the store afresh (embedded only), so reads see every committed write; the
+        swap is one assignment, and reads already running finish on the client they began
+        with. False when there is nothing to reopen or it failed."""
+        if self._reopen is None:
+            return False
+        with self._lock:
+            try:
+                live = self._reopen()
+                generation = _generation_of(live.state)
+            except Exception:
+                return False
+            self._live, self._seen = live, generation
+            self._checked = time.monotonic()
+        return True
+
+    def _read_failed(self, exc: BaseException) -> str:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        return (
+            f"the index at {self._where} could not be read ({detail}). If another process is "
+            "writing to it, ask again in a moment; if this persists, run `qa ingest` on your "
+            "articles again (it repairs what an interrupted run left) or restart `qa serve`."
+        )
 
     @property
     def model_id(self) -> str:
         return str((self._chunks.metadata or {}).get(MODEL_KEY))
 
+    @_fresh_on_failure
     def generation(self) -> str | None:
         """A token that changes after every write to the corpus (set by ``open``):
         derived indexes poll this one row instead of reading the whole registry (1.3 s at
         10k articles) to learn whether anything changed."""
-        got = self._state.get(ids=[_GENERATION], include=["metadatas"])
-        metadatas = got["metadatas"] or []
-        return str(metadatas[0].get("value")) if metadatas and metadatas[0] else None
+        return _generation_of(self._state)
 
     def _changed(self) -> None:
         """Called after each write, never before: a reader that sees the new token then
         reads at least what the write left."""
-        self._state.upsert(
+        token, state = uuid.uuid4().hex, self._state
+        before = _generation_of(state)
+        state.upsert(
             ids=[_GENERATION],
             embeddings=np.ones((1, 1), dtype=np.float32),
-            metadatas=[{"value": uuid.uuid4().hex}],
+            metadatas=[{"value": token}],
         )
+        if before == self._seen:
+            # This client wrote the newest change, so it sees it: no reopen for our own
+            # writes. (Had another process written since, the next check still reopens.)
+            self._seen = token
 
     # -- registry ---------------------------------------------------------------------------
 
+    @_fresh_on_failure
     def records(self, ids: Sequence[str] | None = None) -> dict[str, ArticleRecord]:
         """Registry rows for ``ids`` (all rows when None)."""
         result: dict[str, ArticleRecord] = {}
@@ -200,6 +343,7 @@ class Store:
                 offset += 5000
         return result
 
+    @_fresh_on_failure
     def article_text(self, article_id: str) -> str | None:
         """The full text of an article (for showing a quote in its paragraph)."""
         got = self._registry.get(ids=[article_id], include=["documents"])
@@ -268,6 +412,7 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
 
+    @_fresh_on_failure
     def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[Hit]:
         """The ``n`` chunks nearest to ``vector`` that pass ``filters``, best first."""
         got = self._nearest(vector, n, filters, ["documents", "metadatas", "distances"])
@@ -282,6 +427,7 @@ class Store:
             for cid, doc, meta, dist in zip(ids, documents, metadatas, distances, strict=True)
         ]
 
+    @_fresh_on_failure
     def nearest_ids(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[str]:
         """The ids of ``query``'s hits alone: reading texts and metadata is most of a query's
         cost, and a fused ranking reads only its head."""
@@ -300,6 +446,7 @@ class Store:
             include=include,
         )
 
+    @_fresh_on_failure
     def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids left out)."""
         if not ids:
@@ -326,6 +473,7 @@ class Store:
                 return
             offset += page
 
+    @_fresh_on_failure
     def count_chunks(self) -> int:
         return int(self._chunks.count())
 
@@ -375,6 +523,37 @@ class Store:
         rows.sort(key=lambda r: r.title)
         rows.sort(key=lambda r: r.date.toordinal() if r.date else 0, reverse=True)
         return rows
+
+
+def _open_collections(settings: Settings, model_id: str, client: ClientAPI) -> _Collections:
+    """The corpus's collections on ``client``, created if new; refused if built with another
+    embedding model."""
+    name = settings.chroma.collection
+    chunks = _get_or_create(
+        client,
+        name,
+        metadata={MODEL_KEY: model_id},
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+    recorded = (chunks.metadata or {}).get(MODEL_KEY)
+    if recorded != model_id:
+        where = settings.chroma.url or settings.data_dir
+        msg = (
+            f"The index {name!r} at {where} was built with the embedding model {recorded!r}, "
+            f"but the settings ask for {model_id!r}. Query it with the model it was built with "
+            f"(QA_EMBEDDING_PROVIDER / QA_EMBEDDING_MODEL), or ingest into another collection "
+            f"(QA_CHROMA_COLLECTION) or data directory (QA_DATA_DIR)."
+        )
+        raise EmbeddingModelMismatchError(msg)
+    registry = _get_or_create(client, f"{name}-registry", metadata={"kind": "article registry"})
+    state = _get_or_create(client, f"{name}-state", metadata={"kind": "write generation"})
+    return _Collections(client, chunks, registry, state)
+
+
+def _generation_of(state: Collection) -> str | None:
+    got = state.get(ids=[_GENERATION], include=["metadatas"])
+    metadatas = got["metadatas"] or []
+    return str(metadatas[0].get("value")) if metadatas and metadatas[0] else None
 
 
 def _get_or_create(client: ClientAPI, name: str, **options: Any) -> Collection:
