@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 MODEL_KEY = "embedding_model"
 _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded store)
 _GENERATION = "generation"  # the one row of the state collection
-_RETRY_PAUSES = (0.0, 0.1, 0.4)  # seconds before each retry of a failed read on a fresh client
+_RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0)  # seconds before each retry on a fresh client
 
 
 class EmbeddingModelMismatchError(RuntimeError):
@@ -157,7 +157,7 @@ class _Collections:
 
 def _fresh_on_failure(method: Callable[P, R]) -> Callable[P, R]:
     """A read that Chroma fails (another process changed the index under this client) is
-    retried on a freshly opened client, a few times over half a second; what still fails is
+    retried on a freshly opened client, a few times over two seconds; what still fails is
     one ``StoreError`` line."""
 
     @functools.wraps(method)
