@@ -268,7 +268,7 @@ def aggregate(
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
 ) -> dict[str, Estimate | None]:
-    """Every metric of the report, by the names report.json and README use (None: not
+    """Every metric of the report, by the names report.json and docs/evaluation.md use (None: not
     computable)."""
 
     def ratio(pairs: Iterable[tuple[float, float]]) -> Estimate | None:
