@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -481,12 +481,14 @@ class ChatUI:
         yield "", _bubbles(shown, render_pending()), conversation
         draft = ""
         try:
-            query = make_query(question, conversation.messages(), since, until, sources, k)
+            query = make_query(
+                question, conversation.messages(), since, until, self._stored(sources), k
+            )
             drafts = AnswerStream(self.engine.stream(query))
             for delta in drafts:
                 draft += delta
                 yield "", _bubbles(shown, render_draft(draft)), conversation
-            final = drafts.answer
+            final = self._public(drafts.answer)
         except Exception as exc:  # shown in the chat; the page must survive any engine error
             log.exception("answering %r failed", question)
             failed = (*shown, ("assistant", render_error(friendly(exc))))
@@ -528,8 +530,33 @@ class ChatUI:
             {"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
             for m in history or []
         ]
-        answer = self.engine.ask(make_query(question, messages, since, until, sources, k))
-        return answer_json(answer)
+        query = make_query(question, messages, since, until, self._stored(sources), k)
+        return answer_json(self._public(self.engine.ask(query)))
+
+    def public_source(self, source: str) -> str:
+        """How the page and the ``ask`` API name a source: an uploaded file by its cleaned
+        upload name, never by its path on the server; any other source as stored."""
+        path = PurePath(source)
+        if path.is_absolute() and path.parent == PurePath(self.upload_dir.resolve()):
+            return path.name
+        return source
+
+    def _public(self, answer: Answer) -> Answer:
+        citations = [
+            c.model_copy(update={"source": self.public_source(c.source)}) for c in answer.citations
+        ]
+        return answer.model_copy(update={"citations": citations})
+
+    def _stored(self, sources: Sequence[str] | None) -> list[str] | None:
+        """Source filters as the store holds them: an upload's public name becomes its path."""
+        if not sources:
+            return None
+        stored = []
+        for source in sources:
+            upload = self.upload_dir.resolve() / source
+            is_upload = PurePath(source).name == source and upload.is_file()
+            stored.append(str(upload) if is_upload else source)
+        return stored
 
     def source_choices(self) -> list[tuple[str, str]]:
         """``(label, value)`` pairs for the source filter."""
@@ -538,8 +565,8 @@ class ChatUI:
         except Exception:
             log.exception("cannot list sources")
             return []
-        labels = [display_source(s) for s in values]
-        return sorted(zip(labels, values, strict=True))
+        public = [self.public_source(s) for s in values]
+        return sorted((display_source(name), name) for name in public)
 
     def stats_html(self) -> str:
         try:

@@ -73,6 +73,19 @@ def test_errors_are_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
     assert bad_date.stderr.strip().splitlines() == [
         "error: since '2023-13-01' does not parse; write it as YYYY-MM-DD"
     ]
+    for args, line in [
+        (
+            ["--k", "-5"],
+            "error: k must be at least 1 (got -5); leave it out for the settings' default",
+        ),
+        (
+            ["--since", "2023-05-01", "--until", "2023-01-01"],
+            "error: since 2023-05-01 is after until 2023-01-01: no article can match",
+        ),
+    ]:
+        impossible = qa("ask", "anything", *args, data_dir=data)
+        assert impossible.returncode == 1
+        assert impossible.stderr.strip().splitlines() == [line]  # not "No article matches"
     bad_setting = qa("stats", data_dir=data, env={"QA_RETRIEVAL_K": "many"})
     assert bad_setting.returncode == 1
     assert "Traceback" not in bad_setting.stderr

@@ -10,11 +10,13 @@ import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SAMPLE_DIR, HashingEmbedder, write
 
 from qa.engine import Engine
+from qa.errors import friendly
 from qa.models import Answer, Citation, Query
 from qa.settings import Settings
 from qa.webapp import (
@@ -332,6 +334,12 @@ class TestServerOptions:
             server_options(settings, environ={"GRADIO_SERVER_PORT": "http"})
 
 
+QUILLHAVEN = (
+    "date 2024-05-02 Quillhaven elects Ottoline Verbrugge as mayor\n\n"
+    "The harbour town of Quillhaven elected Ottoline Verbrugge as its mayor on Thursday.\n"
+)
+
+
 @pytest.fixture
 def ui(settings: Settings, hashing_embedder: HashingEmbedder) -> ChatUI:
     """The handlers over a fast engine with the sample article."""
@@ -389,6 +397,47 @@ class TestChatUI:
         assert "since" in bubbles[-1]["content"]
         assert conversation.history == ()
         assert len(conversation.display) == 2  # the question and the error stay visible
+
+    @pytest.mark.parametrize(
+        ("filters", "named"),
+        [
+            ({"k": -5}, "k must be at least 1 (got -5)"),
+            ({"since": "2023-05-01", "until": "2023-01-01"}, "since 2023-05-01 is after until"),
+        ],
+    )
+    def test_an_impossible_filter_names_its_value_in_the_chat_and_the_ask_api(
+        self, ui: ChatUI, filters: dict[str, Any], named: str
+    ) -> None:
+        *_, (_, bubbles, _) = ui.respond("What did Xi say?", Conversation(), **filters)
+        assert named in bubbles[-1]["content"]
+        assert "No article matches" not in bubbles[-1]["content"]
+        with pytest.raises(ValueError) as raised:
+            ui.ask("What did Xi say?", **filters)
+        assert named in friendly(raised.value) and "\n" not in friendly(raised.value)
+
+    def test_uploads_are_named_by_their_upload_name_never_their_server_path(
+        self, ui: ChatUI, tmp_path: Path
+    ) -> None:
+        upload = write(tmp_path / "from browser" / "Quill haven?.txt", QUILLHAVEN)
+        ui.add_files([str(upload)])
+        server_path = str(ui.upload_dir.resolve())
+        question = "Who was elected mayor of Quillhaven?"
+
+        cited = ui.ask(question)["citations"]
+        assert "Quill-haven-.txt" in {c["source"] for c in cited}
+        assert not any(server_path in c["source"] for c in cited)
+        *_, (_, bubbles, _) = ui.respond(question, Conversation())
+        assert "Quill-haven-.txt" in bubbles[-1]["content"]
+        assert server_path not in bubbles[-1]["content"]
+        choices = ui.source_choices()
+        assert ("Quill-haven-.txt", "Quill-haven-.txt") in choices
+        assert not any(server_path in value for _, value in choices)
+
+        # The name the page shows is the name its source filter takes.
+        kept = ui.ask(question, sources=["Quill-haven-.txt"])
+        assert kept["citations"] and not kept["refused"]
+        elsewhere = ui.ask(question, sources=["nowhere.example"])
+        assert elsewhere["refused"]
 
     def test_a_filter_that_excludes_everything_gives_a_refusal(self, ui: ChatUI) -> None:
         *_, (_, bubbles, _) = ui.respond(
