@@ -35,6 +35,8 @@ from qa.metrics import (
     citation_scores,
     first_relevant_rank,
     hit_at,
+    paired_difference,
+    paired_percentile_difference,
     percentile_estimate,
     ratio_estimate,
     recall_at,
@@ -271,42 +273,60 @@ def aggregate(
     """Every metric of the report, by the names report.json and docs/evaluation.md use (None: not
     computable)."""
 
-    def ratio(pairs: Iterable[tuple[float, float]]) -> Estimate | None:
-        num, den = zip(*pairs, strict=True) if results else ((), ())
-        return ratio_estimate(num, den, seed=seed, resamples=resamples)
-
-    def mean(values: Iterable[float | None]) -> Estimate | None:
-        return ratio((v or 0.0, 0.0 if v is None else 1.0) for v in values)
-
-    ranked = [r.first_relevant_rank if r.relevance else None for r in results]
-    metrics: dict[str, Estimate | None] = {}
-    for k in ks:
-        metrics[f"hit@{k}"] = mean(
-            hit_at(rank, k) if r.relevance else None
-            for r, rank in zip(results, ranked, strict=True)
-        )
-    for k in ks:
-        metrics[f"recall@{k}"] = mean(r.recall.get(k) if r.recall else None for r in results)
-    metrics["mrr"] = mean(
-        reciprocal_rank(rank) if r.relevance else None
-        for r, rank in zip(results, ranked, strict=True)
-    )
-    metrics["answer_accuracy"] = mean(r.accuracy for r in results)
-    metrics["answer_f1"] = mean(r.f1 for r in results)
-    metrics["choice_accuracy"] = mean(r.choice_correct for r in results)
-    metrics["citation_recall"] = mean(r.citation_recall for r in results)
-    metrics["citation_precision"] = mean(r.citation_precision for r in results)
-    metrics["refusal_precision"] = ratio(
-        (float(r.refused and r.unanswerable), float(r.refused)) for r in results
-    )
-    metrics["refusal_recall"] = ratio(
-        (float(r.refused and r.unanswerable), float(r.unanswerable)) for r in results
-    )
-    metrics["refusal_rate"] = mean(float(r.refused) for r in results)
+    metrics: dict[str, Estimate | None] = {
+        name: ratio_estimate(num, den, seed=seed, resamples=resamples)
+        for name, (num, den) in item_ratios(results, ks).items()
+    }
     totals = [r.timings["total_ms"] for r in results if "total_ms" in r.timings]
     metrics["latency_p50_ms"] = percentile_estimate(totals, 50, seed=seed, resamples=resamples)
     metrics["latency_p95_ms"] = percentile_estimate(totals, 95, seed=seed, resamples=resamples)
     return metrics
+
+
+LATENCY_PERCENTILES = {"latency_p50_ms": 50, "latency_p95_ms": 95}
+
+ItemRatios = dict[str, tuple[list[float], list[float]]]
+
+
+def item_ratios(results: Sequence[ItemResult], ks: Sequence[int] = KS) -> ItemRatios:
+    """Each ratio metric as ``(num, den)`` per item, so that the metric is ``sum(num) /
+    sum(den)``: a mean over the items it applies to is ``(score, 1)``, and ``(0, 0)`` where it
+    does not apply. Both the estimates and the paired comparison of two runs start here."""
+
+    def mean(values: Iterable[float | None]) -> tuple[list[float], list[float]]:
+        pairs = [(v or 0.0, 0.0 if v is None else 1.0) for v in values]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    def ratio(pairs: Iterable[tuple[float, float]]) -> tuple[list[float], list[float]]:
+        listed = list(pairs)
+        return [p[0] for p in listed], [p[1] for p in listed]
+
+    ranked = [r.first_relevant_rank if r.relevance else None for r in results]
+    found: ItemRatios = {}
+    for k in ks:
+        found[f"hit@{k}"] = mean(
+            hit_at(rank, k) if r.relevance else None
+            for r, rank in zip(results, ranked, strict=True)
+        )
+    for k in ks:
+        found[f"recall@{k}"] = mean(r.recall.get(k) if r.recall else None for r in results)
+    found["mrr"] = mean(
+        reciprocal_rank(rank) if r.relevance else None
+        for r, rank in zip(results, ranked, strict=True)
+    )
+    found["answer_accuracy"] = mean(r.accuracy for r in results)
+    found["answer_f1"] = mean(r.f1 for r in results)
+    found["choice_accuracy"] = mean(r.choice_correct for r in results)
+    found["citation_recall"] = mean(r.citation_recall for r in results)
+    found["citation_precision"] = mean(r.citation_precision for r in results)
+    found["refusal_precision"] = ratio(
+        (float(r.refused and r.unanswerable), float(r.refused)) for r in results
+    )
+    found["refusal_recall"] = ratio(
+        (float(r.refused and r.unanswerable), float(r.unanswerable)) for r in results
+    )
+    found["refusal_rate"] = mean(float(r.refused) for r in results)
+    return found
 
 
 def stage_latency(
@@ -485,11 +505,15 @@ def load_report(path: str | Path) -> EvalReport:
 
 
 class MetricChange(BaseModel):
-    """One metric in two runs; ``beyond_noise`` when their 95% intervals do not overlap."""
+    """One metric in two runs, and the paired difference ``new - old`` over the items both runs
+    scored; ``beyond_noise`` when that difference's 95% interval excludes zero."""
 
     name: str
     old: Estimate | None
     new: Estimate | None
+    difference: Estimate | None = Field(
+        None, description="new - old over the shared items, with a paired-bootstrap interval."
+    )
 
     @property
     def delta(self) -> float | None:
@@ -499,15 +523,49 @@ class MetricChange(BaseModel):
 
     @property
     def beyond_noise(self) -> bool | None:
-        if self.old is None or self.new is None:
+        if self.difference is None:
             return None
-        return not self.old.overlaps(self.new)
+        return self.difference.ci_low > 0 or self.difference.ci_high < 0
 
 
-def compare(old: EvalReport, new: EvalReport) -> list[MetricChange]:
-    """Every metric of either run, old beside new, in the new report's order."""
+def compare(
+    old: EvalReport, new: EvalReport, *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES
+) -> list[MetricChange]:
+    """Every metric of either run, old beside new, in the new report's order, with the paired
+    bootstrap of the per-item differences over the items (matched by id) both runs scored.
+
+    Both runs usually score the same questions, so their results are paired: resampling the
+    items once for both runs tests the change itself, where two separate intervals would call a
+    consistent small gain noise.
+    """
+    old_by_id = {item.id: item for item in old.items}
+    pairs = [(old_by_id[item.id], item) for item in new.items if item.id in old_by_id]
+    olds, news = [p[0] for p in pairs], [p[1] for p in pairs]
+    ks = [k for k in new.ks if k in old.ks]
+    old_ratios, new_ratios = item_ratios(olds, ks), item_ratios(news, ks)
+    differences: dict[str, Estimate | None] = {
+        name: paired_difference(old_ratios[name], new_ratios[name], seed=seed, resamples=resamples)
+        for name in new_ratios
+    }
+    timed = [(o, n) for o, n in pairs if "total_ms" in o.timings and "total_ms" in n.timings]
+    for name, q in LATENCY_PERCENTILES.items():
+        differences[name] = paired_percentile_difference(
+            [o.timings["total_ms"] for o, _ in timed],
+            [n.timings["total_ms"] for _, n in timed],
+            q,
+            seed=seed,
+            resamples=resamples,
+        )
     names = list(dict.fromkeys([*new.metrics, *old.metrics]))
-    return [MetricChange(name=n, old=old.metrics.get(n), new=new.metrics.get(n)) for n in names]
+    return [
+        MetricChange(
+            name=n,
+            old=old.metrics.get(n),
+            new=new.metrics.get(n),
+            difference=differences.get(n) if pairs else None,
+        )
+        for n in names
+    ]
 
 
 # -- provenance -------------------------------------------------------------------------------

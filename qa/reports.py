@@ -260,12 +260,17 @@ def _save(fig: Any, path: Path) -> Path:
 
 
 def format_comparison(changes: Sequence[MetricChange]) -> str:
-    """One line per metric: old, new, difference, and whether it is beyond the intervals."""
-    lines = [f"{'metric':<20} {'old':>9} {'new':>9} {'change':>9}  beyond 95% intervals?"]
+    """One line per metric: old, new, the change with its paired 95% interval, and whether
+    that interval excludes zero (the change is beyond the noise of these items)."""
+    lines = [
+        f"{'metric':<20} {'old':>9} {'new':>9} {'change':>9}  {'paired 95% interval':<19}  real?"
+    ]
     for change in changes:
         old = f"{change.old.value:.3f}" if change.old else "n/a"
         new = f"{change.new.value:.3f}" if change.new else "n/a"
         delta = f"{change.delta:+.3f}" if change.delta is not None else ""
+        d = change.difference
+        interval = f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]" if d else ""
         verdict = {None: "", True: "yes", False: "no (within noise)"}[change.beyond_noise]
-        lines.append(f"{change.name:<20} {old:>9} {new:>9} {delta:>9}  {verdict}")
+        lines.append(f"{change.name:<20} {old:>9} {new:>9} {delta:>9}  {interval:<19}  {verdict}")
     return "\n".join(lines)

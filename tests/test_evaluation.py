@@ -17,6 +17,7 @@ from qa.engine import Engine
 from qa.errors import QAError
 from qa.evaluation import (
     EvalItem,
+    EvalReport,
     ItemResult,
     Progress,
     aggregate,
@@ -33,6 +34,7 @@ from qa.metrics import (
     citation_scores,
     first_relevant_rank,
     hit_at,
+    paired_difference,
     percentile_estimate,
     ratio_estimate,
     recall_at,
@@ -272,10 +274,14 @@ class TestEstimates:
         assert estimate.value == pytest.approx(50.5)
         assert estimate.ci_low <= 50.5 <= estimate.ci_high
 
-    def test_overlap(self) -> None:
-        a = Estimate(value=0.5, count=10, ci_low=0.4, ci_high=0.6)
-        assert a.overlaps(Estimate(value=0.65, count=10, ci_low=0.55, ci_high=0.75))
-        assert not a.overlaps(Estimate(value=0.8, count=10, ci_low=0.7, ci_high=0.9))
+    def test_paired_difference_of_a_ratio(self) -> None:
+        ones = [1.0] * 4
+        diff = paired_difference(([1, 0, 0, 1], ones), ([1, 1, 0, 1], ones))
+        assert diff is not None and diff.value == 0.25 and diff.count == 4
+        assert diff.ci_low >= 0.0  # no item got worse: no resample can show a loss
+        assert paired_difference(([0, 0], [0, 0]), ([1, 0], [1, 1])) is None
+        with pytest.raises(ValueError, match="same items"):
+            paired_difference(([1], [1]), ([1, 1], [1, 1]))
 
 
 class TestAggregate:
@@ -656,3 +662,51 @@ class TestCompare:
         assert changes["refusal_precision"].beyond_noise is None  # null in the new run
         assert changes["hit@4"].delta == 0.0
         assert changes["hit@4"].beyond_noise is False
+
+
+def run_of(correct: Sequence[bool], *, ids: Sequence[str] | None = None) -> EvalReport:
+    """A report of hand-made items: item i answered correctly or not (and no timings)."""
+    items = [
+        result(id=ids[i] if ids else f"q{i}", accuracy=float(ok)) for i, ok in enumerate(correct)
+    ]
+    return EvalReport.model_construct(ks=[1, 4, 10], items=items, metrics=aggregate(items))
+
+
+class TestPairedCompare:
+    """``--compare`` tests the per-item differences of two runs over the same items."""
+
+    def test_a_consistent_small_gain_is_real_though_the_intervals_overlap(self) -> None:
+        before = [i % 2 == 0 for i in range(100)]  # 50 of 100 right
+        after = [ok or i in {1, 3, 5, 7, 9, 11, 13, 15} for i, ok in enumerate(before)]  # +8
+        old, new = run_of(before), run_of(after)
+        (change,) = [c for c in compare(old, new) if c.name == "answer_accuracy"]
+        assert change.delta == pytest.approx(0.08)
+        assert change.old is not None and change.new is not None
+        assert change.old.ci_high >= change.new.ci_low  # the unpaired test would call it noise
+        assert change.difference is not None and change.difference.ci_low > 0
+        assert change.beyond_noise is True
+
+    def test_the_same_score_from_different_items_is_noise(self) -> None:
+        before = [i < 50 for i in range(100)]
+        after = [(i < 40) or (50 <= i < 60) for i in range(100)]  # 10 lost, 10 gained
+        (change,) = [
+            c for c in compare(run_of(before), run_of(after)) if c.name == "answer_accuracy"
+        ]
+        assert change.delta == 0.0
+        assert change.difference is not None
+        assert change.difference.ci_low < 0 < change.difference.ci_high
+        assert change.beyond_noise is False
+
+    def test_items_are_paired_by_id_and_unshared_items_are_left_out(self) -> None:
+        old = run_of([False, False, True], ids=["a", "b", "c"])
+        new = run_of([True, True, True, False], ids=["c", "b", "a", "only-new"])
+        (change,) = [c for c in compare(old, new) if c.name == "answer_accuracy"]
+        assert change.difference is not None
+        assert change.difference.count == 3 and change.difference.value == pytest.approx(2 / 3)
+
+    def test_no_shared_items_or_an_uncomputable_metric_gives_no_verdict(self) -> None:
+        changes = {c.name: c for c in compare(run_of([True]), run_of([True], ids=["other"]))}
+        assert changes["answer_accuracy"].beyond_noise is None
+        same = {c.name: c for c in compare(run_of([True, False]), run_of([False, True]))}
+        assert same["refusal_precision"].difference is None  # nothing refused in either run
+        assert same["latency_p50_ms"].difference is None  # no timings
