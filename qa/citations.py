@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from qa.chunking import Span, split_sentences
 from qa.models import Citation, Source
-from qa.text import content_terms, coverage
+from qa.text import claim_coverage, content_terms
 
 CANNOT_ANSWER = "The articles do not contain the answer."
 """The refusal sentinel: the prompt tells the model to reply with exactly this sentence."""
@@ -101,7 +101,7 @@ def best_support(claim: str, source: Source) -> tuple[Span, float] | None:
     chunk = source.chunk
     best: tuple[Span, float] | None = None
     for span in split_sentences(chunk.text):
-        score = coverage(claim, span.of(chunk.text))
+        score = claim_coverage(claim, span.of(chunk.text))
         if best is None or score > best[1]:
             best = (span, score)
     if best is None:
@@ -110,7 +110,7 @@ def best_support(claim: str, source: Source) -> tuple[Span, float] | None:
         return best
     # A claim may condense two sentences of the passage: accept it when the passage as a whole
     # covers it, citing the sentence that covers most.
-    if coverage(claim, chunk.text) >= SUPPORT_THRESHOLD + 0.15 and best[1] > 0:
+    if claim_coverage(claim, chunk.text) >= SUPPORT_THRESHOLD + 0.15 and best[1] > 0:
         return best
     return None
 

@@ -22,7 +22,7 @@ from qa.embeddings import Embedder
 from qa.errors import QAError
 from qa.metrics import SupportJudge
 from qa.settings import Settings
-from qa.text import coverage
+from qa.text import claim_coverage
 
 JudgeName = Literal["lexical", "embedding", "llm"]
 JUDGE_PROMPT = "judge.md"
@@ -49,7 +49,7 @@ class LexicalJudge:
         self.threshold = threshold
 
     def supports(self, claim: str, evidence: Sequence[str]) -> bool:
-        return coverage(claim, " ".join(evidence)) >= self.threshold
+        return claim_coverage(claim, " ".join(evidence)) >= self.threshold
 
 
 class EmbeddingJudge:

@@ -24,10 +24,11 @@ from qa.chunking import split_sentences
 from qa.embeddings import CachingEmbedder, Embedder, Vectors
 from qa.models import StoredChunk
 from qa.settings import Settings
-from qa.text import content_terms, words
+from qa.text import content_terms, raw_tokens, weighted_coverage, words
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
+
 
 def sentence_vectors(embedder: Embedder, texts: Sequence[str]) -> Vectors:
     """``embedder.embed_documents(texts)``, through its cache when it keeps one (the engine's
@@ -47,7 +48,6 @@ def query_vector(embedder: Embedder, question: str) -> Vectors:
 
 
 _NUMBER = re.compile(r"\d")
-_TOKEN = re.compile(r"[\w’'&.-]+")
 
 
 def key_terms(question: str) -> set[str]:
@@ -58,7 +58,7 @@ def key_terms(question: str) -> set[str]:
     ['2022', 'brittney', 'griner']
     """
     found: set[str] = set()
-    for i, token in enumerate(_TOKEN.findall(question)):
+    for i, token in enumerate(raw_tokens(question)):
         if i > 0 and token[0].isupper():
             found.update(content_terms(token))
     found.update(t for t in content_terms(question) if _NUMBER.search(t))
@@ -112,7 +112,7 @@ class SentenceReranker:
             return best
         sentence_terms = [set(content_terms(s[3])) for s in spans]
         weights = term_weights(question, sentence_terms)
-        lexical = [coverage(weights, terms) for terms in sentence_terms]
+        lexical = [weighted_coverage(weights, terms) for terms in sentence_terms]
         # Embedding every sentence of every candidate costs far more than the query budget
         # allows on a CPU: only the lexically best ``budget`` sentences are embedded, and the
         # rest count as no closer than the least similar of those.
@@ -144,14 +144,6 @@ def term_weights(question: str, sentence_terms: Sequence[set[str]]) -> dict[str,
         weight = math.log((total + 1) / (df + 0.5))
         weights[term] = max(weight, 0.0) * (2.0 if term in keys else 1.0)
     return weights
-
-
-def coverage(weights: dict[str, float], terms: set[str]) -> float:
-    """Share of the question's (weighted) terms found in ``terms``."""
-    total = sum(weights.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in weights.items() if t in terms) / total
 
 
 class CrossEncoderReranker:

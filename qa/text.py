@@ -1,4 +1,16 @@
-"""Word-level helpers shared by the answerer, the citation checker and the metrics."""
+"""The lexical helpers, in one place: tokens, terms, coverage and answer normalisation.
+
+Shared by retrieval (BM25, the reranker), the answerer, the citation checker, the judges and
+the metrics, so that "a word" means the same thing everywhere:
+
+- ``words``: folded word tokens (possessives dropped); ``content_terms``: their stems without
+  stopwords; ``raw_tokens``: tokens as written, keeping the ``&``, ``.`` and ``-`` of names and
+  numbers ("AT&T", "U.S.", "1.5");
+- ``claim_coverage``: the share of a claim's terms that some evidence holds (the support test);
+  ``weighted_coverage``: the weighted share of a question's terms that a set of terms holds
+  (the rerankers' and answerer's relevance);
+- ``normalize_answer`` / ``contains_answer``: SQuAD's answer matching, for the metrics.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +28,7 @@ STOPWORDS = frozenset(
     one ones said say says tell told according""".split()
 )
 _WORD = re.compile(r"[\w’'-]+", re.UNICODE)
+_RAW_TOKEN = re.compile(r"[\w’'&.-]+")
 
 
 def fold(text: str) -> str:
@@ -39,6 +52,15 @@ def words(text: str) -> list[str]:
     return result
 
 
+def raw_tokens(text: str) -> list[str]:
+    """Tokens as written (case kept), with the ``&``, ``.`` and ``-`` inside names and numbers.
+
+    >>> raw_tokens("AT&T paid $1.5 billion, the U.S. said.")
+    ['AT&T', 'paid', '1.5', 'billion', 'the', 'U.S.', 'said.']
+    """
+    return _RAW_TOKEN.findall(text)
+
+
 def stem(word: str) -> str:
     """A deliberately light stemmer: plurals and common verb endings."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
@@ -52,12 +74,21 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
-def coverage(claim: str, evidence: str) -> float:
+def claim_coverage(claim: str, evidence: str) -> float:
     """Share of the claim's content terms that the evidence contains (1.0 for an empty claim)."""
     needed = set(content_terms(claim))
     if not needed:
         return 1.0
     return len(needed & set(content_terms(evidence))) / len(needed)
+
+
+def weighted_coverage(weights: dict[str, float], terms: set[str]) -> float:
+    """Share of the (weighted) question terms in ``weights`` that ``terms`` contains; 0.0 when
+    the weights sum to nothing."""
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in terms) / total
 
 
 def normalize_answer(text: str) -> str:

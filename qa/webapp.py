@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.errors import friendly
 from qa.settings import Settings
-from qa.webui import ChatUI, Conversation, Message, answerer_label
+from qa.webui import ChatMessage, ChatUI, Conversation, answerer_label
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -227,7 +227,7 @@ def build_app(engine: Engine) -> gr.Blocks:
     def refresh() -> tuple[str, Any]:
         return ui.stats_html(), gr.Dropdown(choices=ui.source_choices())
 
-    def new_chat() -> tuple[str, list[Message], Conversation]:
+    def new_chat() -> tuple[str, list[ChatMessage], Conversation]:
         return "", [], Conversation()
 
     app: gr.Blocks

@@ -59,7 +59,7 @@ _PARTIAL_MARKER = re.compile(r"\[[\d,\s]*$")  # "[1" of a marker still streaming
 _LAST_WORD = re.compile(r"(\S*)\s*$")  # the word a marker follows, and the space between
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
-Message = dict[str, str]
+ChatMessage = dict[str, str]  # the OpenAI/Gradio messages format, as Gradio passes it
 ProgressFn = Callable[[float, str], None]
 
 
@@ -402,7 +402,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 def make_query(
     question: str,
-    history: Sequence[Message],
+    history: Sequence[ChatMessage],
     since: str | None,
     until: str | None,
     sources: Sequence[str] | None,
@@ -435,14 +435,14 @@ class Conversation:
     display: tuple[tuple[str, str], ...] = ()
     answers: int = 0
 
-    def messages(self) -> list[Message]:
+    def messages(self) -> list[ChatMessage]:
         return [{"role": role, "content": content} for role, content in self.history]
 
-    def bubbles(self) -> list[Message]:
+    def bubbles(self) -> list[ChatMessage]:
         return [{"role": role, "content": content} for role, content in self.display]
 
 
-ChatUpdate = tuple[str, list[Message], Conversation]
+ChatUpdate = tuple[str, list[ChatMessage], Conversation]
 
 
 @dataclass
@@ -613,7 +613,7 @@ class ChatUI:
         return rows
 
 
-def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[Message]:
+def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[ChatMessage]:
     return [{"role": r, "content": c} for r, c in shown] + [{"role": "assistant", "content": last}]
 
 
