@@ -453,6 +453,7 @@ class TestRerank:
             assert all(pool.map(read, range(0, 400, 3)))
         assert len(embedder._vectors) <= embedder.size
 
+    @pytest.mark.slow  # loading the cross-encoder imports torch: seconds of CPU
     def test_rerank_depth_zero_turns_reranking_off_and_a_cross_encoder_is_a_seam(
         self, tmp_path: Path
     ) -> None:
