@@ -123,9 +123,10 @@ def build(data_dir: Path, size: int, seed_n: int) -> None:
             noisy = vectors[picks] + rng.normal(0, spread, (len(picks), vectors.shape[1]))
             rows.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
             articles.append(article)
-        store.begin([(a, "generated", CHUNKS_PER_ARTICLE) for a in articles])
-        store.write_chunks(articles, chunks, np.vstack(rows).astype(np.float32))
-        store.commit([a.id for a in articles])
+        with store.writing() as writer:
+            store.begin([(a, "generated", CHUNKS_PER_ARTICLE) for a in articles], writer)
+            store.write_chunks(articles, chunks, np.vstack(rows).astype(np.float32))
+            store.commit([a.id for a in articles], writer)
     print(
         json.dumps(
             {

@@ -1,12 +1,14 @@
 """Ingest: read article files, chunk them, embed what changed, and write it to the store.
 
 Incremental (an unchanged article is neither chunked nor embedded), resumable (a killed run
-leaves only ``pending`` rows, which the next run clears and redoes) and forgiving (a bad file
-is reported and skipped; the rest goes on).
+leaves only ``pending`` rows, which the next run clears and redoes), forgiving (a bad file
+is reported and skipped; the rest goes on) and safe beside other writers (a run owns the rows it
+marks pending, and clears only those of runs that died; see ``Store.writing``).
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections import Counter
@@ -20,8 +22,9 @@ from qa.chunking import chunk_article
 from qa.embeddings import Embedder, Vectors, make_embedder
 from qa.models import Article, Chunk
 from qa.settings import Settings
-from qa.store import Store
+from qa.store import Store, Writer
 
+logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 _ARTICLES_PER_BATCH = 64
 
@@ -87,23 +90,24 @@ def ingest(
     settings = settings or Settings()
     embedder = embedder or make_embedder(settings)
     store = store or Store.open(settings, model_id=embedder.model_id)
-    report = IngestReport(repaired=store.repair())
-
+    report = IngestReport()
     items = _read_all(paths, report)
-    _run_pipeline(
-        items,
-        store=store,
-        embedder=embedder,
-        settings=settings,
-        report=report,
-        on_progress=on_progress,
-    )
-
-    if prune:
-        # A file with an unreadable record may still hold that article: never prune from it.
-        damaged = {str(Path(s.path).resolve()) for s in report.skipped}
-        read_origins = {origin for origin, _ in items} - damaged
-        report.removed = _prune(store, seen={a.id for _, a in items}, read_origins=read_origins)
+    with store.writing(on_wait=logger.warning) as writer:
+        report.repaired = store.repair()
+        _run_pipeline(
+            items,
+            store=store,
+            writer=writer,
+            embedder=embedder,
+            settings=settings,
+            report=report,
+            on_progress=on_progress,
+        )
+        if prune:
+            # A file with an unreadable record may still hold that article: never prune from it.
+            damaged = {str(Path(s.path).resolve()) for s in report.skipped}
+            read_origins = {origin for origin, _ in items} - damaged
+            report.removed = _prune(store, seen={a.id for _, a in items}, read_origins=read_origins)
     return report
 
 
@@ -152,6 +156,7 @@ def _run_pipeline(
     items: list[tuple[str, Article]],
     *,
     store: Store,
+    writer: Writer,
     embedder: Embedder,
     settings: Settings,
     report: IngestReport,
@@ -181,7 +186,8 @@ def _run_pipeline(
                 if stop.is_set():
                     break
                 batch = items[start : start + _ARTICLES_PER_BATCH]
-                _put(prepared, _prepare(batch, store=store, settings=settings, report=report), stop)
+                item = _prepare(batch, store=store, writer=writer, settings=settings, report=report)
+                _put(prepared, item, stop)
         except BaseException as exc:  # handed to the encoding thread, which re-raises it
             _put(prepared, _Failed(exc), stop)
             return
@@ -206,7 +212,7 @@ def _run_pipeline(
             if failures:
                 continue  # keep consuming so the encoding thread never blocks on a full queue
             try:
-                _write(item, store=store, report=report)
+                _write(item, store=store, writer=writer, report=report)
             except BaseException as exc:
                 failures.append(exc)
                 stop.set()
@@ -214,9 +220,9 @@ def _run_pipeline(
             written[0] += item.prepared.size
 
     preparer = threading.Thread(target=prepare, name="qa-ingest-prepare", daemon=True)
-    writer = threading.Thread(target=write, name="qa-ingest-write", daemon=True)
+    writing = threading.Thread(target=write, name="qa-ingest-write", daemon=True)
     preparer.start()
-    writer.start()
+    writing.start()
     try:
         while not stop.is_set():
             item = prepared.get()
@@ -232,7 +238,7 @@ def _run_pipeline(
         stop.set()
         _drain(prepared)
         encoded.put(_DONE)  # the writer finishes what is queued, then stops
-        writer.join()
+        writing.join()
         preparer.join(timeout=60)
     if failures:
         raise failures[0]
@@ -262,6 +268,7 @@ def _prepare(
     batch: Sequence[tuple[str, Article]],
     *,
     store: Store,
+    writer: Writer,
     settings: Settings,
     report: IngestReport,
 ) -> _Prepared:
@@ -271,6 +278,18 @@ def _prepare(
     moved: dict[str, list[str]] = {}
     for origin, article in batch:
         record = known.get(article.id)
+        other = (
+            store.live_writer(record.writer)
+            if record and record.state == "pending" and record.writer != writer.id
+            else None
+        )
+        if other is not None:
+            reason = (
+                f"article {article.title or article.id!r} is being written by another ingest "
+                f"({other}) right now; run again after it finishes"
+            )
+            report.skipped.append(Skipped(origin, reason))
+            continue
         if record and record.state == "done" and record.content_hash == article.content_hash:
             report.unchanged.append(article.id)
             _note(report, origin, "unchanged")
@@ -289,15 +308,22 @@ def _prepare(
     return _Prepared(size=len(batch), changed=changed, texts=texts)
 
 
-def _write(item: _Encoded, *, store: Store, report: IngestReport) -> None:
+def _write(item: _Encoded, *, store: Store, writer: Writer, report: IngestReport) -> None:
     changed = item.prepared.changed
     if not changed:
         return
-    chunks = [c for _, _, cs in changed for c in cs]
     # pending -> chunks -> done: a crash in between leaves rows that repair() clears.
-    store.begin([(article, origin, len(cs)) for origin, article, cs in changed])
-    store.write_chunks([a for _, a, _ in changed], chunks, item.vectors)
-    store.commit([a.id for _, a, _ in changed])
+    owned = store.begin([(article, origin, len(cs)) for origin, article, cs in changed], writer)
+    chunks: list[Chunk] = []
+    rows: list[int] = []
+    at = 0
+    for _, article, cs in changed:
+        if article.id in owned:
+            chunks += cs
+            rows += range(at, at + len(cs))
+        at += len(cs)
+    store.write_chunks([a for _, a, _ in changed if a.id in owned], chunks, item.vectors[rows])
+    store.commit([a.id for _, a, _ in changed if a.id in owned], writer)
     report.chunks_embedded += len(chunks)
 
 

@@ -11,18 +11,30 @@ then fails with ``Error finding id``). So a ``Store`` over the embedded store wa
 generation and, when another process moved it, swaps in a freshly opened client whole (see
 ``Store._fresh``); a read that fails anyway is retried once on a fresh client, and after that
 becomes a ``StoreError`` with one line saying what to do, never a Chroma internal error.
+
+Several writers may run at once (two ingests, an upload in the UI, machines sharing a server), so
+a pending row names the ``Writer`` that owns it, and a writer holds a lease it renews while it
+runs (a row in the state collection, stamped with the store's own clock, so machines whose
+clocks disagree still agree on expiry). ``repair()`` removes only a dead writer's rows: its
+lease expired, or it ran on this machine and its process is gone. The embedded store adds a
+lock file: Chroma's embedded index files are not safe for two writing processes (measured:
+two processes taking turns still corrupted the index), so writers there take turns, each
+starting from what is on disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
@@ -43,6 +55,8 @@ MODEL_KEY = "embedding_model"
 _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded store)
 _GENERATION = "generation"  # the one row of the state collection
 _RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0)  # seconds before each retry on a fresh client
+_WRITER_PREFIX = "writer:"  # a writer's lease row in the state collection
+LEASE_SECONDS = 60.0  # a writer that stops renewing for this long is dead
 
 
 class EmbeddingModelMismatchError(RuntimeError):
@@ -71,6 +85,37 @@ class ArticleRecord(BaseModel):
     content_hash: str
     chunks: int
     state: str  # "pending" while its chunks are being written, then "done"
+    writer: str = ""  # the id of the Writer that owns a pending row
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One process writing to the store: it owns the rows it marks pending."""
+
+    id: str
+    host: str
+    pid: int
+
+    def __str__(self) -> str:
+        return f"pid {self.pid} on {self.host}"
+
+
+def _this_host() -> str:
+    """This machine, told apart from a container or machine that reuses its host name."""
+    boot = ""
+    with contextlib.suppress(OSError):
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    return f"{socket.gethostname()}/{boot}" if boot else socket.gethostname()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -196,6 +241,7 @@ class Store:
         reopen: Callable[[], _Collections] | None = None,
         refresh_seconds: float = 1.0,
         where: str = "",
+        settings: Settings | None = None,
     ) -> None:
         self._live = _Collections(client, chunks, registry, state)
         self._reopen = reopen  # None: every write is already visible (a server, a test's client)
@@ -204,6 +250,7 @@ class Store:
         self._seen: str | None = None  # the newest write generation this client is known to see
         self._checked = time.monotonic()
         self._lock = threading.Lock()
+        self._settings = settings
 
     @classmethod
     def open(cls, settings: Settings, *, model_id: str, client: ClientAPI | None = None) -> Store:
@@ -222,6 +269,7 @@ class Store:
             reopen=reopen if embedded else None,
             refresh_seconds=settings.chroma.refresh_seconds,
             where=str(settings.chroma.url or settings.data_dir),
+            settings=settings,
         )
         store._seen = store.generation()
         if store._seen is None:  # new, or last written before generations existed
@@ -314,6 +362,101 @@ class Store:
             # writes. (Had another process written since, the next check still reopens.)
             self._seen = token
 
+    # -- writers ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[Writer]:
+        """Hold the right to write for the length of the block: the embedded store's lock
+        (``on_wait`` hears why, if another process holds it) and a lease renewed in the
+        background, so other writers know this one is alive and leave its rows alone."""
+        with self._embedded_lock(on_wait):
+            writer = Writer(id=uuid.uuid4().hex, host=_this_host(), pid=os.getpid())
+            self._renew(writer)
+            stop = threading.Event()
+
+            def heartbeat() -> None:
+                while not stop.wait(LEASE_SECONDS / 4):
+                    with contextlib.suppress(Exception):  # a missed beat is retried; 4 fit a lease
+                        self._renew(writer)
+
+            beats = threading.Thread(target=heartbeat, name="qa-writer-lease", daemon=True)
+            beats.start()
+            try:
+                yield writer
+            finally:
+                stop.set()
+                beats.join()
+                with contextlib.suppress(Exception):  # the store may be the thing that failed
+                    self._state.delete(ids=[_WRITER_PREFIX + writer.id])
+
+    @contextlib.contextmanager
+    def _embedded_lock(self, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+        settings = self._settings
+        if settings is None or settings.chroma.url:
+            yield
+            return
+        import fcntl
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path = settings.data_dir / "write.lock"
+        with path.open("a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "another process"
+                if on_wait:
+                    on_wait(
+                        f"waiting for {holder} to finish writing to {settings.data_dir} "
+                        "(the embedded store takes one writer at a time)"
+                    )
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.truncate(0)
+            lock.write(f"ingest pid {os.getpid()} on {socket.gethostname()}\n")
+            lock.flush()
+            try:
+                if _generation_of(self._live.state) != self._seen:
+                    # This process's client keeps its own copy of the vector index; writing
+                    # through a stale copy loses the other process's vectors (measured).
+                    self.reopen()
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _now(self) -> float:
+        """The store's clock in seconds (the server's, for a server): leases are stamped and
+        judged by one clock."""
+        return float(self._client.heartbeat()) / 1e9
+
+    def _renew(self, writer: Writer) -> None:
+        self._state.upsert(
+            ids=[_WRITER_PREFIX + writer.id],
+            embeddings=np.ones((1, 1), dtype=np.float32),
+            metadatas=[
+                {
+                    "host": writer.host,
+                    "pid": writer.pid,
+                    "expires": self._now() + LEASE_SECONDS,
+                }
+            ],
+        )
+
+    def live_writer(self, writer_id: str) -> Writer | None:
+        """The writer ``writer_id`` if it is still alive, else None."""
+        if not writer_id:
+            return None
+        got = self._state.get(ids=[_WRITER_PREFIX + writer_id], include=["metadatas"])
+        metadatas = got["metadatas"] or []
+        if not metadatas or not metadatas[0]:
+            return None  # finished (it deletes its lease last) or never started
+        meta: dict[str, Any] = dict(metadatas[0])
+        writer = Writer(id=writer_id, host=str(meta.get("host")), pid=int(meta.get("pid") or 0))
+        if writer.host == _this_host() and not _process_alive(writer.pid):
+            return None
+        if float(meta.get("expires") or 0) < self._now():
+            return None
+        return writer
+
     # -- registry ---------------------------------------------------------------------------
 
     @_fresh_on_failure
@@ -350,22 +493,37 @@ class Store:
         documents = got["documents"] or []
         return documents[0] if documents else None
 
-    def begin(self, articles: Sequence[tuple[Article, str, int]]) -> None:
-        """Mark ``(article, origin, chunk count)`` as pending, before their chunks are written."""
+    def begin(self, articles: Sequence[tuple[Article, str, int]], writer: Writer) -> set[str]:
+        """Mark ``(article, origin, chunk count)`` as pending, owned by ``writer``, before their
+        chunks are written. Returns the ids ``writer`` owns after the write: an article another
+        live writer marked at the same moment is theirs to write (last mark wins)."""
+        ids = [a.id for a, _, _ in articles]
         for batch in _batches(list(articles)):
             self._registry.upsert(
                 ids=[a.id for a, _, _ in batch],
                 embeddings=np.ones((len(batch), 1), dtype=np.float32),
                 documents=[a.text for a, _, _ in batch],
-                metadatas=[_record_meta(a, origin, n, "pending") for a, origin, n in batch],
+                metadatas=[
+                    {**_record_meta(a, origin, n, "pending"), "writer": writer.id}
+                    for a, origin, n in batch
+                ],
             )
         self._changed()
+        return self._owned(ids, writer)
 
-    def commit(self, article_ids: Sequence[str]) -> None:
-        """Mark articles whose chunks are fully written as done."""
-        for batch in _batches(list(article_ids)):
+    def commit(self, article_ids: Sequence[str], writer: Writer) -> None:
+        """Mark articles whose chunks ``writer`` has fully written as done (those it still owns)."""
+        owned = [i for i in article_ids if i in self._owned(article_ids, writer)]
+        for batch in _batches(owned):
             self._registry.update(ids=batch, metadatas=[{"state": "done"} for _ in batch])
         self._changed()
+
+    def _owned(self, article_ids: Sequence[str], writer: Writer) -> set[str]:
+        return {
+            r.id
+            for r in self.records(article_ids).values()
+            if r.state == "pending" and r.writer == writer.id
+        }
 
     def set_origin(self, article_ids: Sequence[str], origin: str) -> None:
         for batch in _batches(list(article_ids)):
@@ -403,12 +561,26 @@ class Store:
         self._changed()
 
     def repair(self) -> list[str]:
-        """Remove articles a killed ingest left pending; they are re-ingested on the next run."""
-        got = self._registry.get(where={"state": "pending"}, include=[])
-        pending = list(got["ids"])
-        if pending:
-            self.delete_articles(pending)
-        return pending
+        """Remove articles that dead writers left pending (killed, or lost their lease); they
+        are re-ingested on the next run. Rows of writers still running are left alone."""
+        got = self._registry.get(where={"state": "pending"}, include=["metadatas"])
+        owners = {
+            article_id: str((meta or {}).get("writer", ""))
+            for article_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+        alive = {w: self.live_writer(w) is not None for w in set(owners.values())}
+        dead = [article_id for article_id, w in owners.items() if not alive[w]]
+        if dead:
+            self.delete_articles(dead)
+        self._forget_dead_writers()
+        return dead
+
+    def _forget_dead_writers(self) -> None:
+        got = self._state.get(include=[])
+        for row in got["ids"]:
+            writer_id = row.removeprefix(_WRITER_PREFIX)
+            if row.startswith(_WRITER_PREFIX) and self.live_writer(writer_id) is None:
+                self._state.delete(ids=[row])
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -439,12 +611,22 @@ class Store:
     ) -> QueryResult | None:
         if n <= 0:
             return None
-        return self._chunks.query(
-            query_embeddings=[vector.tolist()],
-            n_results=n,
-            where=(filters or Filters()).where(),
-            include=include,
-        )
+        from chromadb.errors import InternalError
+
+        try:
+            return self._chunks.query(
+                query_embeddings=[vector.tolist()],
+                n_results=n,
+                where=(filters or Filters()).where(),
+                include=include,
+            )
+        except InternalError as exc:
+            # Embedded store, first ingest running in another process: its vector index is not
+            # on disk until it writes its first thousand chunks. Until then there is nothing to
+            # find densely (keyword search still answers), which is not an error.
+            if "Nothing found on disk" in str(exc):
+                return None
+            raise
 
     @_fresh_on_failure
     def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
@@ -612,6 +794,7 @@ def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
         content_hash=str(meta.get("content_hash", "")),
         chunks=int(meta.get("chunks", 0)),
         state=str(meta.get("state", "pending")),
+        writer=str(meta.get("writer", "")),
     )
 
 

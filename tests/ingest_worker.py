@@ -1,15 +1,24 @@
-"""A real ``qa`` ingest process for the crash test: ``python ingest_worker.py DATA_DIR PATH...``.
+"""A real ``qa`` ingest process for the crash and concurrency tests.
 
-It runs the real ingest pipeline against the embedded store, with the test's HashingEmbedder (so
-a run takes a second, not a minute) and two articles per batch (so there are many points at
-which a kill can land). Each finished batch prints ``progress DONE TOTAL`` so the test can aim
-its SIGKILL; the last line is the report's summary.
+``python ingest_worker.py [--url URL] DATA_DIR PATH...`` runs the real ingest pipeline against
+the embedded store under DATA_DIR (or the Chroma server at URL), with the test's HashingEmbedder
+(so a run takes a second, not a minute) and two articles per batch (so there are many points at
+which a kill or another writer can land). Each finished batch prints ``progress DONE TOTAL`` so
+a test can aim its SIGKILL; the last line is the report's summary.
+
+``python ingest_worker.py --ask [--url URL] DATA_DIR`` is a reader: it asks questions until
+stdin closes, then prints how many it asked. ``--check`` prints, as JSON, what a fresh process
+finds in the index: each article's state and chunks, and which articles' own first chunk dense
+retrieval fails to find.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -22,17 +31,73 @@ ingest_module = importlib.import_module("qa.ingest")
 
 
 def main() -> None:
-    data_dir, *paths = sys.argv[1:]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url")
+    parser.add_argument("--ask", action="store_true")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("data_dir")
+    parser.add_argument("paths", nargs="*")
+    args = parser.parse_args()
     ingest_module._ARTICLES_PER_BATCH = 2
-    settings = Settings(data_dir=Path(data_dir), llm={"provider": "extractive"})
+    settings = Settings(
+        data_dir=Path(args.data_dir), llm={"provider": "extractive"}, chroma={"url": args.url}
+    )
+    if args.ask:
+        ask_until_stdin_closes(settings)
+        return
+    if args.check:
+        print(json.dumps(check(settings)), flush=True)
+        return
 
     def progress(done: int, total: int) -> None:
         print(f"progress {done} {total}", flush=True)
 
     report = ingest_module.ingest(
-        paths, settings=settings, embedder=HashingEmbedder(), on_progress=progress
+        args.paths, settings=settings, embedder=HashingEmbedder(), on_progress=progress
     )
     print(report.summary(), flush=True)
+
+
+def ask_until_stdin_closes(settings: Settings) -> None:
+    import select
+
+    from qa.engine import Engine
+
+    engine = Engine(settings, embedder=HashingEmbedder())
+    asked = 0
+    while not select.select([sys.stdin], [], [], 0)[0]:
+        engine.ask(f"What did the council report number {asked % 100} say?")
+        asked += 1
+    print(f"asked {asked}", flush=True)
+
+
+def check(settings: Settings) -> dict[str, object]:
+    from qa.store import Store
+
+    embedder = HashingEmbedder()
+    store = Store.open(settings, model_id=embedder.model_id)
+    chunks = list(store.iter_chunks())
+    per_article = Counter(c.article_id for c in chunks)
+    firsts = [c for c in chunks if c.index == 0]
+    vectors = embedder.embed_documents([f"{c.title}\n{c.text}" for c in firsts])
+    unfound = [
+        c.article_id
+        for c, vector in zip(firsts, vectors, strict=True)
+        if c.id not in store.nearest_ids(vector, 10)
+    ]
+    return {
+        "records": {
+            r.id: {
+                "state": r.state,
+                "chunks": r.chunks,
+                "stored": per_article[r.id],
+                "source": r.source,
+            }
+            for r in store.records().values()
+        },
+        "orphans": sorted(set(per_article) - set(store.records())),
+        "unfound": unfound,
+    }
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from conftest import HashingEmbedder, write
 from qa.embeddings import Vectors
 from qa.ingest import ingest
 from qa.settings import Settings
-from qa.store import EmbeddingModelMismatchError, Store
+from qa.store import EmbeddingModelMismatchError, Store, Writer
 
 # qa.ingest the function shadows qa.ingest the module on the package.
 ingest_module = importlib.import_module("qa.ingest")
@@ -138,7 +138,7 @@ class TestInterrupted:
         embedder = HashingEmbedder()
         real_commit = Store.commit
 
-        def crash(self: Store, ids: Sequence[str]) -> None:
+        def crash(self: Store, ids: Sequence[str], writer: Writer) -> None:
             raise SystemExit("killed")
 
         monkeypatch.setattr(Store, "commit", crash)

@@ -1,0 +1,191 @@
+"""Concurrent writers cannot hurt each other: a pending batch belongs to the ingest writing it,
+and only a dead writer's batches are repaired.
+
+The repro from issue 16: ingest A (100 articles) runs while small ingests run one after another
+beside it and a reader asks questions; A must end with all 100 articles there and committed, and
+so must every small ingest. Run in separate processes against the embedded store and against a
+real ``chroma run`` server (the shared-by-several-machines case).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chroma_server import chroma_server
+from conftest import HashingEmbedder, write
+
+from qa.articles import Article, read_file
+from qa.ingest import ingest
+from qa.settings import Settings
+from qa.store import LEASE_SECONDS, Store, Writer
+
+pytestmark = pytest.mark.integration
+
+WORKER = Path(__file__).with_name("ingest_worker.py")
+BIG = 100
+SMALL_RUNS = 6
+
+
+WORDS = [f"{a}{b}" for a in ("storm", "vote", "river", "bridge", "budget") for b in "klmnoprstu"]
+
+
+def article(i: int, tag: str) -> str:
+    """Six sentences of words drawn for this article, so each has its own vector."""
+    rng = random.Random(f"{tag}{i}")
+    sentences = " ".join(
+        " ".join(rng.choice(WORDS) for _ in range(8)).capitalize() + "." for _ in range(6)
+    )
+    return f"date 2023-02-{i % 28 + 1:02d} Report {tag}{i}\n\n{sentences}\n"
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    root = tmp_path_factory.mktemp("corpora")
+    for i in range(BIG):
+        write(root / "big" / f"a{i:03d}.txt", article(i, "a"))
+    smalls = []
+    for run in range(SMALL_RUNS):
+        for i in range(2):
+            write(root / f"small{run}" / f"s{i}.txt", article(i, f"s{run}x"))
+        smalls.append(root / f"small{run}")
+    return root / "big", smalls
+
+
+def worker(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err[-3000:]
+    return out.strip().splitlines()[-1]
+
+
+def run_side_by_side(
+    store_args: list[str], big: Path, smalls: list[Path]
+) -> tuple[str, list[str], str]:
+    """Start the big ingest and a reader; run the small ingests one after another beside them."""
+    reader = worker("--ask", *store_args, stdin=subprocess.PIPE)
+    writer = worker(*store_args, str(big))
+    assert writer.stdout is not None
+    writer.stdout.readline()  # "progress 0 100": it has started
+    small_summaries = [finish(worker(*store_args, str(path))) for path in smalls]
+    big_summary = finish(writer)
+    return big_summary, small_summaries, finish(reader)  # closing its stdin stops the reader
+
+
+def check(store_args: list[str]) -> dict[str, Any]:
+    process = worker("--check", *store_args)
+    return dict(json.loads(finish(process)))
+
+
+def assert_nothing_lost(got: dict[str, Any], big: Path, smalls: list[Path]) -> None:
+    records = got["records"]
+    expected = [f"a{i:03d}" for i in range(BIG)]
+    names = sorted(
+        Path(r["source"]).stem for r in records.values() if Path(r["source"]).parent == big
+    )
+    assert names == expected, f"{BIG - len(names)} of the big ingest's articles are missing"
+    for rid, record in records.items():
+        assert record["state"] == "done", (rid, record)
+        assert record["stored"] == record["chunks"] > 0, (rid, record)
+    assert len(records) == BIG + 2 * len(smalls)
+    assert got["orphans"] == []
+    assert [records[i]["source"] for i in got["unfound"]] == []
+
+
+def test_a_big_ingest_beside_small_ones_and_a_reader_loses_nothing_embedded(
+    corpora: tuple[Path, list[Path]], tmp_path: Path
+) -> None:
+    big, smalls = corpora
+    store_args = [str(tmp_path / "data")]
+    big_summary, small_summaries, asked = run_side_by_side(store_args, big, smalls)
+    assert big_summary.startswith(f"{BIG} added,"), big_summary
+    assert all(s.startswith("2 added,") for s in small_summaries), small_summaries
+    assert asked.startswith("asked ")
+    assert_nothing_lost(check(store_args), big, smalls)
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with chroma_server(tmp_path_factory.mktemp("writers-server") / "db") as url:
+        yield url
+
+
+def test_a_big_ingest_beside_small_ones_and_a_reader_loses_nothing_on_a_server(
+    corpora: tuple[Path, list[Path]], server_url: str, tmp_path: Path
+) -> None:
+    big, smalls = corpora
+    store_args = ["--url", server_url, str(tmp_path / "data")]
+    big_summary, small_summaries, asked = run_side_by_side(store_args, big, smalls)
+    assert big_summary.startswith(f"{BIG} added,"), big_summary
+    assert all(s.startswith("2 added,") for s in small_summaries), small_summaries
+    assert asked.startswith("asked ")
+    assert_nothing_lost(check(store_args), big, smalls)
+
+
+class TestLease:
+    """Who counts as dead: judged in one process by planting another machine's writer."""
+
+    def plant(self, store: Store, *, expires_in: float) -> Writer:
+        """A writer on another machine (its pid means nothing here) and one pending article."""
+        other = Writer(id="elsewhere", host="another-machine", pid=1)
+        store._renew(other)
+        store._state.update(
+            ids=["writer:elsewhere"], metadatas=[{"expires": store._now() + expires_in}]
+        )
+        return other
+
+    def test_a_live_writers_pending_batch_is_left_alone_and_its_article_skipped_by_name(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        embedder = HashingEmbedder()
+        store = Store.open(settings, model_id=embedder.model_id)
+        path = write(tmp_path / "in" / "a.txt", article(1, "lease"))
+        [item] = list(read_file(path))
+        assert isinstance(item, Article)
+        other = self.plant(store, expires_in=LEASE_SECONDS)
+        store.begin([(item, str(path), 1)], other)
+
+        report = ingest([path], settings=settings, store=store, embedder=embedder)
+        assert report.repaired == []
+        [skipped] = report.skipped
+        assert "being written by another ingest (pid 1 on another-machine)" in skipped.reason
+        assert store.records()[item.id].writer == "elsewhere"
+
+    def test_a_writer_whose_lease_expired_is_dead_and_its_batch_is_repaired(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        embedder = HashingEmbedder()
+        store = Store.open(settings, model_id=embedder.model_id)
+        path = write(tmp_path / "in" / "a.txt", article(1, "lease"))
+        [item] = list(read_file(path))
+        assert isinstance(item, Article)
+        store.begin([(item, str(path), 1)], self.plant(store, expires_in=-1.0))
+
+        report = ingest([path], settings=settings, store=store, embedder=embedder)
+        assert report.repaired == [item.id]
+        assert report.added == [item.id]
+        assert store.records()[item.id].state == "done"
+
+    def test_a_finished_writer_leaves_no_lease_behind(self, settings: Settings) -> None:
+        store = Store.open(settings, model_id=HashingEmbedder().model_id)
+        with store.writing() as writer:
+            assert store.live_writer(writer.id) == writer
+        assert store.live_writer(writer.id) is None
