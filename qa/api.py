@@ -408,6 +408,11 @@ def describe(errors: list[Any]) -> tuple[str | None, str]:
     fields: list[str] = []
     parts: list[str] = []
     for err in errors:
+        if err.get("type") == "json_invalid":  # its loc is a character position, not a field
+            error = (err.get("ctx") or {}).get("error", "")
+            fields.append("")
+            parts.append(f"the body is not valid JSON ({error})" if error else "invalid JSON")
+            continue
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query")]
         name = ".".join(loc)
         fields.append(name)

@@ -158,6 +158,16 @@ class TestRestAsk:
         assert error["field"].split(".")[0] == field
         assert field in error["error"]
 
+    def test_a_body_that_is_not_json_is_refused_as_such(self, served: Served) -> None:
+        reply = httpx.post(
+            f"{served.url}/api/ask",
+            content=b'{"question": "What did Xi say?",',
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert reply.status_code == 422
+        assert reply.json()["field"] is None and "JSON" in reply.json()["error"]
+
     def test_a_bad_filter_in_a_stream_is_refused_before_it_starts(self, served: Served) -> None:
         body = {"question": XI, "since": "2023-05-01", "until": "2023-01-01", "stream": True}
         reply = httpx.post(f"{served.url}/api/ask", json=body, timeout=30)

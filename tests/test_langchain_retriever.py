@@ -68,6 +68,7 @@ class TestAsRetriever:
         assert len(docs) == 1 and isinstance(docs[0], Document)
 
 
+@pytest.mark.integration  # a real HTTP server plays the chat model
 def test_a_plain_lcel_chain_answers_from_the_retrieved_passages(
     engine: Engine, settings: Settings
 ) -> None:
