@@ -268,6 +268,29 @@ def _read_markdown(path: Path, text: str) -> Article:
 
 
 def _read_html(path: Path, text: str) -> Article:
+    return article_from_html(
+        text,
+        key=str(path.resolve()),
+        source=str(path.resolve()),
+        fallback_title=_title_from_name(path),
+    )
+
+
+def article_from_html(
+    text: str,
+    *,
+    key: str,
+    source: str,
+    fallback_title: str,
+    url: str | None = None,
+    title: str | None = None,
+    when: Any = None,
+) -> Article:
+    """The article in an HTML page (trafilatura: main text, title, date, canonical URL).
+
+    ``key`` identifies the article when the page names no URL; ``url``, ``title`` and ``when``
+    given by the caller (a fetched URL, a feed item's title and date) win over the page's own.
+    """
     import trafilatura  # heavy (lxml); only loaded when HTML is read
 
     _check_html_limits(text)
@@ -281,16 +304,15 @@ def _read_html(path: Path, text: str) -> Article:
     body = getattr(extracted, "text", None) if extracted is not None else None
     if not isinstance(body, str) or not body.strip():
         raise ArticleError("no article text found in the HTML")
-    url = getattr(extracted, "url", None)
-    when = getattr(extracted, "date", None)
+    page_url = url or getattr(extracted, "url", None)
     return _article(
-        key=str(url or path.resolve()),
-        title=getattr(extracted, "title", None),
-        when=when,
-        source=str(path.resolve()),
-        url=url,
+        key=str(url or page_url or key),
+        title=title or getattr(extracted, "title", None),
+        when=when or getattr(extracted, "date", None),
+        source=source,
+        url=page_url,
         text=body,
-        fallback_title=_title_from_name(path),
+        fallback_title=fallback_title,
     )
 
 

@@ -78,20 +78,28 @@ def _settings() -> Settings:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive) or globs.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files, folders (recursive), globs, or URLs of feeds or pages."),
+    ],
     prune: Annotated[
         bool, typer.Option(help="Remove articles whose files are gone or no longer hold them.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Add or update articles (.txt, .md, .html, .json, .jsonl) in the index."""
+    """Add or update articles (.txt, .md, .html, .json, .jsonl, RSS/Atom feeds and web pages by
+    URL) in the index. Exits 1 when a URL could not be fetched (the next run retries it)."""
+    from qa.fetch import is_url
+
     with _clean_errors():
         engine = _engine()
         with _progress(enabled=not quiet and sys.stderr.isatty()) as on_progress:
-            report = engine.ingest([str(p) for p in paths], prune=prune, on_progress=on_progress)
+            report = engine.ingest(paths, prune=prune, on_progress=on_progress)
         for skipped in report.skipped:
             typer.secho(f"skipped {skipped}", fg=typer.colors.YELLOW, err=True)
         typer.echo(report.summary())
+    if any(is_url(s.path) for s in report.skipped):
+        raise typer.Exit(1)
 
 
 @contextmanager

@@ -20,6 +20,8 @@ from typing import Any
 from qa.articles import Skipped, expand_paths, read_file
 from qa.chunking import chunk_article
 from qa.embeddings import Embedder, Vectors, make_embedder
+from qa.feeds import UrlRead, read_urls, split_sources
+from qa.fetch import is_url
 from qa.models import Article, Chunk
 from qa.settings import Settings
 from qa.store import Store, Writer
@@ -91,7 +93,12 @@ def ingest(
     embedder = embedder or make_embedder(settings)
     store = store or Store.open(settings, model_id=embedder.model_id)
     report = IngestReport()
-    items = _read_all(paths, report)
+    urls, files = split_sources(paths)
+    items = _read_all(files, report)
+    # Fetched before the write lease is taken: a slow site must not hold up other writers.
+    fetched = _read_urls(urls, settings=settings, store=store, report=report) if urls else None
+    if fetched is not None:
+        items += fetched.articles
     with store.writing(on_wait=logger.warning) as writer:
         report.repaired = store.repair()
         _run_pipeline(
@@ -103,12 +110,30 @@ def ingest(
             report=report,
             on_progress=on_progress,
         )
+        if fetched is not None:
+            fetched.commit(report.added)  # only now: the fetched articles are in the index
         if prune:
             # A file with an unreadable record may still hold that article: never prune from it.
             damaged = {str(Path(s.path).resolve()) for s in report.skipped}
             read_origins = {origin for origin, _ in items} - damaged
             report.removed = _prune(store, seen={a.id for _, a in items}, read_origins=read_origins)
     return report
+
+
+def _read_urls(
+    urls: Sequence[str], *, settings: Settings, store: Store, report: IngestReport
+) -> UrlRead:
+    """Feeds and pages by URL (``qa.feeds``); a URL answered "304 unchanged" is unchanged."""
+
+    def done(ids: Sequence[str]) -> set[str]:
+        return {i for i, record in store.records(ids).items() if record.state == "done"}
+
+    fetched = read_urls(urls, settings=settings, known=done)
+    report.skipped.extend(fetched.skipped)
+    for origin, article_id in fetched.unchanged:
+        report.unchanged.append(article_id)
+        _note(report, origin, "unchanged")
+    return fetched
 
 
 def _read_all(paths: Iterable[str | Path], report: IngestReport) -> list[tuple[str, Article]]:
@@ -337,6 +362,7 @@ def _prune(store: Store, *, seen: set[str], read_origins: set[str]) -> list[str]
         record.id
         for record in store.records().values()
         if record.id not in seen
+        and not is_url(record.origin)  # a page that is gone is not a file that is gone
         and (record.origin in read_origins or not Path(record.origin).exists())
     ]
     store.delete_articles(gone)

@@ -256,6 +256,32 @@ class APISettings(_Section):
     )
 
 
+class FetchSettings(_Section):
+    """How ``qa ingest URL`` and ``qa watch`` fetch feeds and pages (see qa/fetch.py)."""
+
+    user_agent: str = Field(
+        "qa-news-archive/0.1 (personal news archive; honours robots.txt)",
+        description="The User-Agent sent with every request, and matched against robots.txt.",
+    )
+    requests_per_second: float = Field(
+        2.0, gt=0.0, le=100.0, description="At most this many requests per second to one host."
+    )
+    timeout: float = Field(
+        15.0, gt=0.0, description="Seconds to connect, or to wait for the next bytes, or to read "
+        "a whole response, before the URL is reported as failed.",
+    )
+    max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest feed or page read; a bigger one is refused."
+    )
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per request.")
+    max_retry_after: float = Field(
+        10.0,
+        ge=0.0,
+        description="A 429 or 503 whose Retry-After is at most this many seconds is retried once "
+        "after waiting; a longer one is reported and left for the next run.",
+    )
+
+
 class _ShortFormMixin:
     """Lets ``QA_LLM=extractive`` set ``llm.provider`` while ``QA_LLM_MODEL`` sets ``llm.model``."""
 
@@ -299,6 +325,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
     api: APISettings = APISettings()
+    fetch: FetchSettings = FetchSettings()
     mcp: bool = Field(
         False, description="Serve the ask tool over MCP at /gradio_api/mcp/ (QA_MCP=1)."
     )
