@@ -343,7 +343,8 @@ async def _ingest_uploads(request: Request, engine: Engine, slots: _Slots) -> In
 
 def _ingest_paths(body: IngestPaths, engine: Engine, slots: _Slots) -> IngestResult:
     if body.urls:
-        return ingest_urls(engine, body.urls)
+        with slots.ingest:
+            return ingest_urls(engine, body.urls)
     if not body.paths:
         raise _field_error("paths", "no paths: name files or folders to ingest")
     root = engine.settings.api.ingest_dir
@@ -380,11 +381,25 @@ def _inside(root: Path, raw: str) -> Path:
 
 
 def ingest_urls(engine: Engine, urls: list[str]) -> IngestResult:
-    """Seam for feeds: ingest articles or feeds by URL. Until qa reads URLs this says so (501);
-    the feed work replaces this body with a call into its fetcher."""
-    raise HTTPException(
-        501, "ingest by URL is not available in this version: upload the files instead"
-    )
+    """Ingest articles or RSS/Atom feeds by URL (``qa.feeds``): one row per article page
+    (``'1 added'``) and per URL that failed (``'skipped: HTTP 404 not found'``)."""
+    from qa.fetch import is_url
+
+    bad = [u for u in urls if not is_url(u)]
+    if bad:
+        raise _field_error("urls", f"{bad[0]!r} is not an http(s) URL")
+    report = engine.ingest(urls)
+    rows = [
+        FileOutcome(name=origin, outcome=", ".join(f"{n} {what}" for what, n in counts.items()))
+        for origin, counts in sorted(report.per_file.items())
+    ]
+    rows += [
+        FileOutcome(
+            name=s.path, outcome=f"skipped{f' ({s.record})' if s.record else ''}: {s.reason}"
+        )
+        for s in report.skipped
+    ]
+    return IngestResult(files=rows, stats=Stats(**engine.stats()))
 
 
 # -- errors, token and size ----------------------------------------------------------------------

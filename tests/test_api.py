@@ -239,12 +239,26 @@ class TestRestCorpus:
         missing = httpx.post(f"{served.url}/api/ingest", json={"paths": ["nope"]}, timeout=30)
         assert missing.status_code == 422 and missing.json()["field"] == "paths"
 
-    def test_urls_wait_for_feed_support(self, served: Served) -> None:
-        reply = httpx.post(
-            f"{served.url}/api/ingest", json={"urls": ["https://example.com/a"]}, timeout=30
-        )
-        assert reply.status_code == 501
-        assert "URL" in reply.json()["error"]
+    def test_urls_of_pages_and_feeds_are_ingested_and_bad_ones_reported(
+        self, served: Served
+    ) -> None:
+        from feed_server import SHARED_ARTICLES, NewsSite, load_articles
+
+        if not SHARED_ARTICLES.exists():
+            pytest.skip(f"{SHARED_ARTICLES} is missing (the shared development data)")
+        with NewsSite.of(load_articles(1)) as site:
+            urls = [site.page_url("story-0"), site.url("/gone.html")]
+            reply = httpx.post(f"{served.url}/api/ingest", json={"urls": urls}, timeout=120)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["files"] == [
+            {"name": site.page_url("story-0"), "outcome": "1 added"},
+            {
+                "name": site.url("/gone.html"),
+                "outcome": "skipped: HTTP 410 gone (the page was removed)",
+            },
+        ]
+        not_a_url = httpx.post(f"{served.url}/api/ingest", json={"urls": ["a.txt"]}, timeout=30)
+        assert not_a_url.status_code == 422 and not_a_url.json()["field"] == "urls"
 
     def test_the_schema_and_docs_are_served(self, served: Served) -> None:
         schema = httpx.get(f"{served.url}/openapi.json", timeout=10).json()
