@@ -32,6 +32,12 @@ a warning, but a script must not take it for a whole one."""
 PassagesOption = Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")]
 SinceOption = Annotated[str | None, typer.Option(help="Only articles on/after YYYY-MM-DD.")]
 UntilOption = Annotated[str | None, typer.Option(help="Only articles on/before YYYY-MM-DD.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help='The day "last week", "yesterday" count from (YYYY-MM-DD; default today).'
+    ),
+]
 SourceOption = Annotated[
     list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
 ]
@@ -133,12 +139,13 @@ def ask(
     since: SinceOption = None,
     until: UntilOption = None,
     source: SourceOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Answer one question, with numbered citations (exit 3 if the answer was cut off)."""
     with _clean_errors():
         from qa.models import Query, final_answer
 
-        query = Query(question=question, k=k, since=since, until=until, sources=source)
+        query = Query(question=question, k=k, since=since, until=until, sources=source, as_of=as_of)
         stream = _engine().stream(query)
         if as_json:
             answer = final_answer(stream)
@@ -192,6 +199,7 @@ def chat(
     since: SinceOption = None,
     until: UntilOption = None,
     source: SourceOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Chat with the articles: follow-ups ("and when did he...?") are understood in context.
 
@@ -226,7 +234,13 @@ def chat(
             continue
         try:
             query = Query(
-                question=question, history=history, k=k, since=since, until=until, sources=source
+                question=question,
+                history=history,
+                k=k,
+                since=since,
+                until=until,
+                sources=source,
+                as_of=as_of,
             )
             answer = _show_stream(engine.stream(query))
         except KeyboardInterrupt:

@@ -20,11 +20,21 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import friendly
 from qa.settings import Settings
-from qa.webui import ChatMessage, ChatUI, Conversation, answerer_label
+from qa.webui import (
+    DATE_PRESETS,
+    ChatMessage,
+    ChatUI,
+    Conversation,
+    answerer_label,
+    date_problems,
+    preset_range,
+    render_date_problems,
+)
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -191,6 +201,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         until: str | None = None,
         sources: list[str] | None = None,
         k: int | None = None,
+        as_of: str | None = None,
     ) -> dict[str, Any]:
         """Answer a question from the ingested news articles, with verified citations.
 
@@ -206,9 +217,11 @@ def build_app(engine: Engine) -> gr.Blocks:
             until: Only articles dated on or before this day (YYYY-MM-DD).
             sources: Only articles from these exact sources.
             k: How many passages to retrieve.
+            as_of: The day "last week", "yesterday" in the question count from (YYYY-MM-DD;
+                default today).
         """
         try:
-            return ui.ask(question, history, since, until, sources, k)
+            return ui.ask(question, history, since, until, sources, k, as_of)
         except Exception as exc:
             # A bad question or filter, the chat model, the store: the caller gets the one line
             # that says what to do (Gradio would show "the upstream app has raised an exception").
@@ -224,8 +237,18 @@ def build_app(engine: Engine) -> gr.Blocks:
         # The upload list is cleared: the result table now says what became of each file.
         return table, ui.stats_html(), gr.Dropdown(choices=ui.source_choices()), None
 
-    def refresh() -> tuple[str, Any]:
-        return ui.stats_html(), gr.Dropdown(choices=ui.source_choices())
+    def check_dates(since: str | None, until: str | None, as_of: str | None) -> list[Any]:
+        """The note under the date fields, and each field marked when it is at fault."""
+        problems = date_problems(since, until, as_of)
+        marks = [
+            gr.DateTime(elem_classes=["qa-invalid"] if field in problems else [])
+            for field in ("since", "until", "as_of")
+        ]
+        return [render_date_problems(problems), *marks]
+
+    def refresh() -> tuple[str, Any, str]:
+        """On each page load: the library as it is now, and "as of" the day the page opens."""
+        return ui.stats_html(), gr.Dropdown(choices=ui.source_choices()), date.today().isoformat()
 
     def new_chat() -> tuple[str, list[ChatMessage], Conversation]:
         return "", [], Conversation()
@@ -267,12 +290,26 @@ def build_app(engine: Engine) -> gr.Blocks:
                         new_button = gr.Button("New chat", scale=1, elem_id="qa-new-chat")
                 with gr.Column(scale=1, min_width=260, elem_id="qa-controls"):
                     gr.Markdown("### Filters")
-                    since = gr.Textbox(
-                        label="From date", placeholder="YYYY-MM-DD", elem_id="qa-since"
+                    as_of = gr.DateTime(
+                        include_time=False,
+                        type="string",  # typed text reaches date_problems as typed
+                        label="As of",
+                        info='"last week" in a question counts from this day',
+                        elem_id="qa-as-of",
                     )
-                    until = gr.Textbox(
-                        label="To date", placeholder="YYYY-MM-DD", elem_id="qa-until"
-                    )
+                    with gr.Row(elem_id="qa-range"):
+                        since = gr.DateTime(
+                            include_time=False, type="string", label="From", elem_id="qa-since"
+                        )
+                        until = gr.DateTime(
+                            include_time=False, type="string", label="To", elem_id="qa-until"
+                        )
+                    with gr.Row(elem_id="qa-presets"):
+                        presets = [
+                            gr.Button(name, size="sm", elem_classes=["qa-preset"])
+                            for name in DATE_PRESETS
+                        ]
+                    date_note = gr.HTML(elem_id="qa-date-note")
                     source_filter = gr.Dropdown(
                         label="Sources (none selected = all)",
                         choices=ui.source_choices(),
@@ -304,7 +341,35 @@ def build_app(engine: Engine) -> gr.Blocks:
                     gr.Markdown("### Corpus")
                     stats = gr.HTML(ui.stats_html(), elem_id="qa-stats")
 
-        chat_inputs = [question, conversation, since, until, source_filter, k]
+        date_fields = [since, until, as_of]
+        for field in date_fields:
+            field.change(
+                check_dates,
+                date_fields,
+                [date_note, *date_fields],
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+            )
+        for button in presets:
+            button.click(
+                lambda as_of_day, preset=button.value: preset_range(preset, as_of_day),
+                [as_of],
+                [since, until],
+                api_visibility="private",
+                queue=False,
+            )
+        for trigger in (question.submit, ask_button.click):  # flagged again on every ask
+            trigger(
+                check_dates,
+                date_fields,
+                [date_note, *date_fields],
+                js=TYPED_DATES_JS,
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+            )
+        chat_inputs = [question, conversation, since, until, source_filter, k, as_of]
         chat_outputs = [question, chatbot, conversation]
         for trigger in (question.submit, ask_button.click):
             trigger(
@@ -315,6 +380,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 concurrency_limit=ANSWER_CONCURRENCY,
                 concurrency_id="answer",
                 show_progress="hidden",
+                js=TYPED_DATES_JS,
             )
         # The chatbot's own trash button clears the page; the history must go with it.
         chatbot.clear(new_chat, None, chat_outputs, api_visibility="private", queue=False)
@@ -327,7 +393,7 @@ def build_app(engine: Engine) -> gr.Blocks:
             concurrency_limit=1,  # one ingest at a time: they write the same index
             concurrency_id="ingest",
         )
-        app.load(refresh, None, [stats, source_filter], api_visibility="private")
+        app.load(refresh, None, [stats, source_filter, as_of], api_visibility="private")
         events.api(
             ask,
             api_name="ask",
@@ -384,6 +450,11 @@ CSS = """
 .qa-context summary { cursor: pointer; font-size: 0.85em; opacity: 0.7; }
 .qa-context div { opacity: 0.85; margin-top: 2px; }
 .qa-also { font-size: 0.85em; opacity: 0.7; margin-top: 3px; }
+.qa-field-error { color: #b91c1c; font-size: 0.85em; margin-top: 2px; }
+.dark .qa-field-error { color: #fca5a5; }
+.qa-invalid input, #qa-controls input.invalid { border-color: #b91c1c !important;
+  box-shadow: 0 0 0 1px #b91c1c; color: #b91c1c !important; }
+#qa-presets button { min-width: 0; }
 .qa-meta { font-size: 0.75em; opacity: 0.6; margin-top: 0.4em; }
 .qa-stats, .qa-ingest-results { border-collapse: collapse; }
 .qa-stats th, .qa-stats td, .qa-ingest-results th, .qa-ingest-results td {
@@ -398,6 +469,20 @@ CSS = """
 .dark .qa-ingest-results tr.qa-bad td { color: #fca5a5; }
 .dark .qa-ingest-results tr.qa-ok td { color: #86efac; }
 """
+
+TYPED_DATES_JS = """(...values) => {
+  // Gradio's date field keeps its last good value while it shows text it cannot read (it
+  // only greys it, class "invalid"); the server must see the text as typed, to flag it rather
+  // than answer as if the field were blank or unchanged.
+  const typed = {"qa-since": null, "qa-until": null, "qa-as-of": null};
+  for (const id of Object.keys(typed)) {
+    const box = document.querySelector(`#${id} input`);
+    if (box && box.classList.contains("invalid")) typed[id] = box.value;
+  }
+  const order = values.length === 3 ? ["qa-since", "qa-until", "qa-as-of"]
+    : [null, null, "qa-since", "qa-until", null, null, "qa-as-of"];
+  return values.map((value, i) => (order[i] && typed[order[i]] !== null ? typed[order[i]] : value));
+}"""
 
 HEAD = """
 <script>

@@ -20,12 +20,13 @@ import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from qa.articles import SUPPORTED_SUFFIXES
+from qa.dates import parse_date
 from qa.errors import friendly
 from qa.models import Answer, AnswerStream, Citation, Query
 from qa.settings import Settings
@@ -407,9 +408,10 @@ def make_query(
     until: str | None,
     sources: Sequence[str] | None,
     k: float | None,
+    as_of: str | None = None,
 ) -> Query:
-    """The ``Query`` for the page's fields: blank fields mean "no filter"; ``Query`` validates
-    what is left."""
+    """The ``Query`` for the page's fields: blank fields mean "no filter" (and "as of today");
+    ``Query`` validates what is left."""
     return Query(
         question=question,
         history=history,
@@ -417,7 +419,65 @@ def make_query(
         until=(until or "").strip() or None,
         sources=[s for s in sources or [] if s],
         k=int(k) if k else None,
+        as_of=(as_of or "").strip() or None,
     )
+
+
+DATE_LABELS = {"since": "From", "until": "To", "as_of": "As of"}
+"""The page's date fields, by ``Query`` field."""
+
+
+def date_problems(since: str | None, until: str | None, as_of: str | None = None) -> dict[str, str]:
+    """What is wrong with the page's date fields, by field (empty when nothing is): a value
+    that is not a date, or a From after its To. Shown on the fields, instead of an answer.
+
+    >>> date_problems("2022-07-01", "2022-06-01")["until"]
+    'From 2022-07-01 is after To 2022-06-01: swap them, or clear one'
+    >>> date_problems("someday", None)["since"]
+    "From 'someday' is not a date: pick a day or write YYYY-MM-DD"
+    """
+    problems: dict[str, str] = {}
+    parsed: dict[str, date | None] = {}
+    for field, value in (("since", since), ("until", until), ("as_of", as_of)):
+        try:
+            parsed[field] = parse_date(value, what=field)
+        except ValueError:
+            problems[field] = (
+                f"{DATE_LABELS[field]} {str(value).strip()!r} is not a date: pick a day or "
+                "write YYYY-MM-DD"
+            )
+    first, last = parsed.get("since"), parsed.get("until")
+    if first and last and first > last:
+        message = f"From {first} is after To {last}: swap them, or clear one"
+        problems["since"] = problems["until"] = message
+    return problems
+
+
+def render_date_problems(problems: Mapping[str, str]) -> str:
+    """The note under the date fields: each distinct problem once."""
+    messages = list(dict.fromkeys(problems.values()))
+    return "".join(f'<div class="qa-field-error" role="alert">{_e(m)}</div>' for m in messages)
+
+
+DATE_PRESETS = {"Last 7 days": 7, "Last 30 days": 30, "All dates": None}
+"""Date-range shortcuts: days back from the "as of" day, or no range."""
+
+
+def preset_range(preset: str, as_of: str | None, today: date | None = None) -> tuple[str, str]:
+    """``(since, until)`` for a preset, counted back from ``as_of`` (default today);
+    ``("", "")`` for all dates.
+
+    >>> preset_range("Last 7 days", "2022-07-01")
+    ('2022-06-25', '2022-07-01')
+    """
+    days = DATE_PRESETS[preset]
+    if days is None:
+        return "", ""
+    try:
+        end = parse_date(as_of) or today or date.today()
+    except ValueError:  # the as-of field is flagged on its own; count from today meanwhile
+        end = today or date.today()
+    return (end - timedelta(days=days - 1)).isoformat(), end.isoformat()
 
 
 # -- conversations -------------------------------------------------------------------------------
@@ -470,11 +530,18 @@ class ChatUI:
         until: str | None = None,
         sources: Sequence[str] | None = None,
         k: float | None = None,
+        as_of: str | None = None,
     ) -> Iterator[ChatUpdate]:
-        """Stream one answer into the chat: ``(new textbox value, bubbles, conversation)``."""
+        """Stream one answer into the chat: ``(new textbox value, bubbles, conversation)``.
+
+        Dates that ``date_problems`` rejects are not asked with: the question stays in the box
+        and the page shows the problem on the date fields instead."""
         question = (question or "").strip()
         if not question:
             yield "", conversation.bubbles(), conversation
+            return
+        if date_problems(since, until, as_of):
+            yield question, conversation.bubbles(), conversation
             return
         turn = conversation.answers + 1
         shown = [*conversation.display, ("user", render_question(question))]
@@ -482,7 +549,7 @@ class ChatUI:
         draft = ""
         try:
             query = make_query(
-                question, conversation.messages(), since, until, self._stored(sources), k
+                question, conversation.messages(), since, until, self._stored(sources), k, as_of
             )
             drafts = AnswerStream(self.engine.stream(query))
             for delta in drafts:
@@ -518,6 +585,7 @@ class ChatUI:
         until: str | None = None,
         sources: Sequence[str] | None = None,
         k: int | None = None,
+        as_of: str | None = None,
     ) -> dict[str, Any]:
         """The ``ask`` endpoint: one answer as JSON (see ``answer_json``)."""
         if not question or not question.strip():
@@ -530,7 +598,7 @@ class ChatUI:
             {"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
             for m in history or []
         ]
-        query = make_query(question, messages, since, until, self._stored(sources), k)
+        query = make_query(question, messages, since, until, self._stored(sources), k, as_of)
         return answer_json(self._public(self.engine.ask(query)))
 
     def public_source(self, source: str) -> str:

@@ -20,6 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = REPO / "examples" / "articles"
 SAMPLE_ARTICLE = SAMPLE_DIR / "2023-03-01-xi-lukashenko-peace-deal.txt"
 SHARED_DATA = REPO.parent / "shared" / "data" / "realtimeqa-2022"
+ARCHIVE_2022 = {
+    "2022-03-14-brackenmoor-mayor.txt": (
+        "date 2022-03-14 Brackenmoor elects Tobias Wrenfield as mayor\n\n"
+        "The mill town of Brackenmoor elected Tobias Wrenfield as its mayor on Thursday after "
+        "a close count.\n\nWrenfield promised to repave the fish market before the summer fair."
+    ),
+    "2022-06-27-brackenmoor-mayor.txt": (
+        "date 2022-06-27 Brackenmoor elects Ottilie Hask as mayor\n\n"
+        "The mill town of Brackenmoor elected Ottilie Hask as its mayor on Thursday after a "
+        "close count.\n\nHask promised to rebuild the old footbridge before the winter floods."
+    ),
+}
+"""A hand-made archive from 2022: the same event a few months apart, so only the reference
+date of "last week" tells which one a question means."""
+LAST_WEEK_MAYOR = "Who was elected mayor of Brackenmoor last week?"
 
 
 # The ONNX graph the encoder is exported to, and any other XDG cache, go here rather than to the

@@ -130,9 +130,7 @@ class TestCarrySubject:
             "How many people did the fire in Sitakunda kill?",
         ],
     )
-    def test_a_standalone_question_is_never_rewritten_after_history(
-        self, standalone: str
-    ) -> None:
+    def test_a_standalone_question_is_never_rewritten_after_history(self, standalone: str) -> None:
         history = turns("How many Americans support Roe v. Wade?", "Who is Jim Boeheim?")
         assert carry_subject(standalone, history) == standalone
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DIR, write
+from conftest import ARCHIVE_2022, LAST_WEEK_MAYOR, SAMPLE_DIR, write
 
 pytestmark = pytest.mark.slow
 
@@ -64,6 +64,22 @@ def test_plain_ask_prints_answer_and_sources(tmp_path: Path) -> None:
     assert "1994" in shown.stdout
     assert "[1] Xi Jinping and Alexander Lukashenko" in shown.stdout
     assert "(2023-03-01)" in shown.stdout
+
+
+def test_as_of_sets_the_day_last_week_counts_from(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for name, text in ARCHIVE_2022.items():
+        write(tmp_path / "archive" / name, text)
+    assert qa("ingest", str(tmp_path / "archive"), data_dir=data).returncode == 0
+
+    def first_title(as_of: str) -> str:
+        # One passage: the one retrieval ranks first, which the date words decide.
+        asked = qa("ask", LAST_WEEK_MAYOR, "--as-of", as_of, "--k", "1", "--json", data_dir=data)
+        assert asked.returncode == 0, asked.stderr
+        return str(json.loads(asked.stdout)["citations"][0]["title"])
+
+    assert "Ottilie Hask" in first_title("2022-07-01")
+    assert "Tobias Wrenfield" in first_title("2022-03-18")
 
 
 def test_errors_are_one_clear_line_not_a_traceback(tmp_path: Path) -> None:

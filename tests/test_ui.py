@@ -17,11 +17,20 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import REPO, SAMPLE_ARTICLE, SAMPLE_DIR, HashingEmbedder, write
+from conftest import (
+    ARCHIVE_2022,
+    LAST_WEEK_MAYOR,
+    REPO,
+    SAMPLE_ARTICLE,
+    SAMPLE_DIR,
+    HashingEmbedder,
+    write,
+)
 
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
@@ -82,7 +91,8 @@ class Server:
 def server(
     tmp_path_factory: pytest.TempPathFactory, real_embedder: LocalEmbedder
 ) -> Iterator[Server]:
-    """``python ui.py`` over a fresh index holding the sample article, on a free port."""
+    """``python ui.py`` over a fresh index holding the sample article and a small 2022
+    archive, on a free port."""
     root = tmp_path_factory.mktemp("ui-app")
     data_dir = root / "data"
     with pytest.MonkeyPatch.context() as mp:  # the developer's QA_* settings must not leak in
@@ -91,7 +101,10 @@ def server(
                 mp.delenv(name)
         mp.chdir(root)
         settings = Settings(data_dir=data_dir, llm={"provider": "extractive"})
-        Engine(settings, embedder=real_embedder).ingest([SAMPLE_DIR])
+        archive = root / "archive-2022"
+        for name, text in ARCHIVE_2022.items():
+            write(archive / name, text)
+        Engine(settings, embedder=real_embedder).ingest([SAMPLE_DIR, archive])
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_", "GRADIO_"))}
     env.update(
@@ -178,6 +191,14 @@ CAPITALS_PROBE = """async () => {
 }"""
 """For each font in use on the page (style, weight, family of every element with a capital
 letter in its own text): each capital's height above the baseline, against H's."""
+
+
+def set_field(page: Page, field: str, value: str) -> None:
+    """Type into a date field or number box as a person does: select, type, Enter."""
+    box = page.locator(f"{field} input").first
+    box.fill(value)
+    box.press("Enter")
+    box.blur()
 
 
 def settled(page: Page) -> Locator:
@@ -297,7 +318,7 @@ class TestChat:
         assert settled(page).count() == 1
 
     def test_a_filtered_out_question_is_refused_visibly(self, page: Page) -> None:
-        page.locator("#qa-since input, #qa-since textarea").first.fill("2030-01-01")
+        set_field(page, "#qa-since", "2030-01-01")
         bubble = ask(page, XI)
         assert bubble.locator(".qa-refusal").count() == 1
         assert bubble.locator(".qa-refusal-label").text_content() == "No answer in the articles"
@@ -332,6 +353,62 @@ class TestChat:
         )
         report = page.evaluate(CAPITALS_PROBE)
         assert {entry.split(" ")[0] for entry in report["short"]} == {"A", "B"}, report
+
+    def test_as_of_sets_the_day_last_week_counts_from(self, page: Page) -> None:
+        page.wait_for_function("document.querySelector('#qa-as-of input').value !== ''")
+        assert page.locator("#qa-as-of input").input_value() == date.today().isoformat()
+        set_field(page, "#qa-k", "1")  # the one passage retrieval ranks first
+        titles = []
+        for as_of in ("2022-07-01", "2022-03-18"):
+            set_field(page, "#qa-as-of", as_of)
+            bubble = ask(page, LAST_WEEK_MAYOR)
+            titles.append(bubble.locator("[data-testid=source-card] .qa-source-title").inner_text())
+        assert "Ottilie Hask" in titles[0]
+        assert "Tobias Wrenfield" in titles[1]
+        page.screenshot(path=str(SHOTS / "08-as-of.png"))
+
+    def test_a_preset_counts_back_from_the_as_of_day(self, page: Page) -> None:
+        set_field(page, "#qa-as-of", "2022-07-01")
+        page.locator(".qa-preset", has_text="Last 7 days").click()
+        page.wait_for_function("document.querySelector('#qa-since input').value === '2022-06-25'")
+        assert page.locator("#qa-until input").input_value() == "2022-07-01"
+        page.locator(".qa-preset", has_text="All dates").click()
+        page.wait_for_function("document.querySelector('#qa-since input').value === ''")
+
+    def test_a_reversed_range_is_flagged_on_the_fields_not_answered(self, page: Page) -> None:
+        set_field(page, "#qa-since", "2022-07-01")
+        set_field(page, "#qa-until", "2022-06-01")
+        note = page.locator("#qa-date-note .qa-field-error")
+        note.wait_for()
+        assert "From 2022-07-01 is after To 2022-06-01" in note.inner_text()
+        for field in ("#qa-since", "#qa-until"):
+            assert "qa-invalid" in (page.locator(field).get_attribute("class") or "")
+        assert "qa-invalid" not in (page.locator("#qa-as-of").get_attribute("class") or "")
+        box = page.locator("#qa-question textarea")
+        box.fill(XI)
+        box.press("Enter")
+        page.wait_for_timeout(1500)  # long enough for an answer to start; none may
+        assert page.locator("#qa-chat [data-testid=bot]").count() == 0
+        assert box.input_value() == XI  # kept, to ask again once the range is fixed
+        page.screenshot(path=str(SHOTS / "09-reversed-range.png"))
+
+        set_field(page, "#qa-until", "")
+        note.wait_for(state="detached")
+        assert "qa-invalid" not in (page.locator("#qa-since").get_attribute("class") or "")
+
+    def test_an_unreadable_date_is_flagged_on_its_field_not_ignored(self, page: Page) -> None:
+        set_field(page, "#qa-since", "someday")
+        typed = page.locator("#qa-since input")
+        assert typed.evaluate("el => getComputedStyle(el).color") == "rgb(185, 28, 28)"  # red
+        box = page.locator("#qa-question textarea")
+        box.fill(XI)
+        box.press("Enter")
+        note = page.locator("#qa-date-note .qa-field-error")
+        note.wait_for()
+        assert "From 'someday' is not a date" in note.inner_text()
+        assert "qa-invalid" in (page.locator("#qa-since").get_attribute("class") or "")
+        page.wait_for_timeout(1500)
+        assert page.locator("#qa-chat [data-testid=bot]").count() == 0  # not answered unfiltered
 
     def test_the_active_answerer_is_shown(self, page: Page) -> None:
         assert "offline extractive" in page.locator("#qa-answerer").inner_text()
@@ -387,8 +464,9 @@ class TestLibrary:
         assert results[good.name] == "1 added"
         assert "binary file" in results[binary.name]
         assert ".pdf is not an article format" in results[pdf.name]
+        articles = 2 + len(ARCHIVE_2022)
         page.wait_for_function(
-            "document.querySelector('#qa-stats').innerText.includes('Articles\\t2')"
+            f"document.querySelector('#qa-stats').innerText.includes('Articles\\t{articles}')"
         )
         for name in (good.stem, binary.stem, pdf.stem):  # the upload list is cleared
             page.locator("#qa-upload").get_by_text(name, exact=True).wait_for(state="detached")
@@ -444,7 +522,7 @@ class TestAskEndpoint:
         assert isinstance(api, dict)
         assert list(api["named_endpoints"]) == ["/ask"]
         params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
-        assert params == ["question", "history", "since", "until", "sources", "k"]
+        assert params == ["question", "history", "since", "until", "sources", "k", "as_of"]
 
     def test_filters_and_history_are_applied(self, server: Server) -> None:
         from gradio_client import Client

@@ -32,7 +32,9 @@ from qa.webui import (
     Conversation,
     answerer_label,
     check_upload,
+    date_problems,
     display_source,
+    preset_range,
     quote_in_context,
     render_answer,
     render_draft,
@@ -543,3 +545,29 @@ class TestWithChatModel:
         assert "1994" in final
         assert "answered by test-model" in final
         assert "LLM **test-model**" in answerer_label(llm)
+
+
+class TestDateFields:
+    def test_a_reversed_range_names_both_fields(self) -> None:
+        problems = date_problems("2022-07-01", "2022-06-01", "2022-07-02")
+        assert set(problems) == {"since", "until"}
+        assert "swap them" in problems["since"]
+
+    def test_an_unreadable_date_names_its_field_only(self) -> None:
+        assert set(date_problems("2022-07-01", None, "the other day")) == {"as_of"}
+
+    def test_blank_fields_and_a_good_range_are_fine(self) -> None:
+        assert date_problems("", "  ", None) == {}
+        assert date_problems("2022-06-01", "2022-06-01", "2022-07-01") == {}
+
+    def test_presets_count_back_from_the_as_of_day(self) -> None:
+        assert preset_range("Last 30 days", "2022-07-01") == ("2022-06-02", "2022-07-01")
+        assert preset_range("All dates", "2022-07-01") == ("", "")
+        today = date(2024, 1, 10)
+        assert preset_range("Last 7 days", "", today=today) == ("2024-01-04", "2024-01-10")
+        assert preset_range("Last 7 days", "nonsense", today=today)[1] == "2024-01-10"
+
+    def test_a_flagged_range_is_not_asked(self, engine: Engine) -> None:
+        ui = ChatUI(engine=engine, upload_dir=engine.settings.data_dir / "uploads")
+        updates = list(ui.respond("What did Xi say?", Conversation(), "2023-05-01", "2023-01-01"))
+        assert updates == [("What did Xi say?", [], Conversation())]
