@@ -8,7 +8,7 @@ Configure it with ``QA_*`` variables (see README): ``QA_UI_HOST``, ``GRADIO_SERV
 
 from __future__ import annotations
 
-from qa.server import serve
+from qa.server import main
 
 if __name__ == "__main__":
-    serve()
+    main()

@@ -11,6 +11,8 @@ has no login of its own; ``QA_UI_AUTH`` guards the page as before.
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 import threading
 import time
@@ -41,6 +43,28 @@ SHUTDOWN_SECONDS = 3
 
 class ExposedAPIError(QAError):
     """The API would listen beyond this machine without a token."""
+
+
+class PortInUseError(QAError):
+    """Something already listens on the port the app was asked to use."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before the encoder loads, when ``port`` is taken (uvicorn would say so
+    only after the slow start, in a traceback)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            msg = (
+                f"port {port} is in use (another qa serve?): start with --port {port + 1} "
+                "(python ui.py: GRADIO_SERVER_PORT), or stop what listens there"
+            )
+            raise PortInUseError(msg) from None
 
 
 def check_exposure(options: ServerOptions, settings: Settings) -> None:
@@ -106,6 +130,7 @@ def serve(
     settings = settings or Settings()
     options = server_options(settings, host=host, port=port)
     check_exposure(options, settings)
+    check_port(options.host, options.port)
     warning = exposure_warning(options)
     if warning:
         print(warning, file=sys.stderr)
@@ -141,3 +166,12 @@ def _announce(server: object, url: str, open_browser: bool) -> None:
     print(f"qa: chat at {url}, API docs at {url}docs (Ctrl-C stops)", file=sys.stderr)
     if open_browser:
         webbrowser.open(url)
+
+
+def main() -> None:
+    """``python ui.py``: ``serve()`` with qa's errors as one line, like the ``qa`` command."""
+    try:
+        serve()
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -157,6 +157,9 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
     tab.set_default_timeout(SETTLE_MS)
     tab.goto(server.url)
     tab.locator("#qa-question textarea").wait_for()
+    # The page is ready once its load event has filled "As of" (else it may overwrite a value
+    # a test types).
+    tab.wait_for_function("document.querySelector('#qa-as-of input').value !== ''")
     yield tab
     context.close()
 
@@ -276,14 +279,20 @@ class TestChat:
         last = bubble.locator("a.qa-cite").last
         n = last.inner_text().strip("[]")
         target = page.locator(f"#qa-t1-c{n}")
-        # Start from the top of the chat, so the quote is out of view and has to be scrolled to.
-        page.locator("#qa-chat .bubble-wrap").evaluate("el => el.scrollTop = 0")
+        # Scroll the chat so the quote is out of view (below it if the chat can scroll up that
+        # far, else above it): the marker has to bring it back.
         out_of_view = page.evaluate(
-            """el => [el.getBoundingClientRect().top, document.querySelector(
-                '#qa-chat .bubble-wrap').getBoundingClientRect().bottom]""",
+            """el => {
+                const wrap = document.querySelector('#qa-chat .bubble-wrap');
+                const box = () => wrap.getBoundingClientRect();
+                const r = () => el.getBoundingClientRect();
+                wrap.scrollTop -= box().bottom - r().top + 20;
+                if (r().top < box().bottom) wrap.scrollTop += r().bottom - box().top + 20;
+                return r().top >= box().bottom || r().bottom <= box().top;
+            }""",
             target.element_handle(),
         )
-        assert out_of_view[0] > out_of_view[1], out_of_view
+        assert out_of_view
         last.click()
         card = target.locator("xpath=ancestor::*[@data-testid='source-card']")
         page.wait_for_function("el => el.classList.contains('qa-flash')", arg=card.element_handle())
@@ -355,7 +364,6 @@ class TestChat:
         assert {entry.split(" ")[0] for entry in report["short"]} == {"A", "B"}, report
 
     def test_as_of_sets_the_day_last_week_counts_from(self, page: Page) -> None:
-        page.wait_for_function("document.querySelector('#qa-as-of input').value !== ''")
         assert page.locator("#qa-as-of input").input_value() == date.today().isoformat()
         set_field(page, "#qa-k", "1")  # the one passage retrieval ranks first
         titles = []
@@ -596,3 +604,29 @@ def test_a_login_is_required_when_configured(settings: Settings, tmp_path: Path)
             Client(url, verbose=False)
         result = Client(url, auth=("ann", "s3cret"), verbose=False).predict(XI, api_name="/ask")
         assert result["citations"]
+
+
+@pytest.mark.parametrize("command", [["ui.py"], ["-m", "qa.cli", "serve"]])
+def test_a_busy_port_is_one_line_before_the_encoder_loads(
+    command: list[str], tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "GRADIO_"))}
+        env.update(QA_DATA_DIR=str(tmp_path / "data"), GRADIO_SERVER_PORT=str(port))
+        run = subprocess.run(
+            [sys.executable, *command],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        f"error: port {port} is in use (another qa serve?): start with --port {port + 1} "
+        "(python ui.py: GRADIO_SERVER_PORT), or stop what listens there"
+    ]
