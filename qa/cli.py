@@ -57,13 +57,10 @@ def _clean_errors() -> Iterator[None]:
 
     try:
         yield
-    except KeyboardInterrupt:
-        typer.secho(
-            "interrupted: what was finished is saved; run the same command again to "
-            "finish the rest.",
-            err=True,
-            fg=typer.colors.YELLOW,
-        )
+    except KeyboardInterrupt as exc:
+        # An ingest says exactly what it kept; elsewhere nothing was being written.
+        message = getattr(exc, "message", "interrupted")
+        typer.secho(message, err=True, fg=typer.colors.YELLOW)
         raise typer.Exit(130) from None
     except (QAError, ValueError, ValidationError, OSError, RuntimeError) as exc:
         raise _fail(friendly(exc)) from None

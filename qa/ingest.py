@@ -24,7 +24,13 @@ from qa.feeds import UrlRead, read_urls, split_sources
 from qa.fetch import is_url
 from qa.models import Article, Chunk
 from qa.settings import Settings
-from qa.store import Store, Writer
+from qa.store import (
+    Store,
+    StoreUnavailableError,
+    Writer,
+    connection_lost,
+    is_connection_error,
+)
 
 logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
@@ -42,6 +48,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    saved: int = 0  # changed articles committed so far (what an interrupted run keeps)
+    read: int = 0  # articles read from the paths
     per_file: dict[str, Counter[str]] = field(default_factory=dict)
 
     def file_outcome(self, path: str | Path) -> str:
@@ -67,6 +75,18 @@ class IngestReport:
         if self.repaired:
             line += f" (finished {len(self.repaired)} left pending by an interrupted run)"
         return line
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an ingest, with the line that says what was kept."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _kept(report: IngestReport) -> str:
+    return f"{report.saved:,} new or changed articles saved, of {report.read:,} read"
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
@@ -99,24 +119,36 @@ def ingest(
     fetched = _read_urls(urls, settings=settings, store=store, report=report) if urls else None
     if fetched is not None:
         items += fetched.articles
-    with store.writing(on_wait=logger.warning) as writer:
-        report.repaired = store.repair()
-        _run_pipeline(
-            items,
-            store=store,
-            writer=writer,
-            embedder=embedder,
-            settings=settings,
-            report=report,
-            on_progress=on_progress,
-        )
-        if fetched is not None:
-            fetched.commit(report.added)  # only now: the fetched articles are in the index
-        if prune:
-            # A file with an unreadable record may still hold that article: never prune from it.
-            damaged = {str(Path(s.path).resolve()) for s in report.skipped}
-            read_origins = {origin for origin, _ in items} - damaged
-            report.removed = _prune(store, seen={a.id for _, a in items}, read_origins=read_origins)
+    report.read = len(items)
+    try:
+        with store.writing(on_wait=logger.warning) as writer:
+            report.repaired = store.repair()
+            _run_pipeline(
+                items,
+                store=store,
+                writer=writer,
+                embedder=embedder,
+                settings=settings,
+                report=report,
+                on_progress=on_progress,
+            )
+            if fetched is not None:
+                fetched.commit(report.added)  # only now: the fetched articles are in the index
+            if prune:
+                # A file with an unreadable record may still hold that article: keep its articles.
+                damaged = {str(Path(s.path).resolve()) for s in report.skipped}
+                read_origins = {origin for origin, _ in items} - damaged
+                report.removed = _prune(
+                    store, seen={a.id for _, a in items}, read_origins=read_origins
+                )
+    except KeyboardInterrupt as exc:
+        msg = f"interrupted: {_kept(report)}; run the same command to finish the rest"
+        raise IngestInterrupted(msg) from exc
+    except Exception as exc:
+        if not is_connection_error(exc):
+            raise
+        msg = connection_lost(settings, exc, kept=_kept(report))
+        raise StoreUnavailableError(msg) from exc
     return report
 
 
@@ -350,6 +382,7 @@ def _write(item: _Encoded, *, store: Store, writer: Writer, report: IngestReport
     store.write_chunks([a for _, a, _ in changed if a.id in owned], chunks, item.vectors[rows])
     store.commit([a.id for _, a, _ in changed if a.id in owned], writer)
     report.chunks_embedded += len(chunks)
+    report.saved += len(changed)
 
 
 def _note(report: IngestReport, origin: str, outcome: str) -> None:

@@ -267,7 +267,9 @@ class FetchSettings(_Section):
         2.0, gt=0.0, le=100.0, description="At most this many requests per second to one host."
     )
     timeout: float = Field(
-        15.0, gt=0.0, description="Seconds to connect, or to wait for the next bytes, or to read "
+        15.0,
+        gt=0.0,
+        description="Seconds to connect, or to wait for the next bytes, or to read "
         "a whole response, before the URL is reported as failed.",
     )
     max_bytes: int = Field(

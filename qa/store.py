@@ -57,6 +57,10 @@ _GENERATION = "generation"  # the one row of the state collection
 _RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0)  # seconds before each retry on a fresh client
 _WRITER_PREFIX = "writer:"  # a writer's lease row in the state collection
 LEASE_SECONDS = 60.0  # a writer that stops renewing for this long is dead
+# The writers running in this process. Process-wide on purpose: it is the one fact about a
+# writer of this process that its lease row cannot tell (a writer whose server died mid-run
+# could not delete its row, yet is over), and every Store object in the process must agree.
+_RUNNING_HERE: set[str] = set()
 
 
 class EmbeddingModelMismatchError(RuntimeError):
@@ -171,6 +175,22 @@ def connect(settings: Settings, *, private: bool = False) -> ClientAPI:
     system.start()
     # The old system stays alive for the clients still holding it and is freed with them.
     return Client.from_system(system)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """The Chroma server went away (killed, restarted, network down) during a request."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError | ConnectionError)
+
+
+def connection_lost(settings: Settings, exc: BaseException, *, kept: str) -> str:
+    """One line for a server lost mid-run: what happened, what was kept, what to do."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return (
+        f"lost the Chroma server at {settings.chroma.url} ({detail}); the index stays "
+        f"consistent ({kept}): start the server again and run the same command to finish"
+    )
 
 
 def _unavailable(settings: Settings, exc: Exception) -> str:
@@ -371,7 +391,12 @@ class Store:
         background, so other writers know this one is alive and leave its rows alone."""
         with self._embedded_lock(on_wait):
             writer = Writer(id=uuid.uuid4().hex, host=_this_host(), pid=os.getpid())
-            self._renew(writer)
+            _RUNNING_HERE.add(writer.id)
+            try:
+                self._renew(writer)
+            except BaseException:
+                _RUNNING_HERE.discard(writer.id)
+                raise
             stop = threading.Event()
 
             def heartbeat() -> None:
@@ -384,6 +409,7 @@ class Store:
             try:
                 yield writer
             finally:
+                _RUNNING_HERE.discard(writer.id)
                 stop.set()
                 beats.join()
                 with contextlib.suppress(Exception):  # the store may be the thing that failed
@@ -451,6 +477,8 @@ class Store:
             return None  # finished (it deletes its lease last) or never started
         meta: dict[str, Any] = dict(metadatas[0])
         writer = Writer(id=writer_id, host=str(meta.get("host")), pid=int(meta.get("pid") or 0))
+        if writer.host == _this_host() and writer.pid == os.getpid():
+            return writer if writer_id in _RUNNING_HERE else None
         if writer.host == _this_host() and not _process_alive(writer.pid):
             return None
         if float(meta.get("expires") or 0) < self._now():

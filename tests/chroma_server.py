@@ -32,6 +32,15 @@ def free_port() -> int:
 @contextlib.contextmanager
 def chroma_server(path: Path, *, timeout: float = 30.0) -> Iterator[str]:
     """Run ``chroma run --path PATH`` on a free port; yield its URL once the heartbeat answers."""
+    with chroma_server_process(path, timeout=timeout) as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def chroma_server_process(
+    path: Path, *, timeout: float = 30.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``chroma_server`` that also yields the process, for tests that kill the server."""
     port = free_port()
     log = (path.parent / f"chroma-{port}.log").open("wb")
     process = subprocess.Popen(
@@ -54,7 +63,7 @@ def chroma_server(path: Path, *, timeout: float = 30.0) -> Iterator[str]:
                     msg = f"chroma run did not answer its heartbeat within {timeout} s"
                     raise RuntimeError(msg) from None
                 time.sleep(0.05)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

@@ -115,10 +115,14 @@ class TestInterrupted:
                 return super().embed_documents(texts)
 
         embedder = InterruptedEmbedder()
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt) as interrupted:
             ingest([news_dir], settings=settings, embedder=embedder)
         store = open_store(settings, embedder)
         assert len(store.records()) == 1  # the first batch was saved whole
+        assert str(interrupted.value) == (
+            "interrupted: 1 new or changed articles saved, of 3 read; "
+            "run the same command to finish the rest"
+        )
 
         resumed = ingest([news_dir], settings=settings, embedder=embedder)
         assert (len(resumed.added), len(resumed.unchanged)) == (2, 1)

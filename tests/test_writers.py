@@ -14,18 +14,18 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from chroma_server import chroma_server
+from chroma_server import chroma_server, chroma_server_process
 from conftest import HashingEmbedder, write
 
 from qa.articles import Article, read_file
 from qa.ingest import ingest
 from qa.settings import Settings
-from qa.store import LEASE_SECONDS, Store, Writer
+from qa.store import LEASE_SECONDS, Store, StoreUnavailableError, Writer
 
 pytestmark = pytest.mark.integration
 
@@ -189,3 +189,91 @@ class TestLease:
         with store.writing() as writer:
             assert store.live_writer(writer.id) == writer
         assert store.live_writer(writer.id) is None
+
+
+class TestServerKilledMidIngest:
+    """A Chroma server killed during an ingest: one line naming what to do, from the Python
+    API and the CLI alike, and an index that a rerun finishes."""
+
+    def corpus(self, folder: Path) -> Path:
+        for i in range(150):
+            write(folder / f"k{i:03d}.txt", article(i, "k"))
+        return folder
+
+    def test_python_api_raises_one_line_and_a_rerun_finishes(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        corpus = self.corpus(tmp_path / "in")
+        monkeypatch.setattr(sys.modules["qa.ingest"], "_ARTICLES_PER_BATCH", 10)
+        db = tmp_path / "db"
+        with chroma_server_process(db) as (url, server):
+            real_commit = Store.commit
+
+            def commit_then_kill(self: Store, ids: Sequence[str], writer: Writer) -> None:
+                real_commit(self, ids, writer)
+                server.kill()  # after the first batch is committed
+                server.wait()
+
+            monkeypatch.setattr(Store, "commit", commit_then_kill)
+            settings = Settings(data_dir=tmp_path / "data", chroma={"url": url})
+            with pytest.raises(StoreUnavailableError) as error:
+                ingest([corpus], settings=settings, embedder=HashingEmbedder())
+        message = str(error.value)
+        assert "\n" not in message
+        assert message.startswith(f"lost the Chroma server at {url} (")
+        assert "(10 new or changed articles saved, of 150 read)" in message
+        assert message.endswith("start the server again and run the same command to finish")
+
+        monkeypatch.setattr(Store, "commit", real_commit)
+        with chroma_server(db) as url:
+            settings = Settings(data_dir=tmp_path / "data", chroma={"url": url})
+            report = ingest([corpus], settings=settings, embedder=HashingEmbedder())
+            assert (len(report.unchanged), len(report.added) + len(report.updated)) == (10, 140)
+            store = Store.open(settings, model_id=HashingEmbedder().model_id)
+            records = store.records()
+            assert len(records) == 150 and {r.state for r in records.values()} == {"done"}
+            assert store.count_chunks() == sum(r.chunks for r in records.values())
+
+    def test_cli_prints_one_line_and_exits_1(self, tmp_path: Path) -> None:
+        corpus = self.corpus(tmp_path / "in")
+        with chroma_server_process(tmp_path / "db") as (url, server):
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+            env |= {
+                "QA_CHROMA_URL": url,
+                "QA_DATA_DIR": str(tmp_path / "data"),
+                "KILL_PID": str(server.pid),
+            }
+            done = subprocess.run(
+                [sys.executable, "-c", CLI_KILLING_THE_SERVER, "ingest", str(corpus)],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=300,
+            )
+            server.wait()
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert lines[0].startswith(f"error: lost the Chroma server at {url} (")
+        assert lines[0].endswith("run the same command to finish")
+
+
+# The real `qa` CLI with the fast test encoder, killing the server after its first commit.
+CLI_KILLING_THE_SERVER = f"""
+import os, signal, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from conftest import HashingEmbedder
+import qa.embeddings
+qa.embeddings.make_embedder = lambda settings: HashingEmbedder()
+import qa.ingest
+qa.ingest._ARTICLES_PER_BATCH = 10
+from qa.store import Store
+real_commit = Store.commit
+def commit_then_kill(self, ids, writer):
+    real_commit(self, ids, writer)
+    os.kill(int(os.environ["KILL_PID"]), signal.SIGKILL)
+Store.commit = commit_then_kill
+from qa.cli import app
+sys.argv[0] = "qa"
+app()
+"""
