@@ -271,6 +271,42 @@ def stats(
 
 
 @app.command()
+def watch(
+    urls: Annotated[
+        list[str] | None,
+        typer.Argument(help="Feeds or pages to poll (plus those in <data dir>/feeds.txt)."),
+    ] = None,
+    every: Annotated[str, typer.Option(help="How often: 15m, 1h, 90s.")] = "15m",
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+) -> None:
+    """Poll RSS/Atom feeds and pages and ingest what is new, until Ctrl-C."""
+    import time
+
+    from qa.errors import friendly
+    from qa.watch import Watcher, parse_every, watched
+
+    with _clean_errors():
+        seconds = parse_every(every)
+        engine = _engine()
+        if not watched(engine.settings, urls or []):
+            raise _fail("nothing to watch: name feed URLs, or list them in <data dir>/feeds.txt")
+
+        def show(report: Any) -> None:
+            for skipped in report.skipped:
+                typer.secho(f"skipped {skipped}", fg=typer.colors.YELLOW, err=True)
+            typer.echo(f"{time.strftime('%H:%M:%S')} {report.summary()}")
+
+        def warn(exc: Exception) -> None:
+            typer.secho(f"error: {friendly(exc)} (next round in {every})", err=True, fg="red")
+
+        watcher = Watcher(engine, urls or [], every=seconds, on_round=show, on_error=warn)
+        if once:
+            watcher.run_once()
+            return
+        watcher.run_forever()
+
+
+@app.command()
 def serve(
     host: Annotated[
         str | None, typer.Option(help="Interface to bind (default QA_UI_HOST or 127.0.0.1).")
@@ -281,12 +317,26 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the chat in the default browser.")
     ] = False,
+    watch: Annotated[
+        list[str] | None,
+        typer.Option(help="Also poll this feed or page (repeatable; feeds.txt counts too)."),
+    ] = None,
+    every: Annotated[str, typer.Option(help="How often to poll the watched feeds.")] = "15m",
 ) -> None:
     """Serve the chat UI and the HTTP API at http://127.0.0.1:7860 (Ctrl-C stops it)."""
     with _clean_errors():
         from qa.server import serve as serve_ui
+        from qa.watch import parse_every
 
-        serve_ui(_settings(), host=host, port=port, open_browser=open_browser)
+        seconds = parse_every(every)
+        serve_ui(
+            _settings(),
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            watch=watch or [],
+            every=seconds,
+        )
 
 
 @app.command("eval")

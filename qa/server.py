@@ -33,9 +33,12 @@ from qa.webapp import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from fastapi import FastAPI
 
     from qa.engine import Engine
+    from qa.ingest import IngestReport
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 SHUTDOWN_SECONDS = 3
@@ -121,8 +124,13 @@ def serve(
     host: str | None = None,
     port: int | None = None,
     open_browser: bool = False,
+    watch: Sequence[str] = (),
+    every: float = 900.0,
 ) -> None:
-    """Load the engine, then serve the UI and the APIs until interrupted (``qa serve``)."""
+    """Load the engine, then serve the UI and the APIs until interrupted (``qa serve``).
+
+    ``watch`` (and ``<data_dir>/feeds.txt``) are polled every ``every`` seconds in the
+    background and ingested through this server's own engine (``qa.watch``)."""
     import uvicorn
 
     from qa.engine import Engine
@@ -138,6 +146,7 @@ def serve(
     engine = Engine(settings)
     warm_up(engine)
     app = build_server(engine, options)
+    _start_watching(engine, watch, every)
     shown = "localhost" if options.host in {"0.0.0.0", "::"} else options.host
     url = f"http://{shown}:{options.port}/"
     server = uvicorn.Server(
@@ -154,6 +163,24 @@ def serve(
         target=_announce, args=(server, url, open_browser), daemon=True, name="qa-announce"
     ).start()
     server.run()
+
+
+def _start_watching(engine: Engine, urls: Sequence[str], every: float) -> None:
+    """The background poller of ``qa serve --watch`` (also started when feeds.txt lists feeds,
+    so a feed added in the Library tab keeps being polled after a restart)."""
+    from qa.errors import friendly
+    from qa.watch import Watcher, watched
+
+    if not watched(engine.settings, urls):
+        return
+
+    def say(report: IngestReport) -> None:
+        print(f"watch: {report.summary()}", file=sys.stderr)
+
+    def warn(exc: Exception) -> None:
+        print(f"watch: error: {friendly(exc)}", file=sys.stderr)
+
+    Watcher(engine, urls, every=every, on_round=say, on_error=warn).start()
 
 
 def _announce(server: object, url: str, open_browser: bool) -> None:

@@ -239,3 +239,48 @@ def test_the_cli_exit_status_says_a_url_failed(site: NewsSite, tmp_path: Path) -
     state = json.loads((env_dir / "feeds" / "articles.json").read_text())["urls"]
     assert state[site.url("/gone.html")]["ok"] is False
     assert state[site.page_url("story-1")]["ok"] is True
+
+
+class TestWatch:
+    def test_every_takes_minutes_hours_and_seconds_and_refuses_nonsense(self) -> None:
+        from qa.watch import parse_every
+
+        assert parse_every("15m") == 900 and parse_every("1h") == 3600
+        assert parse_every("90s") == 90 and parse_every("120") == 120
+        for bad in ["soon", "5s", "-1m"]:
+            with pytest.raises(ValueError, match="--every"):
+                parse_every(bad)
+
+    def test_a_watcher_picks_up_new_items_as_they_are_published(
+        self, engine: Engine, site: NewsSite, settings: Settings
+    ) -> None:
+        from test_processes import eventually
+
+        from qa.watch import Watcher, add_feed, watched
+
+        assert add_feed(settings, site.url("/feed.xml")) is True
+        assert add_feed(settings, site.url("/feed.xml")) is False
+        assert watched(settings) == [site.url("/feed.xml")]
+        rounds: list[str] = []
+        watcher = Watcher(engine, every=0.3, on_round=lambda r: rounds.append(r.summary()))
+        thread = watcher.start()
+        try:
+            eventually(lambda: rounds or None, "a first round")
+            assert rounds[0].startswith(f"{len(site.pages)} added")
+            site.add(page_from_row(load_articles(1, skip=6)[0], "breaking"))
+            wanted = site.page_url("breaking")
+            eventually(
+                lambda: any(r.url == wanted for r in engine.store.records().values()) or None,
+                "the new item ingested by the watcher",
+            )
+        finally:
+            watcher.stop.set()
+            thread.join(timeout=30)
+        feed = FetchLog.for_settings(settings).feeds()[site.url("/feed.xml")]
+        assert feed.ok and feed.error is None and feed.fetched_at
+
+    def test_a_watched_url_that_is_not_a_url_is_refused(self, settings: Settings) -> None:
+        from qa.watch import add_feed
+
+        with pytest.raises(ValueError, match="not an http"):
+            add_feed(settings, "feeds/local.xml")
