@@ -12,6 +12,7 @@ the values taken from a record. Whatever still fails inside a reader becomes a `
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import json
@@ -79,7 +80,8 @@ def article_date(value: Any) -> date | None:
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
     """Files named by ``paths``: files as given, folders recursively, globs expanded.
 
-    Hidden files and folders are passed over; a path that matches nothing is a ``Skipped``.
+    Hidden files and folders are passed over; a path that matches nothing, and a symbolic link
+    that loops, is broken or names a folder (links to folders are not followed), is a ``Skipped``.
     """
     for raw in paths:
         path = Path(raw).expanduser()
@@ -88,8 +90,14 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
         elif path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith(".") for part in rel):
+                if any(part.startswith(".") for part in rel):
+                    continue
+                if child.is_file():
                     yield child
+                elif child.is_symlink():
+                    yield Skipped(str(child), _unfollowed_link(child))
+        elif path.is_symlink():
+            yield Skipped(str(raw), _unfollowed_link(path))
         elif glob.has_magic(str(raw)):
             matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))  # noqa: PTH207
             files = [m for m in matches if m.is_file()]
@@ -98,6 +106,23 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
             yield from files
         else:
             yield Skipped(str(raw), "no such file or folder")
+
+
+def _unfollowed_link(link: Path) -> str:
+    """Why a symbolic link that is not a readable file was not read."""
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "symbolic link loop (the link leads back to itself); remove it"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link leads back to itself); remove it"
+        return f"broken symbolic link (its target {str(link.readlink())!r} does not exist)"
+    if target.is_dir():
+        if link.parent.resolve().is_relative_to(target):
+            return "symbolic link loop (it points to a folder that contains it); not followed"
+        return f"symbolic link to the folder {target}, not followed; name that folder itself"
+    return "symbolic link to something that is not a regular file"
 
 
 def read_articles(paths: Iterable[str | Path]) -> Iterator[Article | Skipped]:
@@ -160,9 +185,11 @@ def _read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
+            # Exact bytes: rounded megabytes made "52 MB, over the 52 MB limit".
             raise ArticleError(
-                f"file is {size / 1e6:.0f} MB, over the {MAX_FILE_BYTES // 10**6} MB "
-                "limit; split it into smaller files"
+                f"file is {size:,} bytes ({size / 2**20:.1f} MiB), over the "
+                f"{MAX_FILE_BYTES:,}-byte ({MAX_FILE_BYTES / 2**20:g} MiB) limit; "
+                "split it into smaller files"
             )
         data = path.read_bytes()
     except OSError as exc:

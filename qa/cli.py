@@ -91,7 +91,8 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Add or update articles (.txt, .md, .html, .json, .jsonl, RSS/Atom feeds and web pages by
-    URL) in the index. Exits 1 when a URL could not be fetched (the next run retries it)."""
+    URL) in the index. Exits 1 when a URL could not be fetched (the next run retries it), or
+    when every input was skipped."""
     from qa.fetch import is_url
 
     with _clean_errors():
@@ -101,6 +102,8 @@ def ingest(
         for skipped in report.skipped:
             typer.secho(f"skipped {skipped}", fg=typer.colors.YELLOW, err=True)
         typer.echo(report.summary())
+    if report.all_skipped():
+        raise _fail("every input was skipped, so nothing was ingested (reasons above)")
     if any(is_url(s.path) for s in report.skipped):
         raise typer.Exit(1)
 
@@ -185,9 +188,17 @@ def format_answer(answer: Answer) -> str:
         lines.append("")
     for c in answer.citations:
         when = c.date.isoformat() if c.date else "undated"
-        lines.append(f"[{c.n}] {c.title} ({when}) {c.source}")
+        lines.append(f"[{c.n}] {_one_line(c.title)} ({when}) {_one_line(c.source)}")
         lines.append(f"    “{c.quote}”")
     return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters escaped: a newline in a file name must not split the
+    citation line (a reader would take the rest for another line of the answer)."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 @app.command()

@@ -61,6 +61,10 @@ class IngestReport:
         parts += [f"skipped{f' ({s.record})' if s.record else ''}: {s.reason}" for s in skipped]
         return ", ".join(parts) or "no articles found"
 
+    def all_skipped(self) -> bool:
+        """Something was skipped and nothing was read: the run did nothing at all."""
+        return bool(self.skipped) and not (self.added or self.updated or self.unchanged)
+
     def summary(self) -> str:
         """One line: ``3 added, 1 updated, 10 unchanged, 2 skipped (1 removed)``."""
         parts = [
