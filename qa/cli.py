@@ -109,7 +109,7 @@ def ingest(
 
 
 @contextmanager
-def _progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+def _progress(*, enabled: bool) -> Iterator[Callable[[float, int], None] | None]:
     if not enabled:
         yield None
         return
@@ -117,10 +117,16 @@ def _progress(*, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
     bar: Any = None
 
-    def update(done: int, total: int) -> None:
+    def update(done: float, total: int) -> None:
         nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="article", desc="ingest", file=sys.stderr)
+        if bar is None:  # shown from the first call (0 done): the bar exists before any work
+            bar = tqdm(
+                total=total,
+                unit="article",
+                desc="ingest",
+                file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n:.1f}/{total} [{elapsed}<{remaining}, {rate_fmt}]",
+            )
         bar.n = done
         bar.refresh()
 

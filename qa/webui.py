@@ -18,6 +18,7 @@ import html
 import logging
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -663,9 +664,11 @@ class ChatUI:
         accepted, rejected = stage_uploads(files, self.upload_dir, self.max_upload_bytes)
         rows: list[tuple[str, str]] = list(rejected)
         if accepted:
+            started = time.monotonic()
 
-            def on_progress(done: int, total: int) -> None:
-                note(done / total if total else 1.0, f"indexing {done}/{total} articles")
+            def on_progress(done: float, total: int) -> None:
+                elapsed = time.monotonic() - started
+                note(done / total if total else 1.0, progress_text(done, total, elapsed))
 
             try:
                 report = self.engine.ingest([p for _, p in accepted], on_progress=on_progress)
@@ -679,6 +682,22 @@ class ChatUI:
         order = {Path(str(f)).name: i for i, f in enumerate(files)}
         rows.sort(key=lambda row: order.get(row[0], len(order)))
         return rows
+
+
+def progress_text(done: float, total: int, elapsed: float) -> str:
+    """What an ingest has done and how long it has left, from its rate so far.
+
+    >>> progress_text(0, 150, 0.4)
+    'indexing 150 articles: reading and chunking…'
+    >>> progress_text(30, 150, 60.0)
+    'indexing 150 articles: 20% done, about 4 min left'
+    """
+    what = f"indexing {total} article{'s' if total != 1 else ''}"
+    if done <= 0:
+        return f"{what}: reading and chunking…"
+    left = elapsed / done * (total - done)
+    when = f"about {left / 60:.0f} min left" if left >= 90 else f"about {max(left, 1):.0f} s left"
+    return f"{what}: {done / total:.0%} done, {when}"
 
 
 def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[ChatMessage]:

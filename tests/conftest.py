@@ -37,6 +37,17 @@ date of "last week" tells which one a question means."""
 LAST_WEEK_MAYOR = "Who was elected mayor of Brackenmoor last week?"
 
 
+def long_article(paragraphs: int = 240) -> str:
+    """One hand-made article long enough to take several encoder steps (many chunks)."""
+    body = "\n\n".join(
+        f"Item {i} of the Brackenmoor council minutes: the members debated the repair of "
+        f"culvert number {i} near the weir, its cost of {i * 1250} pounds, and who should pay "
+        f"for it. Councillor Hask asked for a survey before the vote on item {i}."
+        for i in range(paragraphs)
+    )
+    return f"date 2022-05-02 Brackenmoor council minutes\n\n{body}"
+
+
 # The ONNX graph the encoder is exported to, and any other XDG cache, go here rather than to the
 # developer's ~/.cache. One folder for all runs of this checkout (ignored by git): exporting the
 # graph costs about 15 s of CPU (minutes on a busy machine), too much to pay on every run. Tests

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from conftest import HashingEmbedder, write
+from conftest import HashingEmbedder, long_article, write
 
 from qa.embeddings import Vectors
 from qa.ingest import ingest
@@ -85,6 +85,28 @@ class TestIncremental:
         )
         assert not report.removed
         assert len(store.records()) == 3
+
+
+class TestProgress:
+    def test_progress_moves_within_a_batch_chunk_by_chunk(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, tmp_path: Path
+    ) -> None:
+        write(tmp_path / "minutes.txt", long_article())
+        seen: list[tuple[float, int]] = []
+        store = open_store(settings, hashing_embedder)
+        report = ingest(
+            [tmp_path / "minutes.txt"],
+            settings=settings,
+            store=store,
+            embedder=hashing_embedder,
+            on_progress=lambda done, total: seen.append((done, total)),
+        )
+        assert report.chunks_embedded > 2 * ingest_module._CHUNKS_PER_STEP
+        assert seen[0] == (0, 1)  # said before any work
+        assert seen[-1] == (1, 1)
+        inside = [done for done, _ in seen if 0 < done < 1]  # one article, one batch
+        assert len(inside) >= 2
+        assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 class TestBadInput:

@@ -29,6 +29,7 @@ from conftest import (
     SAMPLE_ARTICLE,
     SAMPLE_DIR,
     HashingEmbedder,
+    long_article,
     write,
 )
 
@@ -499,6 +500,33 @@ class TestLibrary:
         filtered = ask(page, "Who was elected mayor of Quillhaven?")
         assert "Quillhaven elects" not in filtered.inner_text()
         page.screenshot(path=str(SHOTS / "07-source-filter.png"))
+
+    def test_the_progress_bar_moves_before_the_first_batch_is_stored(
+        self, page: Page, tmp_path: Path
+    ) -> None:
+        # One long article: one batch, so every step short of 100% is progress inside it.
+        minutes = write(tmp_path / "council-minutes.txt", long_article())
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#qa-upload input[type=file]").set_input_files([minutes])
+        page.locator("#qa-upload").get_by_text(minutes.stem, exact=True).wait_for()
+        page.evaluate(
+            """() => {
+                window.__qaProgress = [];
+                const seen = () => {
+                    const m = document.body.innerText.match(/indexing 1 article: (\\d+)% done/);
+                    if (m) window.__qaProgress.push(Number(m[1]));
+                };
+                new MutationObserver(seen).observe(document.body,
+                    {subtree: true, childList: true, characterData: true});
+            }"""
+        )
+        page.locator("#qa-add").click()
+        page.locator("#qa-ingest-results tbody tr").first.wait_for()
+        assert "1 added" in page.locator("#qa-ingest-results").inner_text()
+        steps = page.evaluate("() => window.__qaProgress")
+        inside = sorted({p for p in steps if 0 < p < 100})
+        assert len(inside) >= 2, steps  # it moved, more than once, before the batch was stored
+        assert steps == sorted(steps)
 
     def test_a_file_over_the_size_limit_is_refused_on_upload(
         self, page: Page, tmp_path: Path
