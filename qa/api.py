@@ -51,6 +51,9 @@ GUARDED_PREFIXES = (API_PREFIX + "/", OPENAI_PREFIX + "/", MCP_PREFIX)
 """Paths the bearer token guards. The UI and Gradio's own ``ask`` endpoint answer to
 ``QA_UI_AUTH`` instead."""
 
+MAX_K = 50
+"""Most passages one API request may ask for (``QA_RETRIEVAL_K`` allows as many)."""
+
 ANSWER_CONCURRENCY = 4
 """Answers the API computes at once; more requests wait for a slot (the UI has its own four)."""
 
@@ -66,6 +69,8 @@ class AskRequest(Query):
         json_schema_extra={"examples": [{"question": "What did Xi say about sanctions?"}]}
     )
 
+    # A public endpoint caps the work one request can ask for (Python callers are not capped).
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Passages to retrieve (default k).")
     stream: bool = Field(
         False,
         description="Server-sent events: `delta` events with the draft text as it is written, "

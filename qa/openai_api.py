@@ -31,6 +31,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa.api import (
+    MAX_K,
     OPENAI_PREFIX,
     AskRequest,
     ErrorBody,
@@ -77,7 +78,7 @@ class ChatRequest(BaseModel):
     model: str = Field(MODEL_ID, description="Always 'qa'.")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    k: int | None = Field(None, ge=1, le=50)
+    k: int | None = Field(None, ge=1, le=MAX_K)
     since: date | None = None
     until: date | None = None
     sources: list[str] | None = None

@@ -143,6 +143,7 @@ class TestRestAsk:
         [
             ({"question": XI, "since": "someday"}, "since"),
             ({"question": XI, "k": 0}, "k"),
+            ({"question": XI, "k": 10_000}, "k"),
             ({"question": "   "}, "question"),
             ({"k": 3}, "question"),
             ({"question": XI, "history": [{"role": "robot", "content": "hi"}]}, "history"),
