@@ -166,13 +166,12 @@ def serve(
 
 
 def _start_watching(engine: Engine, urls: Sequence[str], every: float) -> None:
-    """The background poller of ``qa serve --watch`` (also started when feeds.txt lists feeds,
-    so a feed added in the Library tab keeps being polled after a restart)."""
+    """The background poller of ``qa serve --watch``. Always started: each round reads
+    feeds.txt again, so a feed added in the Library tab is polled from then on."""
     from qa.errors import friendly
     from qa.watch import Watcher, watched
 
-    if not watched(engine.settings, urls):
-        return
+    watched(engine.settings, urls)  # a bad URL fails `qa serve` at once, not a round later
 
     def say(report: IngestReport) -> None:
         print(f"watch: {report.summary()}", file=sys.stderr)

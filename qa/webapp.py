@@ -237,6 +237,10 @@ def build_app(engine: Engine) -> gr.Blocks:
         # The upload list is cleared: the result table now says what became of each file.
         return table, ui.stats_html(), gr.Dropdown(choices=ui.source_choices()), None
 
+    def add_feed(url: str | None) -> tuple[str, str, Any, str]:
+        table = ui.add_feed(url)
+        return table, ui.stats_html(), gr.Dropdown(choices=ui.source_choices()), ""
+
     def check_dates(since: str | None, until: str | None, as_of: str | None) -> list[Any]:
         """The note under the date fields, and each field marked when it is at fault."""
         problems = date_problems(since, until, as_of)
@@ -337,6 +341,16 @@ def build_app(engine: Engine) -> gr.Blocks:
                     )
                     add_button = gr.Button("Add to library", variant="primary", elem_id="qa-add")
                     results = gr.HTML(elem_id="qa-ingest-results")
+                    gr.Markdown("### Feeds")
+                    with gr.Row(equal_height=True):
+                        feed_url = gr.Textbox(
+                            show_label=False,
+                            placeholder="https://site/feed.xml (RSS or Atom) or a page URL",
+                            elem_id="qa-feed-url",
+                            scale=5,
+                        )
+                        feed_button = gr.Button("Add feed", scale=1, elem_id="qa-add-feed")
+                    feeds = gr.HTML(ui.feeds_html(), elem_id="qa-feeds")
                 with gr.Column(scale=2):
                     gr.Markdown("### Corpus")
                     stats = gr.HTML(ui.stats_html(), elem_id="qa-stats")
@@ -393,7 +407,16 @@ def build_app(engine: Engine) -> gr.Blocks:
             concurrency_limit=1,  # one ingest at a time: they write the same index
             concurrency_id="ingest",
         )
+        feed_button.click(
+            add_feed,
+            [feed_url],
+            [feeds, stats, source_filter, feed_url],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="ingest",
+        )
         app.load(refresh, None, [stats, source_filter, as_of], api_visibility="private")
+        app.load(ui.feeds_html, None, [feeds], api_visibility="private")
         events.api(
             ask,
             api_name="ask",

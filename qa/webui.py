@@ -380,6 +380,22 @@ def render_stats(stats: Mapping[str, Any]) -> str:
     return f'<table class="qa-stats">{body}</table>'
 
 
+def render_feeds(rows: Sequence[tuple[str, str, str, str]], note: str | None = None) -> str:
+    """Watched feeds: ``(url, last fetch, new articles, last error)`` a row."""
+    parts = [f'<p class="qa-feed-note">{_e(note)}</p>'] if note else []
+    if not rows:
+        parts.append("<p>No feeds yet: add the URL of an RSS or Atom feed, or of a page.</p>")
+        return "".join(parts)
+    head = "<tr><th>Feed</th><th>Last fetch</th><th>New articles</th><th>Last error</th></tr>"
+    body = "".join(
+        f'<tr class="{"qa-bad" if error else "qa-ok"}"><td>{_e(url)}</td><td>{_e(when)}</td>'
+        f"<td>{_e(new)}</td><td>{_e(error)}</td></tr>"
+        for url, when, new, error in rows
+    )
+    parts.append(f'<table class="qa-ingest-results qa-feeds">{head}{body}</table>')
+    return "".join(parts)
+
+
 def answerer_label(settings: Settings) -> str:
     """Which answerer is active, in words a reader understands."""
     if settings.uses_llm:
@@ -642,6 +658,42 @@ class ChatUI:
             return render_stats(self.engine.stats())
         except Exception as exc:
             return render_error(friendly(exc))
+
+    def feeds_html(self, note: str | None = None) -> str:
+        """The watched feeds (``<data_dir>/feeds.txt``) with what their last fetch found."""
+        from qa.feeds import FetchLog
+        from qa.watch import watched
+
+        try:
+            urls = watched(self.engine.settings)
+            log = FetchLog.for_settings(self.engine.settings)
+        except ValueError as exc:
+            return render_error(friendly(exc))
+        rows = []
+        for url in urls:
+            state = log.get(url)
+            if state is None:
+                rows.append((url, "not yet", "", ""))
+                continue
+            when = (state.fetched_at or "").replace("T", " ").replace("+00:00", " UTC")
+            rows.append((url, when, str(state.new_articles) if state.ok else "", state.error or ""))
+        return render_feeds(rows, note)
+
+    def add_feed(self, url: str | None) -> str:
+        """Watch a feed (or page) URL from now on and ingest it at once; the feeds table."""
+        from qa.watch import add_feed
+
+        url = (url or "").strip()
+        try:
+            added = add_feed(self.engine.settings, url)
+            report = self.engine.ingest([url])
+        except ValueError as exc:
+            return self.feeds_html(f"Not added: {friendly(exc)}")
+        except Exception as exc:
+            log.exception("ingest of feed %s failed", url)
+            return self.feeds_html(f"Added, but the first fetch failed: {friendly(exc)}")
+        was = "Added" if added else "Already watched; fetched again"
+        return self.feeds_html(f"{was}: {url} ({report.summary()})")
 
     def add_files(self, files: Sequence[str] | None, progress: ProgressFn | None = None) -> str:
         """Check uploaded files, copy the acceptable ones into the upload folder and ingest them.

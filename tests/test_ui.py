@@ -538,6 +538,34 @@ class TestLibrary:
         page.screenshot(path=str(SHOTS / "06-too-big.png"))
 
 
+class TestFeeds:
+    def test_a_feed_added_in_the_library_is_ingested_and_its_status_shown(
+        self, page: Page
+    ) -> None:
+        from feed_server import SHARED_ARTICLES, NewsSite, load_articles
+
+        if not SHARED_ARTICLES.exists():
+            pytest.skip(f"{SHARED_ARTICLES} is missing (the shared development data)")
+        with NewsSite.of(load_articles(2)) as site:
+            site.extra_items = [site.url("/gone.html")]
+            site.linkless_item = False
+            page.get_by_role("tab", name="Library").click()
+            page.locator("#qa-feed-url input, #qa-feed-url textarea").first.fill(
+                site.url("/feed.xml")
+            )
+            page.locator("#qa-add-feed").click()
+            page.locator("#qa-feeds .qa-feed-note").get_by_text("Added").wait_for()
+            row = page.locator("#qa-feeds tbody tr").filter(has_text=site.url("/feed.xml"))
+            cells = row.locator("td").all_inner_texts()
+            page.screenshot(path=str(SHOTS / "07-feeds.png"))
+        assert cells[0] == site.url("/feed.xml")
+        assert cells[1].endswith("UTC")  # the last fetch
+        assert cells[2] == "2"  # new articles
+        assert cells[3] == ""  # the feed itself fetched fine (a failed item is reported apart)
+        note = page.locator("#qa-feeds .qa-feed-note").inner_text()
+        assert "2 added" in note and "1 skipped" in note
+
+
 class TestAskEndpoint:
     def test_returns_the_answer_and_its_citations(self, server: Server) -> None:
         from gradio_client import Client
