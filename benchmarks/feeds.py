@@ -102,6 +102,7 @@ def new_item_to_answer(
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=30)
     parser.add_argument("--every", type=float, default=2.0)
