@@ -27,6 +27,8 @@ from qa.errors import friendly
 from qa.settings import Settings
 from qa.webui import (
     DATE_PRESETS,
+    EMPTY_LIBRARY,
+    READY,
     ChatMessage,
     ChatUI,
     Conversation,
@@ -250,9 +252,24 @@ def build_app(engine: Engine) -> gr.Blocks:
         ]
         return [render_date_problems(problems), *marks]
 
-    def refresh() -> tuple[str, Any, str]:
+    def first_contact() -> list[Any]:
+        """Example questions from the library (clickable), the question box's placeholder
+        following the first one, and how to add articles when there are none."""
+        examples = ui.examples()
+        return [
+            gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
+            gr.Textbox(placeholder=examples[0] if examples else "Ask about your articles"),
+            gr.Chatbot(placeholder=READY if examples else EMPTY_LIBRARY),
+        ]
+
+    def refresh() -> list[Any]:
         """On each page load: the library as it is now, and "as of" the day the page opens."""
-        return ui.stats_html(), gr.Dropdown(choices=ui.source_choices()), date.today().isoformat()
+        return [
+            ui.stats_html(),
+            gr.Dropdown(choices=ui.source_choices()),
+            date.today().isoformat(),
+            *first_contact(),
+        ]
 
     def new_chat() -> tuple[str, list[ChatMessage], Conversation]:
         return "", [], Conversation()
@@ -266,7 +283,11 @@ def build_app(engine: Engine) -> gr.Blocks:
         conversation = gr.State(Conversation())
         with gr.Row(elem_id="qa-header"):
             gr.Markdown("## qa — ask your news articles")
-            gr.Markdown(answerer_label(settings), elem_id="qa-answerer")
+            # Gradio's "Use via API" footer documents only its own ask endpoint; the REST and
+            # OpenAI-compatible APIs served beside the page are documented at /docs.
+            gr.Markdown(
+                f"{answerer_label(settings)} · [REST API docs](docs)", elem_id="qa-answerer"
+            )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat", elem_id="qa-chat-tab"), gr.Row():
                 with gr.Column(scale=4):
@@ -279,7 +300,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                         latex_delimiters=[],  # "$5 and $6" in news is money, not LaTeX
                         buttons=[],  # a copy button would copy our HTML, not the text
                         feedback_options=None,
-                        placeholder="Ask a question about the articles in the library.",
+                        placeholder=READY,
                     )
                     with gr.Row(equal_height=True):
                         question = gr.Textbox(
@@ -292,13 +313,19 @@ def build_app(engine: Engine) -> gr.Blocks:
                         )
                         ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
                         new_button = gr.Button("New chat", scale=1, elem_id="qa-new-chat")
+                    example_list = gr.Dataset(
+                        components=[question],
+                        samples=[],
+                        label="Try asking",
+                        elem_id="qa-examples",
+                        visible=False,
+                    )
                 with gr.Column(scale=1, min_width=260, elem_id="qa-controls"):
                     gr.Markdown("### Filters")
                     as_of = gr.DateTime(
                         include_time=False,
                         type="string",  # typed text reaches date_problems as typed
-                        label="As of",
-                        info='"last week" in a question counts from this day',
+                        label='As of ("last week" counts from this day)',
                         elem_id="qa-as-of",
                     )
                     with gr.Row(elem_id="qa-range"):
@@ -399,7 +426,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         # The chatbot's own trash button clears the page; the history must go with it.
         chatbot.clear(new_chat, None, chat_outputs, api_visibility="private", queue=False)
         new_button.click(new_chat, None, chat_outputs, api_visibility="private", queue=False)
-        add_button.click(
+        add_event = add_button.click(
             add_files,
             [files],
             [results, stats, source_filter, files],
@@ -415,8 +442,28 @@ def build_app(engine: Engine) -> gr.Blocks:
             concurrency_limit=1,
             concurrency_id="ingest",
         )
-        app.load(refresh, None, [stats, source_filter, as_of], api_visibility="private")
         app.load(ui.feeds_html, None, [feeds], api_visibility="private")
+        first_contact_outputs = [example_list, question, chatbot]
+        app.load(
+            refresh,
+            None,
+            [stats, source_filter, as_of, *first_contact_outputs],
+            api_visibility="private",
+        )
+        add_event.then(first_contact, None, first_contact_outputs, api_visibility="private")
+        # An example is asked as if typed: into the box, then the usual submit path.
+        example_list.click(
+            lambda sample: sample[0], example_list, question, api_visibility="private", queue=False
+        ).then(
+            ui.respond,
+            chat_inputs,
+            chat_outputs,
+            api_visibility="private",
+            concurrency_limit=ANSWER_CONCURRENCY,
+            concurrency_id="answer",
+            show_progress="hidden",
+            js=TYPED_DATES_JS,
+        )
         events.api(
             ask,
             api_name="ask",

@@ -407,6 +407,32 @@ def answerer_label(settings: Settings) -> str:
     )
 
 
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Za-z]+)?){1,2}\b")
+"""Two or three capitalised words in a row: a person's or a place's name in a headline."""
+
+EMPTY_LIBRARY = (
+    "**The library is empty.** Open the **Library** tab and add article files "
+    "(.txt .md .html .json .jsonl), or run `qa ingest PATH` — then ask about them here."
+)
+READY = "Ask a question about the articles in the library."
+
+
+def example_questions(titles: Sequence[str], limit: int = 4) -> list[str]:
+    """Questions a newcomer can click, drawn from headlines (newest first): the names they
+    mention most, then the newest, each as "What do the articles say about NAME?".
+
+    >>> example_questions(["Hask wins: Ottilie Hask elected", "Xi Jinping meets Ottilie Hask"])
+    ['What do the articles say about Ottilie Hask?', 'What do the articles say about Xi Jinping?']
+    """
+    counts: dict[str, int] = {}
+    for title in titles:
+        for name in dict.fromkeys(_NAME.findall(title)):
+            counts[name] = counts.get(name, 0) + 1
+    # Most mentioned first; among equals the newest headline's (dicts keep insertion order).
+    names = sorted(counts, key=lambda name: -counts[name])[:limit]
+    return [f"What do the articles say about {name}?" for name in names]
+
+
 # -- answers as JSON -----------------------------------------------------------------------------
 
 
@@ -652,6 +678,15 @@ class ChatUI:
             return []
         public = [self.public_source(s) for s in values]
         return sorted((display_source(name), name) for name in public)
+
+    def examples(self, limit: int = 4) -> list[str]:
+        """Example questions from the newest articles' headlines (none for an empty library)."""
+        try:
+            titles = [record.title for record in self.engine.store.articles()[:200]]
+        except Exception:
+            log.exception("cannot list articles")
+            return []
+        return example_questions(titles, limit)
 
     def stats_html(self) -> str:
         try:

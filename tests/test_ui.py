@@ -419,6 +419,34 @@ class TestChat:
         page.wait_for_timeout(1500)
         assert page.locator("#qa-chat [data-testid=bot]").count() == 0  # not answered unfiltered
 
+    def test_example_questions_come_from_the_library_and_are_asked_on_click(
+        self, page: Page
+    ) -> None:
+        examples = page.locator("#qa-examples button")
+        examples.first.wait_for()
+        offered = [e.strip() for e in examples.all_inner_texts()]
+        # Names from the library's own headlines (the sample article's, the 2022 archive's).
+        assert "What do the articles say about Xi Jinping?" in offered
+        assert any("Ottilie Hask" in q or "Tobias Wrenfield" in q for q in offered)
+        placeholder = page.locator("#qa-question textarea").get_attribute("placeholder")
+        assert placeholder == offered[0]
+        page.screenshot(path=str(SHOTS / "00-first-contact.png"))
+
+        examples.filter(has_text="Xi Jinping").click()
+        page.locator("#qa-chat .qa-meta").wait_for()
+        assert page.locator("#qa-chat [data-testid=user]").inner_text().strip() == (
+            "What do the articles say about Xi Jinping?"
+        )
+        bubble = settled(page).last
+        assert bubble.locator("[data-testid=source-card]").count() >= 1
+
+    def test_the_rest_api_docs_are_linked(self, page: Page, server: Server) -> None:
+        link = page.locator("#qa-answerer a", has_text="REST API docs")
+        href = link.evaluate("a => a.href")
+        assert href == server.url + "docs"
+        with urllib.request.urlopen(href, timeout=10) as response:
+            assert response.status == 200
+
     def test_the_active_answerer_is_shown(self, page: Page) -> None:
         assert "offline extractive" in page.locator("#qa-answerer").inner_text()
 
@@ -686,3 +714,25 @@ def test_a_busy_port_is_one_line_before_the_encoder_loads(
         f"error: port {port} is in use (another qa serve?): start with --port {port + 1} "
         "(python ui.py: GRADIO_SERVER_PORT), or stop what listens there"
     ]
+
+
+def test_an_empty_library_says_how_to_add_articles(
+    settings: Settings, browser: Browser, tmp_path: Path
+) -> None:
+    from qa.webapp import ServerOptions, build_app, mount_kwargs
+
+    app = build_app(Engine(settings, embedder=HashingEmbedder()))
+    port = free_port()
+    options = ServerOptions(host="127.0.0.1", port=port, auth=None, max_file_size=1)
+    app.launch(prevent_thread_lock=True, quiet=True, **mount_kwargs(options))
+    try:
+        tab = browser.new_page()
+        tab.goto(f"http://127.0.0.1:{port}/")
+        empty = tab.get_by_text("The library is empty.")
+        empty.wait_for()
+        assert "Library" in empty.locator("xpath=..").inner_text()
+        assert tab.locator("#qa-examples").is_hidden()
+        tab.screenshot(path=str(SHOTS / "10-empty-library.png"))
+        tab.close()
+    finally:
+        app.close()
