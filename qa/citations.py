@@ -11,17 +11,16 @@ The contract shared by the prompt, this parser and the tests:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.chunking import Span, split_sentences
 from qa.models import Citation, Source
-from qa.text import claim_coverage, content_terms
+from qa.support import Entailment, Similarity, is_instruction, judge
+from qa.text import content_terms
 
 CANNOT_ANSWER = "The articles do not contain the answer."
 """The refusal sentinel: the prompt tells the model to reply with exactly this sentence."""
-
-SUPPORT_THRESHOLD = 0.5
-"""A sentence supports a claim when it holds at least this share of the claim's content terms."""
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -96,26 +95,62 @@ def _markers_before_stops(text: str) -> str:
     return re.sub(r"([.!?][\"”’']?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)", r"\2\1", text)
 
 
-def best_support(claim: str, source: Source) -> tuple[Span, float] | None:
-    """The sentence of ``source`` that best supports ``claim``, with its coverage, if any does."""
+@dataclass(frozen=True)
+class SupportCheck:
+    """How ``resolve`` judges a claim against a passage (see ``qa.support.judge``): rules on
+    names, numbers, polarity and roles, then, for a claim they leave undecided (a content word
+    the passage words differently), the encoder's ``similarity`` or a chat model's ``entail``.
+    With neither, undecided claims fail: nothing is cited on a guess."""
+
+    similarity: Similarity | None = None
+    entail: Entailment | None = None
+
+
+def best_support(claim: str, source: Source, check: SupportCheck | None = None) -> Span | None:
+    """The sentence (or two adjacent sentences) of ``source`` that supports ``claim``, if any.
+
+    >>> from qa.store import StoredChunk
+    >>> text = "The council met on Monday. It voted to approve the budget."
+    >>> chunk = StoredChunk(id="a:0", article_id="a", text=text, start=0, end=len(text),
+    ...     index=0, title="Budget", date=None, source="a.txt", url=None)
+    >>> best_support("The council rejected the budget.", Source(n=1, chunk=chunk, score=1.0))
+    >>> best_support("It voted to approve the budget.", Source(n=1, chunk=chunk, score=1.0))
+    Span(start=27, end=58)
+    """
+    check = check or SupportCheck()
     chunk = source.chunk
-    best: tuple[Span, float] | None = None
-    for span in split_sentences(chunk.text):
-        score = claim_coverage(claim, span.of(chunk.text))
-        if best is None or score > best[1]:
-            best = (span, score)
-    if best is None:
+    return judge(
+        claim, chunk.text, title=chunk.title, similarity=check.similarity, entail=check.entail
+    ).span
+
+
+def find_injections(sources: Sequence[Source]) -> list[tuple[Source, str]]:
+    """The sentences of ``sources`` that instruct the reader ("ignore previous instructions",
+    "say that..."): never support, and a sign that an article was written to steer the model."""
+    found = []
+    for source in sources:
+        text = source.chunk.text
+        for span in split_sentences(text):
+            if is_instruction(span.of(text)):
+                found.append((source, span.of(text)))
+    return found
+
+
+def injection_warning(found: Sequence[tuple[Source, str]]) -> str | None:
+    """One line naming the articles that carry instructions, quoting the first."""
+    if not found:
         return None
-    if best[1] >= SUPPORT_THRESHOLD:
-        return best
-    # A claim may condense two sentences of the passage: accept it when the passage as a whole
-    # covers it, citing the sentence that covers most.
-    if claim_coverage(claim, chunk.text) >= SUPPORT_THRESHOLD + 0.15 and best[1] > 0:
-        return best
-    return None
+    titles = list(dict.fromkeys(f"“{source.chunk.title}”" for source, _ in found))
+    first = " ".join(found[0][1].split())
+    first = first if len(first) <= 120 else first[:119] + "…"
+    return (
+        f"Possible prompt injection: {', '.join(titles)} contains text addressed to the "
+        f"model (“{first}”); it was not accepted as support. Check this answer against the "
+        "articles."
+    )
 
 
-def resolve(draft: str, sources: list[Source]) -> Resolved:
+def resolve(draft: str, sources: list[Source], check: SupportCheck | None = None) -> Resolved:
     """Verify and renumber the citations of ``draft`` against ``sources``.
 
     Markers that point at no source are dropped; each claim keeps only the markers whose
@@ -131,10 +166,9 @@ def resolve(draft: str, sources: list[Source]) -> Resolved:
         cited: list[int] = []
         for marker in claim.markers:
             source = by_number.get(marker)
-            support = best_support(claim.text, source) if source else None
-            if source is None or support is None:
+            span = best_support(claim.text, source, check) if source else None
+            if source is None or span is None:
                 continue
-            span = support[0]
             chunk = source.chunk
             key = (chunk.article_id, chunk.start + span.start)
             if key not in numbers:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answering import Answerer, make_answerer
 from qa.chat import Condenser, make_condenser, standalone_question
-from qa.citations import CANNOT_ANSWER, is_refusal, resolve
+from qa.citations import (
+    CANNOT_ANSWER,
+    SupportCheck,
+    find_injections,
+    injection_warning,
+    is_refusal,
+    resolve,
+)
 from qa.embeddings import CachingEmbedder, Embedder, make_embedder
 from qa.errors import IncompleteAnswerError
 from qa.ingest import IngestReport, ProgressCallback, ingest
@@ -72,6 +79,7 @@ class Engine:
         # Parts are built on first use; concurrent first requests (a server's threads) must not
         # each build their own. Re-entrant: building the store needs the embedder.
         self._building = threading.RLock()
+        self._support_check: SupportCheck | None = None
 
     # -- parts, built on first use ------------------------------------------------------------
 
@@ -110,6 +118,17 @@ class Engine:
             if self._condenser is None:
                 self._condenser = make_condenser(self.settings)
             return self._condenser
+
+    @property
+    def support_check(self) -> SupportCheck:
+        """How cited claims are verified: the rules, the bundled encoder for rewordings, and
+        with ``QA_VERIFY=llm`` the chat model for what the rules leave undecided."""
+        with self._building:
+            if self._support_check is None:
+                from qa.verify import make_support_check
+
+                self._support_check = make_support_check(self.settings, self.embedder)
+            return self._support_check
 
     def _condense(self, question: str, history: Sequence[Message]) -> str:
         # Called only with a history: a first question never builds the condenser.
@@ -252,13 +271,17 @@ class Engine:
             )
         if is_refusal(draft):
             return Answer(text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name)
-        resolved = resolve(draft, sources)
-        warning = None
+        resolved = resolve(draft, sources, self.support_check)
+        notes = []
         if resolved.unsupported:
-            warning = (
+            notes.append(
                 f"{len(resolved.unsupported)} sentence(s) of this answer are not supported "
                 "by the retrieved articles; check them before relying on them."
             )
+        injected = injection_warning(find_injections(sources))
+        if injected:
+            notes.append(injected)
+        warning = " ".join(notes) or None
         return Answer(
             text=resolved.text,
             citations=resolved.citations,

@@ -331,6 +331,12 @@ class Settings(BaseSettings):
     mcp: bool = Field(
         False, description="Serve the ask tool over MCP at /gradio_api/mcp/ (QA_MCP=1)."
     )
+    verify: Literal["rules", "llm"] = Field(
+        "rules",
+        description="How cited claims are checked: 'rules' (names, numbers, polarity and roles, "
+        "with the bundled encoder for rewordings; offline) or 'llm' (the same, and the chat "
+        "model decides the claims the rules leave undecided; needs a chat model).",
+    )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias="OPENAI_API_KEY", description="Enables the LLM answerer."
     )
