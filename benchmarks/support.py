@@ -34,8 +34,7 @@ CLAIMS = REPO / "tests" / "data" / "claims.jsonl"
 sys.path.insert(0, str(REPO))
 
 from qa.chunking import split_sentences  # noqa: E402
-from qa.models import Source  # noqa: E402
-from qa.store import StoredChunk  # noqa: E402
+from qa.models import Source, StoredChunk  # noqa: E402
 
 
 @dataclass(frozen=True)

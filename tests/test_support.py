@@ -16,9 +16,8 @@ from conftest import REPO, SHARED_DATA
 
 from qa.citations import SupportCheck, best_support, find_injections, injection_warning
 from qa.embeddings import LocalEmbedder
-from qa.models import Source
+from qa.models import Source, StoredChunk
 from qa.settings import Settings
-from qa.store import StoredChunk
 from qa.support import is_instruction, judge
 from qa.verify import make_support_check
 
