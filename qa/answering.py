@@ -14,10 +14,12 @@ from typing import Protocol
 
 import numpy as np
 
-from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
+from qa.factoids import Candidate as Factoid
+from qa.factoids import Kind, asked_kind, find_candidates, speaker_of
 from qa.models import Source
+from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.text import content_terms, stem, words
@@ -37,19 +39,12 @@ _SPEECH = frozenset(
     argued claimed insisted noted explained wrote called calls asked replied remarked vowed
     pledged promised accused condemned praised criticized criticised described""".split()
 )
-_SPEAKER_QUESTION = re.compile(
-    r"^\s*what\s+(?:did|does|has|have|had|do|will|is|was)\s+(.+?)\s+"
-    r"(?:say|said|tell|told|think|thought|claim|claimed|state|announce|announced|write|wrote|"
-    r"argue|argued|warn|warned|mean|call|called|propose|proposed)\b(.*)$",
-    re.IGNORECASE,
-)
-
 
 # Verbs that carry little of what a question is about ("Where were the talks held?").
 _LIGHT_VERBS = frozenset(
     stem(w)
     for w in """held hold happen happened take took taken make made get got give gave go went
-    come came use used become became mean meant do know known""".split()
+    come came use used become became mean meant do know known name named""".split()
 )
 
 
@@ -63,6 +58,18 @@ class Candidate:
     text: str
     similarity: float
     score: float
+    focus: float = 0.0  # weighted share of the question's focus terms it holds
+    position: int = 0  # its place among the source's quotable sentences
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the offline answer will say: the short answer (verbatim from the first sentence),
+    the sentences it quotes, or a refusal that quotes the nearest sentence."""
+
+    sentences: list[Candidate]
+    short: str | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,75 +78,25 @@ class QuestionShape:
 
     speaker: tuple[str, ...]  # content words naming who spoke, for "what did X say ..."
     focus: tuple[str, ...]  # the remaining content terms: what the question is about
-    expects: str | None = None  # a short factual answer's type: number, time, name, entity
-
-
-# What a short factual question asks for, read from its wh-phrase (first match wins).
-_EXPECTS = (
-    ("number", re.compile(r"\bhow\s+(?:many|much|old|long|far|big|large|high|tall|often)\b|"
-                          r"\bwhat\s+(?:percentage|percent|share|number|age|amount|year)\b", re.I)),
-    ("time", re.compile(r"\b(?:when|since\s+when|what\s+(?:date|day|month|time))\b", re.I)),
-    ("name", re.compile(r"\b(?:who|whom|whose)\b", re.I)),
-    ("entity", re.compile(r"\b(?:which|what|where|name)\b", re.I)),
-)  # fmt: skip
-_NUMBER_WORDS = frozenset(
-    """two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
-    hundred thousand million billion trillion half dozen percent""".split()
-)
-_TIME_WORDS = frozenset(
-    """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday""".split()
-)
-_TOKEN = re.compile(r"[\w’'&.-]+")
+    kind: Kind | None = None  # the short answer's kind (``qa.factoids.asked_kind``)
 
 
 def question_shape(question: str) -> QuestionShape:
-    """Split a question into its speaker (if it asks what someone said), its focus terms and,
-    for a short factual question, the type of answer it expects.
+    """Split a question into its speaker (if it asks what someone said), its focus terms and
+    the kind of short answer it asks for.
 
     >>> question_shape("What did Xi say about sanctions?")
-    QuestionShape(speaker=('xi',), focus=('sanction',), expects=None)
-    >>> question_shape("How many months was her detention extended?").expects
+    QuestionShape(speaker=('xi',), focus=('sanction',), kind='quote')
+    >>> question_shape("How many months was her detention extended?").kind
     'number'
     """
-    match = _SPEAKER_QUESTION.match(question)
-    if match:
-        speaker = tuple(content_terms(match.group(1)))
-        focus = tuple(t for t in _focus_terms(match.group(2)) if t not in speaker)
-        return QuestionShape(speaker=speaker, focus=focus)
-    expects = None
-    if not re.match(r"\s*(?:why|how\s+(?:did|does|do|is|are|was|were|can|could|will))\b",
-                    question, re.I):  # fmt: skip
-        expects = next((kind for kind, pattern in _EXPECTS if pattern.search(question)), None)
-    return QuestionShape(speaker=(), focus=_focus_terms(question), expects=expects)
-
-
-def has_answer_slot(expects: str | None, sentence: str, question_words: set[str]) -> bool:
-    """Whether ``sentence`` holds something of the expected type that the question does not
-    already say: a number for "how many", a date for "when", a name for "who"."""
-    if expects is None:
-        return False
-    # Sentence-final and abbreviation dots belong to no token: "in 1994." holds a year.
-    tokens = [t.strip(".-'’&") for t in _TOKEN.findall(sentence)]
-    tokens = [t for t in tokens if t]
-    new = [t for t in tokens if fold_word(t) not in question_words]
-    numbers = any(any(c.isdigit() for c in t) or fold_word(t) in _NUMBER_WORDS for t in new)
-    if expects == "number":
-        return numbers
-    if expects == "time":
-        return any(fold_word(t) in _TIME_WORDS or re.fullmatch(r"(?:19|20)\d\d", t) for t in new)
-    # A capitalised day or month ("sworn in Thursday") is when, not who or which.
-    names = any(
-        t[0].isupper() and fold_word(t) not in _TIME_WORDS
-        for i, t in enumerate(tokens)
-        if i > 0 and t in new
-    )
-    return names if expects == "name" else names or numbers
-
-
-def fold_word(token: str) -> str:
-    found = words(token)
-    return found[0] if found else ""
+    kind = asked_kind(question)
+    spoken = speaker_of(question)
+    if spoken:
+        speaker = tuple(content_terms(spoken[0]))
+        focus = tuple(t for t in _focus_terms(spoken[1]) if t not in speaker)
+        return QuestionShape(speaker=speaker, focus=focus, kind=kind)
+    return QuestionShape(speaker=(), focus=_focus_terms(question), kind=kind)
 
 
 def _focus_terms(text: str) -> tuple[str, ...]:
@@ -147,11 +104,16 @@ def _focus_terms(text: str) -> tuple[str, ...]:
 
 
 class ExtractiveAnswerer:
-    """Answers offline by quoting the sentences of the sources that best answer the question.
+    """Answers offline by quoting the sentences of the sources that answer the question.
 
-    Each sentence is scored by meaning (cosine of its embedding to the question's), by the
-    question's focus terms it contains (rarer terms count more), and, for "what did X say"
-    questions, by whether it attributes speech to X. Below ``min_relevance`` it refuses.
+    Each sentence of the passages is scored by meaning (cosine of its embedding to the
+    question's), by the question's focus terms it contains (rarer terms count more), and, for
+    "what did X say" questions, by whether it attributes speech to X. For a short factual
+    question (who, where, when, how many, which ...) the answer is the sentence, among those
+    near the best ones, that holds a candidate of the asked kind the question does not already
+    say (``qa.factoids``); that candidate leads the answer. When no sentence holds one next to
+    the question's own terms, or nothing scores above ``min_relevance``, it refuses and cites
+    the nearest sentence.
     """
 
     name = "extractive"
@@ -161,65 +123,109 @@ class ExtractiveAnswerer:
         self._settings = settings or AnswerSettings()
 
     def draft(self, question: str, sources: Sequence[Source]) -> Iterator[str]:
-        chosen = self.select(question, sources)
-        if not chosen:
-            yield CANNOT_ANSWER
+        plan = self.select(question, sources)
+        if plan.refused:
+            nearest = "".join(f" {c.text} [{c.source.n}]" for c in plan.sentences)
+            yield CANNOT_ANSWER + nearest
             return
-        for i, candidate in enumerate(chosen):
-            yield ("" if i == 0 else " ") + f"{candidate.text} [{candidate.source.n}]"
+        parts = []
+        if plan.short is not None:
+            parts.append(f"{plan.short} [{plan.sentences[0].source.n}].")
+        parts.extend(f"{c.text} [{c.source.n}]" for c in plan.sentences)
+        for i, part in enumerate(parts):
+            yield ("" if i == 0 else " ") + part
 
-    def select(self, question: str, sources: Sequence[Source]) -> list[Candidate]:
-        """The sentences the answer will quote, best first; empty means refuse."""
+    def select(self, question: str, sources: Sequence[Source]) -> Plan:
+        """The short answer and the sentences the answer will quote; ``refused`` with the
+        nearest sentence when the passages do not hold the answer."""
         candidates = self.score(question, sources)
-        if not candidates or not self._answerable(question, candidates):
-            return []
-        best = candidates[0].score
+        if not candidates:
+            return Plan(sentences=[], refused=True)
+        nearest = Plan(sentences=candidates[:1], refused=True)
+        if candidates[0].score < self._settings.min_relevance:
+            return nearest
         shape = question_shape(question)
-        limit = self._settings.max_sentences
-        if shape.expects is not None:
-            # A short factual question is answered by the shortest of the best sentences
-            # (within ``factoid_margin`` of the best) that holds an answer of the right type.
-            limit = self._settings.factoid_sentences
-            floor = (1 - self._settings.factoid_margin) * best
-            close = [c for c in candidates if c.score >= floor]
-            asked = set(words(question))
-            typed = [c for c in close if has_answer_slot(shape.expects, c.text, asked)]
-            lead = min(typed or close[:1], key=lambda c: len(c.text))
-            candidates = [lead, *(c for c in candidates if c is not lead)]
+        if shape.kind is not None and shape.kind != "quote":
+            return self._factoid(question, shape, candidates) or nearest
+        if not self._answerable(shape, candidates):
+            return nearest
+        chosen = self._best_sentences(candidates, self._settings.max_sentences)
+        short = None
+        if shape.kind == "quote":
+            quotes = find_candidates(chosen[0].text, "quote", set(words(question)))
+            short = quotes[0].text if quotes else None
+        return Plan(sentences=chosen, short=short)
+
+    def _factoid(
+        self, question: str, shape: QuestionShape, candidates: Sequence[Candidate]
+    ) -> Plan | None:
+        """The sentence holding the best answer of the asked kind, read in its context: a
+        sentence two below the one that matches the question ("The fire broke out in
+        Sitakunda") is lifted by it. None when no such sentence is close enough."""
+        s = self._settings
+        assert shape.kind is not None
+        asked = set(words(question))
+        context = _context_scores(candidates, s.context_window)
+        best: tuple[float, Candidate, str] | None = None
+        for candidate, (lift, focus) in zip(candidates, context, strict=True):
+            if focus < s.answer_coverage:
+                continue  # the question's own terms are not around this sentence
+            found = find_candidates(candidate.text, shape.kind, asked)
+            if not found:
+                continue
+            pick = max(found, key=lambda f: f.fit + _proximity(candidate.text, f, shape.focus))
+            value = candidate.score + s.context_weight * lift + s.fit_weight * pick.fit
+            if best is None or value > best[0]:
+                best = (value, candidate, pick.text)
+        if best is None:
+            return None
+        _, sentence, short = best
+        chosen = [sentence]
+        if s.factoid_sentences > 1:
+            rest = [c for c in candidates if c is not sentence]
+            chosen += self._best_sentences(rest, s.factoid_sentences - 1)
+        return Plan(sentences=chosen, short=short)
+
+    def _best_sentences(self, candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
         chosen: list[Candidate] = []
+        if not candidates:
+            return chosen
+        best = candidates[0].score
         for candidate in candidates:
-            if len(chosen) == limit or candidate.score < 0.8 * best:
+            if len(chosen) == limit or candidate.score < self._settings.keep_ratio * best:
                 break
             if not any(_near_duplicate(candidate.text, c.text) for c in chosen):
                 chosen.append(candidate)
         return chosen
 
-    def _answerable(self, question: str, candidates: Sequence[Candidate]) -> bool:
-        """Refuse when the best sentence scores low, or when what the question is about (its
-        rarest focus terms) appears nowhere in the passages and nothing is close in meaning."""
-        if candidates[0].score < self._settings.min_relevance:
-            return False
-        shape = question_shape(question)
+    def _answerable(self, shape: QuestionShape, candidates: Sequence[Candidate]) -> bool:
+        """Refuse when what the question is about (its rarest focus terms) appears nowhere in
+        the passages and nothing is close in meaning."""
         if not shape.focus:
             return True
         terms = [set(content_terms(c.text)) for c in candidates]
         found = _focus_coverage(_rarity_weights(shape.focus, terms), set().union(*terms))
-        return found >= 0.5 or max(c.similarity for c in candidates) >= 0.6
+        return (
+            found >= self._settings.focus_coverage
+            or max(c.similarity for c in candidates) >= self._settings.close_similarity
+        )
 
     def score(self, question: str, sources: Sequence[Source]) -> list[Candidate]:
-        """Every sentence of ``sources`` with its score, best first."""
-        raw: list[tuple[Source, int, int, str]] = []
+        """Every quotable sentence of ``sources`` with its score, best first."""
+        raw: list[tuple[Source, int, int, str, int]] = []
         seen: set[tuple[str, int]] = set()
         for source in sources:
             text = source.chunk.text
-            for span in split_sentences(text):
+            position = 0
+            for span in quotable_sentences(text):
                 sentence = span.of(text)
                 where = (source.chunk.article_id, source.chunk.start + span.start)
-                # Overlapping chunks repeat sentences; headings, bylines and the article's own
-                # questions ("Which landmark is riddled with rust?" in a news quiz) answer nothing.
+                # Overlapping passages repeat sentences; headings, bylines and the article's own
+                # questions ("Which landmark is riddled with rust?" in a quiz) answer nothing.
                 if where not in seen and len(words(sentence)) >= 4 and not _is_question(sentence):
                     seen.add(where)
-                    raw.append((source, span.start, span.end, sentence))
+                    raw.append((source, span.start, span.end, sentence, position))
+                    position += 1
         if not raw:
             return []
         shape = question_shape(question)
@@ -229,24 +235,70 @@ class ExtractiveAnswerer:
         attribution = [
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
+        asked = set(words(question))
+        typed = [
+            bool(shape.kind and shape.kind != "quote" and find_candidates(r[3], shape.kind, asked))
+            for r in raw
+        ]
         # Embedding is the expensive part: only the lexically most promising sentences are
         # embedded (the retriever's reranker has usually embedded them already: cached).
         budget = self._settings.embed_budget
-        order = sorted(range(len(raw)), key=lambda i: focus[i] + attribution[i], reverse=True)
+        order = sorted(
+            range(len(raw)),
+            key=lambda i: focus[i] + attribution[i] + self._settings.slot_weight * typed[i],
+            reverse=True,
+        )
         embedded = sorted(order[:budget])
         vectors = sentence_vectors(self._embedder, [raw[i][3] for i in embedded])
         cosines = vectors @ query_vector(self._embedder, question)  # the retriever's: cached
         found = dict(zip(embedded, (float(x) for x in cosines), strict=True))
         floor = min(found.values())
-        asked = set(words(question))
         scored = []
-        for i, (source, start, end, sentence) in enumerate(raw):
+        for i, (source, start, end, sentence, position) in enumerate(raw):
             similarity = float(found.get(i, floor))
             score = _combine(similarity, focus[i], attribution[i], has_speaker=bool(shape.speaker))
-            if has_answer_slot(shape.expects, sentence, asked):
+            if typed[i]:
                 score += self._settings.slot_weight
-            scored.append(Candidate(source, start, end, sentence, similarity, score))
+            scored.append(
+                Candidate(source, start, end, sentence, similarity, score, focus[i], position)
+            )
         return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def _context_scores(candidates: Sequence[Candidate], window: int) -> list[tuple[float, float]]:
+    """For each sentence: the best score of the sentences within ``window`` of it in its
+    passage (the lift its context gives it), and the focus coverage of it and that context
+    together (are the question's terms around it?)."""
+    by_place = {(c.source.n, c.position): c for c in candidates}
+    result = []
+    for c in candidates:
+        near = [
+            by_place[(c.source.n, p)]
+            for p in range(c.position - window, c.position + window + 1)
+            if (c.source.n, p) in by_place
+        ]
+        lift = max((n.score for n in near if n is not c), default=0.0)
+        result.append(
+            (lift, max(c.focus, max((n.focus for n in near), default=0.0) * 0.8 + 0.2 * c.focus))
+        )
+    return result
+
+
+def _proximity(sentence: str, candidate: Factoid, focus: Sequence[str]) -> float:
+    """Closeness of a candidate to the question's terms in the sentence (1: next to one)."""
+    tokens = list(re.finditer(r"[\w’'-]+", sentence))
+    wanted = set(focus)
+    places = [i for i, t in enumerate(tokens) if stem(fold_word(t.group())) in wanted]
+    if not places:
+        return 0.0
+    at = next((i for i, t in enumerate(tokens) if t.start() >= candidate.start), len(tokens))
+    distance = min(abs(at - p) for p in places)
+    return 0.5 / (1 + distance / 4)
+
+
+def fold_word(token: str) -> str:
+    found = words(token)
+    return found[0] if found else ""
 
 
 def _is_question(sentence: str) -> bool:

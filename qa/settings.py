@@ -183,6 +183,9 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
+    """The offline answerer (qa/answering.py) and the sources an answer shows. Defaults measured
+    on the development set (examples/eval/news-open.jsonl, benchmarks/answers.py)."""
+
     max_sentences: int = Field(3, ge=1, le=10, description="Sentences the offline answerer quotes.")
     min_relevance: float = Field(
         0.35, ge=0.0, le=1.0, description="Below this score the offline answerer refuses."
@@ -191,14 +194,8 @@ class AnswerSettings(_Section):
         1,
         ge=1,
         le=10,
-        description="Sentences quoted for a short factual question (who, which, how many...).",
-    )
-    factoid_margin: float = Field(
-        0.1,
-        ge=0.0,
-        le=1.0,
-        description="For such questions the shortest sentence holding an answer of the asked "
-        "type within this fraction of the best score is quoted first.",
+        description="Sentences quoted after the short answer of a short factual question (who, "
+        "which, how many...): the one holding it, then the best others.",
     )
     slot_weight: float = Field(
         0.1,
@@ -206,12 +203,64 @@ class AnswerSettings(_Section):
         description="Bonus for a sentence holding what the question asks for (a number for "
         "'how many', a name for 'who') that the question does not already say.",
     )
+    context_window: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Sentences either side whose match with the question lifts a sentence "
+        "holding a short answer (the place is often two sentences below the lead).",
+    )
+    context_weight: float = Field(
+        0.3, ge=0.0, description="Weight of that context's best score in choosing the sentence."
+    )
+    fit_weight: float = Field(
+        0.2,
+        ge=0.0,
+        description="Weight of how surely a candidate is of the asked kind (a two-word name for "
+        "'who', a place after 'in') in choosing the sentence.",
+    )
+    answer_coverage: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's focus terms (rarer ones weigh more) that a sentence "
+        "holding a short answer, or its context, must contain; below it for every such "
+        "sentence, the answer is a refusal.",
+    )
+    focus_coverage: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="For other questions: share of the focus terms the passages must hold, "
+        "unless a sentence is at least close_similarity in meaning, else refuse.",
+    )
+    close_similarity: float = Field(
+        0.6, ge=0.0, le=1.0, description="Cosine at which a sentence answers by meaning alone."
+    )
+    keep_ratio: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="Further sentences are quoted only while they score this share of the best.",
+    )
     embed_budget: int = Field(
         4,
         ge=1,
         description="Sentences embedded per question, the lexically best first (each costs a "
-        "forward pass of about 10 ms on 2 cores; on the development set accuracy was the same "
-        "from 2 to 12).",
+        "forward pass of about 10 ms on 2 cores).",
+    )
+    neighbours: int = Field(
+        1,
+        ge=0,
+        le=5,
+        description="Chunks either side of each retrieved chunk the answerer also reads; "
+        "touching chunks of one article are merged into one source.",
+    )
+    stale_years: float = Field(
+        2.0,
+        gt=0.0,
+        description="A cited source this many years older than the newest retrieved one is "
+        "marked stale in the answer's sources.",
     )
 
 

@@ -1,0 +1,148 @@
+"""Clean sources: what the answerer reads and what an answer may quote.
+
+- ``quotable_sentences``: a passage's sentences without boilerplate (newsletter and subscription
+  lines, "Read more", image credits, reporter contact lines) and with datelines ("Sitakunda,
+  Bangladesh (CNN)", "WASHINGTON (AP) —") cut off the front, so none of them is ever quoted.
+- ``expand``: the retrieved chunks of one article, with their neighbours, become one passage
+  when they overlap or touch, so one paragraph is one source, not [1], [2] and [3].
+- ``stale_dates``: a source years older than the others is marked so in the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from qa.chunking import Span, split_sentences
+from qa.models import Source
+from qa.store import Store, StoredChunk
+
+# Lines a site wraps around every story: never the answer to anything.
+_BOILERPLATE = re.compile(
+    r"""newsletter|\bsign\ up\b|\bsubscri(?:be|ber|bers|ption)\b|^\W*read\ more\b|\bclick\ here\b
+    |\bfollow\ (?:us|him|her|them|[a-z][\w.]*(?:\ [a-z][\w.]*){0,3})\ on\ (?:twitter|facebook)
+    |\bdelivered\ (?:straight\ )?to\ your\ (?:inbox|phone)
+    |\bsupport(?:ing)?\ (?:our|local|strong\ local)\ journalism
+    |getty\ images|\bap\ photo\b|\bphoto(?:graph)?s?\ (?:by|courtesy|credit)
+    |\bimage\ (?:credit|courtesy)|^\W*(?:photo|image|credit|caption)s?\s*:
+    |\bcontributed\ to\ this\ report\b|\bfirst\ appeared\ in\b
+    |\bthis\ (?:story|article)\ has\ been\ updated\b|^\W*advertisement\W*$
+    |^\W*contact\ [a-z]\w+|\bwire\ reports\b|\ball\ rights\ reserved\b|\btext\ messages?\ here\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -".
+_DATELINE = re.compile(
+    r"""^(?:[A-Z][\w.’'-]*(?:[ ,]+[A-Z][\w.’'-]*){0,4}\s*)?
+    \((?:CNN(?:\s+\w+)?|AP|Reuters|AFP|UPI|Bloomberg)\)\s*(?:[-—–]+\s*)?
+    |^[A-Z]{3,}[A-Z .,'-]{0,30}\s+[-—–]+\s+""",
+    re.VERBOSE,
+)
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """True for the lines a site wraps around a story rather than the story itself.
+
+    >>> is_boilerplate("Get CNN Health's weekly newsletter Sign up here.")
+    True
+    >>> is_boilerplate("At least 49 people were killed in the fire in Sitakunda.")
+    False
+    """
+    return _BOILERPLATE.search(sentence) is not None
+
+
+def without_dateline(text: str, span: Span) -> Span:
+    """``span`` with a leading dateline cut off ("WASHINGTON (AP) — The Senate ..." -> "The
+    Senate ..."); unchanged when it has none.
+
+    >>> t = "Dhaka (CNN) A fire broke out."
+    >>> without_dateline(t, Span(0, len(t))).of(t)
+    'A fire broke out.'
+    """
+    match = _DATELINE.match(text, span.start, span.end)
+    if match is None or match.end() >= span.end:
+        return span
+    return Span(match.end(), span.end)
+
+
+def quotable_sentences(text: str) -> list[Span]:
+    """The sentence spans of ``text`` an answer may quote: no boilerplate, no datelines."""
+    spans = []
+    for span in split_sentences(text):
+        if is_boilerplate(span.of(text)):
+            continue
+        spans.append(without_dateline(text, span))
+    return spans
+
+
+def expand(sources: Sequence[Source], store: Store | None, *, neighbours: int) -> list[Source]:
+    """One passage per run of touching chunks of an article: the retrieved chunks plus up to
+    ``neighbours`` chunks either side of each, merged when they overlap or touch, numbered again
+    from 1 in the order of the best retrieved chunk they hold.
+
+    A retrieved passage often stops a sentence or two before the one holding the answer; its
+    neighbours are one store read away. Without a store only the merging is done.
+    """
+    wanted: dict[str, set[int]] = {}
+    for source in sources:
+        chunk = source.chunk
+        indexes = wanted.setdefault(chunk.article_id, set())
+        indexes.update(range(max(0, chunk.index - neighbours), chunk.index + neighbours + 1))
+    known = {(s.chunk.article_id, s.chunk.index): s.chunk for s in sources}
+    missing = [
+        f"{article}:{i}"
+        for article, ids in wanted.items()
+        for i in ids
+        if (article, i) not in known
+    ]
+    if store is not None and missing:
+        for chunk in store.chunks(missing):
+            known[(chunk.article_id, chunk.index)] = chunk
+    runs: dict[tuple[str, int], tuple[list[StoredChunk], float]] = {}  # by first index
+    order: list[tuple[str, int]] = []
+    for source in sources:
+        article, index = source.chunk.article_id, source.chunk.index
+        low, high = index, index
+        while (article, low - 1) in known and low - 1 in wanted[article]:
+            low -= 1
+        while (article, high + 1) in known and high + 1 in wanted[article]:
+            high += 1
+        if (article, low) not in runs:
+            members = [known[(article, i)] for i in range(low, high + 1)]
+            runs[(article, low)] = (members, source.score)
+            order.append((article, low))
+    return [
+        Source(n=n, chunk=merge(runs[key][0]), score=runs[key][1]) for n, key in enumerate(order, 1)
+    ]
+
+
+def merge(chunks: Sequence[StoredChunk]) -> StoredChunk:
+    """Consecutive chunks of one article as one chunk over the span they cover.
+
+    Chunks repeat the sentences they overlap on; the gap between chunks that merely touch is
+    whitespace the chunker trimmed, restored as newlines (a sentence never spans two chunks, so
+    no quote contains it) so that every offset still indexes the article's text.
+    """
+    first = chunks[0]
+    text = first.text
+    end = first.end
+    for chunk in chunks[1:]:
+        if chunk.end <= end:
+            continue
+        if chunk.start <= end:
+            text += chunk.text[end - chunk.start :]
+        else:
+            text += "\n" * (chunk.start - end) + chunk.text
+        end = chunk.end
+    return replace(first, text=text, end=end)
+
+
+def is_stale(when: date | None, newest: date | None, *, years: float) -> bool:
+    """Whether a source dated ``when`` is more than ``years`` older than the newest source
+    (one 2016 story among 2022 ones); an undated source is never stale.
+
+    >>> is_stale(date(2016, 1, 1), date(2022, 6, 5), years=2)
+    True
+    """
+    return when is not None and newest is not None and (newest - when).days > 365.25 * years
