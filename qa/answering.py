@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
+from qa.factoids import Ask, Kind, asked_kind, find_candidates, read_question, speaker_of
 from qa.factoids import Candidate as Factoid
-from qa.factoids import Kind, asked_kind, find_candidates, speaker_of
 from qa.models import Source
 from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
-from qa.text import content_terms, stem, words
+from qa.text import contains_answer, content_terms, stem, words
 
 
 class Answerer(Protocol):
@@ -70,6 +70,8 @@ class Plan:
     sentences: list[Candidate]
     short: str | None = None
     refused: bool = False
+    confidence: float = 0.0  # for a factoid: the chosen sentence's value (see _factoid)
+    coverage: float = 0.0  # and the share of the question's terms around it
 
 
 @dataclass(frozen=True)
@@ -145,46 +147,49 @@ class ExtractiveAnswerer:
         if candidates[0].score < self._settings.min_relevance:
             return nearest
         shape = question_shape(question)
-        if shape.kind is not None and shape.kind != "quote":
-            return self._factoid(question, shape, candidates) or nearest
+        ask = read_question(question)
+        if ask is not None and ask.kind != "quote":
+            plan = self._factoid(ask, shape, candidates)
+            s = self._settings
+            if plan.confidence < s.answer_threshold or plan.coverage < s.answer_coverage:
+                return replace(nearest, confidence=plan.confidence, coverage=plan.coverage)
+            return plan
         if not self._answerable(shape, candidates):
             return nearest
         chosen = self._best_sentences(candidates, self._settings.max_sentences)
         short = None
         if shape.kind == "quote":
-            quotes = find_candidates(chosen[0].text, "quote", set(words(question)))
+            ask = read_question(question)
+            quotes = find_candidates(chosen[0].text, ask) if ask else []
             short = quotes[0].text if quotes else None
         return Plan(sentences=chosen, short=short)
 
-    def _factoid(
-        self, question: str, shape: QuestionShape, candidates: Sequence[Candidate]
-    ) -> Plan | None:
+    def _factoid(self, ask: Ask, shape: QuestionShape, candidates: Sequence[Candidate]) -> Plan:
         """The sentence holding the best answer of the asked kind, read in its context: a
         sentence two below the one that matches the question ("The fire broke out in
-        Sitakunda") is lifted by it. None when no such sentence is close enough."""
+        Sitakunda") is lifted by it. Its ``confidence`` and ``coverage`` decide whether the
+        answer stands (``select``)."""
         s = self._settings
-        assert shape.kind is not None
-        asked = set(words(question))
         context = _context_scores(candidates, s.context_window)
-        best: tuple[float, Candidate, str] | None = None
-        for candidate, (lift, focus) in zip(candidates, context, strict=True):
-            if focus < s.answer_coverage:
-                continue  # the question's own terms are not around this sentence
-            found = find_candidates(candidate.text, shape.kind, asked)
+        best: tuple[float, Candidate, str, float] | None = None
+        for candidate, (lift, coverage) in zip(candidates, context, strict=True):
+            found = find_candidates(candidate.text, ask)
             if not found:
                 continue
             pick = max(found, key=lambda f: f.fit + _proximity(candidate.text, f, shape.focus))
             value = candidate.score + s.context_weight * lift + s.fit_weight * pick.fit
             if best is None or value > best[0]:
-                best = (value, candidate, pick.text)
+                best = (value, candidate, pick.text, coverage)
         if best is None:
-            return None
-        _, sentence, short = best
+            return Plan(sentences=[], refused=True)
+        value, sentence, span, coverage = best
+        # None when the span's words run into a longer token ("23" of "23-year-old").
+        short = span if contains_answer(sentence.text, span) else None
         chosen = [sentence]
         if s.factoid_sentences > 1:
             rest = [c for c in candidates if c is not sentence]
             chosen += self._best_sentences(rest, s.factoid_sentences - 1)
-        return Plan(sentences=chosen, short=short)
+        return Plan(sentences=chosen, short=short, confidence=value, coverage=coverage)
 
     def _best_sentences(self, candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
         chosen: list[Candidate] = []
@@ -235,11 +240,8 @@ class ExtractiveAnswerer:
         attribution = [
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
-        asked = set(words(question))
-        typed = [
-            bool(shape.kind and shape.kind != "quote" and find_candidates(r[3], shape.kind, asked))
-            for r in raw
-        ]
+        ask = read_question(question)
+        typed = [bool(ask and ask.kind != "quote" and find_candidates(r[3], ask)) for r in raw]
         # Embedding is the expensive part: only the lexically most promising sentences are
         # embedded (the retriever's reranker has usually embedded them already: cached).
         budget = self._settings.embed_budget

@@ -17,10 +17,16 @@ from dataclasses import dataclass
 from qa.chunking import Span, split_sentences
 from qa.models import Citation, Source
 from qa.support import Entailment, Similarity, is_instruction, judge
-from qa.text import content_terms
+from qa.text import contains_answer, content_terms, words
 
 CANNOT_ANSWER = "The articles do not contain the answer."
 """The refusal sentinel: the prompt tells the model to reply with exactly this sentence."""
+
+NEAREST = "The nearest the articles come:"
+"""Leads the passage a refusal cites: what the articles do say near the question."""
+
+SHORT_ANSWER_WORDS = 12
+"""A first claim this short that a cited sentence contains verbatim is the short answer."""
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -45,6 +51,59 @@ def is_refusal(draft: str) -> bool:
     cleaned = draft.strip().strip("\"'“”*` ").lower()
     sentinel = CANNOT_ANSWER.lower()
     return cleaned.startswith(sentinel.rstrip(".")) and len(cleaned) <= len(sentinel) + 40
+
+
+def refusal_remainder(draft: str) -> str | None:
+    """For a refusal, what the draft says after the sentinel (the nearest passage it cites, or
+    ''); None when the draft is not a refusal.
+
+    >>> refusal_remainder("The articles do not contain the answer. Utah adopted a flag [2].")
+    'Utah adopted a flag [2].'
+    >>> refusal_remainder("Utah adopted a flag [2].") is None
+    True
+    """
+    cleaned = draft.strip().lstrip("\"'“*` ")
+    sentinel = CANNOT_ANSWER.rstrip(".")
+    if not cleaned.lower().startswith(sentinel.lower()):
+        return None
+    return cleaned[len(sentinel) :].lstrip(".\"'”*` \n")
+
+
+def refusal_text(question: str) -> str:
+    """The sentence a refusal opens with, naming what the articles do not say.
+
+    >>> refusal_text("Who designed Utah's new flag?")
+    "The articles do not say who designed Utah's new flag."
+    """
+    asked = question.strip().rstrip("?.! ").strip()
+    if not asked:
+        return CANNOT_ANSWER
+    if asked.split()[0].lower() in {"who", "what", "when", "where", "which", "how", "whose"}:
+        return f"The articles do not say {asked[0].lower()}{asked[1:]}."
+    return f"The articles do not answer “{asked}?”"
+
+
+def split_short_answer(draft: str) -> tuple[str | None, str]:
+    """``(short answer, rest of the draft)`` when the draft leads with a short claim that a
+    later claim of it contains ("Sitakunda [1]. The fire ... in Sitakunda ... [1]."), else
+    ``(None, draft)``. The caller checks that a cited sentence holds it verbatim.
+
+    >>> split_short_answer("Sitakunda [1]. The fire broke out in Sitakunda [1].")
+    ('Sitakunda', 'The fire broke out in Sitakunda [1].')
+    """
+    claims = parse_claims(draft)
+    if len(claims) < 2 or not claims[0].markers:
+        return None, draft
+    short = claims[0].text.rstrip(".").strip().strip('“”"')
+    if not short or (len(words(short)) > SHORT_ANSWER_WORDS and not claims[0].text.startswith("“")):
+        return None, draft
+    rest = " ".join(_with_markers(c.text, list(c.markers)) for c in claims[1:])
+    return short, rest
+
+
+def cited_verbatim(short: str, citations: list[Citation]) -> Citation | None:
+    """The first citation whose quote holds ``short`` word for word."""
+    return next((c for c in citations if contains_answer(c.quote, short)), None)
 
 
 def parse_claims(draft: str) -> list[Claim]:

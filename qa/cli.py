@@ -194,6 +194,8 @@ def format_answer(answer: Answer) -> str:
         lines.append("")
     for c in answer.citations:
         when = c.date.isoformat() if c.date else "undated"
+        if c.stale:
+            when += ", years older than the other sources"
         lines.append(f"[{c.n}] {_one_line(c.title)} ({when}) {_one_line(c.source)}")
         lines.append(f"    “{c.quote}”")
     return "\n".join(lines)

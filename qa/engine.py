@@ -17,17 +17,22 @@ from qa.answering import Answerer, make_answerer
 from qa.chat import Condenser, make_condenser, standalone_question
 from qa.citations import (
     CANNOT_ANSWER,
+    NEAREST,
     SupportCheck,
+    cited_verbatim,
     find_injections,
     injection_warning,
-    is_refusal,
+    refusal_remainder,
+    refusal_text,
     resolve,
+    split_short_answer,
 )
 from qa.embeddings import CachingEmbedder, Embedder, make_embedder
 from qa.errors import IncompleteAnswerError
 from qa.ingest import IngestReport, ProgressCallback, ingest
 from qa.models import (
     Answer,
+    Citation,
     History,
     Message,
     Query,
@@ -37,6 +42,7 @@ from qa.models import (
     as_query,
     final_answer,
 )
+from qa.passages import expand, is_stale
 from qa.retrieval import Retriever, make_retriever
 from qa.settings import Settings
 from qa.store import Store
@@ -186,7 +192,7 @@ class Engine:
         timings["condense_ms"] = _ms_since(clock)
 
         clock = time.perf_counter()
-        numbered = self._retrieve(standalone, query)
+        numbered = self._passages(self._retrieve(standalone, query))
         timings["retrieve_ms"] = _ms_since(clock)
         dense_only = not self.keyword_ready()  # asked now: it may finish loading meanwhile
 
@@ -259,6 +265,12 @@ class Engine:
         )
         return [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 
+    def _passages(self, sources: list[Source]) -> list[Source]:
+        """The retrieved chunks with their neighbours, touching chunks of an article merged into
+        one source (``qa.passages.expand``). The neighbours are read from the store only when
+        the engine owns one (a test's injected retriever may have none)."""
+        return expand(sources, self._store, neighbours=self.settings.answer.neighbours)
+
     def _finish(self, draft: str, sources: list[Source], standalone: str) -> Answer:
         name = self.answerer.name
         if not sources:
@@ -269,9 +281,25 @@ class Engine:
                 answerer=name,
                 warning=self._nothing_found_warning(),
             )
-        if is_refusal(draft):
-            return Answer(text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name)
-        resolved = resolve(draft, sources, self.support_check)
+        remainder = refusal_remainder(draft)
+        if remainder is not None:
+            nearest = resolve(remainder, sources, self.support_check) if remainder.strip() else None
+            if nearest is None or not nearest.citations:
+                return Answer(text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name)
+            return Answer(
+                text=f"{refusal_text(standalone)} {NEAREST} {nearest.text}",
+                citations=self._mark_stale(nearest.citations, sources),
+                refused=True,
+                question=standalone,
+                answerer=name,
+            )
+        short, rest = split_short_answer(draft)
+        resolved = resolve(rest, sources, self.support_check)
+        cited = cited_verbatim(short, resolved.citations) if short else None
+        if cited is None:  # no short answer, or one no cited sentence holds word for word
+            short = None
+            resolved = resolve(draft, sources, self.support_check)
+        text = f"{short} [{cited.n}]. {resolved.text}" if short and cited else resolved.text
         notes = []
         if resolved.unsupported:
             notes.append(
@@ -283,13 +311,23 @@ class Engine:
             notes.append(injected)
         warning = " ".join(notes) or None
         return Answer(
-            text=resolved.text,
-            citations=resolved.citations,
+            text=text,
+            short_answer=short,
+            citations=self._mark_stale(resolved.citations, sources),
             question=standalone,
             unsupported=resolved.unsupported,
             warning=warning,
             answerer=name,
         )
+
+    def _mark_stale(self, citations: list[Citation], sources: list[Source]) -> list[Citation]:
+        """Citations of an article years older than the newest retrieved one are marked."""
+        newest = max((s.chunk.date for s in sources if s.chunk.date), default=None)
+        years = self.settings.answer.stale_years
+        return [
+            c.model_copy(update={"stale": True}) if is_stale(c.date, newest, years=years) else c
+            for c in citations
+        ]
 
     def _nothing_found_warning(self) -> str:
         if self.store.count_chunks() == 0:

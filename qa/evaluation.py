@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from qa.articles import stable_id
 from qa.engine import Engine
 from qa.errors import QAError, friendly
 from qa.judges import JudgeName, make_judge
@@ -43,7 +44,7 @@ from qa.metrics import (
     reciprocal_rank,
     token_f1,
 )
-from qa.models import Answer, Message, Source
+from qa.models import Answer, Message, Source, StoredChunk
 from qa.text import contains_answer
 
 KS = (1, 4, 10)
@@ -167,7 +168,13 @@ class ItemResult(BaseModel):
     first_relevant_rank: int | None = None
     recall: dict[int, float] | None = Field(None, description="recall@k, with gold article ids.")
     accuracy: float | None = None
-    f1: float | None = None
+    f1: float | None = Field(
+        None, description="Token F1 of the short answer when there is one, else of the text."
+    )
+    f1_text: float | None = Field(
+        None, description="Token F1 of the whole answer text (the answer_f1 of earlier runs)."
+    )
+    short_answer: str | None = None
     choice_correct: float | None = None
     citation_recall: float | None = None
     citation_precision: float | None = None
@@ -194,13 +201,18 @@ def score_item(
     rank = first_relevant_rank(relevant) if relevance else None
     recall = None
     if relevance == "article_ids" and item.article_ids:
-        ids = [s.chunk.article_id for s in ranking]
+        # Each retrieved article under the gold name it answers to, so recall counts golds.
+        ids = [
+            next((g for g in item.article_ids if names_article(g, s.chunk)), s.chunk.article_id)
+            for s in ranking
+        ]
         recall = {k: recall_at(ids, item.article_ids, k) for k in ks}
 
-    accuracy = f1 = choice = None
+    accuracy = f1 = f1_text = choice = None
     if not item.unanswerable:
         accuracy = answer_accuracy(answer.text, item.answer)
-        f1 = token_f1(answer.text, item.answer)
+        f1_text = token_f1(answer.text, item.answer)
+        f1 = token_f1(answer.short_answer, item.answer) if answer.short_answer else f1_text
         if item.choices and item.correct_choice:
             choice = choice_correct(answer.text, item.choices, item.correct_choice)
 
@@ -233,6 +245,8 @@ def score_item(
         recall=recall,
         accuracy=accuracy,
         f1=f1,
+        f1_text=f1_text,
+        short_answer=answer.short_answer,
         choice_correct=choice,
         citation_recall=cited.recall if cited else None,
         citation_precision=cited.precision if cited else None,
@@ -241,9 +255,21 @@ def score_item(
     )
 
 
+def names_article(gold: str, chunk: StoredChunk) -> bool:
+    """Whether a dataset's name for an article names the one ``chunk`` comes from: qa's own id,
+    or the article as its user knows it: the record's ``id`` in a JSON file, its URL, or the
+    path of its file (relative to the working directory)."""
+    if gold in (chunk.article_id, chunk.url, chunk.source):
+        return True
+    keys = {f"id:{gold}", gold}
+    if "://" not in gold:
+        keys.add(str(Path(gold).expanduser().resolve()))
+    return any(stable_id(key) == chunk.article_id for key in keys)
+
+
 def _is_relevant(item: EvalItem, relevance: Relevance | None, source: Source) -> bool:
     if relevance == "article_ids":
-        return source.chunk.article_id in (item.article_ids or ())
+        return any(names_article(g, source.chunk) for g in item.article_ids or ())
     if relevance == "answer_string":
         return any(contains_answer(source.chunk.text, gold) for gold in item.answer)
     return False
@@ -315,7 +341,8 @@ def item_ratios(results: Sequence[ItemResult], ks: Sequence[int] = KS) -> ItemRa
         for r, rank in zip(results, ranked, strict=True)
     )
     found["answer_accuracy"] = mean(r.accuracy for r in results)
-    found["answer_f1"] = mean(r.f1 for r in results)
+    found["answer_f1"] = mean(r.f1 for r in results)  # on the short answer when there is one
+    found["answer_f1_text"] = mean(r.f1_text for r in results)  # earlier runs' answer_f1
     found["choice_accuracy"] = mean(r.choice_correct for r in results)
     found["citation_recall"] = mean(r.citation_recall for r in results)
     found["citation_precision"] = mean(r.citation_precision for r in results)

@@ -14,7 +14,7 @@ regular expressions read in microseconds per sentence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from qa.text import STOPWORDS, fold
@@ -62,7 +62,14 @@ _PERSON_Q = re.compile(
     rf"\b(?:which|what)\s+(?:\w+\s+){{0,2}}(?:{_PERSON_NOUNS})\b",
     re.I,
 )
-_NAME_Q = re.compile(r"\b(?:which|what)\s+\w+|\bwhat\s+(?:is|was)\s+the\s+name\b", re.I)
+# "which team", "what company", "what is the name": not "what happened", "what did they do".
+_NAME_Q = re.compile(
+    r"\bwhich\s+\w+|\bwhat\s+(?:is|was)\s+the\s+names?\b|\bwhat\s+(?!(?:is|was|are|were|did|"
+    r"does|do|has|have|had|will|would|can|could|should|may|might|must|happened|happens|"
+    r"happen|caused|causes|made|makes|led|leads|prompted|kind|sort|type|about|if|else|went|"
+    r"changed|remains|comes|came|goes|exactly|really|now|then|else)\b)[a-z]+\s+\w+",
+    re.I,
+)
 _NOT_FACTOID = re.compile(
     r"^\s*(?:why|how\s+(?:did|does|do|is|are|was|were|can|could|will))\b", re.I
 )
@@ -173,29 +180,99 @@ _CALENDAR = frozenset(
 )
 
 
-def find_candidates(sentence: str, kind: Kind, asked: set[str]) -> list[Candidate]:
-    """Spans of ``sentence`` of ``kind`` holding a word the question (``asked``: its folded
-    words) does not, best fitting first.
+@dataclass(frozen=True)
+class Ask:
+    """What a factual question asks for: the kind, the noun it names ("which *court*", "how
+    many *firefighters*"), a detail of a date ("year", "time") and the question's own words."""
+
+    kind: Kind
+    words: frozenset[str]
+    noun: str | None = None
+    detail: str | None = None
+
+
+_ASKED_NOUN = re.compile(
+    r"\b(?:which|what|how\s+many|how\s+much)\s+(?:[\w’'-]+\s+){0,2}?([a-z]+)\b"
+    r"(?=\s+(?:did|does|do|is|was|were|will|has|had|are|have|of|in|to|had)\b|\s*[?,])",
+    re.I,
+)
+
+
+def read_question(question: str) -> Ask | None:
+    """The ``Ask`` of a short factual question, None for any other question.
+
+    >>> read_question("Which German court sentenced him?").noun
+    'court'
+    >>> read_question("In what year did Pat Bowlen die?").detail
+    'year'
+    """
+    kind = asked_kind(question)
+    if kind is None:
+        return None
+    lowered = question.lower()
+    detail = None
+    if kind == "date":
+        detail = next(
+            (d for d in ("year", "time", "month") if re.search(rf"\bwhat\s+{d}\b", lowered)),
+            "time" if re.search(r"\bwhat\s+hour\b", lowered) else None,
+        )
+    elif kind == "number" and re.search(r"\bhow\s+much\b|\bprice\b|\bcost\b", lowered):
+        detail = "money" if not re.search(r"\bhow\s+much\s+(?:time|longer)\b", lowered) else None
+    noun_match = _ASKED_NOUN.search(question)
+    noun = noun_match.group(1).lower() if noun_match else None
+    named = re.search(r"\bnames?\s+of\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+)?([a-z]+)\b", lowered)
+    if noun == "name" and named:
+        noun = named.group(1)  # "the name of the American tourist": a tourist
+    if noun in {"did", "does", "do", "is", "was", "were", "time", "year", "date", "day", "name"}:
+        noun = None
+    return Ask(kind, frozenset(_fold_words(question)), noun, detail)
+
+
+def _fold_words(text: str) -> list[str]:
+    return [fold(t).strip(".,'’-") for t in re.findall(r"[\w’'.,$£€%-]+", text)]
+
+
+def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
+    """Spans of ``sentence`` of the kind asked holding a word the question does not, best
+    fitting first.
 
     >>> s = "The fire broke out at a depot in Sitakunda, about 40 km from Chittagong."
-    >>> [c.text for c in find_candidates(s, "place", {"fire", "depot", "where"})][:2]
+    >>> ask = read_question("Where did the depot fire break out?")
+    >>> [c.text for c in find_candidates(s, ask)][:2]
     ['Sitakunda', 'Chittagong']
     """
-    if kind == "quote":
+    if ask.kind == "quote":
         found = _quotes(sentence)
-    elif kind == "number":
-        found = _numbers(sentence)
-    elif kind == "date":
-        found = _dates(sentence)
+    elif ask.kind == "number":
+        found = _numbers(sentence, ask)
+    elif ask.kind == "date":
+        found = _dates(sentence, ask)
     else:
-        found = _names(sentence, kind)
-    fresh = [c for c in found if _new_words(c.text, asked)]
+        found = _names(sentence, ask.kind)
+    fresh = []
+    for candidate in found:
+        share = _new_share(candidate.text, ask.words)
+        if share <= 0:
+            continue  # a span the question already says is no answer; a partly new one is less
+        fit = candidate.fit * (0.5 + 0.5 * share)
+        if ask.noun and _near_noun(sentence, candidate, ask.noun):
+            fit += 0.3  # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*"
+        fresh.append(replace(candidate, fit=fit))
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
 
 
-def _new_words(text: str, asked: set[str]) -> bool:
-    tokens = [fold(t).strip(".,'’-") for t in re.findall(r"[\w’'.,-]+", text)]
-    return any(t and t not in asked and t not in _TITLES and t not in STOPWORDS for t in tokens)
+def _near_noun(sentence: str, candidate: Candidate, noun: str) -> bool:
+    stem_ = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
+    window = sentence[max(0, candidate.start - 25) : candidate.end + 25].lower()
+    return re.search(rf"\b{re.escape(stem_)}", window) is not None
+
+
+def _new_share(text: str, asked: frozenset[str]) -> float:
+    """Share of the span's meaningful words that the question does not contain."""
+    tokens = [t for t in _fold_words(text) if t and t not in _TITLES and t not in STOPWORDS]
+    if not tokens:
+        return 0.0
+    return sum(1 for t in tokens if t not in asked) / len(tokens)
 
 
 def _quotes(sentence: str) -> list[Candidate]:
@@ -210,12 +287,12 @@ def _quotes(sentence: str) -> list[Candidate]:
     return found
 
 
-def _numbers(sentence: str) -> list[Candidate]:
+def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
     found = []
     for match in _NUMBER.finditer(sentence):
         start, end = match.span()
         unit = match.group("unit")
-        if unit is not None and unit.lower() not in _UNITS:
+        if unit is not None and unit.lower() not in _UNITS and unit.lower() != ask.noun:
             end = match.start("unit")
         text = sentence[start:end].rstrip(" ,.")
         bare = text.lower()
@@ -224,15 +301,21 @@ def _numbers(sentence: str) -> list[Candidate]:
         is_year = re.fullmatch(r"(?:1[89]|20)\d\d", bare) is not None
         has_digit = any(c.isdigit() for c in text)
         fit = 0.4 if is_year else (1.0 if has_digit else 0.7)
+        if ask.detail == "money":
+            fit *= 1.0 if re.search(r"[$£€¥]|dollar|euro|pound", text, re.I) else 0.5
         found.append(Candidate(start, start + len(text), text, fit))
     return found
 
 
-def _dates(sentence: str) -> list[Candidate]:
+def _dates(sentence: str, ask: Ask) -> list[Candidate]:
     found = []
     for match in _DATE.finditer(sentence):
         text = match.group()
         fit = 1.0 if any(c.isdigit() for c in text) and not text.isdigit() else 0.7
+        if ask.detail == "year":
+            fit = 1.0 if re.search(r"\b\d{4}\b", text) else 0.2
+        elif ask.detail == "time":
+            fit = 1.0 if _CLOCK.search(text.lower()) else 0.2
         found.append(Candidate(match.start(), match.end(), text, fit))
     return found
 
@@ -241,36 +324,78 @@ def _names(sentence: str, kind: Kind) -> list[Candidate]:
     found = []
     for match in _RUN.finditer(sentence):
         start, end = match.span()
-        text = match.group()
-        words = text.split()
-        # The sentence's first word is capitalised whatever it is: drop it when it is common.
-        while words and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES):
-            start = sentence.index(words[1], start) if len(words) > 1 else end
+        words = match.group().split()
+        # A capitalised "The", "In" or "But" is capitalised because it comes first; "US" is a name.
+        while (
+            words
+            and not (words[0].isupper() and len(words[0]) > 1)
+            and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES)
+        ):
             words = words[1:]
         while words and fold(words[-1]).strip(".,") in STOPWORDS | {"and", "of"}:
             words = words[:-1]
         text = " ".join(words).rstrip(".,’'")
         if text.endswith(("’s", "'s")):
             text = text[:-2]
-        if not text or all(fold(w).strip(".,") in _CALENDAR for w in text.split()):
+        if not text or not text[0].isupper() or text not in sentence[start:end]:
             continue
-        if text not in sentence[start:]:
+        if all(fold(w).strip(".,") in _CALENDAR for w in text.split()):
             continue
+        if kind == "person" and " of " in text:  # "Phillip Carroll of Maryland"
+            head, _, tail = text.partition(" of ")
+            text = head if tail in _PLACES or len(tail.split()) == 1 else text
         start = sentence.index(text, start)
-        found.append(
-            Candidate(start, start + len(text), text, _name_fit(sentence, start, text, kind))
-        )
+        fit = _name_fit(sentence, start, text, kind)
+        found.append(Candidate(start, start + len(text), text, fit))
     return found
 
 
 def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
     words = text.split()
-    org = fold(words[-1]).strip(".,") in _ORG_WORDS or any(fold(w) in _ORG_WORDS for w in words)
+    folded = [fold(w).strip(".,") for w in words]
+    org = any(w in _ORG_WORDS for w in folded)
+    place = text in _PLACES or any(w in _PLACE_WORDS for w in folded)
     placed = _PLACE_BEFORE.search(sentence[max(0, start - 12) : start]) is not None
+    first = not sentence[:start].strip(" \"“‘'(")
+    if first and len(words) == 1:
+        return 0.15  # "Now, ..." "Teaming up ...": capitalised only because it comes first
     if kind == "person":
-        if org:
-            return 0.2
-        return 0.9 if 2 <= len(words) <= 4 else 0.6
+        if org or place:
+            return 0.15
+        fit = 0.9 if 2 <= len(words) <= 4 else 0.55
+        return fit * (0.6 if placed else 1.0)
     if kind == "place":
-        return 0.9 if placed else (0.3 if org else 0.5)
+        return 1.0 if place else (0.85 if placed and not org else (0.4 if org else 0.5))
     return 0.7 if len(words) >= 2 else 0.6
+
+
+_PLACE_WORDS = frozenset(
+    """city county state states island islands river lake mountain mount valley bay coast
+    province region district street avenue road square station airport stadium arena park
+    beach village town kingdom republic peninsula strait sea ocean desert""".split()
+)
+# Countries and US states: the names most often mistaken for people in news prose.
+_PLACES = frozenset(
+    """Afghanistan Albania Algeria Argentina Armenia Australia Austria Azerbaijan Bahrain
+    Bangladesh Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Cambodia Cameroon Canada
+    Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt England
+    Eritrea Estonia Ethiopia Finland France Georgia Germany Ghana Greece Guatemala Haiti
+    Honduras Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan
+    Jordan Kazakhstan Kenya Korea Kosovo Kuwait Laos Latvia Lebanon Libya Lithuania Mali
+    Mexico Moldova Mongolia Morocco Mozambique Myanmar Nepal Netherlands Nicaragua Niger
+    Nigeria Norway Oman Pakistan Palestine Panama Paraguay Peru Philippines Poland Portugal
+    Qatar Romania Russia Rwanda Scotland Senegal Serbia Singapore Slovakia Slovenia Somalia
+    Spain Sudan Sweden Switzerland Syria Taiwan Tanzania Thailand Tunisia Turkey Uganda
+    Ukraine Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe Europe Asia
+    Africa America Antarctica Alabama Alaska Arizona Arkansas California Colorado Connecticut
+    Delaware Florida Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine
+    Maryland Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada
+    Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah Vermont Virginia Washington
+    Wisconsin Wyoming London Paris Moscow Beijing Tokyo Kyiv Kabul Washington""".split()
+) | frozenset(
+    ["United States", "United Kingdom", "New York", "New Jersey", "New Mexico",
+     "New Hampshire", "North Carolina", "South Carolina", "North Dakota", "South Dakota",
+     "Rhode Island", "West Virginia", "South Korea", "North Korea", "Saudi Arabia",
+     "South Africa", "New Zealand", "Sri Lanka", "Los Angeles", "San Francisco", "U.S.",
+     "US", "UK", "U.K.", "Hong Kong"]
+)  # fmt: skip

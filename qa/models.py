@@ -233,6 +233,11 @@ class Citation(BaseModel):
     quote: str = Field(description="The supporting sentence, verbatim.")
     start: int = Field(description="Offset of the quote in the article text.")
     end: int
+    stale: bool = Field(
+        False,
+        description="The article is years older than the newest one retrieved for the question "
+        "(answer.stale_years): an old story, cited beside recent ones.",
+    )
 
 
 class Source(BaseModel):
@@ -249,6 +254,11 @@ class Answer(BaseModel):
     """An answer with inline [n] markers and the citations they point at."""
 
     text: str
+    short_answer: str | None = Field(
+        None,
+        description="The name, place, date, number or quoted words that answer a factual "
+        "question, verbatim from a cited sentence; ``text`` leads with it. None otherwise.",
+    )
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = Field(False, description="True when the articles do not contain the answer.")
     question: str = Field("", description="The standalone question used for retrieval.")

@@ -14,10 +14,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from qa.chunking import Span, split_sentences
-from qa.models import Source
-from qa.store import Store, StoredChunk
+from qa.models import Source, StoredChunk
+
+if TYPE_CHECKING:
+    from qa.store import Store
 
 # Lines a site wraps around every story: never the answer to anything.
 _BOILERPLATE = re.compile(

@@ -29,6 +29,7 @@ _SHARES = (
     "mrr",
     "answer_accuracy",
     "answer_f1",
+    "answer_f1_text",
     "choice_accuracy",
     "citation_recall",
     "citation_precision",

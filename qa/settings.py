@@ -214,13 +214,20 @@ class AnswerSettings(_Section):
         0.3, ge=0.0, description="Weight of that context's best score in choosing the sentence."
     )
     fit_weight: float = Field(
-        0.2,
+        0.6,
         ge=0.0,
         description="Weight of how surely a candidate is of the asked kind (a two-word name for "
         "'who', a place after 'in') in choosing the sentence.",
     )
+    answer_threshold: float = Field(
+        0.95,
+        ge=0.0,
+        description="A short factual answer stands only when its sentence's value (its score, "
+        "plus its context's and how well the candidate fits the kind asked) reaches this; "
+        "below it the answer is a refusal citing the nearest sentence.",
+    )
     answer_coverage: float = Field(
-        0.5,
+        0.2,
         ge=0.0,
         le=1.0,
         description="Share of the question's focus terms (rarer ones weigh more) that a sentence "

@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLE_ARTICLE
 
 from qa.articles import read_articles
-from qa.citations import CANNOT_ANSWER
+from qa.citations import CANNOT_ANSWER, NEAREST, refusal_text
 from qa.engine import Engine
 from qa.models import Answer, Article
 
@@ -67,13 +67,20 @@ class TestRefusals:
             "What is the population of Belarus?",
         ],
     )
-    def test_unanswerable_questions_are_refused_without_citations(
+    def test_unanswerable_questions_are_refused_citing_only_the_nearest_sentence(
         self, sample_engine: Engine, question: str
     ) -> None:
         answer = sample_engine.ask(question)
         assert answer.refused
-        assert answer.citations == []
-        assert answer.text == CANNOT_ANSWER
+        assert answer.short_answer is None
+        assert answer.text.startswith(refusal_text(question))
+        assert NEAREST in answer.text
+        assert len(answer.citations) == 1  # what the articles do say, nearest the question
+        assert answer.text.endswith("[1].") or answer.text.endswith("[1]")
+
+    def test_a_bare_sentinel_is_a_refusal_without_citations(self, sample_engine: Engine) -> None:
+        answer = sample_engine._finish(CANNOT_ANSWER, sample_engine.retrieve("Xi"), "Xi?")
+        assert answer.refused and answer.citations == [] and answer.text == CANNOT_ANSWER
 
     def test_empty_index_refuses_and_says_what_to_do(self, engine: Engine) -> None:
         answer = engine.ask("What did Xi say?")
