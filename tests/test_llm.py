@@ -325,6 +325,37 @@ class TestWhatTheEngineDoesWithTheReply:
         answer = make_engine().ask("What is the population of Belarus?")
         assert answer.refused and answer.citations == [] and answer.text == CANNOT_ANSWER
 
+    def test_the_first_claim_is_the_short_answer_when_a_cited_sentence_holds_it(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(
+            cite("1994", "1994 [{n}].", "1994", "Lukashenko has been president since 1994 [{n}].")
+        )
+        answer = make_engine().ask("Since when has Lukashenko been president?")
+        assert answer.short_answer == "1994"
+        assert answer.text.startswith("1994 [1]. ")
+        assert any("1994" in c.quote for c in answer.citations)
+
+    def test_a_first_claim_no_source_holds_verbatim_is_no_short_answer(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(
+            cite("1994", "Since the mid-nineties [{n}].", "1994", "He won in 1994 [{n}].")
+        )
+        answer = make_engine().ask("Since when has Lukashenko been president?")
+        assert answer.short_answer is None
+
+    def test_a_refusal_cites_the_nearest_sentence_the_model_names(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(
+            cite("1994", CANNOT_ANSWER + " Lukashenko has been president since 1994 [{n}].")
+        )
+        answer = make_engine().ask("What is the population of Belarus?")
+        assert answer.refused and answer.short_answer is None
+        assert answer.text.startswith("The articles do not say what is the population of Belarus.")
+        assert len(answer.citations) == 1 and "1994" in answer.citations[0].quote
+
     @pytest.mark.parametrize("style", ["【{n}】", "[^{n}]", "[Source {n}]", "[{n}], [{n}]"])
     def test_marker_styles_models_write_are_understood(
         self, server: OpenAIServer, make_engine: Callable[..., Engine], style: str
