@@ -3,8 +3,10 @@
 ``python ingest_worker.py [--url URL] DATA_DIR PATH...`` runs the real ingest pipeline against
 the embedded store under DATA_DIR (or the Chroma server at URL), with the test's HashingEmbedder
 (so a run takes a second, not a minute) and two articles per batch (so there are many points at
-which a kill or another writer can land). Each finished batch prints ``progress DONE TOTAL`` so
-a test can aim its SIGKILL; the last line is the report's summary.
+which a kill or another writer can land). Each progress report prints ``progress DONE TOTAL``
+and each batch marked done in the store prints ``committed N`` (progress moves while a batch is
+still being encoded, so only the second says work is saved), so a test can aim its SIGKILL; the
+last line is the report's summary.
 
 ``python ingest_worker.py --ask [--url URL] DATA_DIR`` is a reader: it asks questions until
 stdin closes, then prints how many it asked. ``--check`` prints, as JSON, what a fresh process
@@ -19,6 +21,7 @@ import importlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,8 +52,18 @@ def main() -> None:
         print(json.dumps(check(settings)), flush=True)
         return
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: float, total: int) -> None:
         print(f"progress {done} {total}", flush=True)
+
+    from qa.store import Store, Writer
+
+    real_commit = Store.commit
+
+    def commit_and_say(store: Store, article_ids: Sequence[str], writer: Writer) -> None:
+        real_commit(store, article_ids, writer)
+        print(f"committed {len(article_ids)}", flush=True)
+
+    Store.commit = commit_and_say  # type: ignore[method-assign]
 
     report = ingest_module.ingest(
         args.paths, settings=settings, embedder=HashingEmbedder(), on_progress=progress
