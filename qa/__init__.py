@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 
 from qa.engine import Engine, engine_for
 from qa.ingest import IngestReport, ProgressCallback
-from qa.models import Answer, Citation, DateLike, History, Query, StreamItem, final_answer
+from qa.models import (
+    Answer,
+    Citation,
+    DateLike,
+    History,
+    Query,
+    StreamItem,
+    as_query,
+    final_answer,
+)
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,15 +64,7 @@ def ask(
     ``as_of`` is the reference date for "last week" and the like (default: today). The arguments
     become one ``qa.Query``; ``Engine.ask`` takes that directly.
     """
-    query = Query(
-        question=question,
-        history=history,
-        k=k,
-        since=since,
-        until=until,
-        sources=sources,
-        as_of=as_of,
-    )
+    query = as_query(question, history, k=k, since=since, until=until, sources=sources, as_of=as_of)
     return engine_for(settings or Settings()).ask(query)
 
 
@@ -80,15 +81,7 @@ def stream(
 ) -> Iterator[StreamItem]:
     """Like ``ask``, but yields text deltas as they are produced and then the final ``Answer``
     (``qa.final_answer`` reduces such a stream to its Answer)."""
-    query = Query(
-        question=question,
-        history=history,
-        k=k,
-        since=since,
-        until=until,
-        sources=sources,
-        as_of=as_of,
-    )
+    query = as_query(question, history, k=k, since=since, until=until, sources=sources, as_of=as_of)
     return engine_for(settings or Settings()).stream(query)
 
 

@@ -9,6 +9,11 @@ class QAError(Exception):
     """Base class for failures with a message meant for the user."""
 
 
+class InvalidQueryError(QAError, ValueError):
+    """A question or filter that cannot be asked (k below 1, since after until, a bad date);
+    the message names the field and the value."""
+
+
 def friendly(exc: BaseException) -> str:
     """One line that says what went wrong and, where we know, what to do next."""
     from pydantic import ValidationError

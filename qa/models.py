@@ -1,5 +1,5 @@
 """qa's data types, at the bottom of the package: every other module may import them, and they
-import nothing from qa except the settings-free date parser.
+import nothing from qa except the settings-free date parser and the error types.
 
 - what goes in: ``Article`` (read from a file), ``Chunk`` (a passage of it), ``StoredChunk`` (a
   chunk as the index returns it, with the article fields a citation needs);
@@ -18,9 +18,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from qa.dates import parse_date
+from qa.errors import InvalidQueryError, friendly
 
 # -- articles and their passages --------------------------------------------------------------
 
@@ -203,13 +211,20 @@ class Query(BaseModel):
 
 
 def as_query(query: Query | str, history: History | None = None, **options: Any) -> Query:
-    """``query`` itself, or a ``Query`` built from a question string and keyword options."""
+    """``query`` itself, or a ``Query`` built from a question string and keyword options.
+
+    A bad field raises ``InvalidQueryError``: a ``ValueError`` whose message is the one line the
+    CLI and UI show (pydantic's own is a multi-line report), so Python callers read the same.
+    """
     if isinstance(query, Query):
         if history is not None or options:
             msg = "pass the history and options inside the Query, not beside it"
             raise TypeError(msg)
         return query
-    return Query(question=query, history=history, **options)
+    try:
+        return Query(question=query, history=history, **options)
+    except ValidationError as exc:
+        raise InvalidQueryError(friendly(exc)) from None
 
 
 # -- what comes out ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from qa.errors import friendly
+from qa.errors import InvalidQueryError, friendly
 from qa.models import Answer, AnswerStream, Message, Query, as_query, final_answer
 
 
@@ -53,6 +53,25 @@ class TestQuery:
         assert as_query(built) is built
         with pytest.raises(TypeError, match="inside the Query"):
             as_query(built, k=3)
+
+    @pytest.mark.parametrize(
+        ("options", "line"),
+        [
+            ({"k": -5}, "k must be at least 1 (got -5); leave it out for the settings' default"),
+            (
+                {"since": "2023-05-01", "until": "2023-01-01"},
+                "since 2023-05-01 is after until 2023-01-01: no article can match",
+            ),
+        ],
+    )
+    def test_python_callers_get_the_same_one_line_error_as_the_cli(
+        self, options: dict[str, object], line: str
+    ) -> None:
+        # qa.ask, qa.stream and Engine.ask's shorthand all build their Query with as_query.
+        with pytest.raises(InvalidQueryError) as raised:
+            as_query("Q?", **options)
+        assert str(raised.value) == line
+        assert isinstance(raised.value, ValueError)
 
 
 class TestFinalAnswer:
