@@ -93,7 +93,9 @@ class ReplyMessage(BaseModel):
 class Choice(BaseModel):
     index: int = 0
     message: ReplyMessage
-    finish_reason: Literal["stop"] = "stop"
+    # "length" when the answerer's own stream was cut (Answer.incomplete): OpenAI clients then
+    # show the reply as unfinished instead of as a complete cited answer.
+    finish_reason: Literal["stop", "length"] = "stop"
 
 
 class ChatCompletion(BaseModel):
@@ -188,7 +190,12 @@ def openai_router(engine: Engine) -> APIRouter:
         completion = ChatCompletion(
             id=f"chatcmpl-{uuid.uuid4().hex}",
             created=int(time.time()),
-            choices=[Choice(message=ReplyMessage(content=reply_text(answer)))],
+            choices=[
+                Choice(
+                    message=ReplyMessage(content=reply_text(answer)),
+                    finish_reason="length" if answer.incomplete else "stop",
+                )
+            ],
             citations=answer.citations,
         )
         if not request.stream:
@@ -205,7 +212,8 @@ def openai_router(engine: Engine) -> APIRouter:
 def _chunks(completion: ChatCompletion) -> Iterator[str]:
     """The completion as ``chat.completion.chunk`` events: the role, the answer, the sources,
     then an empty delta with ``finish_reason`` and the citations, then ``[DONE]``."""
-    text = completion.choices[0].message.content
+    choice = completion.choices[0]
+    text = choice.message.content
     answer, sep, sources = text.partition(f"\n\n{SOURCES_HEADING}")
     pieces = [answer, sep + sources] if sep else [answer]
     base = {
@@ -223,5 +231,5 @@ def _chunks(completion: ChatCompletion) -> Iterator[str]:
     for piece in pieces:
         yield chunk({"content": piece})
     citations = [c.model_dump(mode="json") for c in completion.citations]
-    yield chunk({}, "stop", citations=citations)
+    yield chunk({}, choice.finish_reason, citations=citations)
     yield "data: [DONE]\n\n"

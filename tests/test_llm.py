@@ -8,6 +8,7 @@ streams, and one clear error naming the setting to fix for each fault of the ser
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import selectors
@@ -540,6 +541,34 @@ class TestCutStreams:
         assert "qa-warning" in page and "incomplete" in page
         server.script(lambda request: replace(cite("1994", self.WHOLE)(request), cut_after=9))
         assert answer_json(make_engine().ask("Since when?"))["incomplete"] is True
+
+    def test_the_openai_compatible_route_reports_a_cut_answer_as_length_not_stop(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        from fastapi import FastAPI
+        from fastapi.testclient import TestClient
+
+        from qa.openai_api import openai_router
+
+        app = FastAPI()
+        app.include_router(openai_router(make_engine()))
+        client = TestClient(app)
+        body = {"model": "qa", "messages": [{"role": "user", "content": "Since when?"}]}
+        reasons = []
+        for whole in (True, False):
+            cut = {} if whole else {"cut_after": 9}
+            server.script(
+                lambda request, cut=cut: replace(cite("1994", self.WHOLE)(request), **cut)
+            )
+            plain = client.post("/v1/chat/completions", json=body).json()
+            server.script(
+                lambda request, cut=cut: replace(cite("1994", self.WHOLE)(request), **cut)
+            )
+            events = client.post("/v1/chat/completions", json={**body, "stream": True}).text
+            last = [line for line in events.splitlines() if "finish_reason" in line][-1]
+            streamed = json.loads(last.removeprefix("data: "))["choices"][0]["finish_reason"]
+            reasons.append((plain["choices"][0]["finish_reason"], streamed))
+        assert reasons == [("stop", "stop"), ("length", "length")]
 
 
 # Each fault: the reply(ies) scripted, the LLM settings, the words the error must contain, and how
