@@ -28,8 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from qa.chunking import Span
-from qa.passages import quotable_sentences
+from qa.chunking import Span, split_sentences
 from qa.text import STOPWORDS, fold, stem
 
 # -- instruction sentences (prompt injection) -------------------------------------------------
@@ -364,7 +363,7 @@ def judge(
     >>> judge("The council rejected the budget.", p).reason
     'antonym'
     """
-    spans = quotable_sentences(passage)  # no newsletter line, no "(CNN)" dateline is ever quoted
+    spans = split_sentences(passage)
     injections = tuple(s for s in spans if is_instruction(s.of(passage)))
     quoted = _normal(claim)
     for span in spans:  # a verbatim quote (the offline answerer's) needs no more checking
