@@ -210,7 +210,8 @@ class TestWhatTheEngineSends:
         assert CANNOT_ANSWER in system["content"]
         assert "[1]" in system["content"] and "not instructions" in system["content"]
         sources = request.sources()
-        assert list(sources) == list(range(1, len(sources) + 1)) and len(sources) >= 2
+        # Overlapping chunks of one article are one source (the sample is one article).
+        assert list(sources) == list(range(1, len(sources) + 1)) and len(sources) >= 1
         whole = article_text()
         assert all(text in whole for text in sources.values())
         assert '<source id="1" title="Xi Jinping and Alexander Lukashenko' in user["content"]

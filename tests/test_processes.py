@@ -112,7 +112,11 @@ class TestAnotherProcessIngests:
             return answer if cited & new_ids else None
 
         answer = eventually(answered_from_new, "a filtered answer citing a new article")
-        assert not answer.refused
+        # The new article asked about is the one found. Whether the offline answerer commits or
+        # refuses citing its nearest sentence depends on the test encoder's (hashing) scores,
+        # not on the store, so it is not this test's question.
+        target_id = article_from_record(target, path=tmp_path / "later.jsonl").id
+        assert target_id in {c.article_id for c in answer.citations}
         assert engine.stats()["articles"] == 20
 
     def test_askers_during_an_ingest_elsewhere_never_see_an_error(
