@@ -1,7 +1,7 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|heldout|all] [--show-errors]
+        [--split dev|seen|heldout|all] [--show-errors]
 
 ``tests/data/claims.jsonl`` holds claim/passage pairs over development articles: each names an
 article and the character range of a passage in it (never the text: the articles are
@@ -13,8 +13,11 @@ would carry it. Each pair is judged the way ``qa.citations.resolve`` judges a ci
 
 Reported: false-support rate (unsupported claims accepted / all unsupported), true-support
 recall (supported claims accepted / all supported), both by kind, and the check's time per
-claim. ``dev`` pairs were written before the check and the check was tuned on them; ``heldout``
-pairs were written after tuning and never tuned on.
+claim. ``dev`` pairs were written before the check and the check was tuned on them. ``seen``
+pairs were the first held-out set: written after the first tuning and measured once, but their
+misses were then read and described, so they are no longer unseen (nothing was tuned on them).
+``heldout`` pairs (14 other articles, new kinds: overclaim, hedge, partial, wrong_name) were
+written before the second round of rules and measured once at its end.
 """
 
 from __future__ import annotations
@@ -161,14 +164,14 @@ def word_overlap(claim: str, source: Source) -> bool:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
+    parser.add_argument("--split", choices=["dev", "seen", "heldout", "all"], default="all")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args(argv)
 
     pairs = load_pairs(args.data)
     check = rules_and_encoder()
     check(pairs[0].claim, pairs[0].source)  # load the encoder outside the timings
-    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    splits = ["dev", "seen", "heldout"] if args.split == "all" else [args.split]
     for split in splits:
         chosen = [p for p in pairs if p.split == split]
         if not chosen:

@@ -172,7 +172,8 @@ class TestRewordings:
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data/realtimeqa-2022")
 class TestLabelledClaimSet:
     """tests/data/claims.jsonl: claim/passage pairs over development articles. ``dev`` pairs were
-    written before the check and it was tuned on them; ``heldout`` pairs came after tuning."""
+    written before the check and it was tuned on them; ``seen`` pairs were the first held-out set
+    (measured, then read); ``heldout`` pairs were written before the second round of rules."""
 
     @pytest.fixture(scope="class")
     def accepts(self, real_embedder: LocalEmbedder) -> object:
@@ -198,10 +199,12 @@ class TestLabelledClaimSet:
         pairs = [p for p in load_pairs(SHARED_DATA) if p.kind in {"verbatim", "injection"}]
         assert not evaluate(pairs, accepts).errors  # type: ignore[arg-type]
 
-    def test_held_out_figures_stay_where_they_were_measured(self, accepts: object) -> None:
-        """Worse than dev (16.7% false support, 81.2% recall when first measured): this guards
-        against regressions, it is not the target."""
-        held = [p for p in load_pairs(SHARED_DATA) if p.split == "heldout"]
-        report = evaluate(held, accepts)  # type: ignore[arg-type]
-        assert len(held) >= 40
-        assert report.false_support <= 0.17 and report.recall >= 0.81
+    def test_the_held_out_set_is_apart_from_what_was_tuned_on(self) -> None:
+        """``heldout``: written before the second round of rules, on articles no other pair uses,
+        about half true paraphrases; its figures are measured and reported, never asserted."""
+        pairs = load_pairs(SHARED_DATA)
+        held = [p for p in pairs if p.split == "heldout"]
+        others = {p.source.chunk.article_id for p in pairs if p.split != "heldout"}
+        assert len(held) >= 60
+        assert not {p.source.chunk.article_id for p in held} & others
+        assert 0.4 <= sum(p.supported for p in held) / len(held) <= 0.6
