@@ -213,11 +213,17 @@ def rest_router(engine: Engine) -> APIRouter:
         """The ingested articles, newest first, a page at a time."""
         if since and until and since > until:
             raise _field_error("since", f"since {since} is after until {until}")
-        filters = Filters(since=since, until=until, sources=tuple(source or ()))
+        ui = ChatUI.for_engine(engine)
+        filters = Filters(since=since, until=until, sources=tuple(ui.stored_sources(source) or ()))
         rows = engine.store.articles(filters)
         page = [
             ArticleInfo(
-                id=r.id, title=r.title, date=r.date, source=r.source, url=r.url, chunks=r.chunks
+                id=r.id,
+                title=r.title,
+                date=r.date,
+                source=ui.public_source(r.source),
+                url=r.url,
+                chunks=r.chunks,
             )
             for r in rows[offset : offset + limit]
         ]
@@ -270,8 +276,12 @@ def rest_router(engine: Engine) -> APIRouter:
 
 
 def stream_for(engine: Engine, request: AskRequest) -> Iterator[StreamItem]:
-    """``engine.stream`` for one request: draft deltas, then the Answer."""
-    return engine.stream(request)
+    """``engine.stream`` for one request: draft deltas, then the Answer. Sources are named as
+    the UI names them: an upload by its file name, never by its path on the server."""
+    ui = ChatUI.for_engine(engine)
+    query = request.model_copy(update={"sources": ui.stored_sources(request.sources) or ()})
+    for item in engine.stream(query):
+        yield ui.public_answer(item) if isinstance(item, Answer) else item
 
 
 def answer_for(engine: Engine, request: AskRequest) -> Answer:

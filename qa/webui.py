@@ -592,13 +592,19 @@ class ChatUI:
         draft = ""
         try:
             query = make_query(
-                question, conversation.messages(), since, until, self._stored(sources), k, as_of
+                question,
+                conversation.messages(),
+                since,
+                until,
+                self.stored_sources(sources),
+                k,
+                as_of,
             )
             drafts = AnswerStream(self.engine.stream(query))
             for delta in drafts:
                 draft += delta
                 yield "", _bubbles(shown, render_draft(draft)), conversation
-            final = self._public(drafts.answer)
+            final = self.public_answer(drafts.answer)
         except Exception as exc:  # shown in the chat; the page must survive any engine error
             log.exception("answering %r failed", question)
             failed = (*shown, ("assistant", render_error(friendly(exc))))
@@ -641,24 +647,25 @@ class ChatUI:
             {"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
             for m in history or []
         ]
-        query = make_query(question, messages, since, until, self._stored(sources), k, as_of)
-        return answer_json(self._public(self.engine.ask(query)))
+        query = make_query(question, messages, since, until, self.stored_sources(sources), k, as_of)
+        return answer_json(self.public_answer(self.engine.ask(query)))
 
     def public_source(self, source: str) -> str:
-        """How the page and the ``ask`` API name a source: an uploaded file by its cleaned
-        upload name, never by its path on the server; any other source as stored."""
+        """How the page, the ``ask`` API, ``/api`` and ``/v1`` name a source: an uploaded file by
+        its cleaned upload name, never by its path on the server; any other source as stored."""
         path = PurePath(source)
         if path.is_absolute() and path.parent == PurePath(self.upload_dir.resolve()):
             return path.name
         return source
 
-    def _public(self, answer: Answer) -> Answer:
+    def public_answer(self, answer: Answer) -> Answer:
+        """``answer`` with each citation's source in its public form (``public_source``)."""
         citations = [
             c.model_copy(update={"source": self.public_source(c.source)}) for c in answer.citations
         ]
         return answer.model_copy(update={"citations": citations})
 
-    def _stored(self, sources: Sequence[str] | None) -> list[str] | None:
+    def stored_sources(self, sources: Sequence[str] | None) -> list[str] | None:
         """Source filters as the store holds them: an upload's public name becomes its path."""
         if not sources:
             return None

@@ -272,6 +272,54 @@ class TestRestCorpus:
         assert page.status_code == 200 and "gradio" in page.text.lower()
 
 
+TRAM_ARTICLE = (
+    "date 2024-06-10 Brambleford opens its first tram line\n\n"
+    "The market town of Brambleford opened its first tram line on Monday.\n\n"
+    "The line runs 4 kilometres from the station to the hospital."
+)
+
+
+class TestUploadsAreNamedNotLocated:
+    """An uploaded file is named by its file name wherever the API shows a source, as in the UI:
+    never by its path on the server."""
+
+    def test_citations_stream_v1_and_articles_name_the_upload(self, served: Served) -> None:
+        from openai import OpenAI
+
+        upload = [("files", ("brambleford.txt", TRAM_ARTICLE.encode(), "text/plain"))]
+        added = httpx.post(f"{served.url}/api/ingest", files=upload, timeout=120)
+        assert added.json()["files"] == [{"name": "brambleford.txt", "outcome": "1 added"}]
+        # The public name is also the name a filter takes.
+        body = {
+            "question": "When did Brambleford open its tram line?",
+            "sources": ["brambleford.txt"],
+        }
+        answer = httpx.post(f"{served.url}/api/ask", json=body, timeout=60).json()
+        assert answer["refused"] is False
+        assert {c["source"] for c in answer["citations"]} == {"brambleford.txt"}
+        with httpx.stream(
+            "POST", f"{served.url}/api/ask", json={**body, "stream": True}, timeout=60
+        ) as response:
+            streamed = events(response)[-1][1]
+        assert streamed["citations"] == answer["citations"]
+        client = OpenAI(base_url=f"{served.url}/v1", api_key="unused", max_retries=0)
+        completion = client.chat.completions.create(
+            model="qa",
+            messages=[{"role": "user", "content": body["question"]}],
+            extra_body={"sources": ["brambleford.txt"]},
+        )
+        content = completion.choices[0].message.content or ""
+        assert content.endswith(", brambleford.txt")
+        v1_sources = {c["source"] for c in completion.citations}  # type: ignore[attr-defined]
+        assert v1_sources == {"brambleford.txt"}
+        listed = httpx.get(
+            f"{served.url}/api/articles", params={"source": "brambleford.txt"}, timeout=10
+        ).json()
+        assert [a["source"] for a in listed["articles"]] == ["brambleford.txt"]
+        everything = [answer, streamed, completion.model_dump(), listed]
+        assert "uploads/" not in json.dumps(everything)
+
+
 class TestOpenAICompatible:
     def client(self, served: Served) -> Any:
         from openai import OpenAI
