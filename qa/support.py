@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -407,7 +407,7 @@ def _normal(text: str) -> str:
 
 
 def _main_fault(faults: Sequence[str]) -> str:
-    order = ["negation", "antonym", "roles", "number", "name", "words"]
+    order = ["negation", "antonym", "roles", "hedge", "overclaim", "number", "name", "words"]
     return min(faults, key=lambda f: order.index(f) if f in order else len(order))
 
 
@@ -433,12 +433,15 @@ def _verdict(
     for t in claim:
         if t.number is not None and not any(_same(t.number, n) for n in have_numbers):
             return Verdict(span, "number")
+    if not _pairs(claim_text) <= _pairs(text) or _numbers_misplaced(claim, unit):
+        return Verdict(span, "number")  # '42-17' for '42-21'; 42 moved from RBI to home runs
     when = {t.word for t in unit if t.word in _DEICTIC}
     if when and any(t.word in _DEICTIC and t.word not in when for t in claim):
         return Verdict(span, "number")  # 'tomorrow' for 'now' is a date change
     names = [t for t in claim if _is_name(t, context)]
+    spelled = _spelled_out(claim_text, unit)  # 'Wall Street Journal' where the unit says WSJ
     for t in names:
-        here = t.term in have_terms or _acronym_of(t.word, text)
+        here = t.term in have_terms or _acronym_of(t.word, text) or t.term in spelled
         if not here and t.term not in context.terms and not _acronym_of(t.word, context.text):
             return Verdict(span, "name")
     attributed = any(t.root in _SPEECH for t in unit)
@@ -449,6 +452,7 @@ def _verdict(
         for w in wanted
         if w not in have_terms
         and w not in named_elsewhere  # 'Alexander Lukashenko' where the unit says 'Lukashenko'
+        and w not in spelled
         and not (attributed and w in _SPEECH)  # 'a survey found' = 'according to a survey'
         and not any(n.term == w and _acronym_of(n.word, text) for n in names)
     )
@@ -461,6 +465,11 @@ def _verdict(
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
         return Verdict(span, "hedge", missing, terms)
+    hedges = {w for c in relevant for w in _HEDGE.findall(fold(c))}
+    if hedges and not _TENTATIVE.search(fold(claim_text)):
+        return Verdict(span, "hedge", missing, terms)  # 'will face' for 'it is possible ... face'
+    if _overclaims(claim, unit):
+        return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     claim_roots = {_lexeme(t.root) for t in claim}
     touching = [c for c in _CLAUSE.split(text) if len(_clause_terms(c) & claim_terms) >= 2]
     unit_roots = {_lexeme(t.root) for c in [*relevant, *touching] for t in tokens(c)}
@@ -477,7 +486,9 @@ def _verdict(
         groups = frozenset().union(*(_SYNONYMS.get(o, frozenset()) for o in opposite))
         if opposite & unit_roots or any(_SYNONYMS.get(r, frozenset()) & groups for r in unit_roots):
             return Verdict(span, "antonym", missing, terms)
-    if _speakers(claim) - _speakers(unit) - {t.term for t in unit if not t.name}:
+    if _prefix_flipped(claim_roots, unit_roots):
+        return Verdict(span, "antonym", missing, terms)  # 'irresponsible' for 'responsible'
+    if _speakers(claim) - _speakers(unit) - {t.term for t in unit if not t.name} - spelled:
         return Verdict(span, "speaker", missing, terms)  # said by someone else, or no one
     if not _attached(claim, unit, context):
         return Verdict(span, "attachment", missing, terms)
@@ -557,16 +568,159 @@ def _is_name(token: Token, context: Context) -> bool:
 
 
 def _acronym_of(word: str, text: str) -> bool:
-    """'cdc' for 'Centers for Disease Control', 'noaa' for 'National Oceanic Atmospheric
-    Administration': the initials of a run of capitalised words."""
-    if not (2 <= len(word) <= 6 and word.isalpha()):
+    """'cdc' for 'Centers for Disease Control', 'doj' for 'Department of Justice': the
+    initials of a run of capitalised words (a short word between them may give its letter)."""
+    if not (3 <= len(word) <= 6 and word.isalpha()):  # two letters: too many chance matches
         return False
-    initials = "".join(
-        w[0].lower()
-        for w in re.findall(r"\b[A-Z][\w'’-]*|\b(?:of|for|and|the|on)\b", text)
-        if w[0].isupper()
-    )
-    return word in initials and len(word) >= 3
+    return any(_spelled_at(word, words, i) is not None for i, words in _initial_starts(text))
+
+
+_JOINERS = frozenset("of for and the on in &".split())
+
+
+@lru_cache(maxsize=1024)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[\w'’&-]+", text))
+
+
+def _initial_starts(text: str) -> Iterable[tuple[int, tuple[str, ...]]]:
+    words = _words(text)
+    return ((i, words) for i, w in enumerate(words) if w[:1].isupper())
+
+
+def _spelled_at(acronym: str, words: Sequence[str], i: int, k: int = 0) -> int | None:
+    """The end of a run of words from ``words[i]`` whose initials spell ``acronym[k:]``:
+    capitalised words give their initial, joiners ('of', 'for') may give theirs or none."""
+    if k == len(acronym):
+        return i
+    if i >= len(words):
+        return None
+    word = words[i]
+    if word[:1].isupper():
+        if fold(word[0]) != acronym[k]:
+            return None
+        return _spelled_at(acronym, words, i + 1, k + 1)
+    if k == 0 or fold(word) not in _JOINERS:
+        return None
+    if word[0] == acronym[k]:
+        end = _spelled_at(acronym, words, i + 1, k + 1)
+        if end is not None:
+            return end
+    return _spelled_at(acronym, words, i + 1, k)
+
+
+def _spelled_out(claim_text: str, unit: Sequence[Token]) -> set[str]:
+    """The claim's terms that spell out an abbreviation of the unit ('Wall Street Journal'
+    where the unit says 'WSJ')."""
+    acronyms = {t.word for t in unit if t.name and 3 <= len(t.word) <= 6 and t.word.isalpha()}
+    found: set[str] = set()
+    for acronym in acronyms:
+        for i, words in _initial_starts(claim_text):
+            end = _spelled_at(acronym, words, i)
+            if end is not None and end - i > 1:
+                found |= {_term(fold(w)) for w in words[i:end]}
+    return found
+
+
+# -- numbers in their roles -------------------------------------------------------------------
+
+_PAIR = re.compile(
+    r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)\s?(?:[-–]|\s(?:to)\s)\s?(\d[\d,]*(?:\.\d+)?)(?![\d])"
+)
+
+
+def _pairs(text: str) -> set[tuple[float, float]]:
+    """Scores, results and ranges ('42-21', '7-2', '24 to 30'): two numbers read as one."""
+    return {
+        (float(a.replace(",", "")), float(b.replace(",", "")))
+        for a, b in _PAIR.findall(text)
+        if a.replace(",", "").replace(".", "").isdigit()
+    }
+
+
+_NUMBER_REACH = 3
+
+
+def _numbers_misplaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """A claim number whose words stand, in the unit, around another number ('42 home runs'
+    where the unit has 'eight home runs and 42 RBI'; 'resumes on Dec. 26' where it has 'report on
+    Dec. 26 ... resumes on Dec. 27'): the number is there, but counts something else."""
+    for i, t in enumerate(claim):
+        if t.number is None:
+            continue
+        near = {w.term for w in _around(claim, i) if w.term and w.number is None}
+        if not near:
+            continue
+        own = other = 0
+        for j, u in enumerate(unit):
+            if u.number is None:
+                continue
+            shared = len(near & {w.term for w in _around(unit, j)})
+            if _same(u.number, t.number):
+                own = max(own, shared)
+            else:
+                other = max(other, shared)
+        if other >= 2 and other > own:
+            return True
+    return False
+
+
+def _around(words: Sequence[Token], i: int) -> Sequence[Token]:
+    return [*words[max(0, i - _NUMBER_REACH) : i], *words[i + 1 : i + 1 + _NUMBER_REACH]]
+
+
+# -- hedges, overclaims and prefix antonyms -----------------------------------------------------
+
+# A unit that says a thing may be, is planned or is alleged does not support a claim that says
+# it is; the claim must keep some such word.
+_HEDGE = re.compile(
+    r"\b(?:possible|possibly|could|may|might|likely|unlikely|probably|perhaps|potentially|"
+    r"expected|expects?|hopes?|hoped|hoping|plans?|planned|planning|reportedly|allegedly|"
+    r"alleged|accused|suspected|proposed?|considering|would|aims?|intends?)\b"
+)
+_TENTATIVE = re.compile(
+    _HEDGE.pattern + r"|\b(?:if|unless|whether|should|can|charged?|accus\w*|alleg\w*|"
+    r"suspect\w*|claims?|claimed|said|says|according)\b"
+)
+# Words that make a claim total or certain: the unit must say as much.
+_TOTAL = [
+    frozenset("all every entire entirely whole completely fully each".split()),
+    frozenset("only sole solely alone".split()),
+    frozenset("exactly precisely".split()),
+    frozenset({"always"}),
+    frozenset("certainly definitely surely".split()),
+]
+
+
+def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    have = {t.word for t in unit}
+    words = {t.word for t in claim}
+    return any(words & group and not have & group for group in _TOTAL)
+
+
+_NEGATING_PREFIX = re.compile(r"^(?:non-?|un|dis|mis|in(?=[^bmplr])|im(?=[bmp])|il(?=l)|ir(?=r))")
+# Words that only look like a negated form of another word.
+_FALSE_PREFIXED = frozenset(
+    _term(w)
+    for w in """discover discount dispatch display dispose dismiss disease distill distance
+    instance install insight inform invest intend intent income inside impose import impress
+    impact interest infamous interview intern intake invent invite involve union universe
+    mission mister""".split()
+)
+
+
+def _prefix_flipped(claim_roots: set[str], unit_roots: set[str]) -> bool:
+    """One side has a word, the other its negated form ('responsible' / 'irresponsible',
+    'fair' / 'unfair'): a polarity flip no negation word shows."""
+    for mine, theirs in ((claim_roots, unit_roots), (unit_roots, claim_roots)):
+        for root in mine - theirs:
+            match = _NEGATING_PREFIX.match(root)
+            if not match or root in _FALSE_PREFIXED:
+                continue
+            base = root[match.end() :]
+            if len(base) >= 4 and base in theirs and base not in mine:
+                return True
+    return False
 
 
 def _same(a: float, b: float) -> bool:
@@ -629,13 +783,15 @@ def _roles_swapped(
     unit_text: str,
     context: Context,
 ) -> bool:
-    """Two names on either side of a shared predicate stand in the other order in the unit."""
+    """Two names on either side of a shared predicate in the claim ('Park beat Ruiz') stand in
+    the other order around it in the unit ('Ruiz beat Park'), and nowhere in the claim's order.
+    Any two of the claim's names, not only neighbours; every place the unit names them."""
     if bool(_PASSIVE.search(claim_text)) != bool(_PASSIVE.search(unit_text)):
         return False
-    unit_pos: dict[str, int] = {}
+    unit_pos: dict[str, list[int]] = {}
     for i, t in enumerate(unit):
         if t.term:
-            unit_pos.setdefault(t.term, i)
+            unit_pos.setdefault(t.term, []).append(i)
     speakers = _speakers(claim)
     names = [
         (i, t.term)
@@ -646,17 +802,32 @@ def _roles_swapped(
         and t.term not in speakers
     ]
     names = [n for j, n in enumerate(names) if n[1] not in {m[1] for m in names[:j]}]
-    for (i, a), (j, b) in itertools.pairwise(names):
+    for (i, a), (j, b) in itertools.combinations(names, 2):
         between = {
             t.term
             for t in claim[i + 1 : j]
             if t.term and not t.name and t.term not in _SPEECH and t.term in unit_pos
         }
-        if not between or unit_pos[a] < unit_pos[b]:
-            continue
-        if any(unit_pos[b] < unit_pos[v] < unit_pos[a] for v in between):
+        if (
+            between
+            and _in_order(unit_pos, b, between, a)
+            and not _in_order(unit_pos, a, between, b)
+        ):
             return True
     return False
+
+
+_ROLE_REACH = 25  # tokens: about one clause of news prose
+
+
+def _in_order(positions: dict[str, list[int]], first: str, middle: set[str], last: str) -> bool:
+    return any(
+        p < v < q and q - p <= _ROLE_REACH
+        for p in positions[first]
+        for q in positions[last]
+        for word in middle
+        for v in positions[word]
+    )
 
 
 def _attached(claim: Sequence[Token], unit: Sequence[Token], context: Context) -> bool:
