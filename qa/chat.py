@@ -3,7 +3,7 @@
 With no history the question is used as it is (no extra work, no model call). With a history, a
 ``Condenser`` rewrites it: ``qa.llm.LLMCondenser`` when a chat model is configured, else
 ``carry_subject``, an offline rule that puts the subject of the previous question in place of
-the pronoun of the follow-up::
+the pronoun of the follow-up, or beside a follow-up that leaves its subject out ("And when?")::
 
     >>> history = [{"role": "user", "content": "Who is Alexander Lukashenko?"},
     ...            {"role": "assistant", "content": "The president of Belarus [1]."}]
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from qa.models import History, Message
-from qa.text import STOPWORDS
+from qa.text import STOPWORDS, content_terms
 
 if TYPE_CHECKING:
     from qa.settings import Settings
@@ -74,24 +74,41 @@ _NAME = re.compile(
 
 
 def carry_subject(question: str, history: Sequence[Message]) -> str:
+    """The offline rewrite: a follow-up's pronoun becomes the named entity it stands for
+    (``replace_pronoun``); else an elided subject is filled in with the topic of the latest
+    question that named one (``carry_topic``). A question that stands on its own is returned
+    unchanged.
+
+    >>> turns = [Message(role="user", content="Who is Alexander Lukashenko?")]
+    >>> carry_subject("Since when has he been president?", turns)
+    'Since when has Alexander Lukashenko been president?'
+    >>> carry_subject("Since when?", turns)
+    'Since when? (Alexander Lukashenko)'
+    """
+    resolved = replace_pronoun(question, history)
+    return resolved if resolved != question else carry_topic(question, history)
+
+
+def replace_pronoun(question: str, history: Sequence[Message]) -> str:
     """Put the named entity a follow-up's first third-person pronoun refers to in its place.
 
-    A question that stands on its own is returned unchanged: one with no such pronoun, and one
-    that names someone before its pronoun ("Why did the CDC activate its operations centre?":
-    "its" is the CDC's). The entity comes from the history, newest first: the short answer an
-    assistant turn leads with ("Colorado Avalanche [1]. ..."), else the names in a user question.
-    Only a name that can be what the pronoun stands for is taken: never a common noun written
-    with a capital ("Americans"), never a day or month, never a trophy or an event for "they"
-    ("Stanley Cup"), never a person for "it".
+    A question that stands on its own is returned unchanged: one with no such pronoun, one that
+    names anyone or anything ("Why did the CDC activate its operations centre?": "its" is the CDC's;
+    "How long after her crash did Anne Heche die?"), and one whose pronoun is the one asked about
+    ("Which retailer lowered its prices?", "Who announced his resignation?"). The entity comes from
+    the history, newest first: the short answer an assistant turn leads with ("Colorado Avalanche
+    [1]. ..."), else the names in a user question. Only a name that can be what the pronoun stands
+    for is taken: never a common noun written with a capital ("Americans"), never a day or month,
+    never a trophy or an event for "they" ("Stanley Cup"), never a person for "it".
 
     >>> turns = [Message(role="user", content="What did Xi say about sanctions?")]
-    >>> carry_subject("What did he say about the war?", turns)
+    >>> replace_pronoun("What did he say about the war?", turns)
     'What did Xi say about the war?'
-    >>> carry_subject("What is his peace plan?", turns)
+    >>> replace_pronoun("What is his peace plan?", turns)
     "What is Xi's peace plan?"
     """
     pronoun = _PRONOUN.search(question)
-    if pronoun is None or names_in(question[: pronoun.start()]):
+    if pronoun is None or names_in(question) or _bound(question, pronoun.group()):
         return question
     word = pronoun.group().lower()
     subject = next((e for e in antecedents(history) if _agrees(word, e)), None)
@@ -101,6 +118,21 @@ def carry_subject(question: str, history: Sequence[Message]) -> str:
     possessive = word in _POSSESSIVE or (word == "her" and _followed_by_noun(after))
     replacement = f"{subject.name}'s" if possessive else subject.name
     return question[: pronoun.start()] + replacement + after
+
+
+_ASKS_WHICH = re.compile(
+    r"\s*(?:\w+\s+)?which\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could)\b)\w"
+    r"|\s*who\b",
+    re.I,
+)
+
+
+def _bound(question: str, pronoun: str) -> bool:
+    """Whether the pronoun stands for the one a "which X" / "who" question asks about."""
+    asks = _ASKS_WHICH.match(question)
+    if asks is None:
+        return False
+    return asks.group().strip().lower() != "who" or pronoun.lower() in _POSSESSIVE | {"her"}
 
 
 @dataclass(frozen=True)
@@ -232,7 +264,8 @@ def subject_of(text: str) -> str | None:
         if name.count(".") == 1:  # "Xi." ends a sentence; "U.S." is the name
             name = name.rstrip(".")
         name = re.sub(r"['’]s$", "", name)
-        if name and name.lower() not in _OPENERS:
+        # "US" is a name, "us" a pronoun.
+        if name and (name.lower() not in _OPENERS or (name.isupper() and len(name) > 1)):
             return name
     return None
 
@@ -241,3 +274,67 @@ def _followed_by_noun(after: str) -> bool:
     """ "her plan" (possessive) versus "told her about" / "asked her?" (object)."""
     following = re.match(r"\s+([\w’'-]+)", after)
     return following is not None and following.group(1).lower() not in STOPWORDS
+
+
+# -- elided subjects --------------------------------------------------------------------------
+
+_ELLIPTIC_OPENER = re.compile(
+    r"\s*(?:(?:and|but|so|also|then)\b[\s,]*)?"
+    r"(?:(?:in|at|on|from|to|for|of|by|with|since|until|after|before)\s+)?"
+    r"(?:who|whom|whose|what|when|where|which|why|how)\b"
+    r"|\s*and\b",
+    re.I,
+)
+# What "how many", "how long"... ask for: not words that give a question a topic of its own.
+_ASKING = frozenset(
+    """many much long often far old soon big large people time first last year month week day
+    date hour""".split()
+)
+MAX_NEW_TERMS = 2
+"""Words a follow-up with an elided subject may add to the conversation ("How many people were
+quarantined?"); with more, a question is about something of its own ("What happened to gas
+prices?")..."""
+MAX_NEW_TERMS_REFERRING = 3
+"""...unless it speaks of "the ..." as of something known ("Which racing champion joined the
+ownership group?", "How many firefighters fought the fire?")."""
+
+
+def carry_topic(question: str, history: Sequence[Message]) -> str:
+    """Fill in the subject a short follow-up leaves out ("How many died?", "And when?") with the
+    names of the latest question that named someone or something: ``"How many died?
+    (Bangladesh)"``.
+
+    Left unchanged: a question that names anything itself, one with a pronoun (that is
+    ``replace_pronoun``'s to resolve), one that is not a wh- or "and ..." question, one that
+    brings more words the conversation has not used than ``MAX_NEW_TERMS`` (or
+    ``MAX_NEW_TERMS_REFERRING`` when it says "the ..." as of something known), and any
+    follow-up when no earlier question named anything (a common noun is never the topic).
+
+    >>> turns = [Message(role="user", content="Where did a fire at a Bangladesh depot kill 49?")]
+    >>> carry_topic("How many were injured?", turns)
+    'How many were injured? (Bangladesh)'
+    >>> carry_topic("What happened to gas prices?", turns)
+    'What happened to gas prices?'
+    """
+    question = question.strip()
+    if not _ELLIPTIC_OPENER.match(question) or _PRONOUN.search(question) or names_in(question):
+        return question
+    said = set(content_terms(" ".join(m.content for m in history)))
+    new = set(content_terms(question)) - said - _ASKING
+    limit = MAX_NEW_TERMS_REFERRING if re.search(r"\bthe\b", question, re.I) else MAX_NEW_TERMS
+    if len(new) > limit:
+        return question
+    topic = topic_of(history)
+    return f"{question} ({topic})" if topic else question
+
+
+def topic_of(history: Sequence[Message]) -> str | None:
+    """The names of the latest user turn that names anything ("Ghana, Marburg")."""
+    return next(
+        (
+            ", ".join(names)
+            for m in reversed(history)
+            if m.role == "user" and (names := names_in(m.content))
+        ),
+        None,
+    )

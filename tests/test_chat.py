@@ -1,7 +1,8 @@
 """Follow-up questions: the history turns a follow-up into a standalone question before retrieval.
 
 Offline, ``carry_subject`` puts the subject of the previous question in place of the follow-up's
-pronoun; with a chat model the rewrite is the model's (tests/test_llm.py checks that call).
+pronoun, or beside a follow-up that leaves its subject out; with a chat model the rewrite is the
+model's (tests/test_llm.py checks that call).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_DATA
 from typer.testing import CliRunner
 
 from qa.chat import carry_subject, make_condenser, standalone_question, subject_of
@@ -128,6 +130,12 @@ class TestCarrySubject:
             "Why did the CDC activate its Emergency Operations Center?",
             "What did Xi say about his trip?",
             "How many people did the fire in Sitakunda kill?",
+            "How many days after her car crash did actress Anne Heche die?",  # names her
+            "Which head of state announced his resignation this week?",  # his: the one asked
+            "Which retailer lowered its gas prices to $3.99 a gallon?",
+            "Who announced his resignation?",
+            "On what date did US gas prices hit their peak?",  # "US" is a name, not "us"
+            "What happened to gas prices?",  # too many words of its own to be elliptic
         ],
     )
     def test_a_standalone_question_is_never_rewritten_after_history(self, standalone: str) -> None:
@@ -149,6 +157,51 @@ class TestCarrySubject:
     )
     def test_subject_of(self, text: str, subject: str | None) -> None:
         assert subject_of(text) == subject
+
+
+BANGLADESH_FIRE = "Where in Bangladesh did a fire at a container depot kill at least 49 people?"
+
+
+class TestCarryTopic:
+    """A follow-up that leaves its subject out ("How many died?") gets the names of the latest
+    question that named something, in brackets, so retrieval finds that story again."""
+
+    @pytest.mark.parametrize(
+        "follow_up",
+        [
+            "How many were injured?",
+            "And when?",
+            "What about the injured?",
+            "Who owns the depot?",
+            "How many firefighters fought the fire?",
+            "At which port?",
+        ],
+    )
+    def test_an_elided_subject_gets_the_named_topic(self, follow_up: str) -> None:
+        assert carry_subject(follow_up, turns(BANGLADESH_FIRE)) == f"{follow_up} (Bangladesh)"
+
+    def test_the_topic_survives_a_chain_of_elided_follow_ups(self) -> None:
+        history = turns("Who won the Wimbledon women's final?", "And the score?")
+        assert carry_subject("Who was the runner-up?", history) == (
+            "Who was the runner-up? (Wimbledon)"
+        )
+
+    def test_the_latest_named_question_is_the_topic(self) -> None:
+        history = turns(BANGLADESH_FIRE, "What did Xi say about sanctions?")
+        assert carry_subject("And when?", history) == "And when? (Xi)"
+
+    @pytest.mark.parametrize(
+        ("previous", "follow_up"),
+        [
+            ("what happened in the talks?", "Who walked out?"),  # nothing named: no topic
+            (BANGLADESH_FIRE, "Is the economy growing faster than expected this year?"),
+            (BANGLADESH_FIRE, "Tell me more."),  # not a question
+        ],
+    )
+    def test_what_is_not_an_elided_follow_up_is_left_alone(
+        self, previous: str, follow_up: str
+    ) -> None:
+        assert carry_subject(follow_up, turns(previous)) == follow_up
 
 
 class Recording:
@@ -237,3 +290,40 @@ class TestOfflineChat:
         assert "(new conversation)" in out
         assert out.index("(new conversation)") > out.index("understood as")
         assert "Traceback" not in result.output
+
+
+MARBURG = "6dbee1fc1af9"  # Ghana's first Marburg virus cases (July 2022)
+# Stories of the same archive that talk about quarantine far more than the Marburg one does.
+QUARANTINE_STORIES = [
+    "2cefa6cbb8b4",
+    "9c9e6888c815",
+    "6f813a6bdcbd",
+    "1d38e488ffc2",
+    "54126128c5b2",
+]
+
+
+@pytest.mark.slow
+class TestElidedFollowUpOnRealNews:
+    def test_the_follow_up_is_answered_from_the_story_of_the_conversation(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        articles = SHARED_DATA / "articles.jsonl"
+        if not articles.exists():
+            pytest.skip(f"{articles} is missing (the shared development data)")
+        wanted = {MARBURG, *QUARANTINE_STORIES}
+        lines = [line for line in articles.open(encoding="utf-8") if line[8:20] in wanted]
+        assert len(lines) == len(wanted)
+        (tmp_path / "news.jsonl").write_text("".join(lines), encoding="utf-8")
+        engine.ingest([tmp_path / "news.jsonl"])
+        question = "In which region of Ghana did two patients with Marburg virus die?"
+        first = engine.ask(question)
+        history = [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": first.text},
+        ]
+        follow_up = engine.ask("How many people were quarantined?", history)
+        assert follow_up.question == "How many people were quarantined? (Ghana, Marburg)"
+        assert follow_up.citations
+        assert {c.article_id for c in follow_up.citations} == {first.citations[0].article_id}
+        assert "98" in follow_up.text
