@@ -61,7 +61,7 @@ def _clean_errors() -> Iterator[None]:
         # An ingest says exactly what it kept; elsewhere nothing was being written.
         message = getattr(exc, "message", "interrupted")
         typer.secho(message, err=True, fg=typer.colors.YELLOW)
-        raise typer.Exit(130) from None
+        raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     except (QAError, ValueError, ValidationError, OSError, RuntimeError) as exc:
         raise _fail(friendly(exc)) from None
 

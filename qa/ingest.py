@@ -1,18 +1,26 @@
 """Ingest: read article files, chunk them, embed what changed, and write it to the store.
 
 Incremental (an unchanged article is neither chunked nor embedded), resumable (a killed run
-leaves only ``pending`` rows, which the next run clears and redoes), forgiving (a bad file
-is reported and skipped; the rest goes on) and safe beside other writers (a run owns the rows it
-marks pending, and clears only those of runs that died; see ``Store.writing``).
+leaves only ``pending`` rows, which the next run settles), forgiving (a bad file is reported and
+skipped; the rest goes on) and safe beside other writers (a run owns the rows it marks pending,
+and settles only those of runs that died; see ``Store.writing``).
+
+A long article (a 50 MB text is 70,000 chunks, half an hour of encoding) is written in committed
+parts of ``ingest.part_chunks`` chunks: Ctrl-C, SIGTERM or a kill keeps the parts written, the
+article is left ``partial`` (its parts searchable, listed as unfinished), and the next ingest of
+the same text resumes at the first missing chunk; chunk ids are deterministic, so nothing is
+duplicated and the parts kept are not encoded again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import signal
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +35,7 @@ from qa.fetch import is_url
 from qa.models import Article, Chunk
 from qa.settings import Settings
 from qa.store import (
+    ArticleRecord,
     Store,
     StoreUnavailableError,
     Writer,
@@ -43,6 +52,18 @@ _CHUNKS_PER_STEP = 32  # chunks encoded between two progress reports (about a se
 _ARTICLES_PER_BATCH = 64
 
 
+@dataclass(frozen=True)
+class PartKept:
+    """The committed parts of one long article: its first ``saved`` of ``chunks`` chunks."""
+
+    name: str  # the file name (or URL) the user knows it by
+    saved: int
+    chunks: int
+
+    def __str__(self) -> str:
+        return f"{self.saved:,} of {self.chunks:,} chunks of {self.name}"
+
+
 @dataclass
 class IngestReport:
     """What an ingest did, article by article."""
@@ -57,6 +78,9 @@ class IngestReport:
     saved: int = 0  # changed articles committed so far (what an interrupted run keeps)
     read: int = 0  # articles read from the paths
     per_file: dict[str, Counter[str]] = field(default_factory=dict)
+    # Long articles with only some parts in the index so far: what an interrupted run keeps of them.
+    partial: dict[str, PartKept] = field(default_factory=dict)
+    resumed: dict[str, int] = field(default_factory=dict)  # article id -> chunks already there
 
     def file_outcome(self, path: str | Path) -> str:
         """What happened to one file: ``'2 added, 1 unchanged'`` or ``'skipped: empty'``."""
@@ -84,19 +108,52 @@ class IngestReport:
             line += f", {len(self.removed)} removed"
         if self.repaired:
             line += f" (finished {len(self.repaired)} left pending by an interrupted run)"
+        if self.resumed:
+            kept = sum(self.resumed.values())
+            line += f" (resumed {len(self.resumed)} partly ingested, {kept:,} chunks already there)"
         return line
 
 
 class IngestInterrupted(KeyboardInterrupt):
-    """Ctrl-C during an ingest, with the line that says what was kept."""
+    """Ctrl-C (or SIGTERM) during an ingest, with the line that says what was kept."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, exit_code: int = 130) -> None:
         super().__init__(message)
         self.message = message
+        self.exit_code = exit_code  # 128 + the signal, as a shell reports it
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so an ingest stops as it does on Ctrl-C."""
 
 
 def _kept(report: IngestReport) -> str:
-    return f"{report.saved:,} new or changed articles saved, of {report.read:,} read"
+    line = f"{report.saved:,} new or changed articles saved, of {report.read:,} read"
+    if report.partial:
+        line += ", and " + ", ".join(str(kept) for kept in report.partial.values())
+    return line
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stop, ``kill``) ends the ingest like Ctrl-C: what is encoded is
+    written and the run says what it kept. Only from the main thread, and only where nobody
+    else handles SIGTERM (a server embedding ``ingest`` keeps its own handler)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
@@ -131,17 +188,24 @@ def ingest(
         items += fetched.articles
     report.read = len(items)
     try:
-        with store.writing(on_wait=logger.warning) as writer:
+        with _terminate_as_interrupt(), store.writing(on_wait=logger.warning) as writer:
             report.repaired = store.repair()
-            _run_pipeline(
-                items,
-                store=store,
-                writer=writer,
-                embedder=embedder,
-                settings=settings,
-                report=report,
-                on_progress=on_progress,
-            )
+            try:
+                _run_pipeline(
+                    items,
+                    store=store,
+                    writer=writer,
+                    embedder=embedder,
+                    settings=settings,
+                    report=report,
+                    on_progress=on_progress,
+                )
+            except KeyboardInterrupt:
+                # Settled now, not by the next run, so the index says at once what was kept.
+                with contextlib.suppress(Exception):
+                    for row in store.release(writer):
+                        report.partial[row.id] = _part_kept(row)
+                raise
             if fetched is not None:
                 fetched.commit(report.added)  # only now: the fetched articles are in the index
             if prune:
@@ -152,8 +216,12 @@ def ingest(
                     store, seen={a.id for _, a in items}, read_origins=read_origins
                 )
     except KeyboardInterrupt as exc:
-        msg = f"interrupted: {_kept(report)}; run the same command to finish the rest"
-        raise IngestInterrupted(msg) from exc
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        msg = f"{what}: {_kept(report)}; run the same command to finish the rest"
+        if report.partial:
+            msg += " (it resumes where this run stopped)"
+        code = 128 + (signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT)
+        raise IngestInterrupted(msg, exit_code=code) from exc
     except Exception as exc:
         if not is_connection_error(exc):
             raise
@@ -195,11 +263,27 @@ def _read_all(paths: Iterable[str | Path], report: IngestReport) -> list[tuple[s
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    """One batch, registry-checked and chunked, waiting for the encoder."""
+class _Slice:
+    """Chunks ``start:end`` of one changed article: the whole of it, or one part of a long one."""
 
-    size: int  # articles in the batch, changed or not (for progress)
-    changed: list[tuple[str, Article, list[Chunk]]]
+    origin: str
+    article: Article
+    chunks: list[Chunk]  # all of the article's chunks
+    start: int
+    end: int
+    opens: bool  # its first slice in this run: mark it pending, clear stored chunks from start
+
+    @property
+    def finishes(self) -> bool:
+        return self.end == len(self.chunks)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One batch, or one part of it, registry-checked and chunked, waiting for the encoder."""
+
+    size: float  # the articles it completes, changed or not, parts counting pro rata (progress)
+    slices: list[_Slice]
     texts: list[str]
 
 
@@ -253,8 +337,13 @@ def _run_pipeline(
                 if stop.is_set():
                     break
                 batch = items[start : start + _ARTICLES_PER_BATCH]
-                item = _prepare(batch, store=store, writer=writer, settings=settings, report=report)
-                _put(prepared, item, stop)
+                unchanged, changed = _prepare(
+                    batch, store=store, writer=writer, settings=settings, report=report
+                )
+                for item in _parts(unchanged, changed, settings.ingest.part_chunks):
+                    if stop.is_set():
+                        break
+                    _put(prepared, item, stop)
         except BaseException as exc:  # handed to the encoding thread, which re-raises it
             _put(prepared, _Failed(exc), stop)
             return
@@ -262,9 +351,9 @@ def _run_pipeline(
 
     # Articles whose batch is committed. Progress is reported from the calling thread only:
     # callbacks such as Gradio's progress bar are bound to the thread that runs the request.
-    written = [0]
+    written: list[float] = [0]
     reported: list[float] = [0]
-    encoded_articles = [0]
+    encoded_articles: list[float] = [0]
 
     def report_progress(done: float | None = None) -> None:
         done = max(written[0] if done is None else done, reported[0])  # never backwards
@@ -302,7 +391,7 @@ def _run_pipeline(
             assert isinstance(item, _Prepared)
             before, size = encoded_articles[0], item.size
 
-            def step(part: float, before: int = before, size: int = size) -> None:
+            def step(part: float, before: float = before, size: float = size) -> None:
                 report_progress(before + size * part)
 
             vectors = _encode_in_steps(embedder, item.texts, step)
@@ -317,7 +406,7 @@ def _run_pipeline(
         preparer.join(timeout=60)
     if failures:
         raise failures[0]
-    report_progress()
+    report_progress(total)  # exactly: the parts' shares of an article may not sum to 1.0
 
 
 def _encode_in_steps(
@@ -353,6 +442,39 @@ def _drain(q: queue.Queue[Any]) -> None:
             return
 
 
+def _parts(
+    unchanged: int, changed: Sequence[tuple[str, Article, list[Chunk], int]], part: int
+) -> Iterator[_Prepared]:
+    """The batch's changed articles (``origin, article, chunks, first chunk to write``) cut into
+    items of at most ``part`` chunks to encode, each written and committed as a whole: short
+    articles travel together, a long one is split across items (and shares none with another
+    article until its last part)."""
+    slices: list[_Slice] = []
+    size, count = float(unchanged), 0
+
+    def cut() -> _Prepared:
+        texts = [embedding_text(s.article, c) for s in slices for c in s.chunks[s.start : s.end]]
+        return _Prepared(size=size, slices=list(slices), texts=texts)
+
+    for origin, article, chunks, start in changed:
+        todo = len(chunks) - start
+        if count and count + todo > part:
+            yield cut()
+            slices, size, count = [], 0.0, 0
+        at, opens = start, True
+        while opens or at < len(chunks):
+            if count >= part:
+                yield cut()
+                slices, size, count = [], 0.0, 0
+            end = min(len(chunks), at + part - count)
+            slices.append(_Slice(origin, article, chunks, at, end, opens))
+            size += (end - at) / todo if todo else 1.0
+            count += end - at
+            at, opens = end, False
+    if slices or size:
+        yield cut()
+
+
 def _prepare(
     batch: Sequence[tuple[str, Article]],
     *,
@@ -360,10 +482,12 @@ def _prepare(
     writer: Writer,
     settings: Settings,
     report: IngestReport,
-) -> _Prepared:
-    """Sort a batch into unchanged and changed articles, and chunk the changed ones."""
+) -> tuple[int, list[tuple[str, Article, list[Chunk], int]]]:
+    """Sort a batch into unchanged and changed articles, and chunk the changed ones. Returns
+    the number of articles that need no writing and, for each changed one, its chunks and the
+    first chunk to write (past the parts an interrupted run kept, for a resumed article)."""
     known = store.records([a.id for _, a in batch])
-    changed: list[tuple[str, Article, list[Chunk]]] = []
+    changed: list[tuple[str, Article, list[Chunk], int]] = []
     moved: dict[str, list[str]] = {}
     for origin, article in batch:
         record = known.get(article.id)
@@ -385,36 +509,98 @@ def _prepare(
             if record.origin != origin:
                 moved.setdefault(origin, []).append(article.id)
             continue
-        (report.updated if record else report.added).append(article.id)
-        _note(report, origin, "updated" if record else "added")
         chunks = chunk_article(
             article, size=settings.chunking.size, overlap=settings.chunking.overlap
         )
-        changed.append((origin, article, chunks))
+        start = _resume_at(store, record, article, chunks)
+        if start:
+            report.resumed[article.id] = start
+            report.partial[article.id] = _part_kept(record)  # type: ignore[arg-type]
+        outcome = "updated" if record and not start else "added"
+        (report.updated if outcome == "updated" else report.added).append(article.id)
+        _note(report, origin, outcome)
+        changed.append((origin, article, chunks, start))
     for origin, ids in moved.items():
         store.set_origin(ids, origin)
-    texts = [embedding_text(article, c) for _, article, cs in changed for c in cs]
-    return _Prepared(size=len(batch), changed=changed, texts=texts)
+    return len(batch) - len(changed), changed
+
+
+def _resume_at(
+    store: Store, record: ArticleRecord | None, article: Article, chunks: Sequence[Chunk]
+) -> int:
+    """Where a partly ingested article resumes: after the chunks an interrupted run kept, if
+    they are this text's chunks as chunked now (same text, same chunk count, and the last kept
+    chunk where this chunking puts it); else 0, and it is written afresh."""
+    if (
+        record is None
+        or record.state != "partial"
+        or record.content_hash != article.content_hash
+        or record.chunks != len(chunks)
+        or not 0 < record.saved < len(chunks)
+    ):
+        return 0
+    expected = chunks[record.saved - 1]
+    stored = store.chunks([expected.id])
+    if not stored or (stored[0].start, stored[0].end) != (expected.start, expected.end):
+        return 0
+    return record.saved
+
+
+def _part_kept(record: ArticleRecord) -> PartKept:
+    return PartKept(_part_name(record.origin) or record.title, record.saved, record.chunks)
+
+
+def _part_name(origin: str) -> str:
+    return origin if is_url(origin) else Path(origin).name
 
 
 def _write(item: _Encoded, *, store: Store, writer: Writer, report: IngestReport) -> None:
-    changed = item.prepared.changed
-    if not changed:
+    """pending -> chunks -> (a part: saved = its end | the last part: done). A crash in between
+    leaves rows that ``Store.repair`` settles: committed parts kept, the rest cleared."""
+    slices = item.prepared.slices
+    if not slices:
         return
-    # pending -> chunks -> done: a crash in between leaves rows that repair() clears.
-    owned = store.begin([(article, origin, len(cs)) for origin, article, cs in changed], writer)
+    opening = [s for s in slices if s.opens]
+    owned = (
+        store.begin(
+            [(s.article, s.origin, len(s.chunks)) for s in opening],
+            writer,
+            saved={s.article.id: s.start for s in opening if s.start},
+        )
+        if opening
+        else set()
+    )
+    continuing = [s.article.id for s in slices if not s.opens]
+    if continuing:  # on a server, another writer may have taken the article over since
+        owned |= store.owned(continuing, writer)
+    mine = [s for s in slices if s.article.id in owned]
     chunks: list[Chunk] = []
     rows: list[int] = []
     at = 0
-    for _, article, cs in changed:
-        if article.id in owned:
-            chunks += cs
-            rows += range(at, at + len(cs))
-        at += len(cs)
-    store.write_chunks([a for _, a, _ in changed if a.id in owned], chunks, item.vectors[rows])
-    store.commit([a.id for _, a, _ in changed if a.id in owned], writer)
+    for s in slices:
+        if s.article.id in owned:
+            chunks += s.chunks[s.start : s.end]
+            rows += range(at, at + s.end - s.start)
+        at += s.end - s.start
+    store.write_chunks(
+        [s.article for s in mine],
+        chunks,
+        item.vectors[rows],
+        clear_from={s.article.id: s.start for s in mine if s.opens},
+    )
     report.chunks_embedded += len(chunks)
-    report.saved += len(changed)
+    parts = {s.article.id: s for s in mine if not s.finishes}
+    if parts:
+        saved = store.save_parts({i: s.end for i, s in parts.items()}, writer)
+        for i in saved:
+            s = parts[i]
+            report.partial[i] = PartKept(_part_name(s.origin), s.end, len(s.chunks))
+    finished = [s.article.id for s in mine if s.finishes]
+    if finished:
+        store.commit(finished, writer)
+        for i in finished:
+            report.partial.pop(i, None)
+    report.saved += len(finished)
 
 
 def _note(report: IngestReport, origin: str, outcome: str) -> None:

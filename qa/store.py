@@ -31,7 +31,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -88,8 +88,12 @@ class ArticleRecord(BaseModel):
     origin: str
     content_hash: str
     chunks: int
-    state: str  # "pending" while its chunks are being written, then "done"
+    # "pending" while its chunks are being written, then "done"; "partial" when a writer died
+    # (or was interrupted) after committing some parts of a long article: its first ``saved``
+    # chunks are in the index and searchable, and the next ingest of the article resumes there.
+    state: str
     writer: str = ""  # the id of the Writer that owns a pending row
+    saved: int = 0  # chunks committed so far (all of them once "done")
 
 
 @dataclass(frozen=True)
@@ -521,32 +525,57 @@ class Store:
         documents = got["documents"] or []
         return documents[0] if documents else None
 
-    def begin(self, articles: Sequence[tuple[Article, str, int]], writer: Writer) -> set[str]:
+    def begin(
+        self,
+        articles: Sequence[tuple[Article, str, int]],
+        writer: Writer,
+        *,
+        saved: Mapping[str, int] | None = None,
+    ) -> set[str]:
         """Mark ``(article, origin, chunk count)`` as pending, owned by ``writer``, before their
         chunks are written. Returns the ids ``writer`` owns after the write: an article another
-        live writer marked at the same moment is theirs to write (last mark wins)."""
+        live writer marked at the same moment is theirs to write (last mark wins).
+
+        ``saved`` gives, for an article resumed from a partial ingest, how many of its chunks
+        are already committed (kept by ``repair`` if this writer dies too)."""
         ids = [a.id for a, _, _ in articles]
+        saved = saved or {}
         for batch in _batches(list(articles)):
             self._registry.upsert(
                 ids=[a.id for a, _, _ in batch],
                 embeddings=np.ones((len(batch), 1), dtype=np.float32),
                 documents=[a.text for a, _, _ in batch],
                 metadatas=[
-                    {**_record_meta(a, origin, n, "pending"), "writer": writer.id}
+                    {
+                        **_record_meta(a, origin, n, "pending"),
+                        "writer": writer.id,
+                        "saved": saved.get(a.id, 0),
+                    }
                     for a, origin, n in batch
                 ],
             )
         self._changed()
-        return self._owned(ids, writer)
+        return self.owned(ids, writer)
+
+    def save_parts(self, parts: Mapping[str, int], writer: Writer) -> set[str]:
+        """Record that the first ``parts[article_id]`` chunks of long articles ``writer`` is
+        writing are in the index (call after writing them): a kill from here on keeps them.
+        Returns the ids ``writer`` still owns."""
+        owned = self.owned(list(parts), writer)
+        for batch in _batches(sorted(owned)):
+            self._registry.update(ids=batch, metadatas=[{"saved": parts[i]} for i in batch])
+        self._changed()
+        return owned
 
     def commit(self, article_ids: Sequence[str], writer: Writer) -> None:
         """Mark articles whose chunks ``writer`` has fully written as done (those it still owns)."""
-        owned = [i for i in article_ids if i in self._owned(article_ids, writer)]
+        owned = [i for i in article_ids if i in self.owned(article_ids, writer)]
         for batch in _batches(owned):
             self._registry.update(ids=batch, metadatas=[{"state": "done"} for _ in batch])
         self._changed()
 
-    def _owned(self, article_ids: Sequence[str], writer: Writer) -> set[str]:
+    def owned(self, article_ids: Sequence[str], writer: Writer) -> set[str]:
+        """The articles among ``article_ids`` that are pending and owned by ``writer``."""
         return {
             r.id
             for r in self.records(article_ids).values()
@@ -560,12 +589,25 @@ class Store:
     # -- chunks -----------------------------------------------------------------------------
 
     def write_chunks(
-        self, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: Vectors
+        self,
+        articles: Sequence[Article],
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        *,
+        clear_from: Mapping[str, int] | None = None,
     ) -> None:
         """Replace the chunks of ``articles`` with ``chunks`` (ids are deterministic, so a
-        repeated write after a crash lands on the same ids and never duplicates)."""
+        repeated write after a crash lands on the same ids and never duplicates).
+
+        With ``clear_from``, only the articles it names lose their stored chunks first, and
+        only those from the given index on: a long article written in parts keeps the parts
+        already written."""
         by_id = {a.id: a for a in articles}
-        self.delete_chunks([a.id for a in articles])
+        if clear_from is None:
+            self.delete_chunks([a.id for a in articles])
+        else:
+            for article_id, start in clear_from.items():
+                self._clear_chunks_from(article_id, start)
         for start in range(0, len(chunks), _WRITE_BATCH):
             part = chunks[start : start + _WRITE_BATCH]
             self._chunks.upsert(
@@ -581,6 +623,14 @@ class Store:
             self._chunks.delete(where={"article_id": {"$in": list(batch)}})  # type: ignore[dict-item]
         self._changed()
 
+    def _clear_chunks_from(self, article_id: str, start: int) -> None:
+        if start <= 0:
+            self.delete_chunks([article_id])
+            return
+        where = {"$and": [{"article_id": article_id}, {"index": {"$gte": start}}]}
+        self._chunks.delete(where=where)  # type: ignore[arg-type]
+        self._changed()
+
     def delete_articles(self, article_ids: Sequence[str]) -> None:
         """Remove articles and their chunks (chunks first, so no chunk outlives its row)."""
         self.delete_chunks(article_ids)
@@ -589,19 +639,48 @@ class Store:
         self._changed()
 
     def repair(self) -> list[str]:
-        """Remove articles that dead writers left pending (killed, or lost their lease); they
-        are re-ingested on the next run. Rows of writers still running are left alone."""
-        got = self._registry.get(where={"state": "pending"}, include=["metadatas"])
-        owners = {
-            article_id: str((meta or {}).get("writer", ""))
-            for article_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-        }
-        alive = {w: self.live_writer(w) is not None for w in set(owners.values())}
-        dead = [article_id for article_id, w in owners.items() if not alive[w]]
-        if dead:
-            self.delete_articles(dead)
+        """Settle the articles that dead writers left pending (killed, or lost their lease):
+        those with committed parts become ``partial`` (their parts kept, the next ingest
+        resumes them), the rest are removed and re-ingested on the next run. Rows of writers
+        still running are left alone. Returns the ids settled."""
+        pending = self._pending()
+        alive = {w: self.live_writer(w) is not None for w in {r.writer for r in pending}}
+        dead = [r for r in pending if not alive[r.writer]]
+        self._settle(dead)
         self._forget_dead_writers()
-        return dead
+        return [r.id for r in dead]
+
+    def release(self, writer: Writer) -> list[ArticleRecord]:
+        """Settle ``writer``'s own pending articles as ``repair`` would once it is dead (an
+        interrupted ingest calls this before it stops, so the index says at once what it
+        kept). Returns the rows as they now are: ``partial`` ones kept, the others removed."""
+        mine = [r for r in self._pending() if r.writer == writer.id]
+        self._settle(mine)
+        return [r.model_copy(update={"state": "partial", "writer": ""}) for r in mine if r.saved]
+
+    def _pending(self) -> list[ArticleRecord]:
+        got = self._registry.get(where={"state": "pending"}, include=["metadatas"])
+        return [
+            _record(article_id, dict(meta or {}))
+            for article_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        ]
+
+    def _settle(self, rows: Sequence[ArticleRecord]) -> None:
+        """Keep the committed parts of ``rows`` (a chunk past ``saved`` may be half-written:
+        it goes), mark those ``partial``, and remove the rows with nothing committed."""
+        kept = [r for r in rows if r.saved > 0]
+        for row in kept:
+            self._clear_chunks_from(row.id, row.saved)
+        for batch in _batches(kept):
+            self._registry.update(
+                ids=[r.id for r in batch],
+                metadatas=[{"state": "partial", "writer": ""} for _ in batch],
+            )
+        gone = [r.id for r in rows if r.saved <= 0]
+        if gone:
+            self.delete_articles(gone)
+        if kept:
+            self._changed()
 
     def _forget_dead_writers(self) -> None:
         got = self._state.get(include=[])
@@ -700,6 +779,7 @@ class Store:
             "last_date": dates[-1].isoformat() if dates else None,
             "sources": len({r.source for r in records.values()}),
             "pending": sum(1 for r in records.values() if r.state != "done"),
+            "partial": sum(1 for r in records.values() if r.state == "partial"),
         }
 
     def sources(self) -> list[str]:
@@ -812,6 +892,7 @@ def _article_meta(article: Article) -> dict[str, Any]:
 
 
 def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
+    state = str(meta.get("state", "pending"))
     return ArticleRecord(
         id=article_id,
         title=str(meta.get("title", "")),
@@ -821,8 +902,9 @@ def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
         origin=str(meta.get("origin", "")),
         content_hash=str(meta.get("content_hash", "")),
         chunks=int(meta.get("chunks", 0)),
-        state=str(meta.get("state", "pending")),
+        state=state,
         writer=str(meta.get("writer", "")),
+        saved=int(meta.get("chunks", 0)) if state == "done" else int(meta.get("saved") or 0),
     )
 
 

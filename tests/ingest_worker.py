@@ -5,8 +5,11 @@ the embedded store under DATA_DIR (or the Chroma server at URL), with the test's
 (so a run takes a second, not a minute) and two articles per batch (so there are many points at
 which a kill or another writer can land). Each progress report prints ``progress DONE TOTAL``
 and each batch marked done in the store prints ``committed N`` (progress moves while a batch is
-still being encoded, so only the second says work is saved), so a test can aim its SIGKILL; the
-last line is the report's summary.
+still being encoded, so only the second says work is saved), so a test can aim its SIGKILL; each
+part of a long article marked saved prints ``saved ARTICLE_ID N`` (its first N chunks are
+committed). ``--part N`` and ``--chunk-size N`` set ``ingest.part_chunks`` and
+``chunking.size``. The last lines are ``embedded N`` (texts the encoder was given) and the
+report's summary.
 
 ``python ingest_worker.py --ask [--url URL] DATA_DIR`` is a reader: it asks questions until
 stdin closes, then prints how many it asked. ``--check`` prints, as JSON, what a fresh process
@@ -21,7 +24,7 @@ import importlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,12 +41,18 @@ def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--ask", action="store_true")
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--part", type=int, default=500)
+    parser.add_argument("--chunk-size", type=int, default=900)
     parser.add_argument("data_dir")
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
     ingest_module._ARTICLES_PER_BATCH = 2
     settings = Settings(
-        data_dir=Path(args.data_dir), llm={"provider": "extractive"}, chroma={"url": args.url}
+        data_dir=Path(args.data_dir),
+        llm={"provider": "extractive"},
+        chroma={"url": args.url},
+        ingest={"part_chunks": args.part},
+        chunking={"size": args.chunk_size},
     )
     if args.ask:
         ask_until_stdin_closes(settings)
@@ -64,10 +73,21 @@ def main() -> None:
         print(f"committed {len(article_ids)}", flush=True)
 
     Store.commit = commit_and_say  # type: ignore[method-assign]
+    real_save_parts = Store.save_parts
 
+    def save_parts_and_say(store: Store, parts: Mapping[str, int], writer: Writer) -> set[str]:
+        saved = real_save_parts(store, parts, writer)
+        for article_id in sorted(saved):
+            print(f"saved {article_id} {parts[article_id]}", flush=True)
+        return saved
+
+    Store.save_parts = save_parts_and_say  # type: ignore[method-assign]
+
+    embedder = HashingEmbedder()
     report = ingest_module.ingest(
-        args.paths, settings=settings, embedder=HashingEmbedder(), on_progress=progress
+        args.paths, settings=settings, embedder=embedder, on_progress=progress
     )
+    print(f"embedded {embedder.embedded}", flush=True)
     print(report.summary(), flush=True)
 
 
@@ -103,6 +123,7 @@ def check(settings: Settings) -> dict[str, object]:
             r.id: {
                 "state": r.state,
                 "chunks": r.chunks,
+                "saved": r.saved,
                 "stored": per_article[r.id],
                 "source": r.source,
             }

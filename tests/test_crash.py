@@ -176,7 +176,7 @@ class TestPipeline:
     def test_a_failing_store_write_raises_instead_of_hanging(
         self, settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        def broken(self: Store, *args: object) -> None:
+        def broken(self: Store, *args: object, **kwargs: object) -> None:
             raise RuntimeError("disk full")
 
         monkeypatch.setattr(Store, "write_chunks", broken)
