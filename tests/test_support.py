@@ -111,6 +111,9 @@ class TestNumbersKeepTheirRoles:
         text = "Players report back to their teams on Dec. 26, and the schedule resumes on Dec. 27."
         assert judge("The schedule resumes on Dec. 27.", text).span is not None
         assert judge("The schedule resumes on Dec. 26.", text).reason == "number"
+        # A year moves about a sentence freely: it competes with years only, not with 'first'.
+        text = "Walorski was first elected to the seat in 2012 and was seeking reelection."
+        assert judge("In 2012 Walorski was first elected to the seat.", text).span is not None
 
 
 class TestPrefixAntonyms:
@@ -146,6 +149,26 @@ class TestRolesAroundAVerb:
         assert judge("The Astros acquired Vazquez from the Red Sox.", text).span is not None
         assert judge("The Red Sox acquired Vazquez from the Astros.", text).reason == "roles"
 
+    def test_the_doer_of_a_passive_is_not_the_object_of_the_active(self) -> None:
+        text = "The car she was riding in caused the crash that killed her and another driver."
+        claim = "The crash was caused by another driver."
+        assert judge(claim, text).reason == "roles"
+        text = "A rip current forecast model was created by the National Weather Service."
+        claim = "Lifeguards created a rip current forecast model for the National Weather Service."
+        assert judge(claim, text).reason == "roles"
+
+    def test_one_name_given_another_names_act_fails(self) -> None:
+        text = (
+            "The film, which Tatum co-directed with Reid Carolin, made $10 million. "
+            "In it, Tatum plays an Army Ranger."
+        )
+        assert judge("Tatum plays an Army Ranger.", text).span is not None
+        assert judge("Reid Carolin plays an Army Ranger.", text).span is None
+
+    def test_two_words_trading_places_around_a_third_fail(self) -> None:
+        text = "Inflation sent stocks lower this month."
+        assert judge("Stocks sent inflation lower this month.", text).reason == "roles"
+
 
 class TestAbbreviations:
     def test_a_name_spelled_out_matches_its_initials(self) -> None:
@@ -155,6 +178,17 @@ class TestAbbreviations:
     def test_initials_may_take_of_and_for(self) -> None:
         text = "The Department of Justice opened an inquiry into the merger."
         assert judge("The DOJ opened an inquiry into the merger.", text).span is not None
+
+    def test_a_source_named_in_full_is_the_one_its_initials_name(self) -> None:
+        text = "Grocery prices rose 6.5% in December, the BLS said."
+        claim = "Grocery prices rose 6.5% in December, according to the Bureau of Labor Statistics."
+        assert judge(claim, text).span is not None
+
+
+class TestSpeakers:
+    def test_a_name_just_before_a_speech_word_speaks(self) -> None:
+        text = "Still, on Monday, Biden placed a phone call to Niinisto to raise the idea."
+        assert judge("On Monday, Biden called Niinisto to raise the idea.", text).span is not None
 
 
 class TestHedgesAndOverclaims:
@@ -171,6 +205,10 @@ class TestHedgesAndOverclaims:
         text = "Some of the 40 workers at the plant were fired on Friday."
         assert judge("All of the 40 workers at the plant were fired.", text).reason == "overclaim"
         assert judge("Some of the 40 workers at the plant were fired.", text).span is not None
+
+    def test_substantially_all_is_not_all(self) -> None:
+        text = "Substantially all of the costs were paid by the couple."
+        assert judge("All of the costs were paid by the couple.", text).reason == "overclaim"
 
 
 class TestInjections:
