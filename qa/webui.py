@@ -106,7 +106,8 @@ def render_answer(
 ) -> str:
     """One answer bubble: the text with [n] footnote links, any caveat, then its sources.
 
-    A refusal is drawn as a notice, not as an answer, and has no sources. ``asked`` is the
+    A refusal is drawn as a notice, not as an answer; the passage it cites, if any, is shown
+    under "Nearest source", never as the answer's source. ``asked`` is the
     question as typed: when a follow-up was rewritten into a standalone question for retrieval,
     the bubble says how it was understood.
     """
@@ -123,11 +124,18 @@ def render_answer(
         parts = [
             '<div class="qa-answer qa-refusal">',
             '<div class="qa-refusal-label">No answer in the articles</div>',
-            f"<p>{_e(answer.text)}</p>",
+            _paragraphs(answer.text, answer.citations, turn),
         ]
         if answer.warning:
             parts.append(f'<p class="qa-warning">{_e(answer.warning)}</p>')
-        parts.append(f"</div>{footer}")
+        parts.append("</div>")
+        if answer.citations:
+            parts.append(
+                render_sources(
+                    answer.citations, turn=turn, article_text=article_text, nearest=True
+                )
+            )
+        parts.append(footer)
         return "".join(parts)
     parts = [
         '<div class="qa-answer">'
@@ -291,10 +299,12 @@ def render_sources(
     *,
     turn: int,
     article_text: Callable[[str], str | None] | None = None,
+    nearest: bool = False,
 ) -> str:
     """The sources of one answer: a compact card per cited article (site, date, title, each
     quoted sentence highlighted under its [n] anchor, the paragraph around it behind "show
-    context", and where else the article was published)."""
+    context", and where else the article was published). ``nearest``: the passages a refusal
+    cites, headed as what the articles come nearest with, not as sources of an answer."""
     by_article: dict[str, list[Citation]] = {}
     for citation in sorted(citations, key=lambda c: c.n):
         by_article.setdefault(citation.article_id, []).append(citation)
@@ -306,8 +316,11 @@ def render_sources(
     ]
     count = len(by_article)
     label = f"Sources ({count} article{'s' if count != 1 else ''})"
+    if nearest:
+        label = "Nearest source" if len(citations) == 1 else "Nearest sources"
+    kind = "qa-sources qa-nearest" if nearest else "qa-sources"
     return (
-        f'<div class="qa-sources"><div class="qa-sources-label">{label}</div>'
+        f'<div class="{kind}"><div class="qa-sources-label">{label}</div>'
         f'<div class="qa-cards">{"".join(cards)}</div></div>'
     )
 

@@ -336,6 +336,20 @@ class TestChat:
         assert bubble.locator(".qa-sources").count() == 0
         page.screenshot(path=str(SHOTS / "03-refusal.png"))
 
+    def test_a_refusal_with_a_citation_shows_it_as_the_nearest_source(self, page: Page) -> None:
+        bubble = ask(page, "How many people attended the meeting between Xi and Lukashenko?")
+        notice = bubble.locator(".qa-refusal")
+        assert notice.locator(".qa-refusal-label").inner_text() == "No answer in the articles"
+        assert bubble.locator(".qa-short").count() == 0  # no short answer in bold
+        link = notice.locator("a.qa-cite").first
+        assert link.inner_text() == "[1]" and link.get_attribute("href") == "#qa-t1-c1"
+        sources = bubble.locator(".qa-sources")
+        assert sources.locator(".qa-sources-label").inner_text() == "Nearest source"
+        quote = sources.locator("#qa-t1-c1 mark").inner_text().strip()
+        assert quote and quote in SAMPLE_ARTICLE.read_text(encoding="utf-8")
+        assert "Sources (" not in bubble.inner_text()
+        page.screenshot(path=str(SHOTS / "03b-refusal-nearest-source.png"))
+
     def test_no_capital_letter_is_drawn_as_a_small_capital(self, page: Page) -> None:
         """Every font the page uses draws each capital as tall as its H (measured with the
         browser's own text metrics); none asks for small capitals."""

@@ -147,6 +147,21 @@ class TestRenderAnswer:
         assert "No answer in the articles" in page
         assert "qa-sources" not in page
 
+    def test_a_refusal_shows_the_passage_it_cites_as_the_nearest_source(self) -> None:
+        refusal = answer(
+            "The articles do not say who proposed the budget. The nearest the articles come: "
+            "The minister said taxes will not rise [1].",
+            [citation(1)],
+            refused=True,
+        )
+        page = render_answer(refusal, turn=2)
+        notice, _, rest = page.partition('<div class="qa-sources qa-nearest">')
+        assert "No answer in the articles" in notice and "qa-refusal" in notice
+        assert 'href="#qa-t2-c1"' in notice  # the marker links to its quote
+        assert rest.startswith('<div class="qa-sources-label">Nearest source</div>')
+        assert 'id="qa-t2-c1"' in rest and "taxes will not rise" in rest
+        assert "Sources (" not in page and "qa-short" not in page
+
     def test_a_caveat_is_shown_with_the_answer(self) -> None:
         page = render_answer(
             answer("Taxes stay [1].", [citation(1)], warning="1 sentence is not supported"),
