@@ -125,7 +125,9 @@ def _progress(*, enabled: bool) -> Iterator[Callable[[float, int], None] | None]
                 unit="article",
                 desc="ingest",
                 file=sys.stderr,
-                bar_format="{l_bar}{bar}| {n:.1f}/{total} [{elapsed}<{remaining}, {rate_fmt}]",
+                # Tenths of a percent: one 70,000-chunk file moves the bar every few seconds.
+                bar_format="{desc}: {percentage:5.1f}%|{bar}| {n:.2f}/{total} "
+                "[{elapsed}<{remaining}, {rate_fmt}]",
             )
         bar.n = done
         bar.refresh()

@@ -15,8 +15,10 @@ becomes a ``StoreError`` with one line saying what to do, never a Chroma interna
 Several writers may run at once (two ingests, an upload in the UI, machines sharing a server), so
 a pending row names the ``Writer`` that owns it, and a writer holds a lease it renews while it
 runs (a row in the state collection, stamped with the store's own clock, so machines whose
-clocks disagree still agree on expiry). ``repair()`` removes only a dead writer's rows: its
-lease expired, or it ran on this machine and its process is gone. The embedded store adds a
+clocks disagree still agree on expiry). ``repair()`` settles only a dead writer's rows: its
+lease expired, or it ran on this machine and its process is gone. A long article is written in
+parts, and its pending row counts the chunks ``saved`` so far: repair keeps those (the article
+becomes ``partial``) and removes only what came after. The embedded store adds a
 lock file: Chroma's embedded index files are not safe for two writing processes (measured:
 two processes taking turns still corrupted the index), so writers there take turns, each
 starting from what is on disk.
