@@ -188,7 +188,10 @@ def _show_stream(items: Iterator[StreamItem]) -> Answer:
 
 
 def format_answer(answer: Answer) -> str:
-    """The answer, then one line per citation: ``[1] Title (date) source`` and the quote."""
+    """The answer, then one line per citation: ``[1] Title (date) source`` and the quote (and
+    where else the story ran, for a syndicated one)."""
+    from qa.syndication import also_ran_in
+
     lines = [answer.text]
     if answer.warning:
         lines.append(f"note: {answer.warning}")
@@ -200,6 +203,8 @@ def format_answer(answer: Answer) -> str:
             when += ", years older than the other sources"
         lines.append(f"[{c.n}] {_one_line(c.title)} ({when}) {_one_line(c.source)}")
         lines.append(f"    “{c.quote}”")
+        if c.also_in:
+            lines.append(f"    {_one_line(also_ran_in(c.also_in))}")
     return "\n".join(lines)
 
 

@@ -46,6 +46,7 @@ from qa.passages import expand, is_stale
 from qa.retrieval import Retriever, make_retriever
 from qa.settings import Settings
 from qa.store import Store
+from qa.syndication import Stories, copies_of
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -212,7 +213,7 @@ class Engine:
         draft = "".join(pieces)
 
         clock = time.perf_counter()
-        answer = self._finish(draft, numbered, standalone)
+        answer = self._with_copies(self._finish(draft, numbered, standalone))
         if cut is not None:
             answer = _incomplete(answer, cut)
         if dense_only:
@@ -319,6 +320,22 @@ class Engine:
             warning=warning,
             answerer=name,
         )
+
+    def _with_copies(self, answer: Answer) -> Answer:
+        """Each citation names the other copies of its story in the archive (``also_in``):
+        the same wire story on other sites, cited once."""
+        s = self.settings.syndication
+        if not s.enabled or self._store is None or not answer.citations:
+            return answer
+        stories = Stories(self._store, threshold=s.threshold)
+        found = stories.elsewhere(list(dict.fromkeys(c.article_id for c in answer.citations)))
+        if not found:
+            return answer
+        citations = [
+            c.model_copy(update={"also_in": copies_of(found, c.article_id)})
+            for c in answer.citations
+        ]
+        return answer.model_copy(update={"citations": citations})
 
     def _mark_stale(self, citations: list[Citation], sources: list[Source]) -> list[Citation]:
         """Citations of an article years older than the newest retrieved one are marked."""

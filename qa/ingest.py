@@ -20,7 +20,7 @@ import queue
 import signal
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from qa.store import (
     connection_lost,
     is_connection_error,
 )
+from qa.syndication import BANDS, band_keys
 
 logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[float, int], None]
@@ -272,6 +273,7 @@ class _Slice:
     start: int
     end: int
     opens: bool  # its first slice in this run: mark it pending, clear stored chunks from start
+    bands: tuple[str, ...] = ()  # the article's signature (qa.syndication), on its opening slice
 
     @property
     def finishes(self) -> bool:
@@ -340,7 +342,13 @@ def _run_pipeline(
                 unchanged, changed = _prepare(
                     batch, store=store, writer=writer, settings=settings, report=report
                 )
-                for item in _parts(unchanged, changed, settings.ingest.part_chunks):
+                # Signed here, in the preparing thread, while the encoder works on what came before.
+                signed = (
+                    {a.id: _signature(a) for _, a, _, _ in changed}
+                    if settings.syndication.enabled
+                    else {}
+                )
+                for item in _parts(unchanged, changed, settings.ingest.part_chunks, signed):
                     if stop.is_set():
                         break
                     _put(prepared, item, stop)
@@ -443,7 +451,10 @@ def _drain(q: queue.Queue[Any]) -> None:
 
 
 def _parts(
-    unchanged: int, changed: Sequence[tuple[str, Article, list[Chunk], int]], part: int
+    unchanged: int,
+    changed: Sequence[tuple[str, Article, list[Chunk], int]],
+    part: int,
+    signed: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Iterator[_Prepared]:
     """The batch's changed articles (``origin, article, chunks, first chunk to write``) cut into
     items of at most ``part`` chunks to encode, each written and committed as a whole: short
@@ -467,7 +478,8 @@ def _parts(
                 yield cut()
                 slices, size, count = [], 0.0, 0
             end = min(len(chunks), at + part - count)
-            slices.append(_Slice(origin, article, chunks, at, end, opens))
+            bands = (signed or {}).get(article.id, ()) if opens else ()
+            slices.append(_Slice(origin, article, chunks, at, end, opens, bands))
             size += (end - at) / todo if todo else 1.0
             count += end - at
             at, opens = end, False
@@ -489,6 +501,8 @@ def _prepare(
     known = store.records([a.id for _, a in batch])
     changed: list[tuple[str, Article, list[Chunk], int]] = []
     moved: dict[str, list[str]] = {}
+    unsigned: dict[str, tuple[str, ...]] = {}  # stored before signatures existed
+    signing = settings.syndication.enabled
     for origin, article in batch:
         record = known.get(article.id)
         other = (
@@ -508,6 +522,8 @@ def _prepare(
             _note(report, origin, "unchanged")
             if record.origin != origin:
                 moved.setdefault(origin, []).append(article.id)
+            if signing and record.bands is None:
+                unsigned[article.id] = _signature(article)
             continue
         chunks = chunk_article(
             article, size=settings.chunking.size, overlap=settings.chunking.overlap
@@ -522,6 +538,8 @@ def _prepare(
         changed.append((origin, article, chunks, start))
     for origin, ids in moved.items():
         store.set_origin(ids, origin)
+    if unsigned:
+        store.set_bands(unsigned)
     return len(batch) - len(changed), changed
 
 
@@ -554,6 +572,12 @@ def _part_name(origin: str) -> str:
     return origin if is_url(origin) else Path(origin).name
 
 
+def _signature(article: Article) -> tuple[str, ...]:
+    """The article's band keys, or empty keys for a text too short to sign (written all the
+    same: a row's keys are merged on update, so an old signature must be overwritten)."""
+    return band_keys(article.text) or ("",) * BANDS
+
+
 def _write(item: _Encoded, *, store: Store, writer: Writer, report: IngestReport) -> None:
     """pending -> chunks -> (a part: saved = its end | the last part: done). A crash in between
     leaves rows that ``Store.repair`` settles: committed parts kept, the rest cleared."""
@@ -566,6 +590,7 @@ def _write(item: _Encoded, *, store: Store, writer: Writer, report: IngestReport
             [(s.article, s.origin, len(s.chunks)) for s in opening],
             writer,
             saved={s.article.id: s.start for s in opening if s.start},
+            bands={s.article.id: s.bands for s in opening if s.bands},
         )
         if opening
         else set()

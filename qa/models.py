@@ -230,6 +230,17 @@ def as_query(query: Query | str, history: History | None = None, **options: Any)
 # -- what comes out ----------------------------------------------------------------------------
 
 
+class Copy(BaseModel):
+    """Another site's copy of a cited story (a syndicated wire story): where else it ran."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: str
+    title: str
+    source: str = Field(description="URL or path of the copy.")
+    date: date | None
+
+
 class Citation(BaseModel):
     """Where one [n] in an answer comes from: a verbatim sentence of an article.
 
@@ -252,6 +263,11 @@ class Citation(BaseModel):
         False,
         description="The article is years older than the newest one retrieved for the question "
         "(answer.stale_years): an old story, cited beside recent ones.",
+    )
+    also_in: list[Copy] = Field(
+        default_factory=list,
+        description="Other copies of the same story in the archive (the same wire story "
+        "published by other sites), oldest first; cited once, here.",
     )
 
 

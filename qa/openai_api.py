@@ -41,6 +41,7 @@ from qa.api import (
     sse_event,
 )
 from qa.models import Answer, Citation
+from qa.syndication import also_ran_in
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -152,7 +153,8 @@ def reply_text(answer: Answer) -> str:
         lines.append(f"\n{SOURCES_HEADING}")
         for c in answer.citations:
             when = c.date.isoformat() if c.date else "undated"
-            lines.append(f"[{c.n}] {c.title or '(untitled)'}, {when}, {c.url or c.source}")
+            also = f" ({also_ran_in(c.also_in)})" if c.also_in else ""
+            lines.append(f"[{c.n}] {c.title or '(untitled)'}, {when}, {c.url or c.source}{also}")
     return "\n".join(lines)
 
 

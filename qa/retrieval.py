@@ -12,8 +12,10 @@
    a story "last year" is often reported this year.
 2. **Fusion** by weighted reciprocal rank: ``sum(weight / (rrf_k + rank))`` over the rankings.
 3. **Rerank** of the best ``rerank_depth`` by their best sentence (``qa.rerank``).
-4. **MMR** over the result, with word-shingle overlap as the similarity, so syndicated copies
-   of one story do not fill the top k; copies above ``duplicate_threshold`` are dropped.
+4. **Copies** of one story (``qa.syndication``: the same wire story on several sites) keep
+   only their best-ranked copy's passages (and any passage the others alone have).
+5. **MMR** over the result, with word-shingle overlap as the similarity, so near-identical
+   passages do not fill the top k; passages above ``duplicate_threshold`` are dropped.
 
 A hit's ``score`` is the retriever's final relevance score (higher is better), not a cosine.
 ``mode="dense"`` or ``"keyword"`` turns one side off; the rest of the pipeline is the same.
@@ -33,6 +35,7 @@ from qa.models import Filters, StoredChunk
 from qa.rerank import Reranker, make_reranker, query_vector
 from qa.settings import Settings
 from qa.store import Hit, Store
+from qa.syndication import Stories
 from qa.text import words
 
 
@@ -81,6 +84,10 @@ class HybridRetriever:
             keyword_index if keyword_index is not None else KeywordIndex(settings, store)
         )
         self._reranker = reranker if reranker is not None else make_reranker(settings, embedder)
+        syndication = settings.syndication
+        self._stories = (
+            Stories(store, threshold=syndication.threshold) if syndication.enabled else None
+        )
 
     @property
     def keyword_index(self) -> KeywordIndex:
@@ -117,6 +124,10 @@ class HybridRetriever:
             for cid, score in zip(head, scores, strict=True):
                 relevance[cid] = 1.0 + relevance[cid] + self._settings.rerank_weight * score
         ranked = sorted(ordered, key=lambda cid: relevance[cid], reverse=True)
+        if self._stories is not None:
+            # One story's copies would take as many slots as it has copies: keep the best one.
+            kept = self._stories.collapse([chunks[cid] for cid in ranked])
+            ranked = [chunk.id for chunk in kept]
         picked = mmr(
             [(chunks[cid], relevance[cid]) for cid in ranked],
             k=k,

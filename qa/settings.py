@@ -192,6 +192,27 @@ class RetrievalSettings(_Section):
     )
 
 
+class SyndicationSettings(_Section):
+    """Syndicated copies (qa/syndication.py): one wire story published by several sites is
+    recognised by its text at ingest and cited once, with where else it ran."""
+
+    enabled: bool = Field(
+        True,
+        description="Sign each article's text at ingest and group copies of one story at "
+        "answer time (false: neither; copies are then only thinned by retrieval.duplicate_"
+        "threshold, passage by passage).",
+    )
+    threshold: float = Field(
+        0.5,
+        ge=0.3,
+        le=1.0,
+        description="Two articles are copies of one story when the Jaccard resemblance of their "
+        "bodies' word 5-grams (boilerplate and datelines left out) is at least this. On the "
+        "development archive true copies measured 0.61 and up and the nearest different "
+        "stories 0.43 and below (docs/benchmarks.md).",
+    )
+
+
 class AnswerSettings(_Section):
     """The offline answerer (qa/answering.py) and the sources an answer shows. Defaults measured
     on the development set (examples/eval/news-open.jsonl, benchmarks/answers.py)."""
@@ -391,6 +412,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    syndication: SyndicationSettings = SyndicationSettings()
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
     api: APISettings = APISettings()

@@ -58,6 +58,7 @@ _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded
 _GENERATION = "generation"  # the one row of the state collection
 _RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0)  # seconds before each retry on a fresh client
 _WRITER_PREFIX = "writer:"  # a writer's lease row in the state collection
+_BAND = "lsh"  # an article's signature band keys: lsh00, lsh01, ... (see qa.syndication)
 LEASE_SECONDS = 60.0  # a writer that stops renewing for this long is dead
 # The writers running in this process. Process-wide on purpose: it is the one fact about a
 # writer of this process that its lease row cannot tell (a writer whose server died mid-run
@@ -96,6 +97,9 @@ class ArticleRecord(BaseModel):
     state: str
     writer: str = ""  # the id of the Writer that owns a pending row
     saved: int = 0  # chunks committed so far (all of them once "done")
+    # The text's signature band keys (qa.syndication): () for a text too short to have one,
+    # None for a row written before signatures existed (or with syndication off).
+    bands: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -521,6 +525,17 @@ class Store:
         return result
 
     @_fresh_on_failure
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The full texts of articles by id (those the registry has)."""
+        if not article_ids:
+            return {}
+        got = self._registry.get(ids=list(article_ids), include=["documents"])
+        return {
+            article_id: document or ""
+            for article_id, document in zip(got["ids"], got["documents"] or [], strict=True)
+        }
+
+    @_fresh_on_failure
     def article_text(self, article_id: str) -> str | None:
         """The full text of an article (for showing a quote in its paragraph)."""
         got = self._registry.get(ids=[article_id], include=["documents"])
@@ -533,6 +548,7 @@ class Store:
         writer: Writer,
         *,
         saved: Mapping[str, int] | None = None,
+        bands: Mapping[str, Sequence[str]] | None = None,
     ) -> set[str]:
         """Mark ``(article, origin, chunk count)`` as pending, owned by ``writer``, before their
         chunks are written. Returns the ids ``writer`` owns after the write: an article another
@@ -542,6 +558,7 @@ class Store:
         are already committed (kept by ``repair`` if this writer dies too)."""
         ids = [a.id for a, _, _ in articles]
         saved = saved or {}
+        bands = bands or {}
         for batch in _batches(list(articles)):
             self._registry.upsert(
                 ids=[a.id for a, _, _ in batch],
@@ -550,6 +567,7 @@ class Store:
                 metadatas=[
                     {
                         **_record_meta(a, origin, n, "pending"),
+                        **_band_meta(bands.get(a.id, ())),
                         "writer": writer.id,
                         "saved": saved.get(a.id, 0),
                     }
@@ -587,6 +605,35 @@ class Store:
     def set_origin(self, article_ids: Sequence[str], origin: str) -> None:
         for batch in _batches(list(article_ids)):
             self._registry.update(ids=batch, metadatas=[{"origin": origin} for _ in batch])
+
+    def set_bands(self, bands: Mapping[str, Sequence[str]]) -> None:
+        """Store the signature band keys of articles already in the index (rows written before
+        signatures existed get theirs on the next ingest, without re-embedding)."""
+        ids = list(bands)
+        for batch in _batches(ids):
+            self._registry.update(ids=batch, metadatas=[_band_meta(bands[i]) for i in batch])
+        if ids:
+            self._changed()
+
+    @_fresh_on_failure
+    def sharing_bands(self, signatures: Sequence[Sequence[str]]) -> list[ArticleRecord]:
+        """The finished articles whose signature shares a band key (at the same position) with
+        any of ``signatures``: one indexed metadata query, however large the archive."""
+        wanted: dict[str, set[str]] = {}
+        for keys in signatures:
+            for i, key in enumerate(keys):
+                if key:
+                    wanted.setdefault(f"{_BAND}{i:02d}", set()).add(key)
+        if not wanted:
+            return []
+        clauses: list[dict[str, Any]] = [{k: {"$in": sorted(v)}} for k, v in wanted.items()]
+        either = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        where: Any = {"$and": [{"state": "done"}, either]}
+        got = self._registry.get(where=where, include=["metadatas"])
+        return [
+            _record(article_id, dict(meta or {}))
+            for article_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        ]
 
     # -- chunks -----------------------------------------------------------------------------
 
@@ -893,6 +940,18 @@ def _article_meta(article: Article) -> dict[str, Any]:
     return meta
 
 
+def _band_meta(bands: Sequence[str]) -> dict[str, str]:
+    return {f"{_BAND}{i:02d}": key for i, key in enumerate(bands)}
+
+
+def _bands_of(meta: dict[str, Any]) -> tuple[str, ...] | None:
+    keys = sorted(k for k in meta if k.startswith(_BAND) and k[len(_BAND) :].isdigit())
+    if not keys:
+        return None
+    bands = tuple(str(meta[k]) for k in keys)
+    return bands if any(bands) else ()
+
+
 def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
     state = str(meta.get("state", "pending"))
     return ArticleRecord(
@@ -907,6 +966,7 @@ def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
         state=state,
         writer=str(meta.get("writer", "")),
         saved=int(meta.get("chunks", 0)) if state == "done" else int(meta.get("saved") or 0),
+        bands=_bands_of(meta),
     )
 
 

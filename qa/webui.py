@@ -31,6 +31,7 @@ from qa.dates import parse_date
 from qa.errors import friendly
 from qa.models import Answer, AnswerStream, Citation, Query
 from qa.settings import Settings
+from qa.syndication import also_ran_in
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -368,12 +369,9 @@ def _source_card(
 
 
 def _also_in(citation: Citation) -> str:
-    """ "also in: …" for the syndicated copies of an article, when the citation names them."""
-    copies = getattr(citation, "also_in", None) or []
-    names = [display_source(str(copy)) for copy in copies]
-    if not names:
-        return ""
-    return f'<div class="qa-also">also in: {_e(", ".join(names))}</div>'
+    """ "also ran in: …" for the syndicated copies of an article (``qa.syndication``)."""
+    line = also_ran_in(citation.also_in)
+    return f'<div class="qa-also">{_e(line)}</div>' if line else ""
 
 
 def render_stats(stats: Mapping[str, Any]) -> str:

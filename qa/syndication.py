@@ -1,0 +1,224 @@
+"""Syndicated copies: one wire story published by several sites, recognised by its text.
+
+At ingest each article gets a MinHash signature (datasketch) of the word 5-grams of its body,
+boilerplate lines (newsletter, "Read more", photo credits) and datelines ("WASHINGTON (AP) —",
+"(CNN)") left out, so a different title, dateline, byline or footer changes nothing and an
+edited sentence changes a few shingles. The signature is cut into ``BANDS`` band keys of
+``ROWS`` values each, stored in the article's registry row (``Store.begin``): two articles that
+share a band key are candidates, found by one indexed metadata query; they are copies when the
+exact Jaccard resemblance of their shingle sets reaches ``syndication.threshold``.
+
+Only each article's own signature is stored, never a group label: which articles are copies is
+derived when it is asked (``Stories``). So a copy arriving in a later run joins the story at
+once, removing or re-ingesting one copy cannot orphan the others, two writers ingesting two
+copies at the same moment cannot disagree about a label, and a new threshold applies without
+re-ingesting anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+import numpy as np
+
+from qa.chunking import split_sentences
+from qa.models import Copy
+from qa.passages import is_boilerplate, without_dateline
+from qa.text import words
+
+if TYPE_CHECKING:
+    from qa.models import StoredChunk
+    from qa.store import ArticleRecord, Store
+
+SHINGLE_WORDS = 5
+"""Shingle length in words: long enough that two different stories on one topic share few."""
+ROWS = 3
+BANDS = 32
+"""32 bands of 3 MinHash values: a pair with resemblance 0.5 shares a band with probability
+0.986, one at 0.3 with 0.58, one at 0.1 with 0.03 (1 - (1 - s**ROWS)**BANDS); every candidate
+is then checked exactly, so the bands only have to miss few true copies."""
+MIN_WORDS = 40
+"""Shorter bodies get no signature: a brief of a few lines shares its words by chance."""
+_SEED = 1  # fixed: every process must compute the same signature for the same text
+
+
+def story_words(text: str) -> list[str]:
+    """The words of an article's body, without boilerplate sentences and datelines."""
+    kept: list[str] = []
+    for span in split_sentences(text):
+        if is_boilerplate(span.of(text)):
+            continue
+        kept += words(without_dateline(text, span).of(text))
+    return kept
+
+
+def story_shingles(text: str) -> frozenset[str]:
+    """The word ``SHINGLE_WORDS``-grams of the body (empty when it is shorter than
+    ``MIN_WORDS`` words)."""
+    tokens = story_words(text)
+    if len(tokens) < MIN_WORDS:
+        return frozenset()
+    n = SHINGLE_WORDS
+    return frozenset(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def band_keys(text: str) -> tuple[str, ...]:
+    """The ``BANDS`` keys of the text's MinHash signature, or ``()`` for a text too short to
+    have one. Two texts share the key at a position when their signatures agree on that band.
+
+    >>> len(band_keys(" ".join(f"word{i}" for i in range(60))))
+    32
+    >>> band_keys("Too short.")
+    ()
+    """
+    shingles = story_shingles(text)
+    if not shingles:
+        return ()
+    from datasketch import MinHash
+
+    signature = MinHash(num_perm=ROWS * BANDS, seed=_SEED)
+    signature.update_batch([s.encode("utf-8") for s in shingles])
+    values = np.asarray(signature.hashvalues, dtype=np.uint64)
+    return tuple(
+        hashlib.blake2b(values[i * ROWS : (i + 1) * ROWS].tobytes(), digest_size=4).hexdigest()
+        for i in range(BANDS)
+    )
+
+
+def resemblance(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard resemblance of two shingle sets (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def shares_band(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
+    """Whether two signatures agree on a band (an empty key, a text too short, never does)."""
+    return any(x and x == y for x, y in zip(a or (), b or (), strict=False))
+
+
+class Stories:
+    """Which stored articles are copies of one story, read from their signatures.
+
+    >>> stories = Stories(store, threshold=0.5)          # doctest: +SKIP
+    >>> stories.elsewhere(["cnn-123"])["cnn-123"]        # doctest: +SKIP
+    [ArticleRecord(id='ap-9', ...)]
+    """
+
+    def __init__(self, store: Store, *, threshold: float) -> None:
+        self._store = store
+        self._threshold = threshold
+
+    def copies(
+        self, records: Iterable[ArticleRecord], candidates: Iterable[ArticleRecord]
+    ) -> dict[str, list[ArticleRecord]]:
+        """For each of ``records``, the ``candidates`` (other articles) that are copies of it."""
+        records = [r for r in records if r.bands]
+        pool = {c.id: c for c in candidates if c.bands}
+        pairs = [
+            (r, c)
+            for r in records
+            for c in pool.values()
+            if c.id != r.id and shares_band(r.bands, c.bands)
+        ]
+        found: dict[str, list[ArticleRecord]] = {r.id: [] for r in records}
+        if not pairs:
+            return found
+        texts = self._store.article_texts(
+            list({x.id for pair in pairs for x in pair}),
+        )
+        shingles: dict[str, frozenset[str]] = {i: story_shingles(t) for i, t in texts.items()}
+        for r, c in pairs:
+            a, b = shingles.get(r.id, frozenset()), shingles.get(c.id, frozenset())
+            if resemblance(a, b) >= self._threshold:
+                found[r.id].append(c)
+        return found
+
+    def elsewhere(self, article_ids: Sequence[str]) -> dict[str, list[ArticleRecord]]:
+        """For each article, the other stored copies of its story, oldest first (ties by
+        source): what a citation's ``also_in`` lists."""
+        records = [r for r in self._store.records(list(article_ids)).values() if r.bands]
+        if not records:
+            return {}
+        candidates = self._store.sharing_bands([r.bands or () for r in records])
+        found = self.copies(records, candidates)
+        return {
+            article_id: sorted(copies, key=_oldest_first)
+            for article_id, copies in found.items()
+            if copies
+        }
+
+    def collapse(self, chunks: Sequence[StoredChunk]) -> list[StoredChunk]:
+        """``chunks`` (best first) without the passages of a copy whose story already has a
+        better-ranked copy among them, so that k passages are not k copies of one story.
+
+        A passage of the lesser copy is kept when most of it is not in the better one (an
+        updated version's new paragraphs, a sentence one site added): nothing only it says is
+        lost.
+        """
+        order = list(dict.fromkeys(c.article_id for c in chunks))
+        records = self._store.records(order)
+        ranked = [records[i] for i in order if i in records and records[i].bands]
+        found = self.copies(ranked, ranked)
+        if not any(found.values()):
+            return list(chunks)
+        position = {r.id: n for n, r in enumerate(ranked)}
+        better: dict[str, str] = {}  # a lesser copy -> the best-ranked copy of its story
+        for r in ranked:
+            best = min([r, *found[r.id]], key=lambda x: position[x.id])
+            if best.id != r.id:
+                better[r.id] = better.get(best.id, best.id)
+        if not better:
+            return list(chunks)
+        texts = self._store.article_texts(list(set(better.values())))
+        heads: dict[str, frozenset[str]] = {i: story_shingles(t) for i, t in texts.items()}
+        kept = []
+        for chunk in chunks:
+            head = better.get(chunk.article_id)
+            if head is not None and _contained(chunk.text, heads.get(head, frozenset())):
+                continue
+            kept.append(chunk)
+        return kept
+
+
+def _oldest_first(record: ArticleRecord) -> tuple[int, str]:
+    return (record.date.toordinal() if record.date else 10**7, record.source)
+
+
+def _contained(passage: str, story: frozenset[str], share: float = 0.5) -> bool:
+    """Whether most of ``passage``'s shingles are in ``story``."""
+    tokens = words(passage)
+    n = SHINGLE_WORDS
+    grams = {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+    if not grams:
+        return True
+    return len(grams & story) / len(grams) >= share
+
+
+def copies_of(mapping: Mapping[str, Sequence[ArticleRecord]], article_id: str) -> list[Copy]:
+    """The ``Copy`` rows of one article in a ``Stories.elsewhere`` result."""
+    return [
+        Copy(article_id=c.id, title=c.title, source=c.url or c.source, date=c.date)
+        for c in mapping.get(article_id, [])
+    ]
+
+
+def also_ran_in(copies: Sequence[Copy]) -> str:
+    """One line naming where else a story ran ('' when nowhere): sites by host, files by name.
+
+    >>> from datetime import date
+    >>> ap = Copy(article_id="x", title="T", source="https://www.ap.org/a", date=date(2022, 8, 9))
+    >>> also_ran_in([ap, Copy(article_id="y", title="T", source="news/b.txt", date=None)])
+    'also ran in: ap.org (2022-08-09), b.txt'
+    """
+    names = []
+    for copy in copies:
+        host = urlparse(copy.source).hostname if "://" in copy.source else None
+        name = host.removeprefix("www.") if host else PurePosixPath(copy.source).name
+        when = f" ({copy.date.isoformat()})" if copy.date else ""
+        names.append(f"{name or copy.source}{when}")
+    return f"also ran in: {', '.join(names)}" if names else ""
