@@ -387,6 +387,8 @@ def render_stats(stats: Mapping[str, Any]) -> str:
     ]
     if stats.get("pending"):
         rows.append(("Unfinished (re-run ingest)", stats["pending"]))
+    if stats.get("partial"):  # long files stopped midway: their finished parts are searchable
+        rows.append(("of which partly in (re-run resumes them)", stats["partial"]))
     body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows)
     return f'<table class="qa-stats">{body}</table>'
 

@@ -31,6 +31,7 @@ from qa.ingest import IngestInterrupted, ingest
 from qa.models import Article
 from qa.settings import Settings
 from qa.store import Store, Writer
+from qa.webui import render_stats
 
 pytestmark = pytest.mark.integration
 
@@ -205,7 +206,9 @@ def test_a_dead_writers_parts_are_kept_as_a_partial_article_listed_as_unfinished
     row = store.records()[article.id]
     assert (row.state, row.saved, row.chunks) == ("partial", PART, len(chunks))
     assert sorted(c.index for c in store.iter_chunks()) == list(range(PART))
-    assert store.stats()["partial"] == 1 and store.stats()["articles"] == 0
+    stats = store.stats()
+    assert (stats["partial"], stats["pending"], stats["articles"]) == (1, 1, 0)
+    assert "<th>of which partly in (re-run resumes them)</th><td>1</td>" in render_stats(stats)
     hits = store.query(embedder.embed_query(chunks[3].text), 1)
     assert [h.chunk.id for h in hits] == [chunks[3].id]
 
