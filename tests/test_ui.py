@@ -53,6 +53,7 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = REPO / "test-output" / "ui"
 XI = "What did Xi say about sanctions?"
+WIRE_COPY = "2023-03-02-wire-copy.txt"
 PRESIDENT = "Since when has Lukashenko been president?"
 MAYOR_ARTICLE = (
     "date 2024-05-02 Quillhaven elects Ottoline Verbrugge as mayor\n\n"
@@ -105,6 +106,10 @@ def server(
         archive = root / "archive-2022"
         for name, text in ARCHIVE_2022.items():
             write(archive / name, text)
+        # The sample story as a wire service ran it a day later: cited once, "also ran in".
+        body = SAMPLE_ARTICLE.read_text(encoding="utf-8").split("\n\n", 1)[1]
+        wire = f"date 2023-03-02 Leaders urge swift peace in Ukraine\n\nBEIJING (AP) — {body}"
+        write(archive / WIRE_COPY, f"{wire}\n\nSign up for our daily newsletter.\n")
         Engine(settings, embedder=real_embedder).ingest([SAMPLE_DIR, archive])
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_", "GRADIO_"))}
@@ -252,7 +257,8 @@ class TestChat:
         assert first_link.get_attribute("href") == "#qa-t1-c1"
 
         card = bubble.locator("[data-testid=source-card]")
-        assert card.count() == 1  # three quotes, one article: one card
+        assert card.count() == 1  # three quotes, one story (and its wire copy): one card
+        assert f"also ran in: {WIRE_COPY} (2023-03-02)" in card.locator(".qa-also").inner_text()
         assert "Xi Jinping and Alexander Lukashenko call for a peace deal" in (
             card.locator(".qa-source-title").inner_text()
         )
@@ -515,7 +521,7 @@ class TestLibrary:
         assert results[good.name] == "1 added"
         assert "binary file" in results[binary.name]
         assert ".pdf is not an article format" in results[pdf.name]
-        articles = 2 + len(ARCHIVE_2022)
+        articles = 3 + len(ARCHIVE_2022)  # the sample, its wire copy, the archive, the upload
         page.wait_for_function(
             f"document.querySelector('#qa-stats').innerText.includes('Articles\\t{articles}')"
         )
