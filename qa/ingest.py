@@ -529,9 +529,9 @@ def _prepare(
             article, size=settings.chunking.size, overlap=settings.chunking.overlap
         )
         start = _resume_at(store, record, article, chunks)
-        if start:
+        if start and record is not None:
             report.resumed[article.id] = start
-            report.partial[article.id] = _part_kept(record)  # type: ignore[arg-type]
+            report.partial[article.id] = _part_kept(record)
         outcome = "updated" if record and not start else "added"
         (report.updated if outcome == "updated" else report.added).append(article.id)
         _note(report, origin, outcome)
