@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -412,7 +412,10 @@ def build_app(engine: Engine) -> gr.Blocks:
             )
         chat_inputs = [question, conversation, since, until, source_filter, k, as_of]
         chat_outputs = [question, chatbot, conversation]
-        for trigger in (question.submit, ask_button.click):
+
+        def answer_on(trigger: Callable[..., Any]) -> None:
+            """Answer the question in the box when ``trigger`` fires: the one wiring of an
+            answer, for Enter, the Ask button and an example question alike."""
             trigger(
                 ui.respond,
                 chat_inputs,
@@ -423,6 +426,9 @@ def build_app(engine: Engine) -> gr.Blocks:
                 show_progress="hidden",
                 js=TYPED_DATES_JS,
             )
+
+        for trigger in (question.submit, ask_button.click):
+            answer_on(trigger)
         # The chatbot's own trash button clears the page; the history must go with it.
         chatbot.clear(new_chat, None, chat_outputs, api_visibility="private", queue=False)
         new_button.click(new_chat, None, chat_outputs, api_visibility="private", queue=False)
@@ -452,18 +458,10 @@ def build_app(engine: Engine) -> gr.Blocks:
         )
         add_event.then(first_contact, None, first_contact_outputs, api_visibility="private")
         # An example is asked as if typed: into the box, then the usual submit path.
-        example_list.click(
+        example = example_list.click(
             lambda sample: sample[0], example_list, question, api_visibility="private", queue=False
-        ).then(
-            ui.respond,
-            chat_inputs,
-            chat_outputs,
-            api_visibility="private",
-            concurrency_limit=ANSWER_CONCURRENCY,
-            concurrency_id="answer",
-            show_progress="hidden",
-            js=TYPED_DATES_JS,
         )
+        answer_on(example.then)
         events.api(
             ask,
             api_name="ask",

@@ -132,9 +132,7 @@ def render_answer(
         parts.append("</div>")
         if answer.citations:
             parts.append(
-                render_sources(
-                    answer.citations, turn=turn, article_text=article_text, nearest=True
-                )
+                render_sources(answer.citations, turn=turn, article_text=article_text, nearest=True)
             )
         parts.append(footer)
         return "".join(parts)

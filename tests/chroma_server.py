@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from serve_process import stop
+
 CHROMA = Path(sys.executable).with_name("chroma")
 
 
@@ -65,12 +67,7 @@ def chroma_server_process(
                 time.sleep(0.05)
         yield url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         log.close()
 
 

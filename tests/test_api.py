@@ -20,7 +20,8 @@ import httpx
 import pytest
 from conftest import REPO, SAMPLE_ARTICLE, SAMPLE_DIR, HashingEmbedder, write
 from http_server import free_port, serving
-from test_ui import MAYOR_ARTICLE, PRESIDENT, XI, wait_until_up
+from serve_process import serving_qa
+from test_ui import MAYOR_ARTICLE, PRESIDENT, XI
 
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
@@ -53,32 +54,10 @@ def served(
         mp.chdir(root)
         settings = Settings(data_dir=data_dir, llm={"provider": "extractive"})
         Engine(settings, embedder=real_embedder).ingest([SAMPLE_DIR])
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_", "GRADIO_"))}
-    env.update(
-        QA_DATA_DIR=str(data_dir),
-        QA_LLM="extractive",
-        QA_MCP="1",
-        QA_API_INGEST_DIR=str(ingest_dir),
-        GRADIO_SERVER_PORT=str(port),
-        HF_HUB_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-    )
-    log = root / "serve.log"
-    qa = Path(sys.executable).with_name("qa")
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(qa), "serve"], cwd=root, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/api/health", process, log)
+    with serving_qa(
+        data_dir, root / "serve.log", QA_MCP="1", QA_API_INGEST_DIR=str(ingest_dir)
+    ) as url:
         yield Served(url=url, ingest_dir=ingest_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def events(response: httpx.Response) -> list[tuple[str, Any]]:

@@ -8,9 +8,7 @@ through the feed is answered from it within seconds (polled with a bounded deadl
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +19,8 @@ import httpx
 import pytest
 from conftest import SAMPLE_DIR
 from feed_server import SHARED_ARTICLES, NewsSite, load_articles
+from serve_process import QA, clean_env, serving_qa
 from test_processes import eventually
-from test_ui import free_port, wait_until_up
 
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
@@ -46,35 +44,11 @@ def live(tmp_path: Path, real_embedder: LocalEmbedder) -> Iterator[tuple[str, Pa
     Engine(
         Settings(data_dir=data_dir, llm={"provider": "extractive"}), embedder=real_embedder
     ).ingest([SAMPLE_DIR])
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_", "GRADIO_"))}
-    env.update(
-        QA_DATA_DIR=str(data_dir),
-        QA_LLM="extractive",
-        QA_CHROMA_REFRESH_SECONDS="0.5",
-        GRADIO_SERVER_PORT=str(port),
-        HF_HUB_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-    )
     log = tmp_path / "serve.log"
-    qa = Path(sys.executable).with_name("qa")
-    with log.open("wb") as out:
-        server = subprocess.Popen([str(qa), "serve"], cwd=tmp_path, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/api/health", server, log)
+    with serving_qa(data_dir, log, QA_CHROMA_REFRESH_SECONDS="0.5") as url:
         yield url, data_dir
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if "Error finding id" in log.read_text(errors="replace"):
-            pytest.fail(
-                f"Chroma's internal error reached the server log:\n{log.read_text()[-3000:]}"
-            )
+    if "Error finding id" in log.read_text(errors="replace"):
+        pytest.fail(f"Chroma's internal error reached the server log:\n{log.read_text()[-3000:]}")
 
 
 def test_askers_during_a_feed_ingest_elsewhere_get_answers_and_then_the_new_articles(
@@ -86,11 +60,9 @@ def test_askers_during_a_feed_ingest_elsewhere_get_answers_and_then_the_new_arti
     rows = load_articles(12)
     with NewsSite.of(rows) as site:
         site.linkless_item = False
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
-        env.update(QA_DATA_DIR=str(data_dir), QA_LLM="extractive", HF_HUB_OFFLINE="1")
-        qa = Path(sys.executable).with_name("qa")
+        env = clean_env(QA_DATA_DIR=str(data_dir), QA_LLM="extractive", HF_HUB_OFFLINE="1")
         ingest = subprocess.Popen(
-            [str(qa), "ingest", "-q", site.url("/feed.xml")],
+            [str(QA), "ingest", "-q", site.url("/feed.xml")],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,

@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +31,8 @@ from conftest import (
     long_article,
     write,
 )
+from http_server import free_port
+from serve_process import serving_qa
 
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
@@ -63,26 +64,6 @@ MAYOR_ARTICLE = (
 SETTLE_MS = 60_000  # an answer takes about a second; this only bounds a hang
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes] | None, log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.25)
-    pytest.fail(f"the app did not answer at {url}:\n{log.read_text()[-4000:]}")
-
-
 @dataclass(frozen=True)
 class Server:
     url: str
@@ -111,32 +92,14 @@ def server(
         wire = f"date 2023-03-02 Leaders urge swift peace in Ukraine\n\nBEIJING (AP) — {body}"
         write(archive / WIRE_COPY, f"{wire}\n\nSign up for our daily newsletter.\n")
         Engine(settings, embedder=real_embedder).ingest([SAMPLE_DIR, archive])
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_", "GRADIO_"))}
-    env.update(
-        QA_DATA_DIR=str(data_dir),
-        QA_LLM="extractive",
-        GRADIO_SERVER_PORT=str(port),
+    with serving_qa(
+        data_dir,
+        root / "app.log",
+        command=[sys.executable, str(REPO / "ui.py")],
+        ready_path="/",
         QA_UI_MAX_UPLOAD_MB="1",
-        HF_HUB_OFFLINE="1",
-        ANONYMIZED_TELEMETRY="False",
-    )
-    log = root / "app.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(REPO / "ui.py")], cwd=root, env=env, stdout=out, stderr=out
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(url, process, log)
-        yield Server(url=url, data_dir=data_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    ) as url:
+        yield Server(url=url + "/", data_dir=data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -587,9 +550,7 @@ class TestLibrary:
 
 
 class TestFeeds:
-    def test_a_feed_added_in_the_library_is_ingested_and_its_status_shown(
-        self, page: Page
-    ) -> None:
+    def test_a_feed_added_in_the_library_is_ingested_and_its_status_shown(self, page: Page) -> None:
         from feed_server import SHARED_ARTICLES, NewsSite, load_articles
 
         if not SHARED_ARTICLES.exists():
