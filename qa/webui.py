@@ -670,9 +670,19 @@ class ChatUI:
         return source
 
     def public_answer(self, answer: Answer) -> Answer:
-        """``answer`` with each citation's source in its public form (``public_source``)."""
+        """``answer`` with the source of each citation and of each copy it lists (``also_in``)
+        in its public form (``public_source``)."""
         citations = [
-            c.model_copy(update={"source": self.public_source(c.source)}) for c in answer.citations
+            c.model_copy(
+                update={
+                    "source": self.public_source(c.source),
+                    "also_in": [
+                        copy.model_copy(update={"source": self.public_source(copy.source)})
+                        for copy in c.also_in
+                    ],
+                }
+            )
+            for c in answer.citations
         ]
         return answer.model_copy(update={"citations": citations})
 

@@ -254,7 +254,9 @@ class TestRestCorpus:
 TRAM_ARTICLE = (
     "date 2024-06-10 Brambleford opens its first tram line\n\n"
     "The market town of Brambleford opened its first tram line on Monday.\n\n"
-    "The line runs 4 kilometres from the station to the hospital."
+    "The line runs 4 kilometres from the station to the hospital, with nine stops on the way.\n\n"
+    "Councillors said the trams would run every ten minutes from six in the morning until "
+    "midnight, and that a second line to the university campus would be planned next year."
 )
 
 
@@ -265,9 +267,16 @@ class TestUploadsAreNamedNotLocated:
     def test_citations_stream_v1_and_articles_name_the_upload(self, served: Served) -> None:
         from openai import OpenAI
 
-        upload = [("files", ("brambleford.txt", TRAM_ARTICLE.encode(), "text/plain"))]
+        # The same story twice: the second file is listed as a copy of the first (``also_in``).
+        upload = [
+            ("files", (name, TRAM_ARTICLE.encode(), "text/plain"))
+            for name in ["brambleford.txt", "brambleford-wire.txt"]
+        ]
         added = httpx.post(f"{served.url}/api/ingest", files=upload, timeout=120)
-        assert added.json()["files"] == [{"name": "brambleford.txt", "outcome": "1 added"}]
+        assert added.json()["files"] == [
+            {"name": "brambleford.txt", "outcome": "1 added"},
+            {"name": "brambleford-wire.txt", "outcome": "1 added"},
+        ]
         # The public name is also the name a filter takes.
         body = {
             "question": "When did Brambleford open its tram line?",
@@ -276,6 +285,8 @@ class TestUploadsAreNamedNotLocated:
         answer = httpx.post(f"{served.url}/api/ask", json=body, timeout=60).json()
         assert answer["refused"] is False
         assert {c["source"] for c in answer["citations"]} == {"brambleford.txt"}
+        copies = {copy["source"] for c in answer["citations"] for copy in c["also_in"]}
+        assert copies == {"brambleford-wire.txt"}
         with httpx.stream(
             "POST", f"{served.url}/api/ask", json={**body, "stream": True}, timeout=60
         ) as response:
@@ -288,7 +299,7 @@ class TestUploadsAreNamedNotLocated:
             extra_body={"sources": ["brambleford.txt"]},
         )
         content = completion.choices[0].message.content or ""
-        assert content.endswith(", brambleford.txt")
+        assert "2024-06-10, brambleford.txt" in content
         v1_sources = {c["source"] for c in completion.citations}  # type: ignore[attr-defined]
         assert v1_sources == {"brambleford.txt"}
         listed = httpx.get(
