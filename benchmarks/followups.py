@@ -65,14 +65,15 @@ def standalone_questions() -> list[str]:
 
 def main() -> None:
     items = load_dataset(REPO / "examples/eval/news-followups.jsonl")
-    engine = Engine(Settings(llm={"provider": "extractive"}))
+    settings = Settings(llm={"provider": "extractive"})
+    engine = Engine(settings)
     standalone = standalone_questions()
     print(
         f"{len(items)} follow-ups, {engine.stats()['articles']} articles; "
         f"{len(standalone)} standalone questions"
     )
     for name, rule in RULES.items():
-        engine._condenser = rule  # the seam Engine(condenser=...) sets
+        engine = Engine(settings, embedder=engine.embedder, store=engine.store, condenser=rule)
         rewritten = sum(rule(i.question, i.history) != i.question for i in items)
         first, top4, answered = score(engine, items)
         wrong = sum(rule(q, UNRELATED) != q.strip() for q in standalone)
