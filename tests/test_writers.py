@@ -263,8 +263,8 @@ CLI_KILLING_THE_SERVER = f"""
 import os, signal, sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from conftest import HashingEmbedder
-import qa.embeddings
-qa.embeddings.make_embedder = lambda settings: HashingEmbedder()
+import qa.engine
+qa.engine.make_embedder = lambda settings: HashingEmbedder()
 import qa.ingest
 qa.ingest._ARTICLES_PER_BATCH = 10
 from qa.store import Store
