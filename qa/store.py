@@ -60,10 +60,6 @@ _RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0)  # seconds before each retry on a fres
 _WRITER_PREFIX = "writer:"  # a writer's lease row in the state collection
 _BAND = "lsh"  # an article's signature band keys: lsh00, lsh01, ... (see qa.syndication)
 LEASE_SECONDS = 60.0  # a writer that stops renewing for this long is dead
-# The writers running in this process. Process-wide on purpose: it is the one fact about a
-# writer of this process that its lease row cannot tell (a writer whose server died mid-run
-# could not delete its row, yet is over), and every Store object in the process must agree.
-_RUNNING_HERE: set[str] = set()
 
 
 class EmbeddingModelMismatchError(RuntimeError):
@@ -112,6 +108,41 @@ class Writer:
 
     def __str__(self) -> str:
         return f"pid {self.pid} on {self.host}"
+
+
+class _WritersHere:
+    """The ids of the writers running in this process, safe to share between threads.
+
+    Process-wide on purpose: a lease row names its writer by host and pid, so "is this writer
+    of my own process still running?" is a question about the process, not about one
+    ``Store``. The row cannot answer it (a writer whose server died mid-run could not delete
+    its row, yet is over), and the ``Store`` objects of one process are independent (each
+    engine, and ``ingest(..., store=None)``, opens its own), so they must all consult one
+    record: one kept per ``Store`` would take a running writer of another ``Store`` in this
+    process for a dead one, and repair its pending rows under it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[str] = set()
+
+    @contextlib.contextmanager
+    def running(self, writer: Writer) -> Iterator[None]:
+        """Count ``writer`` as running in this process for the length of the block."""
+        with self._lock:
+            self._ids.add(writer.id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._ids.discard(writer.id)
+
+    def __contains__(self, writer_id: object) -> bool:
+        with self._lock:
+            return writer_id in self._ids
+
+
+_RUNNING_HERE = _WritersHere()
 
 
 def _this_host() -> str:
@@ -401,29 +432,24 @@ class Store:
         background, so other writers know this one is alive and leave its rows alone."""
         with self._embedded_lock(on_wait):
             writer = Writer(id=uuid.uuid4().hex, host=_this_host(), pid=os.getpid())
-            _RUNNING_HERE.add(writer.id)
-            try:
+            with _RUNNING_HERE.running(writer):
                 self._renew(writer)
-            except BaseException:
-                _RUNNING_HERE.discard(writer.id)
-                raise
-            stop = threading.Event()
+                stop = threading.Event()
 
-            def heartbeat() -> None:
-                while not stop.wait(LEASE_SECONDS / 4):
-                    with contextlib.suppress(Exception):  # a missed beat is retried; 4 fit a lease
-                        self._renew(writer)
+                def heartbeat() -> None:
+                    while not stop.wait(LEASE_SECONDS / 4):
+                        with contextlib.suppress(Exception):  # retried; 4 beats fit a lease
+                            self._renew(writer)
 
-            beats = threading.Thread(target=heartbeat, name="qa-writer-lease", daemon=True)
-            beats.start()
-            try:
-                yield writer
-            finally:
-                _RUNNING_HERE.discard(writer.id)
-                stop.set()
-                beats.join()
-                with contextlib.suppress(Exception):  # the store may be the thing that failed
-                    self._state.delete(ids=[_WRITER_PREFIX + writer.id])
+                beats = threading.Thread(target=heartbeat, name="qa-writer-lease", daemon=True)
+                beats.start()
+                try:
+                    yield writer
+                finally:
+                    stop.set()
+                    beats.join()
+                    with contextlib.suppress(Exception):  # the store may be what failed
+                        self._state.delete(ids=[_WRITER_PREFIX + writer.id])
 
     @contextlib.contextmanager
     def _embedded_lock(self, on_wait: Callable[[str], None] | None) -> Iterator[None]:
