@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import test_engine
 import test_ingest
+import test_syndication
 from chroma_server import TokenProxy, chroma_server, free_port
 from conftest import SAMPLE_DIR, HashingEmbedder, write
 
@@ -67,6 +68,10 @@ class TestInterruptedOnServer(OnServer, test_ingest.TestInterrupted):
 
 
 class TestModelGuardOnServer(OnServer, test_ingest.TestModelGuard):
+    pass
+
+
+class TestCopiesOnServer(OnServer, test_syndication.TestCopiesFindEachOther):
     pass
 
 

@@ -120,6 +120,36 @@ class TestSignatures:
         assert band_keys("Gas prices fell to $4.50 on Monday, officials said.") == ()
 
 
+class TestCopiesFindEachOther:
+    """The store side alone, on a fast encoder: also run against a real Chroma server
+    (tests/test_chroma_server.py), where the band-key query goes over HTTP."""
+
+    def run(self, settings: Settings, folder: Path, *records: dict[str, Any]) -> None:
+        path = write(folder / "articles.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+        assert len(ingest([path], settings=settings, embedder=HashingEmbedder()).added) == len(
+            records
+        )
+
+    def test_copies_ingested_in_later_runs_join_and_a_removed_one_orphans_none(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        s = story()
+        self.run(settings, tmp_path / "run1", s["cnn"], s["tributes"])
+        self.run(settings, tmp_path / "run2", s["ap"])
+        self.run(settings, tmp_path / "run3", s["reuters"])
+        store = Store.open(settings, model_id=HashingEmbedder().model_id)
+        ids = ids_by_name(store)
+        stories = Stories(store, threshold=settings.syndication.threshold)
+        found = stories.elsewhere(list(ids.values()))
+        assert {c.id for c in found[ids["ap"]]} == {ids["cnn"], ids["reuters"]}
+        assert ids["tributes"] not in found  # a story of its own
+        (tmp_path / "run1" / "articles.jsonl").unlink()  # the original and the tributes go
+        ingest([tmp_path / "run2"], settings=settings, embedder=HashingEmbedder(), prune=True)
+        left = stories.elsewhere([ids["ap"], ids["reuters"]])
+        assert [c.id for c in left[ids["ap"]]] == [ids["reuters"]]
+        assert [c.id for c in left[ids["reuters"]]] == [ids["ap"]]
+
+
 class TestGroupedAtIngest:
     @pytest.fixture
     def engine(self, settings: Settings, real_embedder: LocalEmbedder, tmp_path: Path) -> Engine:
