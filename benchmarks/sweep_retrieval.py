@@ -88,7 +88,7 @@ def evaluate(
     passages, latencies = [], []
     for q in questions:
         clock = time.perf_counter()
-        hits = retriever.retrieve(q.text, k=10, today=q.date)
+        hits = retriever.retrieve(q.text, k=10, as_of=q.date)
         latencies.append((time.perf_counter() - clock) * 1000)
         passages.append([h.chunk.text for h in hits])
     accuracy = None

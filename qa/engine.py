@@ -262,7 +262,7 @@ class Engine:
             standalone,
             k=query.k or self.settings.retrieval.k,
             filters=query.filters,
-            today=query.as_of,
+            as_of=query.as_of,
         )
         return [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 

@@ -46,7 +46,7 @@ class Retriever(Protocol):
         *,
         k: int,
         filters: Filters | None = None,
-        today: date | None = None,
+        as_of: date | None = None,
     ) -> list[Hit]: ...
 
 
@@ -64,7 +64,7 @@ class HybridRetriever:
 
     >>> retriever = HybridRetriever(settings, store, embedder)       # doctest: +SKIP
     >>> retriever.retrieve("Which retailer cut gas prices this week?", k=4,
-    ...                    today=date(2022, 7, 1))                    # doctest: +SKIP
+    ...                    as_of=date(2022, 7, 1))                    # doctest: +SKIP
     """
 
     def __init__(
@@ -103,9 +103,9 @@ class HybridRetriever:
         *,
         k: int,
         filters: Filters | None = None,
-        today: date | None = None,
+        as_of: date | None = None,
     ) -> list[Hit]:
-        rankings, chunks = self.candidates(query, filters=filters, today=today)
+        rankings, chunks = self.candidates(query, filters=filters, as_of=as_of)
         fused = fuse(rankings, rrf_k=self._settings.rrf_k)
         if not fused:
             return []
@@ -137,14 +137,14 @@ class HybridRetriever:
         return [Hit(chunk, score) for chunk, score in picked]
 
     def candidates(
-        self, query: str, *, filters: Filters | None = None, today: date | None = None
+        self, query: str, *, filters: Filters | None = None, as_of: date | None = None
     ) -> tuple[list[Ranking], dict[str, StoredChunk]]:
         """The rankings to fuse for ``query``, and any chunks already read while searching
         (the rest are read when needed: ``retrieve`` reads only the fused head)."""
         s = self._settings
         base = filters or Filters()
         window = (
-            resolve_dates(query, today or date.today()) if s.date_weight or s.date_filter else None
+            resolve_dates(query, as_of or date.today()) if s.date_weight or s.date_filter else None
         )
         preference: Filters | None = None
         weight = 0.0
@@ -153,7 +153,7 @@ class HybridRetriever:
         elif window is not None and s.date_weight:
             preference, weight = _narrow(base, window), s.date_weight
         elif window is None and s.recency_days and s.recency_weight:
-            reference = today or date.today()
+            reference = as_of or date.today()
             recent = DateWindow(reference - timedelta(days=s.recency_days), reference, "")
             preference, weight = _narrow(base, recent), s.recency_weight
 
