@@ -12,6 +12,7 @@ from typing import Any
 
 
 def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (to serve on, or to find nobody at)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from collections import deque
@@ -295,13 +294,6 @@ def _error_body(status: int, message: str, code: str | None) -> dict[str, Any]:
     return {
         "error": {"message": message, "type": kind, "param": None, "code": code or default_code}
     }
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (for the unreachable-server case)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def respond_from_sources(request: ChatRequest) -> Reply:

@@ -19,8 +19,9 @@ import pytest
 import test_engine
 import test_ingest
 import test_syndication
-from chroma_server import TokenProxy, chroma_server, free_port
+from chroma_server import TokenProxy, chroma_server
 from conftest import SAMPLE_DIR, HashingEmbedder, write
+from http_server import free_port
 
 from qa.engine import Engine
 from qa.ingest import ingest

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO, SAMPLE_ARTICLE, SAMPLE_DIR, write
-from openai_server import ChatRequest, OpenAIServer, Reply, free_port
+from http_server import free_port
+from openai_server import ChatRequest, OpenAIServer, Reply
 from typer.testing import CliRunner
 
 from qa.articles import read_articles
