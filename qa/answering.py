@@ -171,18 +171,18 @@ class ExtractiveAnswerer:
         answer stands (``select``)."""
         s = self._settings
         context = _context_scores(candidates, s.context_window)
-        best: tuple[float, Candidate, str, float] | None = None
+        picks: list[tuple[float, Candidate, Factoid, float]] = []
         for candidate, (lift, coverage) in zip(candidates, context, strict=True):
-            found = find_candidates(candidate.text, ask)
-            if not found:
-                continue
-            pick = max(found, key=lambda f: f.fit + _proximity(candidate.text, f, shape.focus))
-            value = candidate.score + s.context_weight * lift + s.fit_weight * pick.fit
-            if best is None or value > best[0]:
-                best = (value, candidate, pick.text, coverage)
+            base = candidate.score + s.context_weight * lift
+            for found in find_candidates(candidate.text, ask):
+                near = _proximity(candidate.text, found, shape.focus)
+                value = base + s.fit_weight * found.fit + s.proximity_weight * near
+                picks.append((value, candidate, found, coverage))
+        best = max(picks, key=lambda p: p[0], default=None)
         if best is None:
             return Plan(sentences=[], refused=True)
-        value, sentence, span, coverage = best
+        value, sentence, pick, coverage = best
+        span = pick.text
         # None when the span's words run into a longer token ("23" of "23-year-old").
         short = span if contains_answer(sentence.text, span) else None
         chosen = [sentence]

@@ -165,6 +165,14 @@ _TITLES = frozenset(
     king queen prince princess pope chancellor judge justice mayor governor senator coach
     chief ceo officer director head former late the a an st saint""".split()
 )
+# Titles and roles written before a name ("JetBlue CEO Robin Hayes").
+_ROLES = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col sgt capt president minister secretary chancellor
+    judge justice mayor governor senator coach chief ceo cfo coo chairman chairwoman chair
+    commissioner director spokesman spokeswoman spokesperson attorney general officer
+    superintendent sheriff ambassador speaker leader founder manager captain correspondent
+    reporter editor analyst economist professor acting interim deputy vice premier""".split()
+)
 _ORG_WORDS = frozenset(
     """university college school court committee council department ministry agency company
     corp corporation inc ltd llc group bank party association club team fund foundation
@@ -216,20 +224,69 @@ def read_question(question: str) -> Ask | None:
             (d for d in ("year", "time", "month") if re.search(rf"\bwhat\s+{d}\b", lowered)),
             "time" if re.search(r"\bwhat\s+hour\b", lowered) else None,
         )
-    elif kind == "number" and re.search(r"\bhow\s+much\b|\bprice\b|\bcost\b", lowered):
-        detail = "money" if not re.search(r"\bhow\s+much\s+(?:time|longer)\b", lowered) else None
-    noun_match = _ASKED_NOUN.search(question)
-    noun = noun_match.group(1).lower() if noun_match else None
-    named = re.search(r"\bnames?\s+of\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+)?([a-z]+)\b", lowered)
-    if noun == "name" and named:
-        noun = named.group(1)  # "the name of the American tourist": a tourist
-    if noun in {"did", "does", "do", "is", "was", "were", "time", "year", "date", "day", "name"}:
-        noun = None
-    return Ask(kind, frozenset(_fold_words(question)), noun, detail)
+    elif kind == "number" and _MONEY_Q.search(lowered):
+        detail = "money"
+    return Ask(kind, frozenset(_fold_words(question)), _asked_noun(question), detail)
+
+
+# The head of the noun phrase a question names its answer by: "the name of the *son* of",
+# "Who is the JetBlue *CEO*", "Roughly how many *firefighters* fought".
+_MONEY_Q = re.compile(
+    r"\b(?:price|cost|costs|pay|paid|worth|spend|spent|earn|earned|salary|contract|offer|offered|"
+    r"fine|fined|raise|raised|sell|sold|buy|bought|money|budget|fee|deal|dollars?)\b"
+)
+_NAME_OF = re.compile(r"\bnames?\s+of\s+(.+)", re.I)
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?:the\s+|a\s+|an\s+)(.+)", re.I)
+_WH_NOUN = re.compile(r"\b(?:which|what|how\s+many|how\s+much)\s+(.+)", re.I)
+_PHRASE_END = frozenset(
+    """of who whom that which whose for at in on to from with by after before during when where per
+    did does do is was were will has had are have would could can should""".split()
+)
+_NOT_NOUNS = frozenset("did does do is was were time year date day name".split())
+
+
+def _asked_noun(question: str) -> str | None:
+    for pattern in (_NAME_OF, _WHO_IS):
+        match = pattern.search(question)
+        if match:
+            head = _phrase_head(match.group(1))
+            if head:
+                return head
+    owner = re.search(r"\b(?i:which|what)\s+([a-z]+)[’']s\b", question)
+    if owner:
+        return owner.group(1)  # "which country's laboratory": a country
+    found = _ASKED_NOUN.search(question)
+    if found and found.group(1)[0].islower() and found.group(1) not in _PHRASE_END | _NOT_NOUNS:
+        return found.group(1).lower()
+    # "which German *court* sentenced", "how many *firefighters* fought": its first common noun.
+    match = _WH_NOUN.search(question)
+    for token in re.findall(r"[\w’'-]+|[,?]", match.group(1)) if match else []:
+        folded = token.lower()
+        if token in {",", "?"} or folded in _PHRASE_END:
+            break
+        if token[0].islower():
+            folded = re.sub(r"[’']s$", "", folded)
+            return None if folded in _NOT_NOUNS else folded
+    return None
+
+
+def _phrase_head(text: str) -> str | None:
+    """The last word of the noun phrase ``text`` starts with (words up to a preposition, a
+    relative pronoun, a verb of the question or a comma)."""
+    head = None
+    for token in re.findall(r"[\w’'-]+|[,?]", text):
+        folded = token.lower()
+        if token in {",", "?"} or folded in _PHRASE_END or folded in STOPWORDS - {"the"}:
+            break
+        if folded not in {"the", "a", "an"} and not token[0].isdigit():
+            head = folded
+    return None if head in _NOT_NOUNS else head
 
 
 def _fold_words(text: str) -> list[str]:
-    return [fold(t).strip(".,'’-") for t in re.findall(r"[\w’'.,$£€%-]+", text)]
+    # "Ghana's" in a question names Ghana: the possessive is not part of the word.
+    folded = (fold(t).strip(".,'’-") for t in re.findall(r"[\w’'.,$£€%-]+", text))
+    return [re.sub(r"['’]s$", "", t) for t in folded]
 
 
 def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
@@ -255,16 +312,43 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         if share <= 0:
             continue  # a span the question already says is no answer; a partly new one is less
         fit = candidate.fit * (0.5 + 0.5 * share)
-        if ask.noun and _near_noun(sentence, candidate, ask.noun):
-            fit += 0.3  # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*"
+        if ask.kind == "place" and ask.noun in _FINE_PLACES and candidate.text in _PLACES:
+            fit *= 0.6  # "which town": not the country or state the story is in
+        if ask.noun:
+            # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*", "Tony's
+            # *son*": the noun the question names the answer by, next to it or nearby.
+            nearness = _noun_nearness(sentence, candidate, ask.noun)
+            fit += (0.0, NEAR_NOUN_BONUS, NEXT_TO_NOUN_BONUS)[nearness]
         fresh.append(replace(candidate, fit=fit))
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
 
 
-def _near_noun(sentence: str, candidate: Candidate, noun: str) -> bool:
-    stem_ = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
-    window = sentence[max(0, candidate.start - 25) : candidate.end + 25].lower()
-    return re.search(rf"\b{re.escape(stem_)}", window) is not None
+NEAR_NOUN_BONUS = 0.3
+NEXT_TO_NOUN_BONUS = 0.6
+_FINE_PLACES = frozenset(
+    """city town village neighborhood neighbourhood district suburb borough county region
+    province area station street venue stadium arena airport hospital prison park site
+    location community camp port""".split()
+)
+
+
+def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
+    """2 when ``noun`` (or its plural) is the word next to the candidate (inside it or one word
+    away, "son Christopher", "100 firefighters"), 1 when it is within a few words, else 0."""
+    singular = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
+    pattern = re.compile(rf"\b{re.escape(singular)}(?:s|es)?\b", re.I)
+    inside = sentence[candidate.start : candidate.end]
+    before = sentence[max(0, candidate.start - 40) : candidate.start]
+    after = sentence[candidate.end : candidate.end + 40]
+    next_to = (
+        pattern.search(inside)
+        or pattern.fullmatch(" ".join(re.findall(r"[\w’'-]+", before)[-2:][-1:]) or "")
+        or pattern.match(after.lstrip(" ,’'s").split(" ")[0] if after.strip() else "")
+    )
+    if next_to:
+        return 2
+    window = sentence[max(0, candidate.start - 25) : candidate.end + 25]
+    return 1 if pattern.search(window) else 0
 
 
 def _new_share(text: str, asked: frozenset[str]) -> float:
@@ -321,33 +405,58 @@ def _dates(sentence: str, ask: Ask) -> list[Candidate]:
 
 
 def _names(sentence: str, kind: Kind) -> list[Candidate]:
-    found = []
+    found: list[Candidate] = []
     for match in _RUN.finditer(sentence):
-        start, end = match.span()
-        words = match.group().split()
-        # A capitalised "The", "In" or "But" is capitalised because it comes first; "US" is a name.
-        while (
-            words
-            and not (words[0].isupper() and len(words[0]) > 1)
-            and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES)
-        ):
-            words = words[1:]
-        while words and fold(words[-1]).strip(".,") in STOPWORDS | {"and", "of"}:
-            words = words[:-1]
-        text = " ".join(words).rstrip(".,’'")
-        if text.endswith(("’s", "'s")):
-            text = text[:-2]
-        if not text or not text[0].isupper() or text not in sentence[start:end]:
-            continue
-        if all(fold(w).strip(".,") in _CALENDAR for w in text.split()):
-            continue
-        if kind == "person" and " of " in text:  # "Phillip Carroll of Maryland"
-            head, _, tail = text.partition(" of ")
-            text = head if tail in _PLACES or len(tail.split()) == 1 else text
-        start = sentence.index(text, start)
-        fit = _name_fit(sentence, start, text, kind)
-        found.append(Candidate(start, start + len(text), text, fit))
+        whole = match.group()
+        # "Spirit and Frontier", "Rajapaksa and Prime Minister Ranil Wickremesinghe": each side
+        # is a name of its own too (and "Arts and Sciences" stays whole as well).
+        parts = [whole] + (whole.split(" and ") if " and " in whole else [])
+        at = match.start()
+        for part in parts:
+            text = _clean_name(part.split(), kind)
+            if text is None:
+                continue
+            start = sentence.index(text, at)
+            if any(c.start == start and c.text == text for c in found):
+                continue
+            found.append(
+                Candidate(start, start + len(text), text, _name_fit(sentence, start, text, kind))
+            )
     return found
+
+
+def _clean_name(words: list[str], kind: Kind) -> str | None:
+    """The name in a run of capitalised words, without what only looks like part of it."""
+    # A capitalised "The", "In" or "But" is capitalised because it comes first; "US" is a name.
+    while (
+        words
+        and not (words[0].isupper() and len(words[0]) > 1)
+        and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES)
+    ):
+        words = words[1:]
+    # "Singapore on Thursday", "Texas on May 14": the date is not part of the name.
+    while words and (
+        fold(words[-1]).strip(".,") in STOPWORDS | _CALENDAR | {"and", "of"}
+        or words[-1].rstrip(".,").isdigit()
+    ):
+        words = words[:-1]
+    if kind == "person":
+        # "JetBlue CEO Robin Hayes", "Health Commissioner Dr. Patricia Schnabel Ruppert": the
+        # person's name is what follows the last title.
+        roles = [i for i, w in enumerate(words) if fold(w).strip(".,") in _ROLES]
+        if roles and roles[-1] < len(words) - 1:
+            words = words[roles[-1] + 1 :]
+    text = " ".join(words).rstrip(".,’'")
+    if text.endswith(("’s", "'s")):
+        text = text[:-2]
+    if not text or not text[0].isupper():
+        return None
+    if all(fold(w).strip(".,") in _CALENDAR for w in text.split()):
+        return None
+    if kind == "person" and " of " in text:  # "Phillip Carroll of Maryland"
+        head, _, tail = text.partition(" of ")
+        text = head if tail in _PLACES or len(tail.split()) == 1 else text
+    return text
 
 
 def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:

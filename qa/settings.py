@@ -250,6 +250,12 @@ class AnswerSettings(_Section):
         description="Weight of how surely a candidate is of the asked kind (a two-word name for "
         "'who', a place after 'in') in choosing the sentence.",
     )
+    proximity_weight: float = Field(
+        0.0,
+        ge=0.0,
+        description="Weight of how close a candidate stands to the question's own words in its "
+        "sentence ('JetBlue CEO Robin Hayes' for 'Who is JetBlue's CEO?').",
+    )
     answer_threshold: float = Field(
         0.95,
         ge=0.0,
