@@ -16,7 +16,15 @@ import numpy as np
 
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
-from qa.factoids import Ask, Kind, asked_kind, find_candidates, read_question, speaker_of
+from qa.factoids import (
+    TITLE_WORDS,
+    Ask,
+    Kind,
+    asked_kind,
+    find_candidates,
+    read_question,
+    speaker_of,
+)
 from qa.factoids import Candidate as Factoid
 from qa.models import Source
 from qa.passages import quotable_sentences
@@ -95,7 +103,8 @@ def question_shape(question: str) -> QuestionShape:
     kind = asked_kind(question)
     spoken = speaker_of(question)
     if spoken:
-        speaker = tuple(content_terms(spoken[0]))
+        # "Anne Heche's son": the son speaks, not Anne Heche.
+        speaker = tuple(content_terms(re.split(r"[’']s\s+", spoken[0])[-1]))
         focus = tuple(t for t in _focus_terms(spoken[1]) if t not in speaker)
         return QuestionShape(speaker=speaker, focus=focus, kind=kind)
     return QuestionShape(speaker=(), focus=_focus_terms(question), kind=kind)
@@ -157,6 +166,14 @@ class ExtractiveAnswerer:
         if not self._answerable(shape, candidates):
             return nearest
         chosen = self._best_sentences(candidates, self._settings.max_sentences)
+        spoken = _spoken_by(shape.speaker, candidates) if shape.speaker else []
+        if spoken:
+            # "What did Xi say about sanctions?": the answer leads with the speaker's own words,
+            # even when another sentence holds "sanctions" (what China accused others of is
+            # not Xi speaking); that sentence may follow as context.
+            lead = spoken[0]
+            rest = [c for c in candidates if c is not lead]
+            chosen = [lead, *self._best_sentences(rest, self._settings.max_sentences - 1)]
         short = None
         if shape.kind == "quote":
             ask = read_question(question)
@@ -337,9 +354,31 @@ def _attribution(speaker: Sequence[str], sentence: str, sentence_terms: set[str]
     tokens = words(sentence)
     names = {i for i, w in enumerate(tokens) if w in speaker}
     verbs = {i for i, w in enumerate(tokens) if w in _SPEECH}
-    if any(0 < v - n <= 4 or n - v == 1 for n in names for v in verbs):
+    # "Xi said", "Xi added, ...", "said Xi", "said Prof. Andrew Pask" (not "said that Xi").
+    if any(
+        0 < v - n <= 4 or (0 < n - v <= 4 and all(t in TITLE_WORDS for t in tokens[v + 1 : n]))
+        for n in names
+        for v in verbs
+    ):
         return 1.0
     return 0.5 if verbs or any(q in sentence for q in '“"') else 0.25
+
+
+def _spoken_by(speaker: Sequence[str], candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The sentences in which ``speaker`` speaks: named as the subject of a speech verb ("Xi
+    added, ..."), and the two after such a sentence in its passage."""
+    attributed = {
+        (c.source.n, c.position)
+        for c in candidates
+        if _attribution(speaker, c.text, set(content_terms(c.text))) >= 1.0
+    }
+    # A quote runs on past the sentence that attributes it ("...," Keyes said. "I'm not a fan
+    # of either merger."): the two sentences after an attributed one are the speaker's too.
+    return [
+        c
+        for c in candidates
+        if any((c.source.n, c.position - back) in attributed for back in (0, 1, 2))
+    ]
 
 
 def _combine(similarity: float, focus: float, attribution: float, *, has_speaker: bool) -> float:

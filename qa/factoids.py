@@ -166,7 +166,7 @@ _TITLES = frozenset(
     chief ceo officer director head former late the a an st saint""".split()
 )
 # Titles and roles written before a name ("JetBlue CEO Robin Hayes").
-_ROLES = frozenset(
+TITLE_WORDS = frozenset(
     """mr mrs ms dr prof sen rep gov gen lt col sgt capt president minister secretary chancellor
     judge justice mayor governor senator coach chief ceo cfo coo chairman chairwoman chair
     commissioner director spokesman spokeswoman spokesperson attorney general officer
@@ -443,7 +443,7 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
     if kind == "person":
         # "JetBlue CEO Robin Hayes", "Health Commissioner Dr. Patricia Schnabel Ruppert": the
         # person's name is what follows the last title.
-        roles = [i for i, w in enumerate(words) if fold(w).strip(".,") in _ROLES]
+        roles = [i for i, w in enumerate(words) if fold(w).strip(".,") in TITLE_WORDS]
         if roles and roles[-1] < len(words) - 1:
             words = words[roles[-1] + 1 :]
     text = " ".join(words).rstrip(".,’'")
