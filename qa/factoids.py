@@ -73,7 +73,10 @@ _NAME_Q = re.compile(
 _NOT_FACTOID = re.compile(
     r"^\s*(?:why|how\s+(?:did|does|do|is|are|was|were|can|could|will))\b", re.I
 )
-_DEFINITION = re.compile(r"^\s*(?i:who|what)\s+(?:is|was|are|were)\s+((?:[A-Z][\w.'’-]*\s*)+)\?*$")
+# "Who is Alexander Lukashenko?", "Who was James Webb, the telescope's namesake?"
+_DEFINITION = re.compile(
+    r"^\s*(?i:who|what)\s+(?:is|was|are|were)\s+((?:[A-Z][\w.'’-]*\s*)+)(?:,\s.*)?\?*$"
+)
 
 
 def asked_kind(question: str) -> Kind | None:

@@ -74,6 +74,7 @@ class TestWhatIsAsked:
             ("What did Xi say about sanctions?", "quote"),
             ("Why did prices rise?", None),
             ("Who is Alexander Lukashenko?", None),  # asks for a description, not a name
+            ("Who was James Webb, the telescope's namesake?", None),
             ("What happened in Utah?", None),
         ],
     )
