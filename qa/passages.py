@@ -35,9 +35,10 @@ _BOILERPLATE = re.compile(
     |^\W*contact\ [a-z]\w+|\bwire\ reports\b|\ball\ rights\ reserved\b|\btext\ messages?\ here\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-# "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -".
+# "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -",
+# "SYDNEY, Aug 9 (Reuters) -" (a wire dateline may carry the day of the month).
 _DATELINE = re.compile(
-    r"""^(?:[A-Z][\w.’'-]*(?:[ ,]+[A-Z][\w.’'-]*){0,4}\s*)?
+    r"""^(?:[A-Z][\w.’'-]*(?:[ ,]+(?:[A-Z][\w.’'-]*|\d{1,2}\b)){0,4}\s*)?
     \((?:CNN(?:\s+\w+)?|AP|Reuters|AFP|UPI|Bloomberg)\)\s*(?:[-—–]+\s*)?
     |^[A-Z]{3,}[A-Z .,'-]{0,30}\s+[-—–]+\s+""",
     re.VERBOSE,

@@ -66,6 +66,10 @@ class TestBoilerplate:
         text = "WASHINGTON (AP) — The Senate passed the bill. Read more: other stories."
         assert [s.of(text) for s in quotable_sentences(text)] == ["The Senate passed the bill."]
 
+    def test_a_wire_dateline_with_the_day_of_the_month_is_cut_off(self) -> None:
+        text = "SYDNEY, Aug 9 (Reuters) - The central bank raised rates."
+        assert [s.of(text) for s in quotable_sentences(text)] == ["The central bank raised rates."]
+
 
 class TestMerge:
     def test_overlapping_chunks_of_one_article_become_one_passage(self) -> None:
