@@ -11,10 +11,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,7 +36,7 @@ from conftest import (
 from http_server import free_port
 from serve_process import serving_qa
 
-from qa.embeddings import LocalEmbedder
+from qa.embeddings import LocalEmbedder, Vectors
 from qa.engine import Engine
 from qa.settings import Settings
 
@@ -121,16 +123,54 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
     """A fresh browser session (its own cookies, so its own Gradio session) on the app."""
+    with open_page(browser, server.url) as tab:
+        yield tab
+
+
+@contextmanager
+def open_page(browser: Browser, url: str) -> Iterator[Page]:
+    """A fresh browser session on the app at ``url``, once the page is ready."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(SETTLE_MS)
-    tab.goto(server.url)
+    tab.goto(url)
     tab.locator("#qa-question textarea").wait_for()
     # The page is ready once its load event has filled "As of" (else it may overwrite a value
     # a test types).
     tab.wait_for_function("document.querySelector('#qa-as-of input').value !== ''")
-    yield tab
-    context.close()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+class OneStepAtATime(HashingEmbedder):
+    """The test encoder, which once held runs each encoder step only when the test lets it
+    (``step``): the ingest's progress then stays where it is until the test has seen it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._held = False
+        self._steps = threading.Semaphore(0)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the steps for the length of the block; after it they run freely again."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+            self._steps.release()  # a step still waiting (the test failed) runs, and ends
+
+    def step(self) -> None:
+        self._steps.release()
+
+    def embed_documents(self, texts: Sequence[str]) -> Vectors:
+        if self._held and not self._steps.acquire(timeout=2 * SETTLE_MS / 1000):
+            msg = "the test did not let the next encoder step run"
+            raise RuntimeError(msg)
+        return super().embed_documents(texts)
 
 
 CAPITALS_PROBE = """async () => {
@@ -513,31 +553,78 @@ class TestLibrary:
         page.screenshot(path=str(SHOTS / "07-source-filter.png"))
 
     def test_the_progress_bar_moves_before_the_first_batch_is_stored(
-        self, page: Page, tmp_path: Path
+        self, settings: Settings, browser: Browser, tmp_path: Path
     ) -> None:
+        # The app in this process, so its encoder can wait for the test: each encoder step
+        # runs only once the page has shown the progress of the step before. Free-running,
+        # steps are a fraction of a second apart; Gradio sends only the newest progress (it
+        # looks every 10 ms) and the browser draws messages that arrive together once, so a
+        # stalled server loop or browser on a busy machine skipped one. Held, each step's
+        # progress stays the newest until the page has shown it: no timing is left.
+        from http_server import serving
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        from qa.server import build_server
+        from qa.webapp import server_options
+
+        encoder = OneStepAtATime()
+        engine = Engine(settings, embedder=encoder)
+        engine.ingest([SAMPLE_DIR])
+        before = engine.store.count_chunks()
         # One long article: one batch, so every step short of 100% is progress inside it.
         minutes = write(tmp_path / "council-minutes.txt", long_article())
-        page.get_by_role("tab", name="Library").click()
-        page.locator("#qa-upload input[type=file]").set_input_files([minutes])
-        page.locator("#qa-upload").get_by_text(minutes.stem, exact=True).wait_for()
-        page.evaluate(
-            """() => {
-                window.__qaProgress = [];
-                const seen = () => {
-                    const m = document.body.innerText.match(/indexing 1 article: (\\d+)% done/);
-                    if (m) window.__qaProgress.push(Number(m[1]));
-                };
-                new MutationObserver(seen).observe(document.body,
-                    {subtree: true, childList: true, characterData: true});
-            }"""
-        )
-        page.locator("#qa-add").click()
-        page.locator("#qa-ingest-results tbody tr").first.wait_for()
-        assert "1 added" in page.locator("#qa-ingest-results").inner_text()
-        steps = page.evaluate("() => window.__qaProgress")
-        inside = sorted({p for p in steps if 0 < p < 100})
+        port = free_port()
+        with (
+            serving(build_server(engine, server_options(settings, port=port)), port) as url,
+            open_page(browser, url + "/") as page,
+            encoder.held(),
+        ):
+            page.get_by_role("tab", name="Library").click()
+            page.locator("#qa-upload input[type=file]").set_input_files([minutes])
+            page.locator("#qa-upload").get_by_text(minutes.stem, exact=True).wait_for()
+            page.evaluate(
+                """() => {
+                    window.__qaProgress = [];
+                    const seen = () => {
+                        const m = document.body.innerText.match(
+                            /indexing 1 article: (\\d+)% done/);
+                        if (m) window.__qaProgress.push(Number(m[1]));
+                    };
+                    new MutationObserver(seen).observe(document.body,
+                        {subtree: true, childList: true, characterData: true});
+                }"""
+            )
+            page.locator("#qa-add").click()
+            inside: list[int] = []
+            shown = 0
+            while True:
+                encoder.step()
+                # The next value the page shows, or 100 once the results are in.
+                try:
+                    shown = page.wait_for_function(
+                        """(shown) => {
+                            const steps = window.__qaProgress;
+                            const last = steps.length ? steps[steps.length - 1] : -1;
+                            if (last > shown) return last;
+                            const done = document.querySelector('#qa-ingest-results tbody tr');
+                            return done ? 100 : 0;
+                        }""",
+                        arg=shown,
+                    ).json_value()
+                except PlaywrightTimeoutError:
+                    step = len(inside) + 1
+                    pytest.fail(f"the page showed no progress past {shown}% after step {step}")
+                if shown >= 100:
+                    break
+                inside.append(shown)
+                assert engine.store.count_chunks() == before  # the batch is not stored yet
+            page.locator("#qa-ingest-results tbody tr").first.wait_for()
+            assert "1 added" in page.locator("#qa-ingest-results").inner_text()
+            steps = page.evaluate("() => window.__qaProgress")
         assert len(inside) >= 2, steps  # it moved, more than once, before the batch was stored
+        assert all(0 < p < 100 for p in inside), steps
         assert steps == sorted(steps)
+        assert engine.store.count_chunks() > before
 
     def test_a_file_over_the_size_limit_is_refused_on_upload(
         self, page: Page, tmp_path: Path
