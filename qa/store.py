@@ -317,7 +317,8 @@ class Store:
     def open(cls, settings: Settings, *, model_id: str, client: ClientAPI | None = None) -> Store:
         """Open (or create) the corpus; refuse it if it was built with another model."""
         embedded = client is None and not settings.chroma.url
-        live = _open_collections(settings, model_id, client or connect(settings))
+        with _one_opener_at_a_time(settings) if embedded else contextlib.nullcontext():
+            live = _open_collections(settings, model_id, client or connect(settings))
 
         def reopen() -> _Collections:
             return _open_collections(settings, model_id, connect(settings, private=True))
@@ -888,6 +889,25 @@ class Store:
         rows.sort(key=lambda r: r.title)
         rows.sort(key=lambda r: r.date.toordinal() if r.date else 0, reverse=True)
         return rows
+
+
+@contextlib.contextmanager
+def _one_opener_at_a_time(settings: Settings) -> Iterator[None]:
+    """Hold ``open.lock`` in the data directory while this process opens the embedded store.
+
+    Chroma creates its tables and our collections on first open without a lock of its own:
+    two processes opening a new data directory at once failed with "table collections already
+    exists" (reproduced with four at once), so openers of one folder take turns.
+    """
+    import fcntl
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "open.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _open_collections(settings: Settings, model_id: str, client: ClientAPI) -> _Collections:

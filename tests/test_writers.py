@@ -277,3 +277,37 @@ from qa.cli import app
 sys.argv[0] = "qa"
 app()
 """
+
+
+OPEN_AT = """
+import sys, time
+from pathlib import Path
+import chromadb  # imported before the start line, so the openers really meet
+from qa.settings import Settings
+from qa.store import Store
+start = float(sys.argv[2])
+while time.time() < start:
+    time.sleep(0.001)
+Store.open(Settings(data_dir=Path(sys.argv[1])), model_id="test-model")
+print("opened")
+"""
+
+
+def test_processes_opening_a_new_data_dir_at_the_same_moment_all_succeed(tmp_path: Path) -> None:
+    # Chroma creates its tables on first open without a lock of its own: before openers took
+    # turns, some of several processes failed with "table collections already exists".
+    import time
+
+    start = time.time() + 8  # after every process has imported chromadb
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AT, str(tmp_path / "data"), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    for opener in openers:
+        out, err = opener.communicate(timeout=120)
+        assert opener.returncode == 0 and out.strip() == "opened", err[-500:]
