@@ -160,7 +160,10 @@ class ExtractiveAnswerer:
         if ask is not None and ask.kind != "quote":
             plan = self._factoid(ask, shape, candidates)
             s = self._settings
-            if plan.confidence < s.answer_threshold or plan.coverage < s.answer_coverage:
+            # One margin, not two cut-offs: a sure candidate in a sentence that words the
+            # question differently stands, and a weak one among the question's words does not.
+            margin = plan.confidence + s.coverage_weight * plan.coverage
+            if margin < s.answer_threshold or plan.coverage < s.answer_coverage:
                 return replace(nearest, confidence=plan.confidence, coverage=plan.coverage)
             return plan
         if not self._answerable(shape, candidates):

@@ -16,6 +16,7 @@ from conftest import REPO, SHARED_DATA, HashingEmbedder
 from qa.answering import ExtractiveAnswerer, question_shape
 from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
+from qa.embeddings import LocalEmbedder
 from qa.factoids import asked_kind, find_candidates, read_question
 from qa.models import Source, StoredChunk
 from qa.settings import AnswerSettings
@@ -253,6 +254,34 @@ class TestRefusal:
         question = "Where in Bangladesh did a fire at a container depot kill at least 49 people?"
         assert not answerer(answer_threshold=0.0).select(question, [source(DEPOT)]).refused
         assert answerer(answer_threshold=5.0).select(question, [source(DEPOT)]).refused
+
+
+    def test_the_coverage_weighs_in_the_margin_an_answer_must_reach(self) -> None:
+        question = "Where in Bangladesh did a fire at a container depot kill at least 49 people?"
+        plan = answerer(answer_threshold=0.0).select(question, [source(DEPOT)])
+        assert plan.coverage > 0.1
+        # Between the value alone and the value lifted by its coverage: the coverage decides.
+        between = plan.confidence + 0.25 * plan.coverage
+        weighted = answerer(answer_threshold=between, coverage_weight=0.5)
+        assert weighted.select(question, [source(DEPOT)]).short == "Sitakunda"
+        assert answerer(answer_threshold=between, coverage_weight=0.0).select(
+            question, [source(DEPOT)]
+        ).refused
+
+    def test_a_sure_answer_worded_unlike_the_question_stands_in_a_real_article(
+        self, archive: dict[str, str], real_embedder: LocalEmbedder
+    ) -> None:
+        # The article says North Korea reported 74 deaths, in words few of which the question
+        # uses: the old separate floor on that share refused it.
+        question = (
+            "How many Covid deaths did North Korea officially report when Kim Jong Un declared "
+            "victory over the virus?"
+        )
+        text = archive["5bd02217ee38"]
+        plan = ExtractiveAnswerer(real_embedder).select(question, [source(text)])
+        assert plan.coverage < 0.2
+        assert not plan.refused
+        assert plan.short is not None and "74" in plan.short
 
 
 class TestBudget:
