@@ -30,7 +30,6 @@ import numpy as np
 from qa.chunking import Span
 from qa.models import Copy
 from qa.passages import is_boilerplate, without_dateline
-from qa.text import words
 
 if TYPE_CHECKING:
     from qa.models import StoredChunk
@@ -65,17 +64,23 @@ def story_words(text: str) -> list[str]:
         if not kept:  # the dateline opens the story: "WASHINGTON (AP) — ..."
             line = without_dateline(line, Span(0, len(line))).of(line)
         kept.append(line)
-    return _TOKEN.findall(" ".join(kept).lower())
+    return _tokens(" ".join(kept))
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _shingles(tokens: Sequence[str]) -> frozenset[str]:
+    n = SHINGLE_WORDS
+    return frozenset(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
 def story_shingles(text: str) -> frozenset[str]:
     """The word ``SHINGLE_WORDS``-grams of the body (empty when it is shorter than
     ``MIN_WORDS`` words)."""
     tokens = story_words(text)
-    if len(tokens) < MIN_WORDS:
-        return frozenset()
-    n = SHINGLE_WORDS
-    return frozenset(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return _shingles(tokens) if len(tokens) >= MIN_WORDS else frozenset()
 
 
 def band_keys(text: str) -> tuple[str, ...]:
@@ -204,10 +209,9 @@ def _oldest_first(record: ArticleRecord) -> tuple[int, str]:
 
 
 def _contained(passage: str, story: frozenset[str], share: float = 0.5) -> bool:
-    """Whether most of ``passage``'s shingles are in ``story``."""
-    tokens = words(passage)
-    n = SHINGLE_WORDS
-    grams = {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+    """Whether most of ``passage``'s shingles are in ``story``: tokenised as the story's own
+    shingles are, or a possessive or an accent would keep its grams from ever matching."""
+    grams = _shingles(_tokens(passage))
     if not grams:
         return True
     return len(grams & story) / len(grams) >= share
