@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,21 @@ from conftest import HashingEmbedder
 from qa.settings import Settings
 
 ingest_module = importlib.import_module("qa.ingest")
+
+
+def start_worker(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
+    """This script in a process of its own, without the developer's qa, OpenAI or Gradio
+    settings; its output is read line by line by the test."""
+    from serve_process import clean_env
+
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ fast test encoder, small chunks (``chunking.size`` 100) and parts of 50 chunks, 
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -23,6 +22,8 @@ import numpy as np
 import pytest
 from chroma_server import chroma_server
 from conftest import HashingEmbedder, write
+from ingest_worker import start_worker
+from serve_process import clean_env
 from test_crash import snapshot
 
 from qa.articles import read_file
@@ -35,7 +36,6 @@ from qa.webui import render_stats
 
 pytestmark = pytest.mark.integration
 
-WORKER = Path(__file__).with_name("ingest_worker.py")
 PART = 50
 CHUNK_SIZE = 100
 WORDS = [f"{a}{b}" for a in ("harbour", "levy", "ferry", "quarry", "tariff") for b in "abcdefgh"]
@@ -68,25 +68,9 @@ def big_chunks(corpus: Path) -> int:
     return len(chunk_article(article, size=CHUNK_SIZE))
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
-    return env | extra
-
-
-def worker(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(WORKER), *args],
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(),
-    )
-
-
 def ingest_worker(data_dir: Path, corpus: Path, *url: str) -> subprocess.Popen[str]:
     """The worker with parts of ``PART`` chunks (``url``: ``--url URL`` for a Chroma server)."""
-    return worker(
+    return start_worker(
         "--part", str(PART), "--chunk-size", str(CHUNK_SIZE), *url, str(data_dir), str(corpus)
     )
 
@@ -118,7 +102,7 @@ def settings_for(data_dir: Path, url: str | None = None) -> Settings:
 
 
 def check(data_dir: Path, *url: str) -> dict[str, Any]:
-    return dict(json.loads(finish(worker("--check", *url, str(data_dir)))[-1]))
+    return dict(json.loads(finish(start_worker("--check", *url, str(data_dir)))[-1]))
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +138,7 @@ def test_sigkill_mid_file_then_rerun_resumes_and_ends_identical_to_uninterrupted
     total = big_chunks(corpus)
     assert total > 10 * PART
     # A reader asks questions all along: a partly written article must not break it.
-    reader = worker("--ask", *url, str(data_dir), stdin=subprocess.PIPE)
+    reader = start_worker("--ask", *url, str(data_dir), stdin=subprocess.PIPE)
     killed = ingest_worker(data_dir, corpus, *url)
     wait_for_parts(killed, 3)
     killed.send_signal(signal.SIGKILL)

@@ -10,7 +10,6 @@ real ``chroma run`` server (the shared-by-several-machines case).
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from typing import Any
 import pytest
 from chroma_server import chroma_server, chroma_server_process
 from conftest import HashingEmbedder, write
+from ingest_worker import start_worker
+from serve_process import clean_env
 
 from qa.articles import Article, read_file
 from qa.ingest import ingest
@@ -29,7 +30,6 @@ from qa.store import LEASE_SECONDS, Store, StoreUnavailableError, Writer
 
 pytestmark = pytest.mark.integration
 
-WORKER = Path(__file__).with_name("ingest_worker.py")
 BIG = 100
 SMALL_RUNS = 6
 
@@ -59,18 +59,6 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]
     return root / "big", smalls
 
 
-def worker(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
-    return subprocess.Popen(
-        [sys.executable, str(WORKER), *args],
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 def finish(process: subprocess.Popen[str]) -> str:
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err[-3000:]
@@ -81,17 +69,17 @@ def run_side_by_side(
     store_args: list[str], big: Path, smalls: list[Path]
 ) -> tuple[str, list[str], str]:
     """Start the big ingest and a reader; run the small ingests one after another beside them."""
-    reader = worker("--ask", *store_args, stdin=subprocess.PIPE)
-    writer = worker(*store_args, str(big))
+    reader = start_worker("--ask", *store_args, stdin=subprocess.PIPE)
+    writer = start_worker(*store_args, str(big))
     assert writer.stdout is not None
     writer.stdout.readline()  # "progress 0 100": it has started
-    small_summaries = [finish(worker(*store_args, str(path))) for path in smalls]
+    small_summaries = [finish(start_worker(*store_args, str(path))) for path in smalls]
     big_summary = finish(writer)
     return big_summary, small_summaries, finish(reader)  # closing its stdin stops the reader
 
 
 def check(store_args: list[str]) -> dict[str, Any]:
-    process = worker("--check", *store_args)
+    process = start_worker("--check", *store_args)
     return dict(json.loads(finish(process)))
 
 
@@ -237,7 +225,7 @@ class TestServerKilledMidIngest:
     def test_cli_prints_one_line_and_exits_1(self, tmp_path: Path) -> None:
         corpus = self.corpus(tmp_path / "in")
         with chroma_server_process(tmp_path / "db") as (url, server):
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+            env = clean_env()
             env |= {
                 "QA_CHROMA_URL": url,
                 "QA_DATA_DIR": str(tmp_path / "data"),
