@@ -106,8 +106,8 @@ class DateWindow:
         return day is not None and self.since <= day <= self.until
 
 
-def resolve_dates(question: str, today: date) -> DateWindow | None:
-    """The window of publication dates that ``question``'s date words mean, seen from ``today``.
+def resolve_dates(question: str, as_of: date) -> DateWindow | None:
+    """The window of publication dates that ``question``'s date words mean, seen from ``as_of``.
 
     The most specific phrase wins (a month and year over "recently"). ``None`` when the question
     names no time.
@@ -117,7 +117,7 @@ def resolve_dates(question: str, today: date) -> DateWindow | None:
     """
     text = question.lower()
     for rule in _RULES:
-        window = rule(text, today)
+        window = rule(text, as_of)
         if window is not None:
             return window
     return None
@@ -127,7 +127,7 @@ def _window(since: date, until: date, phrase: str) -> DateWindow:
     return DateWindow(since=since, until=until, phrase=phrase)
 
 
-def _month_year(text: str, today: date) -> DateWindow | None:
+def _month_year(text: str, as_of: date) -> DateWindow | None:
     """ "in March 2023", "March 2023", "March of 2023", and "in March" (the latest March)."""
     match = re.search(rf"\b{_MONTH}(?:\s+(?:of\s+)?(?P<year>(?:19|20)\d\d))?\b", text)
     if match is None:
@@ -139,14 +139,14 @@ def _month_year(text: str, today: date) -> DateWindow | None:
         before = text[: match.start()].split()[-1:] or [""]
         if before[0] not in {"in", "since", "last", "this", "early", "late", "mid", "during"}:
             return None
-        year = today.year if month <= today.month else today.year - 1
+        year = as_of.year if month <= as_of.month else as_of.year - 1
     else:
         year = int(year_text)
     last = calendar.monthrange(year, month)[1]
     return _window(date(year, month, 1), date(year, month, last), match.group(0))
 
 
-def _day_month(text: str, today: date) -> DateWindow | None:
+def _day_month(text: str, as_of: date) -> DateWindow | None:
     """ "on July 4", "July 4, 2022": that day and the two days it is reported on."""
     match = re.search(
         rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
@@ -157,36 +157,36 @@ def _day_month(text: str, today: date) -> DateWindow | None:
     month = _MONTHS[match.group("month").lower()]
     year = int(match.group("year")) if match.group("year") else None
     try:
-        start = date(year or today.year, month, int(match.group("day")))
+        start = date(year or as_of.year, month, int(match.group("day")))
     except ValueError:
         return None
-    if year is None and start > today:
-        if start - today <= timedelta(days=90):
+    if year is None and start > as_of:
+        if start - as_of <= timedelta(days=90):
             # A coming date ("through July 4") is announced in this week's news.
-            return _window(today - timedelta(days=7), today, match.group(0))
+            return _window(as_of - timedelta(days=7), as_of, match.group(0))
         start = (
-            start.replace(year=today.year - 1)
+            start.replace(year=as_of.year - 1)
             if not (start.month == 2 and start.day == 29)
             else start
         )
     return _window(start, start + timedelta(days=2), match.group(0))
 
 
-def _year(text: str, today: date) -> DateWindow | None:
+def _year(text: str, as_of: date) -> DateWindow | None:
     """ "in 2021", "this year", "last year"."""
     if match := re.search(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b", text):
         year = int(match.group(1))
-        if year <= today.year:
-            return _window(date(year, 1, 1), min(date(year, 12, 31), today), match.group(0))
+        if year <= as_of.year:
+            return _window(date(year, 1, 1), min(date(year, 12, 31), as_of), match.group(0))
     if match := re.search(r"\bthis year\b", text):
-        return _window(date(today.year, 1, 1), today, match.group(0))
+        return _window(date(as_of.year, 1, 1), as_of, match.group(0))
     if match := re.search(r"\blast year\b", text):
         # Last year's events are reported on until well into this year.
-        return _window(date(today.year - 1, 1, 1), today, match.group(0))
+        return _window(date(as_of.year - 1, 1, 1), as_of, match.group(0))
     return None
 
 
-def _relative(text: str, today: date) -> DateWindow | None:
+def _relative(text: str, as_of: date) -> DateWindow | None:
     """ "today", "yesterday", "this week", "last week", "this month", "last month",
     "in the past three days", "two weeks ago"."""
     fixed = {
@@ -205,8 +205,8 @@ def _relative(text: str, today: date) -> DateWindow | None:
     for phrase, days in fixed.items():
         if re.search(rf"\b{phrase}\b", text):
             if phrase == "this month":
-                return _window(min(today.replace(day=1), today - timedelta(days=7)), today, phrase)
-            return _window(today - timedelta(days=days), today, phrase)
+                return _window(min(as_of.replace(day=1), as_of - timedelta(days=7)), as_of, phrase)
+            return _window(as_of - timedelta(days=days), as_of, phrase)
     count = r"(?P<n>\d+|" + "|".join(_NUMBER_WORDS) + r")"
     units = r"(?P<unit>day|week|month|year)s?"
     for pattern in (rf"\b(?:past|last)\s+{count}\s+{units}\b", rf"\b{count}\s+{units}\s+ago\b"):
@@ -216,14 +216,14 @@ def _relative(text: str, today: date) -> DateWindow | None:
             days = amount * _UNIT_DAYS[match.group("unit")]
             # "two weeks ago" is a point in time; reports follow it for a few days.
             slack = days + 7 if "ago" in match.group(0) else days
-            return _window(today - timedelta(days=slack), today, match.group(0))
+            return _window(as_of - timedelta(days=slack), as_of, match.group(0))
     return None
 
 
-def _recent(text: str, today: date) -> DateWindow | None:
+def _recent(text: str, as_of: date) -> DateWindow | None:
     """ "recently", "recent", "latest", "new", "just": news of about the last month."""
     if match := re.search(r"\b(?:recent(?:ly)?|latest|just|newly)\b", text):
-        return _window(today - timedelta(days=31), today, match.group(0))
+        return _window(as_of - timedelta(days=31), as_of, match.group(0))
     return None
 
 
