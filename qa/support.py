@@ -86,8 +86,15 @@ _NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "half": 0.5, "quarter": 0.25, "dozens": 12,
-    "once": 1, "twice": 2, "single": 1, "double": 2, "triple": 3,
+    "once": 1, "twice": 2, "single": 1, "double": 2, "triple": 3, "pair": 2, "decade": 10,
 }  # fmt: skip
+# What a number word counts, when it says so itself: 'a decade' is 'ten years'.
+_UNIT_OF = {"decade": "year"}
+_MONTH_ABBREVIATIONS = dict(
+    pair.split(":")
+    for pair in """jan:january feb:february mar:march apr:april jun:june jul:july aug:august
+    sep:september sept:september oct:october nov:november dec:december""".split()
+)
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NEGATIONS = frozenset(
     """not no never none nobody nothing neither nor without cannot isn't aren't wasn't weren't
@@ -122,13 +129,41 @@ _OPPOSITES = [
     ("majority", "minority"), ("maximum", "minimum"), ("despairing", "hopeful"),
     ("despair", "hope"), ("pessimist", "hope"), ("lead", "trail"), ("lose", "defeat"),
     ("lose", "beat"), ("lose", "victory"),
+    # adjectives: their -er and -est forms are paired too (_graded)
+    ("large", "small"), ("big", "small"), ("long", "short"), ("fast", "slow"), ("cheap", "dear"),
+    ("young", "old"), ("rich", "poor"), ("hot", "cold"), ("warm", "cold"), ("wide", "narrow"),
+    ("near", "far"), ("deep", "shallow"), ("heavy", "light"), ("soft", "hard"),
+    ("soft", "tough"), ("safe", "risky"), ("tight", "loose"), ("happy", "sad"),
 ]  # fmt: skip
+
+
+def _graded(word: str) -> list[str]:
+    """A word and its -er and -est forms ('big' -> big, bigger, biggest; 'large' -> larger)."""
+    base = word[:-1] if word.endswith("e") else word
+    if re.search(r"[^aeiou][aeiou][bdgmnpt]$", word):
+        base = word + word[-1]
+    elif re.search(r"[^aeiou]y$", word):
+        base = word[:-1] + "i"
+    return [word, base + "er", base + "est"]
+
+
+def _shape(root: str) -> str:
+    """The last step of ``_term``, shared with the tables: no final 'e', and a final 'y' after a
+    consonant as 'i' ('marry', 'married', 'marriage' -> marri...)."""
+    if root.endswith("e") and len(root) > 3:
+        return root[:-1]
+    if re.search(r"[^aeiou]y$", root) and len(root) > 3:
+        return root[:-1] + "i"
+    return root
+
+
 _OPPOSITE: dict[str, frozenset[str]] = {}
-for _pair in _OPPOSITES:
-    # The same form words are compared in (``_term``): no final 'e'.
-    _a, _b = (w[:-1] if w.endswith("e") and len(w) > 3 else w for w in _pair)
-    _OPPOSITE[_a] = _OPPOSITE.get(_a, frozenset()) | {_b}
-    _OPPOSITE[_b] = _OPPOSITE.get(_b, frozenset()) | {_a}
+for _one, _other in _OPPOSITES:
+    for _x, _y in zip(_graded(_one), _graded(_other), strict=True):
+        # The same form words are compared in (``_term``).
+        _a, _b = _shape(_x), _shape(_y)
+        _OPPOSITE[_a] = _OPPOSITE.get(_a, frozenset()) | {_b}
+        _OPPOSITE[_b] = _OPPOSITE.get(_b, frozenset()) | {_a}
 
 
 def _lexeme(root: str) -> str:
@@ -215,9 +250,18 @@ _SYNONYM_GROUPS = [
 
 def _term(word: str) -> str:
     """The form words are compared in: irregular forms to their base, the light stem, and no
-    final 'e' ('takes' and 'take' -> 'tak'; 'issued' and 'issue' -> 'issu')."""
-    root = stem(_IRREGULAR.get(word, word))
-    return root[:-1] if root.endswith("e") and len(root) > 3 else root
+    final 'e' ('takes' and 'take' -> 'tak'; 'issued' and 'issue' -> 'issu'); a consonant the
+    ending doubled is single again ('hitting' -> hit, 'planned' -> plan)."""
+    base = _IRREGULAR.get(word, word)
+    root = stem(base)
+    if (
+        root != base
+        and base.endswith(("ing", "ed"))
+        and len(root) >= 4
+        and re.search(r"([bdgmnprt])\1$", root)
+    ):
+        root = root[:-1]
+    return _shape(root)
 
 
 def _inflections(word: str) -> set[str]:
@@ -287,6 +331,8 @@ def tokens(text: str) -> tuple[Token, ...]:
         split = len(parts) > 1 and (parts[0] in _NUMBER_WORDS or parts[0].isdigit())
         if split:
             word = parts[0]  # "sixth-lowest" -> sixth, lowest; "five-set" -> five, set
+        if piece[:1].isupper():
+            word = _MONTH_ABBREVIATIONS.get(word, word)  # 'Dec. 27' is 'December 27'
         value = _number(word)
         if word in _SCALES and out and out[-1].number is not None:
             prev = out.pop()  # "$2.64 billion" is one number
@@ -297,6 +343,7 @@ def tokens(text: str) -> tuple[Token, ...]:
         if capital and value is not None and not piece[:1].isdigit():
             value = None  # "Big Ten", "Fortune Five Hundred": a name, not a number
         term = "" if word in STOPWORDS or (len(word) < 2 and value is None) else _term(word)
+        term = _UNIT_OF.get(word, term)
         name = capital and value is None and bool(term)
         initial = i == 0 and piece[:1].isupper() and bool(term)
         out.append(Token(word, term, name, value, initial, possessive, term or _term(word)))
@@ -338,10 +385,18 @@ Similarity = Callable[[str, str], float]
 Entailment = Callable[[str, str], bool | None]
 """A model's verdict on ``(claim, unit text)``: entailed, not, or None when it cannot say."""
 
-PARAPHRASE_SIMILARITY = 0.8
-"""An undecided claim (one content word the unit lacks) is a paraphrase at this similarity."""
+PARAPHRASE_SIMILARITY = 0.75
+"""An undecided claim (a few content words the unit lacks, no contradiction found) is a
+paraphrase at this similarity."""
+MISSING_SHARE = 0.34
+"""The encoder may vouch for a claim whose unit lacks at most this share of its content words
+(always at least one word)."""
 NAME_SIMILARITY = 0.85
-"""...and at this one when the word it lacks is a name found elsewhere in the passage."""
+"""...and at this one when a word it lacks is a name (given elsewhere in the passage, or the
+name check would have failed it), unless the title gives it."""
+OPEN_SHARE = 0.6
+"""A unit that lacks more of the claim's content words than this does not say the claim; below
+it, and with no contradiction found, a chat model (``QA_VERIFY=llm``) is asked."""
 
 
 def judge(
@@ -373,9 +428,9 @@ def judge(
     pairs = [
         (a, b) for a, b in itertools.pairwise(spans) if a not in injections and b not in injections
     ]
-    units = [*usable, *pairs]
     context = Context.of(title, passage)
     claim_tokens = tokens(claim)
+    units = [*usable, *(p for p in pairs if _pair_adds(claim_tokens, p, passage))]
     verdicts = [_verdict(claim_tokens, claim, unit, passage, context) for unit in units]
     clean = [v for v in verdicts if v.fault is None]
     best = max(clean, key=lambda v: (v.share, -(v.span.end - v.span.start)), default=None)
@@ -392,14 +447,37 @@ def judge(
         verdict = entail(claim, text)
         if verdict is not None:
             return Support(best.span if verdict else None, "entailment", injections, best)
-    if similarity is not None and len(best.missing) == 1:
-        (word,) = best.missing
-        title_terms = {t.term for t in tokens(title)}
-        named = any(t.term == word and _is_name(t, context) for t in claim_tokens)
-        needed = NAME_SIMILARITY if named and word not in title_terms else PARAPHRASE_SIMILARITY
-        if similarity(claim, text) >= needed:
-            return Support(best.span, "paraphrase", injections, best)
+    needed = _needed_similarity(best, claim_tokens, title, context)
+    if similarity is not None and needed is not None and similarity(claim, text) >= needed:
+        return Support(best.span, "paraphrase", injections, best)
     return Support(None, "unsupported words", injections, best)
+
+
+def _needed_similarity(
+    best: Verdict, claim: Sequence[Token], title: str, context: Context
+) -> float | None:
+    """The encoder similarity at which an open claim is a rewording of ``best``; None when the
+    unit lacks too much of it for the encoder to vouch."""
+    if len(best.missing) > max(1, round(MISSING_SHARE * best.terms)):
+        return None
+    title_terms = {t.term for t in tokens(title)}
+    named = any(
+        t.term in best.missing and t.term not in title_terms and _is_name(t, context) for t in claim
+    )
+    return NAME_SIMILARITY if named else PARAPHRASE_SIMILARITY
+
+
+def _pair_adds(claim: Sequence[Token], pair: tuple[Span, Span], passage: str) -> bool:
+    """Two sentences support a claim together only when the second brings words of it the first
+    lacks and the first brings some the second lacks; a claim one sentence says alone is judged
+    by that sentence ('resume on Dec. 26' is not the 'Dec. 26' of the sentence before)."""
+    wanted = {t.term for t in claim if t.term and t.number is None}
+    first, second = (
+        _Terms(_with_parts(t.term for t in tokens(s.of(passage)) if t.term)) for s in pair
+    )
+    return any(w not in first for w in wanted if w in second) and any(
+        w not in second for w in wanted if w in first
+    )
 
 
 def _normal(text: str) -> str:
@@ -427,7 +505,7 @@ def _verdict(
     span = Span(sentences[0].start, sentences[-1].end)
     text = span.of(passage)
     unit = tuple(t for s in sentences for t in tokens(s.of(passage)))
-    have_terms = _Terms(t.term for t in unit if t.term)
+    have_terms = _Terms(_with_parts(t.term for t in unit if t.term))
     have_numbers = {t.number for t in unit if t.number is not None}
     wanted = list(dict.fromkeys(t.term for t in claim if t.term and t.number is None))
     for t in claim:
@@ -451,23 +529,26 @@ def _verdict(
         w
         for w in wanted
         if w not in have_terms
+        and not _parts(w) <= have_terms  # 'tax-and-spend' for 'taxing and spending'
         and w not in named_elsewhere  # 'Alexander Lukashenko' where the unit says 'Lukashenko'
         and w not in spelled
         and not (attributed and w in _SPEECH)  # 'a survey found' = 'according to a survey'
         and not any(n.term == w and _acronym_of(n.word, text) for n in names)
     )
     terms = len(wanted)
-    if len(missing) > max(1, round(0.34 * terms)):
-        return Verdict(span, "words", missing, terms)
+    if len(missing) > OPEN_SHARE * terms:
+        return Verdict(span, "words", missing, terms)  # too little of the claim is here to weigh
     relevant = _relevant_clauses(claim, text)
     if _negations(claim_text) % 2 != sum(_negations(c) for c in relevant) % 2:
         return Verdict(span, "negation", missing, terms)
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
         return Verdict(span, "hedge", missing, terms)
-    hedges = {w for c in relevant for w in _HEDGE.findall(fold(c))}
+    hedges = {w for c in relevant for w in _HEDGE.findall(_NARRATIVE.sub(" ", fold(c)))}
     if hedges and not _TENTATIVE.search(fold(claim_text)):
         return Verdict(span, "hedge", missing, terms)  # 'will face' for 'it is possible ... face'
+    if _questioned(claim, claim_text, unit):
+        return Verdict(span, "hedge", missing, terms)  # 'would bring' for 'whether to bring'
     if _overclaims(claim, unit):
         return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     claim_roots = {_lexeme(t.root) for t in claim}
@@ -486,7 +567,7 @@ def _verdict(
         groups = frozenset().union(*(_SYNONYMS.get(o, frozenset()) for o in opposite))
         if opposite & unit_roots or any(_SYNONYMS.get(r, frozenset()) & groups for r in unit_roots):
             return Verdict(span, "antonym", missing, terms)
-    if _prefix_flipped(claim_roots, unit_roots):
+    if _prefix_flipped(claim_roots, unit_roots) or _opposite_displaced(claim, unit):
         return Verdict(span, "antonym", missing, terms)  # 'irresponsible' for 'responsible'
     abbreviated = {t.term for t in names if _acronym_of(t.word, text)}  # 'the CDC said'
     # 'Biden called Niinisto' / 'Biden placed a phone call to Niinisto': a name shortly
@@ -496,9 +577,12 @@ def _verdict(
         for i, u in enumerate(unit)
         if u.name and any(w.root in _SPEECH for w in unit[i + 1 : i + 5])
     }
-    unvoiced = (
-        _speakers(claim) - _speakers(unit) - near_speech - {t.term for t in unit if not t.name}
-    )
+    unit_speakers = _speakers(unit)
+    unvoiced = _speakers(claim) - unit_speakers - near_speech - {t.term for t in unit if not t.name}
+    if attributed and not unit_speakers:
+        # 'he said', 'the then-president said': the unit's speaker is named elsewhere in the
+        # passage, or in the unit apart from the speech word ('Pope Francis, who has ..., said').
+        unvoiced -= context.terms
     if unvoiced - spelled - abbreviated:
         return Verdict(span, "speaker", missing, terms)  # said by someone else, or no one
     if not _attached(claim, unit, context):
@@ -506,12 +590,29 @@ def _verdict(
     if (
         _roles_swapped(claim, claim_text, unit, text, context)
         or _doer_moved(claim, unit, context)
+        or _name_displaced(claim, claim_text, unit, text, context)
         or _agent_moved(claim_text, unit, text)
         or _agent_moved(text, claim, claim_text)
         or _reversed_triple(claim, unit)
+        or _compared_backwards(claim, unit)
     ):
         return Verdict(span, "roles", missing, terms)
     return Verdict(span, None, missing, terms)
+
+
+def _parts(term: str) -> set[str]:
+    """The terms of a hyphenated word's parts ('taxpayer-fund' -> taxpayer, fund); none for a
+    plain word."""
+    if "-" not in term:
+        return {term + "-"}  # never in a set of terms: a plain word is no parts
+    return {_term(p) for p in term.split("-") if len(p) > 1 and p not in STOPWORDS}
+
+
+def _with_parts(terms: Iterable[str]) -> set[str]:
+    """The terms and the parts of the hyphenated ones: 'virus-related' holds 'virus', and
+    'Trump-Raffensperger' names Trump."""
+    found = set(terms)
+    return found.union(*(_parts(t) for t in found if "-" in t))
 
 
 class _Terms(set[str]):
@@ -531,8 +632,9 @@ class _Terms(set[str]):
 
 def _prefix_match(a: str, b: str) -> bool:
     short = min(len(a), len(b))
-    if short < 5:
-        return False
+    if short < 5 or {a[-2:], b[-3:]} == {"er", "est"} or {a[-3:], b[-2:]} == {"est", "er"}:
+        return False  # 'larger' is not 'largest'
+
     common = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
@@ -555,7 +657,7 @@ class Context:
         found = tokens(text)
         return cls(
             text=text,
-            terms=frozenset(t.term for t in found if t.term),
+            terms=frozenset(_with_parts(t.term for t in found if t.term)),
             capitalised=frozenset(t.term for t in found if t.name),
         )
 
@@ -784,14 +886,54 @@ _MODAL = re.compile(
 )
 
 
+# 'a game Denver would go on to win': the future of a past story, told as done.
+_NARRATIVE = re.compile(r"\bwould (?:go on to|later|eventually|soon)\b")
+
+
 def _hedged(clauses: Sequence[str]) -> bool:
     """A clause that only supposes or asks ('If convicted, he faces...', 'will discuss if
     vaccines should...') does not assert."""
     return any(
         re.match(r"\W*(?:if|unless|whether)\b", c, re.IGNORECASE)
         or re.search(r"\b(?:if|whether)\b[^,;]*\b(?:should|would|could|might)\b", c, re.I)
-        for c in clauses
+        for c in (_NARRATIVE.sub(" ", fold(c)) for c in clauses)
     )
+
+
+_OPEN_QUESTION = frozenset({"whether"})  # not "if": "few, if any, rules"
+
+
+def _questioned(claim: Sequence[Token], claim_text: str, unit: Sequence[Token]) -> bool:
+    """The unit asks whether the claim's act happens ('a decision on whether to bring charges')
+    and the claim says it does ('she would bring charges')."""
+    if re.search(r"\bwhether\b", claim_text, re.IGNORECASE):
+        return False
+    acts = {t.term for t in claim if _plain(t)}
+    for i, t in enumerate(unit):
+        if t.word in _OPEN_QUESTION:
+            after = [u for u in unit[i + 1 : i + 4] if u.term]
+            if after and after[0].term in acts and not after[0].name:
+                return True
+    return False
+
+
+def _compared_backwards(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """'more on the right than on the left' where the unit says 'on the left than the right':
+    the two sides of a comparison trade places."""
+
+    def sides(words: Sequence[Token]) -> list[tuple[str, str]]:
+        found = []
+        for i, t in enumerate(words):
+            if t.word != "than":
+                continue
+            before = [u.term for u in words[max(0, i - 3) : i] if u.term]
+            after = [u.term for u in words[i + 1 : i + 4] if u.term]
+            if before and after and before[-1] != after[0]:
+                found.append((before[-1], after[0]))
+        return found
+
+    theirs = set(sides(unit))
+    return any((b, a) in theirs and (a, b) not in theirs for a, b in sides(claim))
 
 
 def _clause_terms(clause: str) -> set[str]:
@@ -868,6 +1010,141 @@ def _doer_moved(claim: Sequence[Token], unit: Sequence[Token], context: Context)
         if any(i > 0 and unit[i - 1].name and unit[i - 1].term != t.term for i in acts):
             return True
     return False
+
+
+# Capitalised words that describe a person rather than name one.
+_TITLES = frozenset(
+    _term(w)
+    for w in """president minister governor senator sen rep representative mayor king queen prince
+    princess pope chancellor secretary director chief leader judge justice coach chairman chair
+    ceo general gen commissioner speaker premier sheriff officer detective sgt lt capt former
+    first lady""".split()
+)
+_FRAME = 2  # content words on each side of a name that place it in its sentence
+
+
+def _name_displaced(
+    claim: Sequence[Token], claim_text: str, unit: Sequence[Token], unit_text: str, context: Context
+) -> bool:
+    """The place a claim's name holds (the content words on either side of it) is held in the
+    unit by another name, and the claim's own name stands less well placed or not at all: 'Fox's
+    ACC Network' for 'ESPN's ACC Network', 'Garland is accused of' for 'Garland ... Meany are
+    accused of'."""
+    speakers = _speakers(claim)
+    spelled = _spelled_out(claim_text, unit)
+    mine = _content(claim, lambda t: _named(t, context))
+    theirs = _content(unit, lambda t: _named(t, context))
+    unit_runs = _runs(theirs)
+    claimed = {t.term for t in mine if t.name}
+    if any(_acronym_of(t.word, unit_text) for t in mine if t.name) or claimed & spelled:
+        return False  # 'ACC' where the unit says 'Atlantic Coast Conference': runs differ
+    for start, end in _runs(mine):
+        names = {t.term for t in mine[start:end]}
+        if names & speakers:
+            continue  # who speaks moves about a sentence freely
+        own = other = 0
+        beside = {  # 'the Quran, the Muslim holy book': an apposition, not another name
+            i
+            for u_start, u_end in unit_runs
+            if names & {t.term for t in theirs[u_start:u_end]}
+            for i in range(u_start - _FRAME - 1, u_end + _FRAME + 1)
+        }
+        for u_start, u_end in unit_runs:
+            there = {t.term for t in theirs[u_start:u_end]}
+            fit = _fit(mine, (start, end), theirs, (u_start, u_end))
+            if names & there:
+                own = max(own, fit)
+            elif there - _TITLES and not there & claimed and u_start not in beside:
+                # A name the claim gives elsewhere is reordered, not substituted: the roles
+                # checks judge that; 'the former President' may be the claim's 'Trump'.
+                other = max(other, fit)
+        if other >= _FRAME and other > own:
+            return True
+    return False
+
+
+def _named(t: Token, context: Context) -> bool:
+    # Not a date, and not "I've", "I'm": capitalised, but no name.
+    return _is_name(t, context) and t.word not in _CALENDAR and not re.match(r"i['’]", t.word)
+
+
+def _opposite_displaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """The place a claim's word holds is held in the unit by its opposite: 'fast during the
+    night' for 'fast during daylight hours', though the claim says 'daylight' elsewhere too."""
+    mine = _content(claim, lambda t: False)
+    theirs = _content(unit, lambda t: False)
+    for i, slot in enumerate(mine):
+        opposite = _OPPOSITE.get(_lexeme(slot.term))
+        if not opposite:
+            continue
+        own = other = 0
+        for j, there in enumerate(theirs):
+            fit = _fit(mine, (i, i + 1), theirs, (j, j + 1))
+            if there.term == slot.term:
+                own = max(own, fit)
+            elif _lexeme(there.term) in opposite:
+                other = max(other, fit)
+        if other >= _FRAME and other > own:
+            return True
+    return False
+
+
+def _fit(
+    mine: Sequence[_Slot], span: tuple[int, int], theirs: Sequence[_Slot], place: tuple[int, int]
+) -> int:
+    """How many of the content words around ``span`` of the claim (``_FRAME`` on each side)
+    stand on the same side of ``place`` in the unit, a word's reach further."""
+    left = {t.term for t in mine[max(0, span[0] - _FRAME) : span[0]]}
+    right = {t.term for t in mine[span[1] : span[1] + _FRAME]}
+    fit = len(left & _terms_near(theirs, place[0] - _FRAME - 1, place[0]))
+    return fit + len(right & _terms_near(theirs, place[1], place[1] + _FRAME + 1))
+
+
+def _content(words: Sequence[Token], is_name: Callable[[Token], bool]) -> list[_Slot]:
+    """The content words, each marked whether it is a name and whether it follows the word
+    before it directly (no stopword between: 'Devils at Penguins' is two names)."""
+    return [
+        _Slot(
+            t.term,
+            t.word,
+            is_name(t),
+            i > 0
+            and (
+                bool(words[i - 1].term)
+                or (i > 1 and words[i - 1].word in _NAME_JOINERS and bool(words[i - 2].term))
+            ),
+        )
+        for i, t in enumerate(words)
+        if t.term
+    ]
+
+
+_NAME_JOINERS = frozenset("of for de da van von al".split())  # 'Bureau of Labor Statistics'
+
+
+@dataclass(frozen=True)
+class _Slot:
+    term: str
+    word: str
+    name: bool
+    joined: bool = False
+
+
+def _runs(slots: Sequence[_Slot]) -> list[tuple[int, int]]:
+    """(start, end) of each run of adjacent names."""
+    found: list[tuple[int, int]] = []
+    for i, slot in enumerate(slots):
+        if not slot.name:
+            continue
+        if found and found[-1][1] == i and slot.joined:
+            found[-1] = (found[-1][0], i + 1)
+        else:
+            found.append((i, i + 1))
+    return found
+
+
+def _terms_near(slots: Sequence[_Slot], start: int, end: int) -> _Terms:
+    return _Terms(s.term for s in slots[max(0, start) : max(0, end)])
 
 
 _PASSIVE_BY = re.compile(
