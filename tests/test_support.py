@@ -170,6 +170,86 @@ class TestRolesAroundAVerb:
         assert judge("Stocks sent inflation lower this month.", text).reason == "roles"
 
 
+class TestWordsInTheirPlaces:
+    def test_another_name_in_the_claim_names_place_fails(self) -> None:
+        text = "Viewership should grow with the launch of ESPN's ACC Network in August."
+        assert judge("Viewership should grow with the launch of ESPN's ACC Network.", text).span
+        assert (
+            judge("Viewership should grow with the launch of Fox's ACC Network.", text).span is None
+        )
+
+    def test_a_name_given_another_persons_deed_fails(self) -> None:
+        text = (
+            "Comments from Attorney General Merrick Garland lay out the case: Detective Kelly "
+            "Goodlett and Sgt. Kyle Meany are accused of submitting a false affidavit."
+        )
+        assert judge("Kyle Meany is accused of submitting a false affidavit.", text).span
+        assert (
+            judge("Merrick Garland is accused of submitting a false affidavit.", text).span is None
+        )
+
+    def test_an_apposition_is_not_another_name(self) -> None:
+        text = "Ramadan marks the time when the Quran, the Muslim holy book, was revealed."
+        assert judge("Ramadan marks the time when the Quran was revealed.", text).span is not None
+
+    def test_an_opposite_in_the_claim_words_place_fails(self) -> None:
+        text = "Devout Muslims fast during daylight hours and pray at night."
+        claim = "Devout Muslims fast during the night and pray during daylight hours."
+        assert judge(claim, text).reason == "antonym"
+
+    def test_comparatives_are_opposites_too(self) -> None:
+        text = "The proposed deal is smaller than many airline mergers, which made the largest carriers."
+        assert (
+            judge("The proposed deal is larger than many airline mergers.", text).reason
+            == "antonym"
+        )
+
+    def test_the_two_sides_of_a_comparison_keep_their_places(self) -> None:
+        text = "The ruling was embraced more widely on the left than the right."
+        assert judge("The ruling was embraced more widely on the left than the right.", text).span
+        claim = "The ruling was embraced more widely on the right than the left."
+        assert judge(claim, text).reason == "roles"
+
+    def test_what_is_still_to_be_decided_is_not_done(self) -> None:
+        text = "Willis said she will decide by December whether to bring criminal charges."
+        assert judge("Willis said she would bring criminal charges.", text).reason == "hedge"
+
+    def test_a_sentence_that_says_the_claim_alone_is_judged_alone(self) -> None:
+        text = (
+            "Players report back to their teams on Dec. 26 and resume testing. "
+            "The league schedule is set to resume on Dec. 27."
+        )
+        assert judge("The league schedule is set to resume on Dec. 27.", text).span is not None
+        assert judge("The league schedule is set to resume on Dec. 26.", text).span is None
+
+
+class TestLighterMorphology:
+    @pytest.mark.parametrize(
+        ("claim", "text"),
+        [
+            ("Vazquez hit .282 this season.", "Vazquez is hitting .282 this season."),
+            ("The marriage ruling was popular.", "The ruling that lets couples marry was popular."),
+            (
+                "The home needs no security funded by taxpayers.",
+                "The home needs no taxpayer-funded security.",
+            ),
+            ("The schedule resumes on December 27.", "The schedule resumes on Dec. 27."),
+            ("They have lived there for ten years.", "They have lived there for a decade."),
+        ],
+    )
+    def test_forms_of_one_word_match(self, claim: str, text: str) -> None:
+        assert judge(claim, text).span is not None
+
+    def test_a_speaker_named_elsewhere_may_speak_as_he(self) -> None:
+        text = "McConnell disagreed. Democrats are misreading the outrage, he said in a statement."
+        claim = "McConnell said Democrats are misreading the outrage."
+        assert judge(claim, text).span is not None
+
+    def test_what_a_story_tells_as_its_future_is_no_hedge(self) -> None:
+        text = "Thomas scored to give the Broncos a lead in a game Denver would go on to win 42-17."
+        assert judge("Denver went on to win the game 42-17.", text).span is not None
+
+
 class TestAbbreviations:
     def test_a_name_spelled_out_matches_its_initials(self) -> None:
         text = "The WSJ reported the merger talks on Monday."
