@@ -198,11 +198,8 @@ class TestWordsInTheirPlaces:
         assert judge(claim, text).reason == "antonym"
 
     def test_comparatives_are_opposites_too(self) -> None:
-        text = "The proposed deal is smaller than many airline mergers, which made the largest carriers."
-        assert (
-            judge("The proposed deal is larger than many airline mergers.", text).reason
-            == "antonym"
-        )
+        text = "The deal is smaller than many airline mergers, which made the largest carriers."
+        assert judge("The deal is larger than many airline mergers.", text).reason == "antonym"
 
     def test_the_two_sides_of_a_comparison_keep_their_places(self) -> None:
         text = "The ruling was embraced more widely on the left than the right."
