@@ -444,6 +444,23 @@ class TestSupportCheck:
         assert "sole president of Belarus" in check.prompt  # the sentence it was checked against
         assert bool(answer.citations) is cited
 
+    # Lacks three of its five content words ('lone', 'leader', 'ruled'): too many for the
+    # encoder to vouch for offline, few enough for the model to be asked.
+    FREER = "Lukashenko, the lone leader of Belarus, has ruled since 1994 [{n}]."
+
+    def test_qa_verify_llm_also_judges_rewordings_the_encoder_may_not(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(cite("1994", self.FREER))
+        offline = make_engine().ask("Since when has Lukashenko been president?")
+        assert offline.citations == [] and len(server.completions()) == 1
+        engine = make_engine()
+        engine.settings = engine.settings.model_copy(update={"verify": "llm"})
+        server.script(cite("1994", self.FREER), Reply("Yes"))
+        answer = engine.ask("Since when has Lukashenko been president?")
+        assert len(answer.citations) == 1
+        assert "has ruled since 1994" in server.completions()[-1].prompt
+
     def test_without_qa_verify_no_second_call_is_made(
         self, server: OpenAIServer, make_engine: Callable[..., Engine]
     ) -> None:
