@@ -201,7 +201,7 @@ _SYNONYM_GROUPS = [
     "issue release publish",
     "warn alarm caution",
     "chance opportunity",
-    "problem hiccup challenge trouble difficulty",
+    "problem hiccup challenge trouble difficulty issue",
     "face encounter",
     "fight battle combat",
     "stay remain stick",
@@ -245,6 +245,8 @@ _SYNONYM_GROUPS = [
     "talk meeting",
     "tie tied",
     "cost price",
+    "cut reduce slash trim lower",
+    "about roughly approximately around some nearly almost",
 ]
 
 
@@ -577,11 +579,11 @@ def _verdict(
         for i, u in enumerate(unit)
         if u.name and any(w.root in _SPEECH for w in unit[i + 1 : i + 5])
     }
-    unit_speakers = _speakers(unit)
+    unit_speakers = _speakers(unit) | _leading_names(unit)
     unvoiced = _speakers(claim) - unit_speakers - near_speech - {t.term for t in unit if not t.name}
     if attributed and not unit_speakers:
         # 'he said', 'the then-president said': the unit's speaker is named elsewhere in the
-        # passage, or in the unit apart from the speech word ('Pope Francis, who has ..., said').
+        # passage.
         unvoiced -= context.terms
     if unvoiced - spelled - abbreviated:
         return Verdict(span, "speaker", missing, terms)  # said by someone else, or no one
@@ -1303,6 +1305,24 @@ def _speakers(words: Sequence[Token]) -> set[str]:
                 title += 1
             if title > j and named(title):
                 j = title
+    return found
+
+
+def _leading_names(words: Sequence[Token]) -> set[str]:
+    """The name that opens the words before a speech word (since the one before): the subject
+    a relative clause may part from its verb ('Pope Francis, who has condemned ... in Ukraine,
+    said')."""
+    found: set[str] = set()
+    start = 0
+    for i, t in enumerate(words):
+        if t.root not in _SPEECH:
+            continue
+        content = [u for u in words[start:i] if u.term]
+        for u in content:
+            if not (u.name or u.initial) or u.word in _CALENDAR:
+                break
+            found.add(u.term)
+        start = i + 1
     return found
 
 
