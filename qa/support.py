@@ -286,7 +286,8 @@ _SPEECH = frozenset(
     _term(w)
     for w in """said says say told tells tell wrote writes write stated states added noted
     according reported reports called calls asked believes believe argued warned urged found
-    finds find""".split()
+    finds find announced announces confirmed confirms admitted admits acknowledged
+    acknowledges insisted insists explained explains""".split()
 )
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\b")
 _DEICTIC = frozenset("now today tonight tomorrow yesterday currently".split())
@@ -907,16 +908,34 @@ _OPEN_QUESTION = frozenset({"whether"})  # not "if": "few, if any, rules"
 
 def _questioned(claim: Sequence[Token], claim_text: str, unit: Sequence[Token]) -> bool:
     """The unit asks whether the claim's act happens ('a decision on whether to bring charges')
-    and the claim says it does ('she would bring charges')."""
-    if re.search(r"\bwhether\b", claim_text, re.IGNORECASE):
-        return False
+    and the claim says it does ('she would bring charges'), or says it will happen ('members
+    will vote') where the claim says it did ('members voted')."""
     acts = {t.term for t in claim if _plain(t)}
+    done = {t.term for t in claim if _plain(t) and _past(t.word)}
+    asked = not re.search(r"\bwhether\b", claim_text, re.IGNORECASE)
     for i, t in enumerate(unit):
-        if t.word in _OPEN_QUESTION:
-            after = [u for u in unit[i + 1 : i + 4] if u.term]
-            if after and after[0].term in acts and not after[0].name:
-                return True
+        after = [u for u in unit[i + 1 : i + 4] if u.term]
+        if not after or after[0].name:
+            continue
+        if asked and t.word in _OPEN_QUESTION and after[0].term in acts:
+            return True
+        if (
+            t.word == "will"
+            and after[0].term in done
+            and not _past(after[0].word)
+            and not any(_past(u.word) and u.term == after[0].term for u in unit)
+        ):
+            return True
     return False
+
+
+def _past(word: str) -> bool:
+    """A verb's past form, as far as spelling shows it ('voted', 'met')."""
+    base = _IRREGULAR.get(word)
+    return word.endswith("ed") or (base is not None and base not in _PLURAL_BASES)
+
+
+_PLURAL_BASES = frozenset("child person man woman".split())  # irregular, but no verbs
 
 
 def _compared_backwards(claim: Sequence[Token], unit: Sequence[Token]) -> bool:

@@ -211,6 +211,16 @@ class TestWordsInTheirPlaces:
         text = "Willis said she will decide by December whether to bring criminal charges."
         assert judge("Willis said she would bring criminal charges.", text).reason == "hedge"
 
+    def test_what_will_happen_has_not_happened(self) -> None:
+        text = "In their meeting on Tuesday, committee members will vote on the booster question."
+        assert judge("Committee members will vote on the booster question.", text).span
+        assert judge("Committee members voted on the booster question.", text).reason == "hedge"
+
+    def test_what_a_report_says_the_company_has_not_confirmed(self) -> None:
+        text = "A recent Bloomberg report said that Ford is also planning salaried staff cuts."
+        assert judge("Ford is planning salaried staff cuts, Bloomberg reported.", text).span
+        assert judge("Ford confirmed that it is planning salaried staff cuts.", text).span is None
+
     def test_a_sentence_that_says_the_claim_alone_is_judged_alone(self) -> None:
         text = (
             "Players report back to their teams on Dec. 26 and resume testing. "
