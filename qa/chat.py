@@ -3,7 +3,9 @@
 With no history the question is used as it is (no extra work, no model call). With a history, a
 ``Condenser`` rewrites it: ``qa.llm.LLMCondenser`` when a chat model is configured, else
 ``carry_subject``, an offline rule that puts the subject of the previous question in place of
-the pronoun of the follow-up, or beside a follow-up that leaves its subject out ("And when?")::
+the pronoun of the follow-up, or beside a follow-up that leaves its subject out ("And when?"),
+the latter only when the archive shows the question belongs to the conversation's story
+(``StoryCondenser``, what an engine uses offline)::
 
     >>> history = [{"role": "user", "content": "Who is Alexander Lukashenko?"},
     ...            {"role": "assistant", "content": "The president of Belarus [1]."}]
@@ -49,13 +51,34 @@ def standalone_question(
     return (condense or carry_subject)(question, turns).strip() or question
 
 
-def make_condenser(settings: Settings) -> Condenser:
-    """The chat model's rewrite when one is configured (``Settings.uses_llm``), else the rule."""
+class StoryShare(Protocol):
+    """How well the story a conversation is about (found from ``story``, the conversation's
+    text) matches ``question``'s words beside the best match anywhere in the archive: 1.0 when
+    no article matches them better, None when there is nothing to compare
+    (``qa.keyword_index.KeywordIndex.story_share``)."""
+
+    def __call__(self, question: str, story: str) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class StoryCondenser:
+    """``carry_subject`` with the archive's evidence: a short nameless question gets the
+    conversation's topic only when the conversation's story matches it (see ``carry_topic``)."""
+
+    share: StoryShare
+
+    def __call__(self, question: str, history: Sequence[Message]) -> str:
+        return carry_subject(question, history, share=self.share)
+
+
+def make_condenser(settings: Settings, share: StoryShare | None = None) -> Condenser:
+    """The chat model's rewrite when one is configured (``Settings.uses_llm``), else the rule,
+    checked against the archive with ``share`` when there is one."""
     if settings.uses_llm:
         from qa.llm import LLMCondenser  # langchain-openai is only imported when used
 
         return LLMCondenser(settings)
-    return carry_subject
+    return carry_subject if share is None else StoryCondenser(share)
 
 
 # -- the offline rule -------------------------------------------------------------------------
@@ -73,7 +96,9 @@ _NAME = re.compile(
 )
 
 
-def carry_subject(question: str, history: Sequence[Message]) -> str:
+def carry_subject(
+    question: str, history: Sequence[Message], *, share: StoryShare | None = None
+) -> str:
     """The offline rewrite: a follow-up's pronoun becomes the named entity it stands for
     (``replace_pronoun``); else an elided subject is filled in with the topic of the latest
     question that named one (``carry_topic``). A question that stands on its own is returned
@@ -86,7 +111,7 @@ def carry_subject(question: str, history: Sequence[Message]) -> str:
     'Since when? (Alexander Lukashenko)'
     """
     resolved = replace_pronoun(question, history)
-    return resolved if resolved != question else carry_topic(question, history)
+    return resolved if resolved != question else carry_topic(question, history, share=share)
 
 
 def replace_pronoun(question: str, history: Sequence[Message]) -> str:
@@ -111,6 +136,8 @@ def replace_pronoun(question: str, history: Sequence[Message]) -> str:
     if pronoun is None or names_in(question) or _bound(question, pronoun.group()):
         return question
     word = pronoun.group().lower()
+    if _of_a_noun(question, pronoun, history):
+        return question  # "owners ... their car payments": the owners', not Toyota's
     subject = next((e for e in antecedents(history) if _agrees(word, e)), None)
     if subject is None or subject.name.lower() in question.lower():
         return question
@@ -133,6 +160,57 @@ def _bound(question: str, pronoun: str) -> bool:
     if asks is None:
         return False
     return asks.group().strip().lower() != "who" or pronoun.lower() in _POSSESSIVE | {"her"}
+
+
+_PLURAL = frozenset({"they", "them", "their", "theirs"})
+_AUXILIARIES = frozenset(
+    """do does did are were was is have has had will would can could should may might""".split()
+)
+_NOT_PLURAL = frozenset("""news series species means always perhaps whereas""".split())
+
+
+def _of_a_noun(question: str, pronoun: re.Match[str], history: Sequence[Message]) -> bool:
+    """Whether a "they" / "their" stands for a plural common noun, of the question or of the
+    conversation's topic, rather than for a name."""
+    return pronoun.group().lower() in _PLURAL and (
+        _plural_before(question, pronoun) or _plural_topic(history)
+    )
+
+
+def _plural_before(question: str, pronoun: re.Match[str]) -> bool:
+    """Whether a "they" / "their" refers to a plural noun of the question itself: "How much
+    were owners offered toward their car payments?", "Why did the firefighters say they left?".
+    Not "How many games did they win?": a "they" right after its auxiliary is the subject the
+    question asks about, and the noun before it ("games") is what is counted."""
+    before = question[: pronoun.start()].split()
+    if pronoun.group().lower() == "they" and before and before[-1].lower() in _AUXILIARIES:
+        return False
+    return _plural_noun(" ".join(before))
+
+
+def _plural_topic(history: Sequence[Message]) -> bool:
+    """Whether the latest question that names anything speaks first of a plural noun ("How
+    many owners of Toyota's BZ4X ..."): the "they" of a follow-up is those owners, not the
+    name that comes after them. An answer's lead after it is still an antecedent."""
+    for turn in reversed(history):
+        if turn.role == "assistant" and _short_answer_lead(turn.content):
+            return False
+        if turn.role == "user" and (names := names_in(turn.content)):
+            return _plural_noun(turn.content[: turn.content.find(names[0])])
+    return False
+
+
+def _plural_noun(text: str) -> bool:
+    """Whether ``text`` holds a plural common noun ("owners", "firefighters", "Americans")."""
+    for token in re.findall(r"[A-Za-z]+", text):
+        lower = token.lower()
+        if lower in STOPWORDS or lower in _NOT_PLURAL or len(lower) < 4:
+            continue
+        if token[0].isupper() and not _common(token):
+            continue  # a name ("Celtics"), not a noun
+        if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -297,44 +375,85 @@ prices?")..."""
 MAX_NEW_TERMS_REFERRING = 3
 """...unless it speaks of "the ..." as of something known ("Which racing champion joined the
 ownership group?", "How many firefighters fought the fire?")."""
+# "one" standing in for a noun said before ("the last captive one", "before this one") refers
+# back like a pronoun does: such a question is a follow-up whatever words it shares.
+_STANDS_IN = re.compile(
+    r"\b(?i:this|that|the|which|another)\s+(?!number\b)(?:[a-z-]+\s+){0,2}?ones?\b(?!\s+of\b)"
+)
+MIN_STORY_SHARE = 0.4
+"""With the archive at hand (``StoryShare``), a short nameless question is taken as a follow-up
+only when the conversation's story matches its words at least this well beside the archive's
+best match for them: "How many fans watched the final?" after a question about the Women's
+Euro final (0.67) is; "What is the unemployment rate?" after one about Wimbledon (0.0) is not."""
+STORY_ARTICLES = 1
+"""The articles that stand for the conversation's story: those that match its text best."""
 
 
-def carry_topic(question: str, history: Sequence[Message]) -> str:
+def carry_topic(
+    question: str, history: Sequence[Message], *, share: StoryShare | None = None
+) -> str:
     """Fill in the subject a short follow-up leaves out ("How many died?", "And when?") with the
     names of the latest question that named someone or something: ``"How many died?
     (Bangladesh)"``.
 
-    Left unchanged: a question that names anything itself, one with a pronoun (that is
-    ``replace_pronoun``'s to resolve), one that is not a wh- or "and ..." question, one that
-    brings more words the conversation has not used than ``MAX_NEW_TERMS`` (or
-    ``MAX_NEW_TERMS_REFERRING`` when it says "the ..." as of something known), and any
-    follow-up when no earlier question named anything (a common noun is never the topic).
+    Left unchanged: a question that names anything itself, one with a pronoun that stands for
+    a name (that is ``replace_pronoun``'s to resolve; a "their" of a plural noun, as in "How
+    much were owners offered toward their payments?", is no name's), one that is not a wh- or
+    "and ..." question, one that brings more words the conversation has not used than
+    ``MAX_NEW_TERMS`` (or ``MAX_NEW_TERMS_REFERRING`` when it says "the ..." as of something
+    known), and any follow-up when no earlier question named anything (a common noun is never
+    the topic).
+
+    Words alone cannot tell "How many people were quarantined?" after a question about
+    Ghana's Marburg cases from "What is the unemployment rate?" after one about Wimbledon: both
+    are short and nameless. With ``share`` (the archive's evidence, see ``StoryShare``) the
+    topic is added only when the conversation's story matches the question's words at least
+    ``MIN_STORY_SHARE`` as well as the archive's best match for them, and holds its rarest
+    word; a question that points back with "one" ("the last captive one") needs no evidence.
 
     >>> turns = [Message(role="user", content="Where did a fire at a Bangladesh depot kill 49?")]
     >>> carry_topic("How many were injured?", turns)
     'How many were injured? (Bangladesh)'
     >>> carry_topic("What happened to gas prices?", turns)
     'What happened to gas prices?'
+    >>> carry_topic("How many were injured?", turns, share=lambda question, story: 0.1)
+    'How many were injured?'
     """
     question = question.strip()
-    if not _ELLIPTIC_OPENER.match(question) or _PRONOUN.search(question) or names_in(question):
+    pronoun = _PRONOUN.search(question)
+    if pronoun is not None and not _of_a_noun(question, pronoun, history):
+        return question
+    if not _ELLIPTIC_OPENER.match(question) or names_in(question):
         return question
     said = set(content_terms(" ".join(m.content for m in history)))
     new = set(content_terms(question)) - said - _ASKING
     limit = MAX_NEW_TERMS_REFERRING if re.search(r"\bthe\b", question, re.I) else MAX_NEW_TERMS
     if len(new) > limit:
         return question
-    topic = topic_of(history)
-    return f"{question} ({topic})" if topic else question
+    at = _topic_turn(history)
+    if at is None:
+        return question
+    if share is not None and not _STANDS_IN.search(question):
+        story = " ".join(m.content for m in history[at:])
+        found = share(question, story)
+        if found is not None and found < MIN_STORY_SHARE:
+            return question
+    return f"{question} ({', '.join(names_in(history[at].content))})"
 
 
 def topic_of(history: Sequence[Message]) -> str | None:
     """The names of the latest user turn that names anything ("Ghana, Marburg")."""
+    at = _topic_turn(history)
+    return None if at is None else ", ".join(names_in(history[at].content))
+
+
+def _topic_turn(history: Sequence[Message]) -> int | None:
+    """The index of the latest user turn that names anything."""
     return next(
         (
-            ", ".join(names)
-            for m in reversed(history)
-            if m.role == "user" and (names := names_in(m.content))
+            i
+            for i in range(len(history) - 1, -1, -1)
+            if history[i].role == "user" and names_in(history[i].content)
         ),
         None,
     )

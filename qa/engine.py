@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answering import Answerer, make_answerer
-from qa.chat import Condenser, make_condenser, standalone_question
+from qa.chat import (
+    STORY_ARTICLES,
+    Condenser,
+    StoryShare,
+    make_condenser,
+    standalone_question,
+)
 from qa.citations import (
     CANNOT_ANSWER,
     NEAREST,
@@ -123,8 +129,18 @@ class Engine:
         """Rewrites follow-ups: the chat model when one is configured, else the offline rule."""
         with self._building:
             if self._condenser is None:
-                self._condenser = make_condenser(self.settings)
+                self._condenser = make_condenser(self.settings, self._story_share())
             return self._condenser
+
+    def _story_share(self) -> StoryShare | None:
+        """The keyword index's measure of how well a conversation's story matches a question,
+        for the offline rule (None when retrieval has no keyword index)."""
+        if self.settings.uses_llm or self.settings.retrieval.mode == "dense":
+            return None
+        keyword = getattr(self.retriever, "keyword_index", None)
+        if keyword is None:
+            return None
+        return functools.partial(keyword.story_share, articles=STORY_ARTICLES)
 
     @property
     def support_check(self) -> SupportCheck:

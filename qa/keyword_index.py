@@ -65,9 +65,12 @@ class _Built:
     date_ords: npt.NDArray[np.int64]
     sources: npt.NDArray[Any]
     positions: dict[str, int]  # chunk id -> row of the arrays above
+    articles: npt.NDArray[np.int64]  # the article of each row, numbered in order of appearance
 
 
-_EMPTY = _Built(None, [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), {})
+_EMPTY = _Built(
+    None, [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), {}, np.zeros(0, np.int64)
+)
 
 
 def keyword_terms(text: str) -> list[str]:
@@ -189,6 +192,44 @@ class KeywordIndex:
         scores = np.asarray(built.bm25.get_scores(terms), dtype=np.float64)
         return [_top(built, scores, n, _mask(built, f)) for f in filters]
 
+    def story_share(self, question: str, story: str, *, articles: int) -> float | None:
+        """How well the story a conversation is about matches ``question``'s words, beside the
+        best match anywhere: the best BM25 score of ``question`` among the chunks of the
+        ``articles`` articles that match ``story`` best, over its best score in the whole index
+        (1.0: no article matches it better), and 0.0 when those articles lack the question's
+        rarest word. None when there is nothing to compare: no index yet, or no term of the
+        question or of the story in it.
+
+        >>> index.story_share("How many people were evacuated?",  # doctest: +SKIP
+        ...                   "Near which town did the Oak Fire start?", articles=2)
+        0.7
+        """
+        self.sync()
+        built = self._built
+        asked = list(dict.fromkeys(keyword_terms(question)))
+        told = list(dict.fromkeys(keyword_terms(story)))
+        if built.bm25 is None or not built.ids or not asked or not told:
+            return None
+        best = np.asarray(built.bm25.get_scores(asked), dtype=np.float64)
+        about = np.asarray(built.bm25.get_scores(told), dtype=np.float64)
+        if best.max() <= 0 or about.max() <= 0:
+            return None
+        # The story's articles: those of its best chunks, best first, ``articles`` of them.
+        depth = min(len(about), 50 * articles)
+        rows = np.argpartition(-about, depth - 1)[:depth]
+        rows = rows[np.argsort(-about[rows], kind="stable")]
+        found = list(dict.fromkeys(int(built.articles[r]) for r in rows if about[r] > 0))
+        inside = np.isin(built.articles, found[:articles])
+        # The question's rarest word says what it is about ("monkeypox" in "What are the
+        # symptoms of monkeypox?"): a story without it is another story, whatever else it shares.
+        columns = [np.asarray(built.bm25.get_scores([term])) > 0 for term in asked]
+        rarest = min(
+            (c for c in columns if c.any()), key=lambda c: int(np.count_nonzero(c)), default=None
+        )
+        if rarest is not None and not rarest[inside].any():
+            return 0.0
+        return float(best[inside].max() / best.max())
+
     def admitted(self, ids: Sequence[str], filters: Filters) -> list[str]:
         """The ``ids`` whose chunks ``filters`` admit, in order, read from the index's own
         dates and sources (no store round trip); ids it does not know yet are left out."""
@@ -239,12 +280,15 @@ class KeywordIndex:
         date_ords: Sequence[int],
         sources: Sequence[str],
     ) -> None:
+        numbers: dict[str, int] = {}
+        articles = [numbers.setdefault(cid.rpartition(":")[0], len(numbers)) for cid in ids]
         self._built = _Built(
             bm25,
             list(ids),
             np.asarray(date_ords, dtype=np.int64),
             np.asarray(sources, dtype=object),
             {cid: row for row, cid in enumerate(ids)},
+            np.asarray(articles, dtype=np.int64),
         )
         self._fingerprint = fingerprint
         self._ready.set()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from conftest import REPO, SHARED_DATA
 
+from qa.chat import names_in
 from qa.evaluation import load_dataset
 
 EVAL_DIR = REPO / "examples" / "eval"
@@ -92,3 +93,15 @@ def test_the_check_set_asks_about_articles_the_development_set_never_names() -> 
     assert check.isdisjoint(development)
     questions = {row["question"] for row in records(DEVELOPMENT_SET)}
     assert questions.isdisjoint(row["question"] for row in records(CHECK_SET))
+
+
+def test_the_standalone_development_questions_name_nothing_and_are_not_repeated() -> None:
+    """The follow-up benchmark's nameless standalone questions (no gold answers: not an eval
+    set): names would make them easy (a question that names anything is never given the
+    conversation's topic)."""
+    rows = records(EVAL_DIR / "news-standalone-dev.jsonl")
+    questions = [row["question"] for row in rows]
+
+    assert len(questions) >= 40
+    assert len({row["id"] for row in rows}) == len(set(questions)) == len(questions)
+    assert [q for q in questions if names_in(q)] == []
