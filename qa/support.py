@@ -1056,6 +1056,8 @@ def _name_displaced(
     mine = _content(claim, lambda t: _named(t, context))
     theirs = _content(unit, lambda t: _named(t, context))
     unit_runs = _runs(theirs)
+    if any(t.word in _PRONOUNS for t in unit):
+        return False  # 'It accused ... Ukraine, while condemning': 'it' may be the claim's name
     claimed = {t.term for t in mine if t.name}
     if any(_acronym_of(t.word, unit_text) for t in mine if t.name) or claimed & spelled:
         return False  # 'ACC' where the unit says 'Atlantic Coast Conference': runs differ
@@ -1082,6 +1084,9 @@ def _name_displaced(
         if other >= _FRAME and other > own:
             return True
     return False
+
+
+_PRONOUNS = frozenset("it he she they".split())
 
 
 def _named(t: Token, context: Context) -> bool:
