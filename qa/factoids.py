@@ -255,6 +255,9 @@ def _asked_noun(question: str) -> str | None:
             head = _phrase_head(match.group(1))
             if head:
                 return head
+    counted = _counted_noun(question)
+    if counted:
+        return counted
     owner = re.search(r"\b(?i:which|what)\s+([a-z]+)[’']s\b", question)
     if owner:
         return owner.group(1)  # "which country's laboratory": a country
@@ -270,6 +273,22 @@ def _asked_noun(question: str) -> str | None:
         if token[0].islower():
             folded = re.sub(r"[’']s$", "", folded)
             return None if folded in _NOT_NOUNS else folded
+    return None
+
+
+_PLURALS = frozenset("people men women children police staff crew".split())
+
+
+def _counted_noun(question: str) -> str | None:
+    """What "how many" counts: the first plural among the next three words ("How many medical
+    *professionals* tried to ...", not the verb after them)."""
+    match = re.search(r"\bhow\s+many\s+((?:[a-z][\w’'-]*\s*){1,3})", question, re.I)
+    for token in match.group(1).split() if match else []:
+        folded = token.lower()
+        if folded in _PLURALS or (folded.endswith("s") and not folded.endswith("ss")):
+            return folded
+        if folded in _PHRASE_END:
+            break
     return None
 
 
@@ -357,9 +376,24 @@ def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
 def _new_share(text: str, asked: frozenset[str]) -> float:
     """Share of the span's meaningful words that the question does not contain."""
     tokens = [t for t in _fold_words(text) if t and t not in _TITLES and t not in STOPWORDS]
-    if not tokens:
+    if not tokens or _initials_asked(text, asked):
         return 0.0
     return sum(1 for t in tokens if t not in asked) / len(tokens)
+
+
+def _initials_asked(text: str, asked: frozenset[str]) -> bool:
+    """True when the question names the span by its initials ("United States" for "a US drone
+    strike", "World Health Organization" for "WHO")."""
+    capitals = [w for w in text.split() if w[:1].isupper()]
+    if len(capitals) < 2:
+        return False
+    initials = "".join(w[0] for w in capitals).lower()
+    if initials in _WH_WORDS:
+        return False  # "World Health Organization" is not said by "Who ...?"
+    return initials in asked or ".".join(initials) in asked
+
+
+_WH_WORDS = frozenset("who what when where which why how whom whose".split())
 
 
 def _quotes(sentence: str) -> list[Candidate]:

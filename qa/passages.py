@@ -32,6 +32,7 @@ _BOILERPLATE = re.compile(
     |\bimage\ (?:credit|courtesy)|^\W*(?:photo|image|credit|caption)s?\s*:
     |\bcontributed\ to\ this\ report\b|\bfirst\ appeared\ in\b
     |\bthis\ (?:story|article)\ has\ been\ updated\b|^\W*advertisement\W*$
+    |\bhide\ caption\ \d+\ of\ \d+\b
     |^\W*contact\ [a-z]\w+|\bwire\ reports\b|\ball\ rights\ reserved\b|\btext\ messages?\ here\b""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -115,6 +115,8 @@ class TestWhatIsAsked:
             ("Which university's lab is working with Colossal?", "university"),
             ("In which magazine did she announce it?", "magazine"),
             ("How much per year was the contract offer?", None),
+            ("How many medical professionals tried to stop the bleeding?", "professionals"),
+            ("How many people did the fire force to evacuate?", "people"),
         ],
     )
     def test_the_noun_the_question_names_its_answer_by(self, question: str, noun: str) -> None:
@@ -127,6 +129,26 @@ class TestWhatIsAsked:
         assert ask is not None
         found = find_candidates("About 100 firefighters from five departments came.", ask)
         assert found[0].text == "About 100 firefighters"
+
+    def test_a_count_is_read_next_to_the_noun_counted_not_the_verb_after_it(self) -> None:
+        ask = read_question("How many medical professionals tried to stop the bleeding?")
+        assert ask is not None
+        sentence = (
+            "He was pronounced dead at 5:03 p.m., and a team of 20 medical professionals "
+            "was unable to stop the bleeding."
+        )
+        assert find_candidates(sentence, ask)[0].text == "20"
+
+    def test_a_name_the_question_gives_by_its_initials_is_no_answer(self) -> None:
+        ask = read_question("In which city was the al Qaeda leader killed by a US drone strike?")
+        assert ask is not None
+        sentence = "The United States killed the al Qaeda leader on a balcony in Kabul."
+        assert [c.text for c in find_candidates(sentence, ask)] == ["Kabul"]
+        # "Who ...?" does not name the WHO.
+        who = read_question("Who warned that the outbreak was spreading?")
+        assert who is not None
+        said = "The World Health Organization warned that the outbreak was spreading."
+        assert [c.text for c in find_candidates(said, who)] == ["World Health Organization"]
 
     def test_a_name_the_question_holds_in_the_possessive_is_no_answer(self) -> None:
         ask = read_question("Which country's laboratory verified Ghana's test results?")

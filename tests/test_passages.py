@@ -51,6 +51,7 @@ class TestBoilerplate:
             "Photo by Jane Doe/Getty Images",
             "Follow our reporter Kelly Doe on Twitter: @kdoe.",
             "Support local journalism. Subscribe today.",
+            "Hide Caption 7 of 12 Photos: England's Chloe Kelly scores the winning goal.",
         ]:
             assert is_boilerplate(line), line
 
