@@ -451,8 +451,13 @@ def judge(
         if verdict is not None:
             return Support(best.span if verdict else None, "entailment", injections, best)
     needed = _needed_similarity(best, claim_tokens, title, context)
-    if similarity is not None and needed is not None and similarity(claim, text) >= needed:
-        return Support(best.span, "paraphrase", injections, best)
+    if similarity is not None and needed is not None:
+        # The whole unit, or only its clauses that say the claim: a long sentence's other
+        # clauses pull the encoder's similarity down though the claim rewords one of them.
+        said = " ".join(_relevant_clauses(claim_tokens, text))
+        for part in dict.fromkeys([text, said]):
+            if part and similarity(claim, part) >= needed:
+                return Support(best.span, "paraphrase", injections, best)
     return Support(None, "unsupported words", injections, best)
 
 
