@@ -3,7 +3,9 @@
 ``asked_kind`` reads the wh-phrase ("who", "how many", "in which town", "what did X say");
 ``find_candidates`` returns the spans of a sentence of that kind that the question does not
 already contain: a person's or organisation's name, a place, a date or time, a number or an
-amount, or quoted words. The offline answerer leads its answer with the best of them.
+amount, or quoted words, leaving out those ``qa.sorts`` shows to be of another sort than asked
+(a team for "which quarterback", a weight for "how much did it cost"). The offline answerer
+leads its answer with the best of them, and refuses when none is left.
 
 Why rules: the one English NER model people install from PyPI (spaCy's en_core_web_sm) is not
 published there by its authors (only unofficial re-uploads are), nothing may be downloaded at run
@@ -17,6 +19,18 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from qa.sorts import (
+    CONFLICTS,
+    COUNTRIES,
+    MONEY_Q,
+    ORG_WORDS,
+    PLACE_WORDS,
+    PLACES,
+    STATES,
+    Sort,
+    agreement,
+    asked_sort,
+)
 from qa.text import STOPWORDS, fold
 
 Kind = Literal["person", "name", "place", "date", "number", "quote"]
@@ -30,7 +44,8 @@ _SPEAKER = re.compile(
 _NUMBER_Q = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|fast|big|large|high|tall|often|deep|heavy|wide)\b|"
     r"\bwhat\s+(?:\w+\s+)?(?:percentage|percent|share|proportion|number|age|amount|price|"
-    r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b",
+    r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b|"
+    r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+the\s+(?:\w+\s+)?(?:price|cost|value|salary)\b",
     re.I,
 )
 _DATE_Q = re.compile(
@@ -139,7 +154,7 @@ _CLOCK = re.compile(r"\d(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am|pm)$|noon|midnight")
 _NUMBER_WORD = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundred|thousand|dozen|dozens|hundreds|thousands|half)"
+    r"eighty|ninety|hundreds|thousands|dozens|hundred|thousand|dozen|half)"
 )
 _SCALE = r"(?:million|billion|trillion|thousand|hundred|m|bn|k|%|percent|per\s+cent)"
 _NUMBER = re.compile(
@@ -176,13 +191,6 @@ TITLE_WORDS = frozenset(
     superintendent sheriff ambassador speaker leader founder manager captain correspondent
     reporter editor analyst economist professor acting interim deputy vice premier""".split()
 )
-_ORG_WORDS = frozenset(
-    """university college school court committee council department ministry agency company
-    corp corporation inc ltd llc group bank party association club team fund foundation
-    institute hospital center centre museum board commission service services network news
-    times post journal airlines airline organization organisation administration office
-    police army navy force league federation union house senate congress parliament""".split()
-)
 _PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|to|outside|into|across|of)\s+(?:the\s+)?)$")
 _CALENDAR = frozenset(
     """january february march april may june july august september october november december
@@ -200,6 +208,7 @@ class Ask:
     words: frozenset[str]
     noun: str | None = None
     detail: str | None = None
+    sort: Sort | None = None  # the sort of thing asked for (``qa.sorts``): a person, money ...
 
 
 _ASKED_NOUN = re.compile(
@@ -227,17 +236,15 @@ def read_question(question: str) -> Ask | None:
             (d for d in ("year", "time", "month") if re.search(rf"\bwhat\s+{d}\b", lowered)),
             "time" if re.search(r"\bwhat\s+hour\b", lowered) else None,
         )
-    elif kind == "number" and _MONEY_Q.search(lowered):
+    elif kind == "number" and MONEY_Q.search(lowered):
         detail = "money"
-    return Ask(kind, frozenset(_fold_words(question)), _asked_noun(question), detail)
+    noun = _asked_noun(question)
+    sort = asked_sort(question, kind, noun, detail)
+    return Ask(kind, frozenset(_fold_words(question)), noun, detail, sort)
 
 
 # The head of the noun phrase a question names its answer by: "the name of the *son* of",
 # "Who is the JetBlue *CEO*", "Roughly how many *firefighters* fought".
-_MONEY_Q = re.compile(
-    r"\b(?:price|cost|costs|pay|paid|worth|spend|spent|earn|earned|salary|contract|offer|offered|"
-    r"fine|fined|raise|raised|sell|sold|buy|bought|money|budget|fee|deal|dollars?)\b"
-)
 _NAME_OF = re.compile(r"\bnames?\s+of\s+(.+)", re.I)
 _WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?:the\s+|a\s+|an\s+)(.+)", re.I)
 _WH_NOUN = re.compile(r"\b(?:which|what|how\s+many|how\s+much)\s+(.+)", re.I)
@@ -333,8 +340,10 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         share = _new_share(candidate.text, ask.words)
         if share <= 0:
             continue  # a span the question already says is no answer; a partly new one is less
+        if agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun) == CONFLICTS:
+            continue  # a team for "which quarterback", a weight for "how much did it cost"
         fit = candidate.fit * (0.5 + 0.5 * share)
-        if ask.kind == "place" and ask.noun in _FINE_PLACES and candidate.text in _PLACES:
+        if ask.kind == "place" and ask.noun in _FINE_PLACES and candidate.text in _WIDE:
             fit *= 0.6  # "which town": not the country or state the story is in
         if ask.noun:
             # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*", "Tony's
@@ -347,6 +356,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
 
 NEAR_NOUN_BONUS = 0.3
 NEXT_TO_NOUN_BONUS = 0.6
+_WIDE = COUNTRIES | STATES
 _FINE_PLACES = frozenset(
     """city town village neighborhood neighbourhood district suburb borough county region
     province area station street venue stadium arena airport hospital prison park site
@@ -492,15 +502,15 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         return None
     if kind == "person" and " of " in text:  # "Phillip Carroll of Maryland"
         head, _, tail = text.partition(" of ")
-        text = head if tail in _PLACES or len(tail.split()) == 1 else text
+        text = head if tail in PLACES or len(tail.split()) == 1 else text
     return text
 
 
 def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
     words = text.split()
     folded = [fold(w).strip(".,") for w in words]
-    org = any(w in _ORG_WORDS for w in folded)
-    place = text in _PLACES or any(w in _PLACE_WORDS for w in folded)
+    org = any(w in ORG_WORDS for w in folded)
+    place = text in PLACES or any(w in PLACE_WORDS for w in folded)
     placed = _PLACE_BEFORE.search(sentence[max(0, start - 12) : start]) is not None
     first = not sentence[:start].strip(" \"“‘'(")
     if first and len(words) == 1:
@@ -513,35 +523,3 @@ def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
     if kind == "place":
         return 1.0 if place else (0.85 if placed and not org else (0.4 if org else 0.5))
     return 0.7 if len(words) >= 2 else 0.6
-
-
-_PLACE_WORDS = frozenset(
-    """city county state states island islands river lake mountain mount valley bay coast
-    province region district street avenue road square station airport stadium arena park
-    beach village town kingdom republic peninsula strait sea ocean desert""".split()
-)
-# Countries and US states: the names most often mistaken for people in news prose.
-_PLACES = frozenset(
-    """Afghanistan Albania Algeria Argentina Armenia Australia Austria Azerbaijan Bahrain
-    Bangladesh Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Cambodia Cameroon Canada
-    Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt England
-    Eritrea Estonia Ethiopia Finland France Georgia Germany Ghana Greece Guatemala Haiti
-    Honduras Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan
-    Jordan Kazakhstan Kenya Korea Kosovo Kuwait Laos Latvia Lebanon Libya Lithuania Mali
-    Mexico Moldova Mongolia Morocco Mozambique Myanmar Nepal Netherlands Nicaragua Niger
-    Nigeria Norway Oman Pakistan Palestine Panama Paraguay Peru Philippines Poland Portugal
-    Qatar Romania Russia Rwanda Scotland Senegal Serbia Singapore Slovakia Slovenia Somalia
-    Spain Sudan Sweden Switzerland Syria Taiwan Tanzania Thailand Tunisia Turkey Uganda
-    Ukraine Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe Europe Asia
-    Africa America Antarctica Alabama Alaska Arizona Arkansas California Colorado Connecticut
-    Delaware Florida Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine
-    Maryland Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada
-    Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah Vermont Virginia Washington
-    Wisconsin Wyoming London Paris Moscow Beijing Tokyo Kyiv Kabul Washington""".split()
-) | frozenset(
-    ["United States", "United Kingdom", "New York", "New Jersey", "New Mexico",
-     "New Hampshire", "North Carolina", "South Carolina", "North Dakota", "South Dakota",
-     "Rhode Island", "West Virginia", "South Korea", "North Korea", "Saudi Arabia",
-     "South Africa", "New Zealand", "Sri Lanka", "Los Angeles", "San Francisco", "U.S.",
-     "US", "UK", "U.K.", "Hong Kong"]
-)  # fmt: skip

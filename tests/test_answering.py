@@ -306,6 +306,64 @@ class TestRefusal:
         assert plan.short is not None and "74" in plan.short
 
 
+class TestWrongSort:
+    """A candidate of another sort than asked is never the answer; with none of the right sort
+    left the question is refused, citing the nearest sentence (qa/sorts.py)."""
+
+    BROWNS = (
+        "Deshaun Watson was suspended for six games for violating the league's conduct policy "
+        "while he was with the Houston Texans. The Browns open their season in September."
+    )
+    STARTER = " Backup quarterback Jacoby Brissett will start for the Browns in his place."
+
+    def test_a_team_is_no_answer_to_which_quarterback_and_the_question_is_refused(
+        self,
+    ) -> None:
+        question = "Who will start at quarterback for the Browns while Deshaun Watson is out?"
+        # No margin at all: only the sort check can refuse here.
+        plan = answerer(answer_threshold=0.0).select(question, [source(self.BROWNS)])
+        assert plan.refused
+        assert plan.short is None
+        draft = "".join(answerer(answer_threshold=0.0).draft(question, [source(self.BROWNS)]))
+        assert draft.startswith(CANNOT_ANSWER)
+        assert "suspended" in draft and draft.endswith("[1]")  # the nearest sentence, cited
+
+    def test_a_person_of_the_asked_role_still_answers(self) -> None:
+        question = "Who will start at quarterback for the Browns while Deshaun Watson is out?"
+        text = self.BROWNS + self.STARTER
+        plan = answerer(answer_threshold=0.0).select(question, [source(text)])
+        assert not plan.refused
+        assert plan.short == "Jacoby Brissett"
+
+    def test_a_weight_is_no_price_but_a_sum_of_money_is(self) -> None:
+        question = "How much did the first formula flight from Germany cost?"
+        cargo = "The first formula flight from Germany carried more than 70,000 pounds of formula."
+        assert answerer(answer_threshold=0.0).select(question, [source(cargo)]).refused
+        priced = cargo + " The Pentagon said the first flight from Germany cost $1.2 million."
+        plan = answerer(answer_threshold=0.0).select(question, [source(priced)])
+        assert not plan.refused
+        assert plan.short == "$1.2 million"
+
+    @pytest.mark.parametrize(
+        ("question", "article"),
+        [
+            # The real article names the Houston Texans, never who starts in Watson's place.
+            ("Who will start at quarterback for the Cleveland Browns while Deshaun Watson is "
+             "suspended?", "a2bb40f42c41"),
+            # It weighs the formula the first flight carried (70,000 pounds), not its cost.
+            ("How much did the first Operation Fly Formula flight from Germany to Indianapolis "
+             "cost?", "d3911343fce6"),
+        ],
+    )  # fmt: skip
+    def test_a_real_article_that_holds_only_the_wrong_sort_is_refused_with_the_nearest(
+        self, archive: dict[str, str], real_embedder: LocalEmbedder, question: str, article: str
+    ) -> None:
+        plan = ExtractiveAnswerer(real_embedder).select(question, [source(archive[article])])
+        assert plan.refused
+        assert plan.short is None
+        assert plan.sentences  # the nearest sentence is cited
+
+
 class TestBudget:
     def test_only_the_lexically_best_sentences_are_embedded(self) -> None:
         embedder = HashingEmbedder()

@@ -1,0 +1,465 @@
+"""The sort of thing a question asks for and the sort a candidate answer is: rules, not a model.
+
+``qa.factoids`` finds candidates by their form (a capitalised run, a number); this module asks
+whether a candidate is of the *sort* the question's noun or wh-word names: a person for "which
+quarterback", a place for "where", money for "how much did it cost", a duration for "how many
+years in prison". ``asked_sort`` maps a question to one sort; ``agreement`` reads a candidate's
+form and the words around it (a role before a name, "in" before a place, a currency sign, the
+unit after a number) and says whether it fits (+1), cannot be told (0) or is surely of another
+sort (-1). The answerer never answers with a candidate of another sort, prefers a fitting one,
+and refuses when no candidate is left.
+
+Why rules: the wrong answers the offline answerer gave to questions the articles cannot answer
+were mostly of another sort than asked (a team for "which quarterback", a newspaper for
+"where", a weight for "how much did it cost"), and each sort shows in a few words: a
+currency sign, a unit, an org word, a title before a name. The word lists are short and
+general (units, org words, roles), not drawn from any question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from qa.text import fold
+
+Sort = Literal[
+    "person",
+    "someone", "place", "organisation", "event", "work", "thing",
+    "money", "count", "duration", "age", "length", "weight", "percent", "speed", "temperature",
+    "area", "volume",
+]  # fmt: skip
+
+FITS, UNKNOWN, CONFLICTS = 1, 0, -1
+
+# Measures: the unit words that say which quantity a number is.
+_MEASURES: dict[str, Sort] = {
+    **dict.fromkeys(
+        "year years month months week weeks day days hour hours minute minutes second seconds "
+        "decade decades century centuries".split(),
+        "duration",
+    ),
+    **dict.fromkeys(
+        "foot feet ft inch inches meter meters metre metres m km kilometer kilometers "
+        "kilometre kilometres mile miles yard yards cm centimeters centimetres mm".split(),
+        "length",
+    ),
+    **dict.fromkeys(
+        "pound pounds lb lbs kg kilogram kilograms kilo kilos gram grams g ton tons tonne "
+        "tonnes ounce ounces oz".split(),
+        "weight",
+    ),
+    **dict.fromkeys("percent % pct".split(), "percent"),
+    **dict.fromkeys("mph knots kph".split(), "speed"),
+    **dict.fromkeys("degrees degree °f °c f c".split(), "temperature"),
+    **dict.fromkeys("acre acres hectare hectares".split(), "area"),
+    **dict.fromkeys(
+        "gallon gallons liter liters litre litres barrel barrels acre-feet".split(), "volume"
+    ),
+    **dict.fromkeys(
+        "dollar dollars euro euros yen yuan rupees rupee pesos peso francs cents".split(), "money"
+    ),
+}
+_QUANTITY_Q: tuple[tuple[str, Sort], ...] = (
+    (r"\bhow\s+old\b|\b(?:what|which)\s+age\b|\bat\s+what\s+age\b", "age"),
+    (r"\bhow\s+(?:tall|high|far|deep|wide)\b|\bwhat\s+(?:distance|height|length)\b", "length"),
+    (r"\bhow\s+heavy\b|\bweigh(?:s|ed)?\b|\bwhat\s+weight\b", "weight"),
+    (r"\bhow\s+fast\b|\bwhat\s+speed\b", "speed"),
+    (r"\bhow\s+(?:hot|cold)\b|\btemperature\b", "temperature"),
+    (r"\bpercent(?:age)?\b|\bwhat\s+(?:share|proportion)\b", "percent"),
+    (
+        r"\bhow\s+long\b|\bhow\s+many\s+(?:more\s+)?(?:years|months|weeks|days|hours|minutes|"
+        r"decades)\b",
+        "duration",
+    ),
+)
+_CHANGE_Q = re.compile(
+    r"\b(?:increase|increased|rise|risen|rose|fall|fallen|fell|drop|dropped|grow|grown|grew|"
+    r"climb|climbed|jump|jumped|decline|declined|change|changed|up|down)\b"
+)
+# Words of a question about money ("how much did it cost", "what is the price").
+MONEY_Q = re.compile(
+    r"\b(?:price|prices|cost|costs|costing|pay|paid|worth|spend|spent|earn|earned|salary|"
+    r"contract|offer|offered|fine|fined|raise|raised|sell|sold|buy|bought|money|budget|fee|"
+    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue)\b"
+)
+_PERSON_NOUNS = frozenset(
+    """person man woman men women people son sons daughter daughters child children player
+    players actor actress singer rapper musician official officials leader politician
+    minister senator judge coach manager ceo executive founder president candidate driver
+    athlete artist author writer star member members suspect victim doctor surgeon scientist
+    researcher director owner chief spokesperson spokesman spokeswoman commissioner governor
+    mayor husband wife brother sister father mother parent parents reporter lawyer attorney
+    quarterback pitcher striker goalkeeper golfer boxer champion relative relatives tourist
+    worker employee teacher student officer soldier pilot host comedian celebrity celeb
+    celebs influencer chef pope king queen prince princess emperor rival opponent winner
+    runner-up character hero heroine billionaire investor musician legend personality figure
+    mp lawmaker congressman congresswoman prosecutor justice detective agent whistleblower
+    designer engineer inventor astronaut activist entrepreneur cyclist swimmer skater
+    footballer tennis-player guard""".split()
+)
+_PLACE_NOUNS = frozenset(
+    """city cities town towns village country countries nation state states region county
+    province area neighborhood neighbourhood district island continent port street location
+    place site capital community suburb borough territory peninsula coast""".split()
+)
+# Places that are also institutions: "at which hospital", "which stadium": an org name fits.
+_VENUE_NOUNS = frozenset(
+    """venue stadium arena airport station hospital prison park lake river mountain museum
+    gallery theater theatre zoo school college university church hotel restaurant building
+    property estate court courthouse""".split()
+)
+_ORG_NOUNS = frozenset(
+    """company companies firm business team teams club side squad university college school
+    newspaper paper magazine outlet network broadcaster channel agency organization
+    organisation group party court airline carrier automaker carmaker maker manufacturer
+    retailer chain brand bank lender insurer union league conference government department
+    ministry institution institute charity foundation publisher studio label band act
+    startup giant service platform app website site store supermarket restaurant""".split()
+)
+_TEAM_NOUNS = frozenset("team teams club side squad franchise".split())
+_EVENT_NOUNS = frozenset(
+    """race event tournament match game competition championship contest election festival
+    award awards prize ceremony conference summit war battle game""".split()
+)
+_WORK_NOUNS = frozenset(
+    """song songs film films movie movies show shows book books album albums series play
+    painting paintings novel program programme opera sitcom episode podcast poem""".split()
+)
+_NOUN_SORTS: tuple[tuple[frozenset[str], Sort], ...] = (
+    (_PERSON_NOUNS, "person"),
+    (_PLACE_NOUNS, "place"),
+    (_ORG_NOUNS, "organisation"),
+    (_EVENT_NOUNS, "event"),
+    (_WORK_NOUNS, "work"),
+)
+_DATE_NOUNS = frozenset("date day days month year years time hour".split())
+
+
+def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -> Sort | None:
+    """The sort of thing ``question`` asks for (None: any of its ``kind`` will do).
+
+    >>> asked_sort("Who will start at quarterback?", "person", "quarterback", None)
+    'person'
+    >>> asked_sort("How much did the flight cost?", "number", None, "money")
+    'money'
+    >>> asked_sort("How many years in prison did he get?", "number", "years", None)
+    'duration'
+    """
+    lowered = question.lower()
+    if kind == "number":
+        for pattern, sort in _QUANTITY_Q:
+            if re.search(pattern, lowered):
+                return sort
+        if re.search(r"\bhow\s+many\b|\bnumber\s+of\b", lowered):
+            return "count"  # "how many tickets were sold": a count, not a price
+        if _CHANGE_Q.search(lowered):
+            return None  # "how much have prices risen": by a sum or by a share
+        return "money" if detail == "money" or MONEY_Q.search(lowered) else None
+    if kind == "date" or kind == "quote":
+        return None
+    # The noun qa.factoids read, else the words right after "which" ("which airline agreed").
+    after_wh = re.search(r"\b(?:which|what)\s+([a-z-]+)(?:\s+([a-z-]+))?", lowered)
+    nouns = [noun, *(after_wh.groups() if after_wh else ())]
+    for lexicon, sort in _NOUN_SORTS:
+        if any(n in lexicon for n in nouns if n):
+            return "place" if kind == "place" and sort != "person" else sort
+    if kind == "place":
+        return "place"
+    if kind == "person":
+        # "Who will start at quarterback?": a person; a bare "who" may be a company too.
+        asked = set(re.findall(r"[a-z-]+", lowered))
+        return "person" if asked & (_PERSON_NOUNS - {"people"}) else "someone"
+    if (
+        noun
+        and noun not in _DATE_NOUNS
+        and re.search(rf"\b(?:which|what)\s+(?:\w+\s+){{0,2}}{noun}\b", lowered)
+    ):
+        return "thing"
+    return None
+
+
+def agreement(sort: Sort | None, sentence: str, start: int, end: int, noun: str | None) -> int:
+    """Whether the span ``sentence[start:end]`` is of ``sort``: ``FITS`` (+1) when its form or
+    the words around it say so, ``CONFLICTS`` (-1) when they say it is of another sort,
+    ``UNKNOWN`` (0) when they say neither. ``noun`` is the noun the question names the answer
+    by ("which *town*").
+
+    >>> agreement("person", "He played for the Houston Texans.", 18, 32, "quarterback")
+    -1
+    >>> s = "It weighed 65 pounds and cost $2 million."
+    >>> agreement("money", s, 11, 20, None), agreement("money", s, 30, 40, None)
+    (-1, 1)
+    """
+    if sort is None:
+        return UNKNOWN
+    if sort in _NUMBER_SORTS:
+        return _number_agreement(sort, sentence, start, end)
+    return _name_agreement(sort, sentence, start, end, noun)
+
+
+_NUMBER_SORTS = frozenset(
+    "money count duration age length weight percent speed temperature area volume".split()
+)
+_MONTHS = re.compile(
+    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s*$"
+)
+
+
+def number_sort(sentence: str, start: int, end: int) -> str | None:
+    """What a number in a sentence measures: a sort of ``Sort``, "date" or "year" (a day of a
+    month, a bare year), "noun" (a count of something: "649 people"), or None (a bare number).
+
+    >>> s = "Police named the 41-year-old, who faces up to 20 years."
+    >>> number_sort(s, 17, 28), number_sort(s, 46, 54)
+    ('age', 'duration')
+    """
+    # "around 2005", "up to 20 years": the number without the words that hedge it.
+    text = _HEDGE.sub("", sentence[start:end])
+    lowered = fold(text)
+    before = sentence[max(0, start - 12) : start]
+    after = fold(sentence[end : end + 24])
+    if re.search(r"[$£€¥]|\b(?:dollars?|euros?)\b", lowered):
+        return "money"
+    if re.search(r"-years?-old\b", lowered) or re.match(r"\s*years?\s+old\b", after):
+        return "age"
+    if re.search(r"\b(?:aged|age|ages)\s*$", fold(before)):
+        return "age"
+    if _MONTHS.search(before) and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", text):
+        return "date"
+    if re.fullmatch(r"(?:1[89]|20)\d\d", text):
+        return "year"
+    if "%" in text or re.search(r"\bper\s*cent\b", lowered):
+        return "percent"
+    # The unit: the span's own last word ("20 years", "70,000 pounds", "20-year") or the
+    # word after it ("17.5 feet" when the span stopped at the number).
+    tail = re.split(r"[\s-]+", lowered.strip())[-1]
+    first_after = re.match(r"\s*([a-z°%][\w°-]*)", after)
+    for word in (tail, first_after.group(1) if first_after else ""):
+        if word in _MEASURES:
+            return _MEASURES[word]
+    if re.search(r"[a-z]", tail) and tail not in _SCALES and tail not in _NUMBER_WORDS:
+        return "noun"
+    return None
+
+
+_HEDGE = re.compile(
+    r"^(?:about|around|roughly|nearly|almost|approximately|some|over|under|at\s+least|up\s+to|"
+    r"more\s+than|less\s+than|fewer\s+than|an\s+estimated)\s+",
+    re.I,
+)
+_SCALES = frozenset("million billion trillion thousand hundred m bn k".split())
+_NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred thousand dozen dozens hundreds thousands half about around roughly nearly almost
+    approximately some over under least up to more than less fewer an estimated at""".split()
+)
+
+
+def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
+    found = number_sort(sentence, start, end)
+    if found is None:
+        # A measure is written with its unit ("$29 million", "209 feet", "six months"): a bare
+        # number does not answer "how much did it cost" or "how tall"; it may answer "how many".
+        return UNKNOWN if sort == "count" else CONFLICTS
+    if found == sort:
+        return FITS
+    if sort == "count":
+        # "how many people": a count of something; a weight, a sum, an age or a date is not.
+        return UNKNOWN if found == "noun" else CONFLICTS
+    if sort == "duration" and found == "length":
+        return UNKNOWN  # "how long" asks for either
+    return CONFLICTS
+
+
+_HONORIFICS = frozenset("mr mrs ms miss dr prof sir dame lord lady rev".split())
+_SPEAKS = (
+    r"said|says|told|tells|added|adds|explained|wrote|writes|tweeted|testified|recalled|"
+    r"noted|argued|insisted|confirmed|announced"
+)
+_VENUE_WORDS = frozenset(
+    """museum gallery hospital center centre stadium arena hall theater theatre church school
+    college university academy zoo park library prison airport station hotel club garden
+    gardens cathedral palace castle""".split()
+)
+_MEDIA_WORDS = frozenset(
+    """times post journal tribune herald gazette telegraph chronicle network tv radio press
+    magazine news inc corp co llc ltd plc airlines airways motors holdings technologies
+    laboratories labs pharmaceuticals entertainment studios records""".split()
+)
+_EVENT_WORDS = frozenset(
+    """open cup championship championships slam olympics games series final finals tour prix
+    marathon festival awards bowl derby classic race ride rally trophy tournament
+    invitational""".split()
+)
+
+
+def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str | None) -> int:
+    text = sentence[start:end]
+    tokens = [fold(w).strip(".,’'") for w in text.split()]
+    before = sentence[max(0, start - 40) : start]
+    after = sentence[end : end + 40]
+    last_before = re.findall(r"[\w’'.-]+", before)[-1:]
+    word_before = fold(last_before[0]).strip(".,") if last_before else ""
+    title = _is_title(sentence, start, end)
+    org = _looks_org(text, tokens, before)
+    venue = any(t in _VENUE_WORDS for t in tokens)
+    place = _looks_place(text, tokens, before, after, org)
+    event = not org and any(t in _EVENT_WORDS for t in tokens[1:] or tokens)
+    person = (
+        not org
+        and not place
+        and not title
+        and (
+            word_before in _ROLE_WORDS
+            or (tokens and tokens[0] in _HONORIFICS)
+            or re.match(rf"\s*,?\s*(?:{_SPEAKS})\b", after) is not None
+            or re.search(rf"\b(?:{_SPEAKS})\s*$", before) is not None
+            or re.match(r"\s*,\s*\d{1,3}\s*,", after) is not None
+            or _appositive_role(after)
+        )
+    )
+    source = (
+        re.search(
+            r"\b(?:told|according\s+to|interview\s+with|reported\s+by|wrote\s+in|"
+            r"(?:confirmed|said|spoke|talked|wrote)\s+to)"
+            r"\s+(?:the\s+)?$",
+            before,
+        )
+        is not None
+    )
+    if sort in ("person", "someone"):
+        if person:
+            return FITS
+        return CONFLICTS if place or title or event or (org and sort == "person") else UNKNOWN
+    if sort == "place":
+        if person or title or source or (org and not venue):
+            return CONFLICTS
+        if noun in _FINE_PLACE_NOUNS and text in COUNTRIES:
+            return CONFLICTS  # "which city": not the country it is in
+        placed = re.search(r"\b(?:in|near|outside)\s+(?:the\s+)?$", before) is not None
+        return FITS if place or placed or (venue and noun in _VENUE_NOUNS) else UNKNOWN
+    if sort == "organisation":
+        if org:
+            return FITS
+        team = noun in _TEAM_NOUNS
+        return CONFLICTS if person or title or (place and not team) else UNKNOWN
+    if sort == "event":
+        if event:
+            return FITS
+        return CONFLICTS if person or (text in PLACES) else UNKNOWN
+    if sort == "work":
+        if title:
+            return FITS
+        return CONFLICTS if person or text in PLACES else UNKNOWN
+    return CONFLICTS if person or text in PLACES else UNKNOWN  # "thing": "which currency"
+
+
+def _appositive_role(after: str) -> bool:
+    """ ", Tony's son, ...", ", the president of ...": a role named right after a name."""
+    match = re.match(
+        r"\s*,\s*((?:[\w’'.-]+\s+){0,3}?[\w’'-]+)\s*(?:,|of\b|who\b|at\b|for\b)", after
+    )
+    return match is not None and fold(match.group(1).split()[-1]) in _ROLE_WORDS
+
+
+def _looks_place(text: str, tokens: list[str], before: str, after: str, org: bool) -> bool:
+    if text in PLACES or (not org and any(t in PLACE_WORDS for t in tokens)):
+        return True
+    if re.search(r"\b(?:town|city|village|community|county|province|region)\s+of\s*$", before):
+        return True  # "the town of Ottaviano"
+    # "Springville, Utah": a name followed by its state or country.
+    beside = re.match(r",\s+([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)", after)
+    return beside is not None and beside.group(1).rstrip(".") in PLACES
+
+
+def _is_title(sentence: str, start: int, end: int) -> bool:
+    """A name in quotation marks: a show's, a song's or a book's ("Leave It To Beaver")."""
+    return sentence[max(0, start - 1) : start] in {'"', "“"} and sentence[end : end + 1] in {
+        '"',
+        "”",
+    }
+
+
+def _looks_org(text: str, tokens: list[str], before: str) -> bool:
+    if text in PLACES:
+        return False
+    if any(t in ORG_WORDS or t in _MEDIA_WORDS for t in tokens):
+        return True
+    if re.fullmatch(r"[A-Z]{2,6}", text):
+        return True  # "CNN", "NFL": an acronym that is not a country's
+    words = text.split()
+    # "Houston Texans", "Indiana Pacers", "the Pacers": a place and a plural, a team's name.
+    plural = words[-1].endswith("s") and not words[-1].endswith(("'s", "’s", "ss"))
+    if plural and len(words) >= 2 and " ".join(words[:-1]) in PLACES | CITIES:
+        return True
+    if plural and len(words) >= 2 and words[0] in PLACES | CITIES:
+        return True
+    return plural and len(words) == 1 and re.search(r"\bthe\s+$", before) is not None
+
+
+_ROLE_WORDS = _PERSON_NOUNS | frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col sgt capt president minister secretary chancellor
+    judge justice mayor governor senator coach chief ceo cfo coo chairman chairwoman chair
+    commissioner director spokesman spokeswoman spokesperson attorney officer superintendent
+    sheriff ambassador speaker leader founder manager captain correspondent reporter editor
+    analyst economist professor premier star legend""".split()
+)
+_FINE_PLACE_NOUNS = frozenset(
+    """city cities town towns village neighborhood neighbourhood district suburb borough
+    county community""".split()
+)
+
+# Gazetteer: countries, continents and US states (the names most often mistaken for people
+# or organisations in news prose), and the largest cities, which also name sports teams.
+COUNTRIES = frozenset(
+    """Afghanistan Albania Algeria Argentina Armenia Australia Austria Azerbaijan Bahrain
+    Bangladesh Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Cambodia Cameroon Canada
+    Chile China Colombia Congo Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt England
+    Eritrea Estonia Ethiopia Finland France Germany Ghana Greece Guatemala Haiti
+    Honduras Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan
+    Jordan Kazakhstan Kenya Korea Kosovo Kuwait Laos Latvia Lebanon Libya Lithuania Mali
+    Mexico Moldova Mongolia Morocco Mozambique Myanmar Nepal Netherlands Nicaragua Niger
+    Nigeria Norway Oman Pakistan Palestine Panama Paraguay Peru Philippines Poland Portugal
+    Qatar Romania Russia Rwanda Scotland Senegal Serbia Singapore Slovakia Slovenia Somalia
+    Spain Sudan Sweden Switzerland Syria Taiwan Tanzania Thailand Tunisia Turkey Uganda
+    Ukraine Uruguay Uzbekistan Venezuela Vietnam Wales Yemen Zambia Zimbabwe Europe Asia
+    Africa America Antarctica""".split()
+) | frozenset(
+    ["United States", "United Kingdom", "South Korea", "North Korea", "Saudi Arabia",
+     "South Africa", "New Zealand", "Sri Lanka", "U.S.", "US", "USA", "UK", "U.K.",
+     "Great Britain"]
+)  # fmt: skip
+STATES = frozenset(
+    """Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia
+    Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts
+    Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon
+    Pennsylvania Tennessee Texas Utah Vermont Virginia Washington Wisconsin Wyoming""".split()
+) | frozenset(
+    ["New York", "New Jersey", "New Mexico", "New Hampshire", "North Carolina",
+     "South Carolina", "North Dakota", "South Dakota", "Rhode Island", "West Virginia"]
+)  # fmt: skip
+# The 20 most populous US cities and the capitals of the G20.
+CITIES = frozenset(
+    """Chicago Houston Phoenix Philadelphia Dallas Austin Jacksonville Columbus Charlotte
+    Indianapolis Seattle Denver Boston London Paris Moscow Beijing Tokyo Ottawa Canberra Berlin
+    Rome Madrid Delhi Jakarta Riyadh Ankara Pretoria Seoul Brasilia Kyiv Kabul""".split()
+) | frozenset(
+    ["Los Angeles", "San Antonio", "San Diego", "San Jose", "San Francisco", "Fort Worth",
+     "New York City", "Mexico City", "Buenos Aires", "New Delhi", "Hong Kong"]
+)  # fmt: skip
+PLACES = COUNTRIES | STATES | CITIES
+PLACE_WORDS = frozenset(
+    """city county state states island islands river lake mountain mount valley bay coast
+    province region district street avenue road square station airport stadium arena park
+    beach village town kingdom republic peninsula strait sea ocean desert""".split()
+)
+ORG_WORDS = frozenset(
+    """university college school court committee council department ministry agency company
+    corp corporation inc ltd llc group bank party association club team fund foundation
+    institute hospital center centre museum board commission service services network news
+    times post journal airlines airline organization organisation administration office
+    police army navy force league federation union house senate congress parliament""".split()
+)

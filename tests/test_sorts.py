@@ -1,0 +1,120 @@
+"""The sort of answer a question asks for, and whether a candidate is of it (qa/sorts.py): a
+team is no answer to "which quarterback", a weight none to "how much did it cost", a newspaper
+none to "where"; a role before a name, a currency sign or a unit shows the sort.
+
+The sentences here are written for these tests (the development articles are copyrighted).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.factoids import read_question
+from qa.sorts import CONFLICTS, FITS, UNKNOWN, Sort, agreement, number_sort
+
+
+def sort_of(question: str) -> Sort | None:
+    ask = read_question(question)
+    assert ask is not None, question
+    return ask.sort
+
+
+def agree(question: str, sentence: str, span: str) -> int:
+    ask = read_question(question)
+    assert ask is not None
+    start = sentence.index(span)
+    return agreement(ask.sort, sentence, start, start + len(span), ask.noun)
+
+
+class TestAskedSort:
+    @pytest.mark.parametrize(
+        ("question", "sort"),
+        [
+            ("Who will start at quarterback for the Browns?", "person"),
+            ("Which surgeon operated on the senator?", "person"),
+            ("Who bought the newspaper?", "someone"),  # a person or a company
+            ("Where was the funeral held?", "place"),
+            ("In which town did the fire start?", "place"),
+            ("Which airline agreed to buy Spirit?", "organisation"),
+            ("Which race did she win by 25 minutes?", "event"),
+            ("Which song did she sing after the final?", "work"),
+            ("Which currency is the dollar nearly equal to?", "thing"),
+            ("How much did the first flight cost?", "money"),
+            ("What is the starting price of the new SUV?", "money"),
+            ("How many years in prison was he sentenced to?", "duration"),
+            ("How tall is the Grizzly Giant?", "length"),
+            ("How much does the shark weigh?", "weight"),
+            ("How old was the guard?", "age"),
+            ("What percentage of adults disapprove?", "percent"),
+            ("How many firefighters fought the fire?", "count"),
+            ("How many tickets were sold?", "count"),
+            ("How much have gas prices risen this year?", None),  # by a sum or by a share
+            ("When did the fire start?", None),  # the date rules of qa.factoids decide
+        ],
+    )
+    def test_the_noun_or_wh_word_names_the_sort(self, question: str, sort: str | None) -> None:
+        assert sort_of(question) == sort
+
+
+class TestAgreement:
+    def test_a_team_is_not_a_quarterback(self) -> None:
+        sentence = "He was suspended for games he played while he was with the Houston Texans."
+        question = "Who will start at quarterback for the Browns?"
+        assert agree(question, sentence, "Houston Texans") == CONFLICTS
+
+    def test_a_role_before_a_name_shows_a_person(self) -> None:
+        sentence = "Backup quarterback Jacoby Brissett will start in his absence."
+        question = "Who will start at quarterback for the Browns?"
+        assert agree(question, sentence, "Jacoby Brissett") == FITS
+
+    def test_a_name_without_a_sign_of_its_sort_is_not_refused_for_it(self) -> None:
+        sentence = "The winning goal came from Chloe Kelly in extra time."
+        assert agree("Who scored the winning goal?", sentence, "Chloe Kelly") == UNKNOWN
+
+    def test_a_weight_is_not_a_price_and_a_currency_is(self) -> None:
+        sentence = "The plane carried 70,000 pounds of formula; the flight cost $1.2 million."
+        question = "How much did the first flight cost?"
+        assert agree(question, sentence, "70,000 pounds") == CONFLICTS
+        assert agree(question, sentence, "$1.2 million") == FITS
+
+    def test_a_measure_needs_its_unit(self) -> None:
+        sentence = "Over 500 sequoias grow there; the Grizzly Giant is 209 feet tall."
+        question = "How tall is the Grizzly Giant?"
+        assert agree(question, sentence, "Over 500") == CONFLICTS
+        assert agree(question, sentence, "209 feet") == FITS
+        # A count may be a bare number: "how many" is answered by "23".
+        assert agree("How many titles has she won?", "She has won 23 of them.", "23") == UNKNOWN
+
+    def test_an_age_or_a_year_is_not_a_prison_term(self) -> None:
+        sentence = "The 41-year-old worked for the navy until around 2005 and faces 20 years."
+        question = "How many years in prison was he sentenced to?"
+        assert agree(question, sentence, "41-year-old") == CONFLICTS
+        assert agree(question, sentence, "around 2005") == CONFLICTS
+        assert agree(question, sentence, "20 years") == FITS
+
+    def test_a_day_of_a_month_is_not_a_count(self) -> None:
+        sentence = "After starting July 7, the fire forced 3,000 people to leave."
+        start = sentence.index("7,")
+        assert number_sort(sentence, start, start + 1) == "date"
+        assert agree("How many people were evacuated?", sentence, "7") == CONFLICTS
+
+    def test_a_newspaper_or_an_office_is_not_a_place(self) -> None:
+        sentence = "He spoke in an interview with the Arizona Republic last year."
+        assert agree("Where was the funeral held?", sentence, "Arizona Republic") == CONFLICTS
+        sentence = "The man told the Utah County Sheriff's Office he was burning a spider."
+        office = "Utah County Sheriff's Office"
+        assert agree("In which Utah town did the fire start?", sentence, office) == CONFLICTS
+        sentence = "The fire started in Springville, Utah, on Sunday."
+        assert agree("In which Utah town did the fire start?", sentence, "Springville") == FITS
+
+    def test_a_country_is_not_the_city_asked_for(self) -> None:
+        sentence = "The United States killed him in a strike on a house in Kabul."
+        question = "In which city was he killed?"
+        assert agree(question, sentence, "United States") == CONFLICTS
+        assert agree(question, sentence, "Kabul") == FITS
+
+    def test_a_title_in_quotes_or_a_tournament_is_not_a_person(self) -> None:
+        sentence = 'The "Leave It To Beaver" star reached the Grand Slam final with his son.'
+        question = "What is the name of his son?"
+        assert agree(question, sentence, "Leave It To Beaver") == CONFLICTS
+        assert agree("Who did she beat?", sentence, "Grand Slam") == CONFLICTS
