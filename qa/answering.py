@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -194,7 +195,7 @@ class ExtractiveAnswerer:
         picks: list[tuple[float, Candidate, Factoid, float]] = []
         for candidate, (lift, coverage) in zip(candidates, context, strict=True):
             base = candidate.score + s.context_weight * lift
-            for found in find_candidates(candidate.text, ask):
+            for found in _candidates_in(candidate.text, ask):
                 near = _proximity(candidate.text, found, shape.focus)
                 value = base + s.fit_weight * found.fit + s.proximity_weight * near
                 picks.append((value, candidate, found, coverage))
@@ -261,7 +262,7 @@ class ExtractiveAnswerer:
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
         ask = read_question(question)
-        typed = [bool(ask and ask.kind != "quote" and find_candidates(r[3], ask)) for r in raw]
+        typed = [bool(ask and ask.kind != "quote" and _candidates_in(r[3], ask)) for r in raw]
         # Embedding is the expensive part: only the lexically most promising sentences are
         # embedded (the retriever's reranker has usually embedded them already: cached).
         budget = self._settings.embed_budget
@@ -308,14 +309,30 @@ def _context_scores(candidates: Sequence[Candidate], window: int) -> list[tuple[
 
 def _proximity(sentence: str, candidate: Factoid, focus: Sequence[str]) -> float:
     """Closeness of a candidate to the question's terms in the sentence (1: next to one)."""
-    tokens = list(re.finditer(r"[\w’'-]+", sentence))
+    tokens = _stemmed_tokens(sentence)
     wanted = set(focus)
-    places = [i for i, t in enumerate(tokens) if stem(fold_word(t.group())) in wanted]
+    places = [i for i, (_, term) in enumerate(tokens) if term in wanted]
     if not places:
         return 0.0
-    at = next((i for i, t in enumerate(tokens) if t.start() >= candidate.start), len(tokens))
+    at = next((i for i, (start, _) in enumerate(tokens) if start >= candidate.start), len(tokens))
     distance = min(abs(at - p) for p in places)
     return 0.5 / (1 + distance / 4)
+
+
+@lru_cache(maxsize=1024)
+def _candidates_in(sentence: str, ask: Ask) -> tuple[Factoid, ...]:
+    """``find_candidates``, remembered: ``score`` reads every sentence for one and
+    ``_factoid`` reads the best ones again."""
+    return tuple(find_candidates(sentence, ask))
+
+
+@lru_cache(maxsize=1024)
+def _stemmed_tokens(sentence: str) -> tuple[tuple[int, str], ...]:
+    """Each word token's offset and stem: read once per sentence, not once per candidate in
+    it (a sentence holds several, and a question's sentences are read again by the next)."""
+    return tuple(
+        (t.start(), stem(fold_word(t.group()))) for t in re.finditer(r"[\w’'-]+", sentence)
+    )
 
 
 def fold_word(token: str) -> str:
