@@ -87,7 +87,9 @@ _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its
 _POSSESSIVE = frozenset({"his", "its", "their", "theirs", "hers"})
 # Words that open a question or a request: capitalised only because they come first.
 _OPENERS = STOPWORDS | frozenset(
-    """describe explain list summarize summarise give show compare name define why""".split()
+    """describe explain list summarize summarise give show compare name define why
+    near inside outside across within against among around along through toward towards
+    amid despite beyond behind following""".split()
 )
 _NAME_PART = r"[A-Z][\w’'.-]*"
 _NAME_LINKS = frozenset({"of", "de", "von", "van", "al", "bin", "the", "v.", "vs."})

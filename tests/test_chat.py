@@ -191,6 +191,7 @@ class TestCarrySubject:
             ("Describe Xi Jinping’s trip.", "Xi Jinping"),
             ("What did the minister say?", None),
             ("I wonder what President Xi said", "President Xi"),
+            ("Near which town did the Oak Fire start?", "Oak Fire"),  # "Near" opens it
         ],
     )
     def test_subject_of(self, text: str, subject: str | None) -> None:
