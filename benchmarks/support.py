@@ -18,7 +18,8 @@ claim. ``dev`` pairs were written before the check and the check was tuned on th
 pairs were the first held-out set: written after the first tuning and measured once, but their
 misses were then read and described, so they are no longer unseen (nothing was tuned on them).
 ``heldout`` pairs (14 other articles) were written before the second round of rules and measured
-once at its end; 44 ``dev`` pairs were added for that round and tuned on.
+once at its end; 44 ``dev`` pairs were added for that round and tuned on. A third round
+(2026-12-02) read the errors of all three splits: every split is tuned on now.
 """
 
 from __future__ import annotations

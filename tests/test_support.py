@@ -375,7 +375,8 @@ class TestRewordings:
 class TestLabelledClaimSet:
     """tests/data/claims.jsonl: claim/passage pairs over development articles. ``dev`` pairs were
     written before the check and it was tuned on them; ``seen`` pairs were the first held-out set
-    (measured, then read); ``heldout`` pairs were written before the second round of rules."""
+    (measured, then read); ``heldout`` pairs were written before the second round of rules. The
+    third round read and tuned on all three."""
 
     @pytest.fixture(scope="class")
     def accepts(self, real_embedder: LocalEmbedder) -> object:
