@@ -262,8 +262,9 @@ def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
     found = number_sort(sentence, start, end)
     if found is None:
         # A measure is written with its unit ("$29 million", "209 feet", "six months"): a bare
-        # number does not answer "how much did it cost" or "how tall"; it may answer "how many".
-        return UNKNOWN if sort == "count" else CONFLICTS
+        # number does not answer "how much did it cost" or "how tall"; it may answer "how
+        # many", and an age ("She was 73.").
+        return UNKNOWN if sort in ("count", "age") else CONFLICTS
     if found == sort:
         return FITS
     if sort == "count":

@@ -84,6 +84,8 @@ class TestAgreement:
         assert agree(question, sentence, "209 feet") == FITS
         # A count may be a bare number: "how many" is answered by "23".
         assert agree("How many titles has she won?", "She has won 23 of them.", "23") == UNKNOWN
+        # So may an age: "She was 73."
+        assert agree("How old was she when she died?", "She died. She was 73.", "73") == UNKNOWN
 
     def test_an_age_or_a_year_is_not_a_prison_term(self) -> None:
         sentence = "The 41-year-old worked for the navy until around 2005 and faces 20 years."
