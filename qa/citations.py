@@ -74,11 +74,20 @@ def refusal_text(question: str) -> str:
 
     >>> refusal_text("Who designed Utah's new flag?")
     "The articles do not say who designed Utah's new flag."
+
+    A question with "did/does/do" after its wh-phrase cannot be embedded as it stands ("do not
+    say what score did Owen predict"), and undoing the inversion needs the verb's past tense, so
+    it is quoted:
+
+    >>> refusal_text("What score did Michael Owen predict?")
+    'The articles do not answer “What score did Michael Owen predict?”'
     """
     asked = question.strip().rstrip("?.! ").strip()
     if not asked:
         return CANNOT_ANSWER
-    if asked.split()[0].lower() in {"who", "what", "when", "where", "which", "how", "whose"}:
+    words = asked.lower().split()
+    inverted = any(w in {"did", "does", "do"} for w in words[1:5])
+    if words[0] in {"who", "what", "when", "where", "which", "how", "whose"} and not inverted:
         return f"The articles do not say {asked[0].lower()}{asked[1:]}."
     return f"The articles do not answer “{asked}?”"
 

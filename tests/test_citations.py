@@ -7,13 +7,32 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.citations import CANNOT_ANSWER, is_refusal, parse_claims, resolve
+from qa.citations import CANNOT_ANSWER, is_refusal, parse_claims, refusal_text, resolve
 from qa.models import Source, StoredChunk
 
 ARTICLE = (
     "The minister resigned on Monday. She cited health reasons. "
     "Her deputy will take over until an election in May. Markets barely moved."
 )
+
+
+class TestRefusalText:
+    """A refusal opens by naming, in plain English, what the articles do not say."""
+
+    def test_a_direct_question_becomes_what_the_articles_do_not_say(self) -> None:
+        assert refusal_text("Who designed Utah's new flag?") == (
+            "The articles do not say who designed Utah's new flag."
+        )
+        assert (
+            refusal_text("How many people died") == "The articles do not say how many people died."
+        )
+
+    def test_a_question_with_did_after_its_wh_phrase_is_quoted_not_garbled(self) -> None:
+        for question in ("What score did Michael Owen predict?", "Who did they beat in the final?"):
+            assert refusal_text(question) == f"The articles do not answer “{question}”"
+
+    def test_an_empty_question_gets_the_plain_refusal(self) -> None:
+        assert refusal_text("  ?") == CANNOT_ANSWER
 
 
 def source(n: int, start: int = 0, end: int | None = None, article_id: str = "art") -> Source:
