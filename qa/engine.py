@@ -93,6 +93,7 @@ class Engine:
         # each build their own. Re-entrant: building the store needs the embedder.
         self._building = threading.RLock()
         self._support_check: SupportCheck | None = None
+        self._own_stories: Stories | None = None
 
     # -- parts, built on first use ------------------------------------------------------------
 
@@ -343,7 +344,7 @@ class Engine:
         s = self.settings.syndication
         if not s.enabled or self._store is None or not answer.citations:
             return answer
-        stories = Stories(self._store, threshold=s.threshold)
+        stories = self._stories()
         found = stories.elsewhere(list(dict.fromkeys(c.article_id for c in answer.citations)))
         if not found:
             return answer
@@ -352,6 +353,19 @@ class Engine:
             for c in answer.citations
         ]
         return answer.model_copy(update={"citations": citations})
+
+    def _stories(self) -> Stories:
+        """The retriever's ``Stories`` (its memo already holds this question's rows), or one
+        of the engine's own for a retriever without one."""
+        shared = getattr(self.retriever, "stories", None)
+        if isinstance(shared, Stories):
+            return shared
+        with self._building:
+            if self._own_stories is None:
+                self._own_stories = Stories(
+                    self.store, threshold=self.settings.syndication.threshold
+                )
+            return self._own_stories
 
     def _mark_stale(self, citations: list[Citation], sources: list[Source]) -> list[Citation]:
         """Citations of an article years older than the newest retrieved one are marked."""

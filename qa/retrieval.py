@@ -93,6 +93,12 @@ class HybridRetriever:
     def keyword_index(self) -> KeywordIndex:
         return self._keyword
 
+    @property
+    def stories(self) -> Stories | None:
+        """How copies are found (None with syndication off): the engine's ``also_in`` asks
+        the same one, so a registry row read to collapse copies is not read again."""
+        return self._stories
+
     def invalidate(self) -> None:
         """The store was just written to: re-check the keyword index on the next query."""
         self._keyword.invalidate()

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -123,6 +124,13 @@ def shares_band(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
 class Stories:
     """Which stored articles are copies of one story, read from their signatures.
 
+    Registry rows, band-key candidates and shingle sets read for one question are kept in
+    memory for the next, keyed by the store's write generation: collapsing copies and the cited
+    articles' ``also_in`` read a row once, and a question about an article asked before reads
+    nothing but the generation. Any write to the store (in this process or another) moves the
+    generation, and the whole memo is dropped, so a removed copy is never served and a new one
+    is never missed. Safe to share between threads.
+
     >>> stories = Stories(store, threshold=0.5)          # doctest: +SKIP
     >>> stories.elsewhere(["cnn-123"])["cnn-123"]        # doctest: +SKIP
     [ArticleRecord(id='ap-9', ...)]
@@ -131,11 +139,71 @@ class Stories:
     def __init__(self, store: Store, *, threshold: float) -> None:
         self._store = store
         self._threshold = threshold
+        self._memo = _Memo(None)
+        self._lock = threading.Lock()  # guards the memo's maps, which threads share
+
+    def _current(self) -> _Memo:
+        """The memo for the store's generation now (read first: a write after it moves it
+        again, so what is read after this is at least as new as the key it is kept under)."""
+        generation = self._store.generation()
+        with self._lock:
+            if generation is None or generation != self._memo.generation:
+                self._memo = _Memo(generation)
+            return self._memo
+
+    def _records(self, memo: _Memo, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        with self._lock:
+            rows = {i: memo.records[i] for i in ids if i in memo.records}
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            found = self._store.records(missing)
+            fetched = {i: found.get(i) for i in missing}
+            with self._lock:
+                memo.keep(memo.records, fetched, _MAX_RECORDS)
+            rows.update(fetched)
+        return {i: row for i in ids if (row := rows.get(i)) is not None}
+
+    def _candidates(
+        self, memo: _Memo, records: Sequence[ArticleRecord]
+    ) -> dict[str, list[ArticleRecord]]:
+        """For each record, the finished articles sharing a band key with it: one query for
+        those not asked about at this generation yet (the query's answer for several records
+        is the union of its answers for each)."""
+        with self._lock:
+            lists = {r.id: memo.candidates[r.id] for r in records if r.id in memo.candidates}
+        missing = [r for r in records if r.id not in lists]
+        if missing:
+            pool = self._store.sharing_bands([r.bands or () for r in missing])
+            fetched = {r.id: [c for c in pool if shares_band(r.bands, c.bands)] for r in missing}
+            with self._lock:
+                memo.keep(memo.candidates, fetched, _MAX_RECORDS)
+            lists.update(fetched)
+        return lists
+
+    def _shingles(self, memo: _Memo, ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        with self._lock:
+            sets = {i: memo.shingles[i] for i in ids if i in memo.shingles}
+        missing = [i for i in ids if i not in sets]
+        if missing:
+            texts = self._store.article_texts(missing)
+            fetched = {i: story_shingles(texts[i]) if i in texts else frozenset() for i in missing}
+            with self._lock:
+                memo.keep(memo.shingles, fetched, _MAX_SHINGLES)
+            sets.update(fetched)
+        return sets
 
     def copies(
         self, records: Iterable[ArticleRecord], candidates: Iterable[ArticleRecord]
     ) -> dict[str, list[ArticleRecord]]:
         """For each of ``records``, the ``candidates`` (other articles) that are copies of it."""
+        return self._copies(self._current(), records, candidates)
+
+    def _copies(
+        self,
+        memo: _Memo,
+        records: Iterable[ArticleRecord],
+        candidates: Iterable[ArticleRecord],
+    ) -> dict[str, list[ArticleRecord]]:
         records = [r for r in records if r.bands]
         pool = {c.id: c for c in candidates if c.bands}
         pairs = [
@@ -147,24 +215,24 @@ class Stories:
         found: dict[str, list[ArticleRecord]] = {r.id: [] for r in records}
         if not pairs:
             return found
-        texts = self._store.article_texts(
-            list({x.id for pair in pairs for x in pair}),
-        )
-        shingles: dict[str, frozenset[str]] = {i: story_shingles(t) for i, t in texts.items()}
+        shingles = self._shingles(memo, list({x.id for pair in pairs for x in pair}))
         for r, c in pairs:
-            a, b = shingles.get(r.id, frozenset()), shingles.get(c.id, frozenset())
-            if resemblance(a, b) >= self._threshold:
+            if resemblance(shingles[r.id], shingles[c.id]) >= self._threshold:
                 found[r.id].append(c)
         return found
 
     def elsewhere(self, article_ids: Sequence[str]) -> dict[str, list[ArticleRecord]]:
         """For each article, the other stored copies of its story, oldest first (ties by
         source): what a citation's ``also_in`` lists."""
-        records = [r for r in self._store.records(list(article_ids)).values() if r.bands]
+        memo = self._current()
+        rows = self._records(memo, list(dict.fromkeys(article_ids)))
+        records = [r for r in rows.values() if r.bands]
         if not records:
             return {}
-        candidates = self._store.sharing_bands([r.bands or () for r in records])
-        found = self.copies(records, candidates)
+        candidates = self._candidates(memo, records)
+        found: dict[str, list[ArticleRecord]] = {}
+        for record in records:
+            found.update(self._copies(memo, [record], candidates[record.id]))
         return {
             article_id: sorted(copies, key=_oldest_first)
             for article_id, copies in found.items()
@@ -179,10 +247,11 @@ class Stories:
         updated version's new paragraphs, a sentence one site added): nothing only it says is
         lost.
         """
+        memo = self._current()
         order = list(dict.fromkeys(c.article_id for c in chunks))
-        records = self._store.records(order)
+        records = self._records(memo, order)
         ranked = [records[i] for i in order if i in records and records[i].bands]
-        found = self.copies(ranked, ranked)
+        found = self._copies(memo, ranked, ranked)
         if not any(found.values()):
             return list(chunks)
         position = {r.id: n for n, r in enumerate(ranked)}
@@ -193,8 +262,7 @@ class Stories:
                 better[r.id] = better.get(best.id, best.id)
         if not better:
             return list(chunks)
-        texts = self._store.article_texts(list(set(better.values())))
-        heads: dict[str, frozenset[str]] = {i: story_shingles(t) for i, t in texts.items()}
+        heads = self._shingles(memo, list(set(better.values())))
         kept = []
         for chunk in chunks:
             head = better.get(chunk.article_id)
@@ -202,6 +270,29 @@ class Stories:
                 continue
             kept.append(chunk)
         return kept
+
+
+_MAX_RECORDS = 20_000  # rows (about 1 kB each) and candidate lists kept per generation
+_MAX_SHINGLES = 256  # shingle sets are tens of kB each: only the recent stories' are kept
+
+
+class _Memo:
+    """What was read from the store at one write generation (``None``: not kept at all)."""
+
+    def __init__(self, generation: str | None) -> None:
+        self.generation = generation
+        self.records: dict[str, ArticleRecord | None] = {}  # None: the store has no such row
+        self.candidates: dict[str, list[ArticleRecord]] = {}
+        self.shingles: dict[str, frozenset[str]] = {}
+
+    def keep(self, into: dict[str, Any], found: Mapping[str, Any], limit: int) -> None:
+        """Add ``found`` to one of the maps; a store without generations keeps nothing, and a
+        full map starts over (oldest entries first would need an order kept on every read)."""
+        if self.generation is None:
+            return
+        if len(into) + len(found) > limit:
+            into.clear()
+        into.update(found)
 
 
 def _oldest_first(record: ArticleRecord) -> tuple[int, str]:

@@ -8,7 +8,8 @@ and each batch marked done in the store prints ``committed N`` (progress moves w
 still being encoded, so only the second says work is saved), so a test can aim its SIGKILL; each
 part of a long article marked saved prints ``saved ARTICLE_ID N`` (its first N chunks are
 committed). ``--part N`` and ``--chunk-size N`` set ``ingest.part_chunks`` and
-``chunking.size``. The last lines are ``embedded N`` (texts the encoder was given) and the
+``chunking.size``; ``--prune`` removes the articles whose files are gone (as ``qa ingest
+--prune``). The last lines are ``embedded N`` (texts the encoder was given) and the
 report's summary.
 
 ``python ingest_worker.py --ask [--url URL] DATA_DIR`` is a reader: it asks questions until
@@ -57,6 +58,7 @@ def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--ask", action="store_true")
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--prune", action="store_true")
     parser.add_argument("--part", type=int, default=500)
     parser.add_argument("--chunk-size", type=int, default=900)
     parser.add_argument("data_dir")
@@ -101,7 +103,7 @@ def main() -> None:
 
     embedder = HashingEmbedder()
     report = ingest_module.ingest(
-        args.paths, settings=settings, embedder=embedder, on_progress=progress
+        args.paths, settings=settings, embedder=embedder, on_progress=progress, prune=args.prune
     )
     print(f"embedded {embedder.embedded}", flush=True)
     print(report.summary(), flush=True)

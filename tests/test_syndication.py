@@ -150,6 +150,55 @@ class TestCopiesFindEachOther:
         assert [c.id for c in left[ids["reuters"]]] == [ids["ap"]]
 
 
+class TestCopiesFollowOtherWriters:
+    """A running server keeps what it read about copies in memory between questions: another
+    process's ingest or removal must show on the next question all the same."""
+
+    def writer(self, settings: Settings, *paths: Path, prune: bool = False) -> None:
+        """A real ``qa`` ingest in a process of its own (tests/ingest_worker.py)."""
+        from ingest_worker import start_worker
+
+        flags = ["--prune"] if prune else []
+        process = start_worker(*flags, str(settings.data_dir), *map(str, paths))
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-3000:]
+
+    def test_a_copy_another_process_adds_or_removes_shows_on_the_next_lookup(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        s = story()
+        first = write(tmp_path / "run1" / "articles.jsonl", json.dumps(s["cnn"]) + "\n")
+        ap = write(tmp_path / "run2" / "articles.jsonl", json.dumps(s["ap"]) + "\n")
+        reuters = write(tmp_path / "run3" / "articles.jsonl", json.dumps(s["reuters"]) + "\n")
+        ingest([first, ap], settings=settings, embedder=HashingEmbedder())
+        store = Store.open(settings, model_id=HashingEmbedder().model_id)
+        stories = Stories(store, threshold=settings.syndication.threshold)
+        cnn = ids_by_name(store)["cnn"]
+        assert [c.url for c in stories.elsewhere([cnn])[cnn]] == [s["ap"]["url"]]
+
+        reads: list[str] = []
+        for name in ("records", "sharing_bands", "article_texts"):
+            real = getattr(store, name)
+
+            def counted(*args: Any, _name: str = name, _real: Any = real) -> Any:
+                reads.append(_name)
+                return _real(*args)
+
+            setattr(store, name, counted)
+        assert [c.url for c in stories.elsewhere([cnn])[cnn]] == [s["ap"]["url"]]
+        assert reads == []  # asked again with nothing written: answered from memory
+
+        self.writer(settings, reuters)  # another process adds a third copy
+        urls = {c.url for c in stories.elsewhere([cnn])[cnn]}
+        assert urls == {s["ap"]["url"], s["reuters"]["url"]}
+
+        ap.unlink()  # and another removes one
+        self.writer(settings, first, reuters, prune=True)
+        assert [c.url for c in stories.elsewhere([cnn])[cnn]] == [s["reuters"]["url"]]
+        gone = ids_by_name(Store.open(settings, model_id=HashingEmbedder().model_id))
+        assert "ap" not in gone
+
+
 class TestGroupedAtIngest:
     @pytest.fixture
     def engine(self, settings: Settings, real_embedder: LocalEmbedder, tmp_path: Path) -> Engine:
@@ -216,6 +265,27 @@ class TestGroupedAtIngest:
         ingest_run(engine, tmp_path / "run4", story()["ap"])
         back = stories.elsewhere([ids["ap"]])
         assert {c.id for c in back[ids["ap"]]} == {ids["cnn"], ids["reuters"]}
+
+    def test_answers_follow_copies_another_writer_removes_or_adds(
+        self, engine: Engine, settings: Settings, real_embedder: LocalEmbedder, tmp_path: Path
+    ) -> None:
+        """The engine keeps copies it looked up in memory between questions; a writer of its
+        own (not this engine) removes a copy, then adds it back."""
+        ids = self.ids(engine)
+        copies = {ids["cnn"], ids["ap"], ids["reuters"]}
+
+        def also_in() -> set[str]:
+            cited = story_citations(engine.ask(QUESTION), copies)
+            assert cited
+            return {copy.article_id for copy in cited[0].also_in} | {cited[0].article_id}
+
+        assert also_in() == copies
+        (tmp_path / "run2" / "articles.jsonl").unlink()  # the AP copy's file is gone
+        ingest([tmp_path / "run3"], settings=settings, embedder=real_embedder, prune=True)
+        assert also_in() == copies - {ids["ap"]}
+        path = write(tmp_path / "run4" / "articles.jsonl", json.dumps(story()["ap"]) + "\n")
+        ingest([path], settings=settings, embedder=real_embedder)
+        assert also_in() == copies
 
     def test_a_rewritten_copy_leaves_the_story(self, engine: Engine, tmp_path: Path) -> None:
         ids = self.ids(engine)
