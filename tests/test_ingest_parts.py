@@ -269,7 +269,9 @@ class TestResume:
         assert row.state == "done" and embedder.embedded == row.chunks == store.count_chunks()
 
 
-# The real `qa` CLI with the fast test encoder, saying each saved part on stdout.
+# The real `qa` CLI with the fast test encoder, saying each saved part on stdout. Each part is
+# saved only after a line on stdin (or at once once stdin is closed), so a test can stop it
+# between two given parts however fast the machine is.
 CLI = f"""
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
@@ -279,6 +281,7 @@ qa.engine.make_embedder = lambda settings: HashingEmbedder()
 from qa.store import Store
 real_save_parts = Store.save_parts
 def save_parts_and_say(self, parts, writer):
+    sys.stdin.readline()  # each part waits for the test's go, so a signal lands between parts
     saved = real_save_parts(self, parts, writer)
     print("saved", *sorted(saved), flush=True)
     return saved
@@ -297,6 +300,7 @@ def cli(data_dir: Path, *args: str) -> subprocess.Popen[str]:
     )
     return subprocess.Popen(
         [sys.executable, "-c", CLI, *args],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -315,7 +319,11 @@ def test_cli_stopped_by_a_signal_says_exactly_what_it_kept_and_the_rerun_resumes
     data_dir = tmp_path / "data"
     total = big_chunks(corpus)
     process = cli(data_dir, "ingest", str(corpus))
-    wait_for_parts(process, 2)
+    assert process.stdin is not None
+    for _ in range(2):  # let two parts through; the third waits, embedded but not saved
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        wait_for_parts(process, 1)
     process.send_signal(signum)
     _out, err = process.communicate(timeout=120)
     assert process.returncode == code, err
