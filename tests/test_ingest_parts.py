@@ -273,7 +273,10 @@ class TestResume:
 # saved only after a line on stdin (or at once once stdin is closed), so a test can stop it
 # between two given parts however fast the machine is.
 CLI = f"""
-import sys
+import signal, sys
+# A shell that runs the tests in the background starts its children with Ctrl-C ignored, and
+# Python keeps an ignored SIGINT: put back what a terminal's qa gets, Ctrl-C -> KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from conftest import HashingEmbedder
 import qa.engine
