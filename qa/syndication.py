@@ -21,9 +21,9 @@ import hashlib
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -35,6 +35,8 @@ from qa.passages import is_boilerplate, without_dateline
 if TYPE_CHECKING:
     from qa.models import StoredChunk
     from qa.store import ArticleRecord, Store
+
+_V = TypeVar("_V")
 
 SHINGLE_WORDS = 5
 """Shingle length in words: long enough that two different stories on one topic share few."""
@@ -151,16 +153,32 @@ class Stories:
                 self._memo = _Memo(generation)
             return self._memo
 
-    def _records(self, memo: _Memo, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+    def _through(
+        self,
+        memo: _Memo,
+        kept: dict[str, _V],
+        ids: Sequence[str],
+        fetch: Callable[[list[str]], dict[str, _V]],
+        limit: int,
+    ) -> dict[str, _V]:
+        """``ids``' entries of one of ``memo``'s maps, those not there yet read by one ``fetch``
+        (outside the lock: it is store I/O) and kept."""
         with self._lock:
-            rows = {i: memo.records[i] for i in ids if i in memo.records}
-        missing = [i for i in ids if i not in rows]
+            found = {i: kept[i] for i in ids if i in kept}
+        missing = [i for i in ids if i not in found]
         if missing:
-            found = self._store.records(missing)
-            fetched = {i: found.get(i) for i in missing}
+            fetched = fetch(missing)
             with self._lock:
-                memo.keep(memo.records, fetched, _MAX_RECORDS)
-            rows.update(fetched)
+                memo.keep(kept, fetched, limit)
+            found.update(fetched)
+        return found
+
+    def _records(self, memo: _Memo, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        def fetch(missing: list[str]) -> dict[str, ArticleRecord | None]:
+            found = self._store.records(missing)
+            return {i: found.get(i) for i in missing}  # None: remembered as absent
+
+        rows = self._through(memo, memo.records, ids, fetch, _MAX_RECORDS)
         return {i: row for i in ids if (row := rows.get(i)) is not None}
 
     def _candidates(
@@ -169,28 +187,20 @@ class Stories:
         """For each record, the finished articles sharing a band key with it: one query for
         those not asked about at this generation yet (the query's answer for several records
         is the union of its answers for each)."""
-        with self._lock:
-            lists = {r.id: memo.candidates[r.id] for r in records if r.id in memo.candidates}
-        missing = [r for r in records if r.id not in lists]
-        if missing:
-            pool = self._store.sharing_bands([r.bands or () for r in missing])
-            fetched = {r.id: [c for c in pool if shares_band(r.bands, c.bands)] for r in missing}
-            with self._lock:
-                memo.keep(memo.candidates, fetched, _MAX_RECORDS)
-            lists.update(fetched)
-        return lists
+        by_id = {r.id: r for r in records}
+
+        def fetch(missing: list[str]) -> dict[str, list[ArticleRecord]]:
+            pool = self._store.sharing_bands([by_id[i].bands or () for i in missing])
+            return {i: [c for c in pool if shares_band(by_id[i].bands, c.bands)] for i in missing}
+
+        return self._through(memo, memo.candidates, list(by_id), fetch, _MAX_RECORDS)
 
     def _shingles(self, memo: _Memo, ids: Sequence[str]) -> dict[str, frozenset[str]]:
-        with self._lock:
-            sets = {i: memo.shingles[i] for i in ids if i in memo.shingles}
-        missing = [i for i in ids if i not in sets]
-        if missing:
+        def fetch(missing: list[str]) -> dict[str, frozenset[str]]:
             texts = self._store.article_texts(missing)
-            fetched = {i: story_shingles(texts[i]) if i in texts else frozenset() for i in missing}
-            with self._lock:
-                memo.keep(memo.shingles, fetched, _MAX_SHINGLES)
-            sets.update(fetched)
-        return sets
+            return {i: story_shingles(texts[i]) if i in texts else frozenset() for i in missing}
+
+        return self._through(memo, memo.shingles, ids, fetch, _MAX_SHINGLES)
 
     def copies(
         self, records: Iterable[ArticleRecord], candidates: Iterable[ArticleRecord]
