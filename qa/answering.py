@@ -18,7 +18,6 @@ import numpy as np
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
 from qa.factoids import (
-    TITLE_WORDS,
     Ask,
     Kind,
     asked_kind,
@@ -31,6 +30,7 @@ from qa.models import Source
 from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
+from qa.sorts import TITLE_WORDS
 from qa.text import contains_answer, content_terms, stem, words
 
 

@@ -27,6 +27,7 @@ from qa.sorts import (
     PLACE_WORDS,
     PLACES,
     STATES,
+    TITLE_WORDS,
     Sort,
     agreement,
     asked_sort,
@@ -182,14 +183,6 @@ _TITLES = frozenset(
     """mr mrs ms dr prof sen rep gov gen lt col sgt capt president prime minister secretary
     king queen prince princess pope chancellor judge justice mayor governor senator coach
     chief ceo officer director head former late the a an st saint""".split()
-)
-# Titles and roles written before a name ("JetBlue CEO Robin Hayes").
-TITLE_WORDS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen lt col sgt capt president minister secretary chancellor
-    judge justice mayor governor senator coach chief ceo cfo coo chairman chairwoman chair
-    commissioner director spokesman spokeswoman spokesperson attorney general officer
-    superintendent sheriff ambassador speaker leader founder manager captain correspondent
-    reporter editor analyst economist professor acting interim deputy vice premier""".split()
 )
 _PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|to|outside|into|across|of)\s+(?:the\s+)?)$")
 _CALENDAR = frozenset(

@@ -401,13 +401,17 @@ def _looks_org(text: str, tokens: list[str], before: str) -> bool:
     return plural and len(words) == 1 and re.search(r"\bthe\s+$", before) is not None
 
 
-_ROLE_WORDS = _PERSON_NOUNS | frozenset(
+# Titles and roles written before a name ("JetBlue CEO Robin Hayes").
+TITLE_WORDS = frozenset(
     """mr mrs ms dr prof sen rep gov gen lt col sgt capt president minister secretary chancellor
     judge justice mayor governor senator coach chief ceo cfo coo chairman chairwoman chair
-    commissioner director spokesman spokeswoman spokesperson attorney officer superintendent
-    sheriff ambassador speaker leader founder manager captain correspondent reporter editor
-    analyst economist professor premier star legend""".split()
+    commissioner director spokesman spokeswoman spokesperson attorney general officer
+    superintendent sheriff ambassador speaker leader founder manager captain correspondent
+    reporter editor analyst economist professor acting interim deputy vice premier""".split()
 )
+# Words that qualify a title rather than make one ("acting", "General Motors").
+_QUALIFIERS = frozenset("acting interim deputy vice general".split())
+_ROLE_WORDS = _PERSON_NOUNS | (TITLE_WORDS - _QUALIFIERS)
 _FINE_PLACE_NOUNS = frozenset(
     """city cities town towns village neighborhood neighbourhood district suburb borough
     county community""".split()
