@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qa.chunking import Span, split_sentences
+from qa.sorts import TITLE_WORDS
 from qa.text import STOPWORDS, fold, stem
 
 # -- instruction sentences (prompt injection) -------------------------------------------------
@@ -134,6 +135,7 @@ _OPPOSITES = [
     ("young", "old"), ("rich", "poor"), ("hot", "cold"), ("warm", "cold"), ("wide", "narrow"),
     ("near", "far"), ("deep", "shallow"), ("heavy", "light"), ("soft", "hard"),
     ("soft", "tough"), ("safe", "risky"), ("tight", "loose"), ("happy", "sad"),
+    ("often", "rarely"), ("often", "seldom"), ("frequently", "rarely"), ("frequent", "rare"),
 ]  # fmt: skip
 
 
@@ -189,7 +191,7 @@ _IRREGULAR = dict(
     flew:fly threw:throw wore:wear sought:seek taught:teach caught:catch felt:feel
     meant:mean lent:lend dealt:deal sped:speed fled:flee slept:sleep swore:swear sworn:swear
     hid:hide froze:freeze woke:wake broke:break broken:break spoke:speak spoken:speak
-    children:child people:person men:man women:woman""".split()
+    goes:go children:child people:person men:man women:woman""".split()
 )
 # Words news paraphrases swap for one another (a word may sit in more than one group).
 _SYNONYM_GROUPS = [
@@ -310,6 +312,7 @@ class Token:
     possessive: bool = False  # written with 's
 
     root: str = ""  # the stem even of a stopword ('more', 'less'): for antonyms
+    pause: bool = False  # punctuation stands between it and the word before ('NHK, Yamagami')
 
 
 def _number(token: str) -> float | None:
@@ -323,8 +326,10 @@ def _number(token: str) -> float | None:
 def tokens(text: str) -> tuple[Token, ...]:
     """The sentence as tokens; a number followed by a scale word is one number."""
     out: list[Token] = []
-    raw = _TOKEN.findall(text)
+    found = list(_TOKEN.finditer(text))
+    raw = [m.group() for m in found]
     for i, piece in enumerate(raw):
+        pause = i > 0 and bool(_PAUSE.search(text[found[i - 1].end() : found[i].start()]))
         word = fold(piece).strip("'’-")
         possessive = bool(re.search(r"['’]s$", word))
         word = re.sub(r"['’]s$", "", word)
@@ -337,6 +342,10 @@ def tokens(text: str) -> tuple[Token, ...]:
         if piece[:1].isupper():
             word = _MONTH_ABBREVIATIONS.get(word, word)  # 'Dec. 27' is 'December 27'
         value = _number(word)
+        if split and parts[0] == "half" and parts[1] == "dozen":
+            value, split = 6.0, False  # 'a half-dozen times' is six
+        elif value is not None and not piece[:1].isdigit() and _not_a_count(word, raw, i):
+            value = None
         if word in _SCALES and out and out[-1].number is not None:
             prev = out.pop()  # "$2.64 billion" is one number
             value = (prev.number or 0) * _SCALES[word]
@@ -349,11 +358,31 @@ def tokens(text: str) -> tuple[Token, ...]:
         term = _UNIT_OF.get(word, term)
         name = capital and value is None and bool(term)
         initial = i == 0 and piece[:1].isupper() and bool(term)
-        out.append(Token(word, term, name, value, initial, possessive, term or _term(word)))
+        out.append(Token(word, term, name, value, initial, possessive, term or _term(word), pause))
         for extra in parts[1:] if split else ():
             if extra and extra not in STOPWORDS:
                 out.append(Token(extra, _term(extra), False, None, root=_term(extra)))
     return tuple(out)
+
+
+_PAUSE = re.compile(r"[,;:()\[\]—–]|\s-+\s")
+_PRONOUN_ONE = frozenset("every each any no some someone anyone everyone".split())
+_CLAUSE_OPENERS = frozenset(
+    "the a an he she it they we i you his her its their this that these those".split()
+)
+_ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
+
+
+def _not_a_count(word: str, raw: Sequence[str], i: int) -> bool:
+    """A number word that counts nothing: 'every one of the rounds' (a pronoun), 'once the
+    facility was fumigated' (a conjunction), 'Abe first took office' (an adverb of time)."""
+    before = fold(raw[i - 1]) if i > 0 else ""
+    after = fold(raw[i + 1]) if i + 1 < len(raw) else ""
+    if word == "one":
+        return before in _PRONOUN_ONE or after == "another"
+    if word == "once":
+        return after in _CLAUSE_OPENERS
+    return word in _ORDINALS and bool(after) and _past(after) and before not in {"the", "a"}
 
 
 # -- the verdict --------------------------------------------------------------------------------
@@ -450,7 +479,7 @@ def judge(
         verdict = entail(claim, text)
         if verdict is not None:
             return Support(best.span if verdict else None, "entailment", injections, best)
-    needed = _needed_similarity(best, claim_tokens, title, context)
+    needed = _needed_similarity(best, claim_tokens, title, context, tokens(text))
     if similarity is not None and needed is not None:
         # The whole unit, or only its clauses that say the claim: a long sentence's other
         # clauses pull the encoder's similarity down though the claim rewords one of them.
@@ -462,17 +491,25 @@ def judge(
 
 
 def _needed_similarity(
-    best: Verdict, claim: Sequence[Token], title: str, context: Context
+    best: Verdict, claim: Sequence[Token], title: str, context: Context, unit: Sequence[Token]
 ) -> float | None:
     """The encoder similarity at which an open claim is a rewording of ``best``; None when the
-    unit lacks too much of it for the encoder to vouch."""
+    unit lacks too much of it for the encoder to vouch. A name the unit lacks asks for more,
+    unless the title gives it or the unit refers to someone by a pronoun and the passage names
+    them elsewhere ('Williams said she wants' where the unit says 'she announced ...')."""
     if len(best.missing) > max(1, round(MISSING_SHARE * best.terms)):
         return None
-    title_terms = {t.term for t in tokens(title)}
+    given = {t.term for t in tokens(title)}
+    if any(t.word in _REFERRING for t in unit):
+        given |= context.terms
     named = any(
-        t.term in best.missing and t.term not in title_terms and _is_name(t, context) for t in claim
+        t.term in best.missing and t.term not in given and _is_name(t, context) for t in claim
     )
     return NAME_SIMILARITY if named else PARAPHRASE_SIMILARITY
+
+
+# Words that refer back to a person or body the passage has named.
+_REFERRING = frozenset("he she they him her his hers them their it its".split())
 
 
 def _pair_adds(claim: Sequence[Token], pair: tuple[Span, Span], passage: str) -> bool:
@@ -524,6 +561,8 @@ def _verdict(
     when = {t.word for t in unit if t.word in _DEICTIC}
     if when and any(t.word in _DEICTIC and t.word not in when for t in claim):
         return Verdict(span, "number")  # 'tomorrow' for 'now' is a date change
+    if _date_changed(claim, unit):
+        return Verdict(span, "number")  # 'December 2016' for 'September 2016'
     names = [t for t in claim if _is_name(t, context)]
     spelled = _spelled_out(claim_text, unit)  # 'Wall Street Journal' where the unit says WSJ
     for t in names:
@@ -552,8 +591,7 @@ def _verdict(
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
         return Verdict(span, "hedge", missing, terms)
-    hedges = {w for c in relevant for w in _HEDGE.findall(_NARRATIVE.sub(" ", fold(c)))}
-    if hedges and not _TENTATIVE.search(fold(claim_text)):
+    if _hedges_claim(claim_terms, relevant) and not _TENTATIVE.search(fold(claim_text)):
         return Verdict(span, "hedge", missing, terms)  # 'will face' for 'it is possible ... face'
     if _questioned(claim, claim_text, unit):
         return Verdict(span, "hedge", missing, terms)  # 'would bring' for 'whether to bring'
@@ -593,6 +631,8 @@ def _verdict(
         unvoiced -= context.terms
     if unvoiced - spelled - abbreviated:
         return Verdict(span, "speaker", missing, terms)  # said by someone else, or no one
+    if _reporter_made_doer(claim, unit, context):
+        return Verdict(span, "speaker", missing, terms)
     if not _attached(claim, unit, context):
         return Verdict(span, "attachment", missing, terms)
     if (
@@ -606,6 +646,25 @@ def _verdict(
     ):
         return Verdict(span, "roles", missing, terms)
     return Verdict(span, None, missing, terms)
+
+
+_MONTHS = frozenset(
+    """january february march april may june july august september october november
+    december""".split()
+)
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def _date_changed(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """The claim names a month (or weekday) the unit does not, and the unit names another:
+    a date moved, as a changed number is ('revealed in December 2016' for 'in September 2016').
+    Only capitalised words: 'may' and 'march' are verbs too."""
+    for group in (_MONTHS, _WEEKDAYS):
+        mine = {t.word for t in claim if t.word in group and (t.name or t.initial)}
+        theirs = {t.word for t in unit if t.word in group and (t.name or t.initial)}
+        if mine - theirs and theirs - mine:
+            return True
+    return False
 
 
 def _parts(term: str) -> set[str]:
@@ -812,7 +871,9 @@ def _around(words: Sequence[Token], i: int) -> Sequence[Token]:
 _HEDGE = re.compile(
     r"\b(?:possible|possibly|could|may|might|likely|unlikely|probably|perhaps|potentially|"
     r"reportedly|allegedly|alleged|accused|suspected|proposed|considering|would|"
-    r"planned|planning|hoped|hoping|expected|expecting|intends?|intended|intending|"
+    r"planned|planning|hoped|hoping|expects?|expected|expecting|intends?|intended|intending|"
+    # what is believed or only looks so: 'believed to have been', 'make it sound as if'
+    r"believed|thought to|seems?|seemed|appears? to|appeared to|as if|as though|"
     r"(?:plans?|hopes?|aims?|expects?)\s+to)\b"  # 'plans to', not 'the plan'
 )
 _TENTATIVE = re.compile(
@@ -883,7 +944,9 @@ def _negations(text: str) -> int:
 
 
 _CLAUSE = re.compile(
-    r"\s*(?:[,;:.!?][\"”’']?(?=\s)|[()]|\s[-–—]+\s|\bbut\b|\bwhile\b|\balthough\b|\bwhereas\b)\s*"
+    r"\s*(?:[,;:!?][\"”’']?(?=\s)|[()]|\s[-–—]+\s|\bbut\b|\bwhile\b|\balthough\b|\bwhereas\b|"
+    # a full stop ends a clause, not an abbreviation's ('the U.S. Open', 'Aug. 29', 'Sen. Joe')
+    r"(?<!\b\w)(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})\.[\"”’']?(?=\s))\s*"
 )
 
 
@@ -896,6 +959,18 @@ _MODAL = re.compile(
 
 # 'a game Denver would go on to win': the future of a past story, told as done.
 _NARRATIVE = re.compile(r"\bwould (?:go on to|later|eventually|soon)\b")
+
+
+def _hedges_claim(claim_terms: set[str], clauses: Sequence[str]) -> bool:
+    """A hedge word in a clause that says the claim, with claim words after it: what it hedges
+    follows it ('was believed to have been the work of an actor'), so 'affected 500 million
+    accounts and was believed to be...' does not hedge the accounts."""
+    for clause in clauses:
+        text = _NARRATIVE.sub(" ", fold(clause))
+        for match in _HEDGE.finditer(text):
+            if any(t.term in claim_terms for t in tokens(text[match.end() :])):
+                return True
+    return False
 
 
 def _hedged(clauses: Sequence[str]) -> bool:
@@ -1038,14 +1113,12 @@ def _doer_moved(claim: Sequence[Token], unit: Sequence[Token], context: Context)
     return False
 
 
-# Capitalised words that describe a person rather than name one.
-_TITLES = frozenset(
-    _term(w)
-    for w in """president minister governor senator sen rep representative mayor king queen prince
-    princess pope chancellor secretary director chief leader judge justice coach chairman chair
-    ceo general gen commissioner speaker premier sheriff officer detective sgt lt capt former
-    first lady""".split()
+# Capitalised words that describe a person rather than name one: the answer sorts' titles,
+# and the ones a royal or a former holder carries.
+_TITLE_WORDS = TITLE_WORDS | frozenset(
+    """representative king queen prince princess pope detective former first lady cabinet""".split()
 )
+_TITLES = frozenset(_term(w) for w in _TITLE_WORDS)
 _FRAME = 2  # content words on each side of a name that place it in its sentence
 
 
@@ -1301,10 +1374,11 @@ def _bound(words: Sequence[Token], i: int) -> list[Token]:
     return found
 
 
-def _speakers(words: Sequence[Token]) -> set[str]:
+def _speakers(words: Sequence[Token], *, before: bool = True) -> set[str]:
     """Names written against a speech verb ('Tedros said', 'says Jones', 'according to
     Hueter'): who speaks is not a role of the reported predicate, and news puts the speaker
-    on either side of the quote."""
+    on either side of the quote. ``before=False``: only those written after it ('according to
+    Hueter', 'said Jones'), who report and nothing else."""
     found: set[str] = set()
 
     def named(j: int) -> bool:
@@ -1318,14 +1392,18 @@ def _speakers(words: Sequence[Token]) -> set[str]:
         if t.root not in _SPEECH:
             continue
         j = i - 1
-        while named(j):
+        while before and named(j) and not (j < i - 1 and words[j + 1].pause):
             found.add(words[j].term)
             j -= 1
         if j < i - 1:
             continue  # 'Hayes said JetBlue's...': JetBlue is what was said, not who said it
         j = i + 1 + (i + 1 < len(words) and words[i + 1].word == "to")
         j += j < len(words) and words[j].word == "the"  # 'according to the Bureau of...'
-        while named(j):
+        while j < len(words) - 1 and words[j].word in _TITLE_WORDS and not words[j].name:
+            j += 1  # 'according to spokesman Jun Ota'
+        first = j
+        # 'According to NHK, Yamagami served': the comma ends who speaks.
+        while named(j) and not (j > first and words[j].pause):
             found.add(words[j].term)
             j += 1
             # '... said the Guardian's political correspondent Peter Walker': a title between
@@ -1335,6 +1413,34 @@ def _speakers(words: Sequence[Token]) -> set[str]:
             if title > j and named(title):
                 j = title
     return found
+
+
+def _reporter_made_doer(claim: Sequence[Token], unit: Sequence[Token], context: Context) -> bool:
+    """'Matsuno was arrested' where the unit says 'police arrested a suspect, according to
+    Hirokazu Matsuno': a name the unit gives only as the one who reports is, in a claim that
+    reports nothing, made a party to what was reported. Not when the claim's words stand
+    around the name there ('said Gigi Gronvall, a senior scholar at...'): the claim says who
+    the reporter is."""
+    if any(t.root in _SPEECH for t in claim):
+        return False
+    reporters = _speakers(unit, before=False)
+    words = {t.term for t in claim if _plain(t)}
+    for t in claim:
+        if not (_is_name(t, context) and t.term in reporters):
+            continue
+        places = [i for i, u in enumerate(unit) if u.term == t.term]
+        if len(places) != 1:
+            continue
+        at = start = places[0]
+        while start > 0 and (unit[start - 1].name or unit[start - 1].word in _TITLE_WORDS):
+            start -= 1  # 'according to Chief Cabinet Secretary Hirokazu Matsuno'
+        said_of = (*unit[start:at], *unit[at + 1 : at + 1 + _APPOSITION])
+        if not any(u.term in words for u in said_of):
+            return True
+    return False
+
+
+_APPOSITION = 5  # tokens after a name that may say who it is
 
 
 def _leading_names(words: Sequence[Token]) -> set[str]:
