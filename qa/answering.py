@@ -31,7 +31,7 @@ from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.sorts import TITLE_WORDS
-from qa.text import contains_answer, content_terms, stem, words
+from qa.text import contains_answer, content_terms, fold, stem, words
 
 
 class Answerer(Protocol):
@@ -81,6 +81,7 @@ class Plan:
     refused: bool = False
     confidence: float = 0.0  # for a factoid: the chosen sentence's value (see _factoid)
     coverage: float = 0.0  # and the share of the question's terms around it
+    repeated: bool = False  # and whether another sentence holds the same short answer
 
 
 @dataclass(frozen=True)
@@ -163,9 +164,18 @@ class ExtractiveAnswerer:
             s = self._settings
             # One margin, not two cut-offs: a sure candidate in a sentence that words the
             # question differently stands, and a weak one among the question's words does not.
-            margin = plan.confidence + s.coverage_weight * plan.coverage
+            margin = (
+                plan.confidence
+                + s.coverage_weight * plan.coverage
+                + s.repeat_weight * plan.repeated
+            )
             if margin < s.answer_threshold or plan.coverage < s.answer_coverage:
-                return replace(nearest, confidence=plan.confidence, coverage=plan.coverage)
+                return replace(
+                    nearest,
+                    confidence=plan.confidence,
+                    coverage=plan.coverage,
+                    repeated=plan.repeated,
+                )
             return plan
         if not self._answerable(shape, candidates):
             return nearest
@@ -206,11 +216,18 @@ class ExtractiveAnswerer:
         span = pick.text
         # None when the span's words run into a longer token ("23" of "23-year-old").
         short = span if contains_answer(sentence.text, span) else None
+        # Said again elsewhere in the passages ("shot ... at a friend's home in Austin", "a
+        # 34-year-old Austin resident"): the articles surely say it. Only the chosen answer is
+        # checked; as a term in choosing it, repetition promotes a story's recurring names.
+        key = fold(pick.text)
+        repeated = any(c is not sentence and fold(f.text) == key for _, c, f, _ in picks)
         chosen = [sentence]
         if s.factoid_sentences > 1:
             rest = [c for c in candidates if c is not sentence]
             chosen += self._best_sentences(rest, s.factoid_sentences - 1)
-        return Plan(sentences=chosen, short=short, confidence=value, coverage=coverage)
+        return Plan(
+            sentences=chosen, short=short, confidence=value, coverage=coverage, repeated=repeated
+        )
 
     def _best_sentences(self, candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
         chosen: list[Candidate] = []

@@ -22,6 +22,8 @@ _ABBREVIATIONS = frozenset(
 # A sentence ends at . ! ? (or an ellipsis), optionally followed by closing quotes/brackets.
 _BOUNDARY = re.compile(r"""(?:[.!?]+|…)["”’')\]]*(?=\s+["“‘(\[]?[A-Z0-9À-Þ])""")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
+_NUMBER_SIGN = re.compile(r"\b[Nn]o\.$")
+_DIGIT_NEXT = re.compile(r"\s+\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,8 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
         cursor = block.start
         for match in _BOUNDARY.finditer(text, block.start, block.end):
             if _is_abbreviation(text, block.start, match.start(), match.group()):
+                continue
+            if _is_number_sign(text, block.start, match):
                 continue
             spans.extend(_trimmed(text, cursor, match.end()))
             cursor = match.end()
@@ -74,6 +78,16 @@ def _is_abbreviation(text: str, floor: int, at: int, mark: str) -> bool:
         return False
     word = before.group(1).lower().strip(".")
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _is_number_sign(text: str, floor: int, match: re.Match[str]) -> bool:
+    """ "world No. 113 Harmony Tan", "the no. 1 seed": "No." before a number is the number
+    sign, not a sentence's end."""
+    return (
+        match.group() == "."
+        and _NUMBER_SIGN.search(text, max(floor, match.start() - 3), match.end()) is not None
+        and _DIGIT_NEXT.match(text, match.end()) is not None
+    )
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:

@@ -31,6 +31,7 @@ from qa.sorts import (
     Sort,
     agreement,
     asked_sort,
+    followed_by_region,
 )
 from qa.text import STOPWORDS, fold
 
@@ -226,8 +227,12 @@ def read_question(question: str) -> Ask | None:
     detail = None
     if kind == "date":
         detail = next(
-            (d for d in ("year", "time", "month") if re.search(rf"\bwhat\s+{d}\b", lowered)),
-            "time" if re.search(r"\bwhat\s+hour\b", lowered) else None,
+            (
+                d
+                for d in ("year", "time", "month")
+                if re.search(rf"\b(?:what|which)\s+{d}\b", lowered)
+            ),
+            "time" if re.search(r"\b(?:what|which)\s+hour\b", lowered) else None,
         )
     elif kind == "number" and MONEY_Q.search(lowered):
         detail = "money"
@@ -357,11 +362,27 @@ _FINE_PLACES = frozenset(
 )
 
 
+# Nouns news prose uses for one another: the question's "lawyer" is the article's "attorney".
+_SAME_NOUN: dict[str, tuple[str, ...]] = {
+    "lawyer": ("attorney", "counsel"),
+    "attorney": ("lawyer", "counsel"),
+    "ceo": ("chief executive",),
+    "spokesperson": ("spokesman", "spokeswoman"),
+    "spokesman": ("spokesperson", "spokeswoman"),
+    "spokeswoman": ("spokesperson", "spokesman"),
+    "film": ("movie",),
+    "movie": ("film",),
+    "company": ("firm",),
+    "firm": ("company",),
+}
+
+
 def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
     """2 when ``noun`` (or its plural) is the word next to the candidate (inside it or one word
     away, "son Christopher", "100 firefighters"), 1 when it is within a few words, else 0."""
     singular = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
-    pattern = re.compile(rf"\b{re.escape(singular)}(?:s|es)?\b", re.I)
+    names = "|".join(re.escape(n) for n in (singular, *_SAME_NOUN.get(singular, ())))
+    pattern = re.compile(rf"\b(?:{names})(?:s|es)?\b", re.I)
     inside = sentence[candidate.start : candidate.end]
     before = sentence[max(0, candidate.start - 40) : candidate.start]
     after = sentence[candidate.end : candidate.end + 40]
@@ -440,8 +461,28 @@ def _dates(sentence: str, ask: Ask) -> list[Candidate]:
             fit = 1.0 if re.search(r"\b\d{4}\b", text) else 0.2
         elif ask.detail == "time":
             fit = 1.0 if _CLOCK.search(text.lower()) else 0.2
+        elif ask.detail == "month" and not _MONTH_IN.search(text):
+            fit = 0.2
         found.append(Candidate(match.start(), match.end(), text, fit))
+    for match in _BARE_MONTH.finditer(sentence):
+        # "first briefed in April": a month on its own answers "in which month" (and, less
+        # surely, "when"); "in April 2022" and "April 5" are read whole above.
+        fit = 1.0 if ask.detail == "month" else 0.5
+        found.append(Candidate(match.start(1), match.end(1), match.group(1), fit))
     return found
+
+
+_MONTH_NAMES = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_MONTH_IN = re.compile(rf"\b(?:{_MONTH})", re.I)
+# A month named on its own after the words that place something in time ("in April", "since
+# March", "late last June"), not followed by a day or a year, which _DATE reads whole. "May" is
+# a month only there (not "Theresa May", "it may").
+_BARE_MONTH = re.compile(
+    rf"\b(?:in|since|until|till|by|from|through|during|before|after|last|next|this|early|"
+    rf"mid|late|of)[- ]+({_MONTH_NAMES})\b(?![ -]+\d)(?!,?\s+\d)"
+)
 
 
 def _names(sentence: str, kind: Kind) -> list[Candidate]:
@@ -514,5 +555,9 @@ def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
         fit = 0.9 if 2 <= len(words) <= 4 else 0.55
         return fit * (0.6 if placed else 1.0)
     if kind == "place":
-        return 1.0 if place else (0.85 if placed and not org else (0.4 if org else 0.5))
+        # "in New Castle, Indiana": a name followed by its state is a town as surely as a
+        # name with a place word is a place.
+        if place or followed_by_region(sentence[start + len(text) : start + len(text) + 40]):
+            return 1.0
+        return 0.85 if placed and not org else (0.4 if org else 0.5)
     return 0.7 if len(words) >= 2 else 0.6

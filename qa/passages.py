@@ -36,6 +36,13 @@ _BOILERPLATE = re.compile(
     |^\W*contact\ [a-z]\w+|\bwire\ reports\b|\ball\ rights\ reserved\b|\btext\ messages?\ here\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A site's links to its other stories, set between paragraphs: "FORMULA SHORTAGE:5 things you
+# can do ...", "'YOUR ATTORNEYS MESSED UP':Alex Jones confronted ..." (a capitals label glued to
+# a headline; a transcript's "BIDEN: I think ..." has a space and stays), and a video player's
+# "JUST WATCHED ... Replay More Videos ...".
+_TEASER = re.compile(
+    r"^\W*[A-Z][A-Z0-9 '’&.,-]+[A-Z'’]\W*:(?=[\w'‘“\"$])|\bJUST WATCHED\b|\bReplay More Videos\b"
+)
 # "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -",
 # "SYDNEY, Aug 9 (Reuters) -" (a wire dateline may carry the day of the month).
 _DATELINE = re.compile(
@@ -54,7 +61,7 @@ def is_boilerplate(sentence: str) -> bool:
     >>> is_boilerplate("At least 49 people were killed in the fire in Sitakunda.")
     False
     """
-    return _BOILERPLATE.search(sentence) is not None
+    return _BOILERPLATE.search(sentence) is not None or _TEASER.search(sentence) is not None
 
 
 def without_dateline(text: str, span: Span) -> Span:

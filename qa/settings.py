@@ -273,6 +273,14 @@ class AnswerSettings(_Section):
         "ones weighing more, in the sentence holding the short answer or its context) added "
         "to the sentence's value before it is compared with answer_threshold.",
     )
+    repeat_weight: float = Field(
+        0.1,
+        ge=0.0,
+        description="Added to that margin when another sentence of the passages holds the same "
+        "short answer as a candidate of the asked kind: what the articles say twice they surely "
+        "say (on the development set the answers of unanswerable questions were seldom "
+        "repeated, right ones often; docs/benchmarks.md).",
+    )
     answer_coverage: float = Field(
         0.0,
         ge=0.0,

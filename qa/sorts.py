@@ -272,6 +272,10 @@ def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
         return UNKNOWN if found == "noun" else CONFLICTS
     if sort == "duration" and found == "length":
         return UNKNOWN  # "how long" asks for either
+    if sort == "duration" and found == "noun" and re.search(r"\d-[a-z]+$", sentence[start:end]):
+        # "a 37-match winning streak", "a 10-game ban": the number joined to its noun measures
+        # how long the thing it qualifies lasted, counted in matches or games.
+        return UNKNOWN
     return CONFLICTS
 
 
@@ -371,7 +375,12 @@ def _looks_place(text: str, tokens: list[str], before: str, after: str, org: boo
         return True
     if re.search(r"\b(?:town|city|village|community|county|province|region)\s+of\s*$", before):
         return True  # "the town of Ottaviano"
-    # "Springville, Utah": a name followed by its state or country.
+    return followed_by_region(after)
+
+
+def followed_by_region(after: str) -> bool:
+    """ "Springville, Utah", "New Castle, Indiana": ``after`` (the text after a name) starts with
+    a state or country, the way news names a town."""
     beside = re.match(r",\s+([A-Z][\w.]*(?:\s[A-Z][\w.]*)?)", after)
     return beside is not None and beside.group(1).rstrip(".") in PLACES
 

@@ -139,6 +139,30 @@ class TestWhatIsAsked:
         )
         assert find_candidates(sentence, ask)[0].text == "20"
 
+    def test_a_month_on_its_own_answers_which_month(self, archive: dict[str, str]) -> None:
+        ask = read_question("In which month was Biden first briefed on the safe house?")
+        assert ask is not None and ask.detail == "month"
+        # The Zawahiri story names the month alone, with no day or year beside it.
+        text = archive["3f682b70864b"]
+        sentence = next(s.of(text) for s in split_sentences(text) if "first briefed" in s.of(text))
+        assert [c.text for c in find_candidates(sentence, ask)] == ["April"]
+        # "Theresa May" and "it may" are no month; "in April 2022" is read whole.
+        assert find_candidates("Theresa May said it may rain.", ask) == []
+        found = find_candidates("He was briefed in April 2022.", ask)
+        assert [c.text for c in found] == ["April 2022"]
+
+    def test_the_articles_word_for_the_asked_noun_counts_as_it(self) -> None:
+        ask = read_question("Who is the lawyer who questioned Alex Jones?")
+        assert ask is not None
+        sentence = "Reporter Jane Doe watched as the plaintiffs' attorney, Mark Bankston, began."
+        assert find_candidates(sentence, ask)[0].text == "Mark Bankston"
+
+    def test_a_name_followed_by_its_state_is_a_town(self) -> None:
+        ask = read_question("In which town was the donut hole eating contest held?")
+        assert ask is not None
+        sentence = "After a year in Muncie, the contest will be held in New Castle, Indiana."
+        assert find_candidates(sentence, ask)[0].text == "New Castle"
+
     def test_a_name_the_question_gives_by_its_initials_is_no_answer(self) -> None:
         ask = read_question("In which city was the al Qaeda leader killed by a US drone strike?")
         assert ask is not None
@@ -289,6 +313,29 @@ class TestRefusal:
         assert answerer(answer_threshold=between, coverage_weight=0.0).select(
             question, [source(DEPOT)]
         ).refused
+
+    def test_an_answer_the_passages_say_twice_needs_a_lower_margin(
+        self, archive: dict[str, str], real_embedder: LocalEmbedder
+    ) -> None:
+        # The Moriah Wilson story says Austin where she was shot and again where the suspect
+        # lived; the Alex Jones story names the plaintiffs' attorney once.
+        question = "In which city was elite cyclist Moriah Wilson shot and killed in May 2022?"
+        text = archive["14b91e9e4ba4"]
+
+        def plan(**settings: Any) -> Any:
+            chosen = ExtractiveAnswerer(real_embedder, AnswerSettings(**settings))
+            return chosen.select(question, [source(text)])
+
+        found = plan(answer_threshold=0.0)
+        assert found.short == "Austin" and found.repeated
+        between = found.confidence + 0.3 * found.coverage + 0.05
+        assert plan(answer_threshold=between, repeat_weight=0.1).short == "Austin"
+        assert plan(answer_threshold=between, repeat_weight=0.0).refused
+        lawyer = "Who is the lawyer for the Sandy Hook parents who cross-examined Alex Jones?"
+        once = ExtractiveAnswerer(real_embedder, AnswerSettings(answer_threshold=0.0)).select(
+            lawyer, [source(archive["86cfd03edbb4"])]
+        )
+        assert once.short == "Mark Bankston" and not once.repeated
 
     def test_a_sure_answer_worded_unlike_the_question_stands_in_a_real_article(
         self, archive: dict[str, str], real_embedder: LocalEmbedder

@@ -29,6 +29,15 @@ class TestSentences:
             "Will they succeed?",
         ]
 
+    def test_no_before_a_number_is_the_number_sign_not_an_end(self) -> None:
+        text = "She lost to world No. 113 Harmony Tan. The no. 1 seed won. He said No. Then left."
+        assert [s.of(text) for s in split_sentences(text)] == [
+            "She lost to world No. 113 Harmony Tan.",
+            "The no. 1 seed won.",
+            "He said No.",
+            "Then left.",
+        ]
+
     def test_lines_are_boundaries_but_hard_wraps_are_not(self) -> None:
         text = "A heading\nThe first sentence is\nwrapped here. Next one."
         assert [s.of(text) for s in split_sentences(text)] == [

@@ -52,6 +52,10 @@ class TestBoilerplate:
             "Follow our reporter Kelly Doe on Twitter: @kdoe.",
             "Support local journalism. Subscribe today.",
             "Hide Caption 7 of 12 Photos: England's Chloe Kelly scores the winning goal.",
+            # Links to the site's other stories: a capitals label glued to a headline.
+            "FORMULA SHORTAGE:5 things you can do to feed your baby during a shortage",
+            "'YOUR ATTORNEYS MESSED UP':Jones confronted with texts from his phone",
+            "JUST WATCHED Storms could impact holiday travel Replay More Videos ...",
         ]:
             assert is_boilerplate(line), line
 
@@ -60,6 +64,9 @@ class TestBoilerplate:
             "Several firefighters were among the dead, the fire service said.",
             "The photo showed the depot burning.",
             "Lawmakers signed up to the plan on Friday.",
+            # A debate transcript's speaker, with a space after the colon, is the story.
+            "BIDEN: I think we need to be candid with voters.",
+            "UPDATE 5:45 p.m. The fire is contained.",
         ]:
             assert not is_boilerplate(line), line
 

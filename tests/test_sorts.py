@@ -87,6 +87,13 @@ class TestAgreement:
         # So may an age: "She was 73."
         assert agree("How old was she when she died?", "She died. She was 73.", "73") == UNKNOWN
 
+    def test_a_number_joined_to_its_noun_measures_how_long(self) -> None:
+        # "How long was the streak?": counted in matches; a bare count of people is no length.
+        sentence = "She lost in round three, ending a 37-match winning streak before 9,000 fans."
+        question = "How long was the winning streak that her loss ended?"
+        assert agree(question, sentence, "37-match") == UNKNOWN
+        assert agree(question, sentence, "9,000 fans") == CONFLICTS
+
     def test_an_age_or_a_year_is_not_a_prison_term(self) -> None:
         sentence = "The 41-year-old worked for the navy until around 2005 and faces 20 years."
         question = "How many years in prison was he sentenced to?"
