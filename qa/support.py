@@ -354,7 +354,8 @@ def tokens(text: str) -> tuple[Token, ...]:
         capital = piece[:1].isupper() and (i > 0 or (piece.isupper() and len(piece) > 1))
         if capital and value is not None and not piece[:1].isdigit():
             value = None  # "Big Ten", "Fortune Five Hundred": a name, not a number
-        term = "" if word in STOPWORDS or (len(word) < 2 and value is None) else _term(word)
+        plain = word in STOPWORDS or word in _FUNCTION_WORDS
+        term = "" if plain or (len(word) < 2 and value is None) else _term(word)
         term = _UNIT_OF.get(word, term)
         name = capital and value is None and bool(term)
         initial = i == 0 and piece[:1].isupper() and bool(term)
@@ -365,6 +366,11 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
+# Words that carry no content of their own, beside the shared stopwords: a paraphrase drops
+# them freely ('topped every one of the rounds among lawmakers' / 'won all rounds by lawmakers').
+_FUNCTION_WORDS = frozenset(
+    "every among amongst amid amidst while whilst upon via per within toward towards now".split()
+)
 _PAUSE = re.compile(r"[,;:()\[\]—–]|\s-+\s")
 _PRONOUN_ONE = frozenset("every each any no some someone anyone everyone".split())
 _CLAUSE_OPENERS = frozenset(
@@ -550,7 +556,8 @@ def _verdict(
     span = Span(sentences[0].start, sentences[-1].end)
     text = span.of(passage)
     unit = tuple(t for s in sentences for t in tokens(s.of(passage)))
-    have_terms = _Terms(_with_parts(t.term for t in unit if t.term))
+    have_terms = _Terms(_with_parts(t.term for t in unit if t.term) | _compounds(unit))
+    have_terms.acts = frozenset(t.term for t in unit if t.word.endswith(("ed", "ing")))
     have_numbers = {t.number for t in unit if t.number is not None}
     wanted = list(dict.fromkeys(t.term for t in claim if t.term and t.number is None))
     for t in claim:
@@ -577,6 +584,7 @@ def _verdict(
         for w in wanted
         if w not in have_terms
         and not _parts(w) <= have_terms  # 'tax-and-spend' for 'taxing and spending'
+        and not _compounds(claim, w) & have_terms  # 'played down' for 'downplayed'
         and w not in named_elsewhere  # 'Alexander Lukashenko' where the unit says 'Lukashenko'
         and w not in spelled
         and not (attributed and w in _SPEECH)  # 'a survey found' = 'according to a survey'
@@ -586,7 +594,8 @@ def _verdict(
     if len(missing) > OPEN_SHARE * terms:
         return Verdict(span, "words", missing, terms)  # too little of the claim is here to weigh
     relevant = _relevant_clauses(claim, text)
-    if _negations(claim_text) % 2 != sum(_negations(c) for c in relevant) % 2:
+    scope = [*relevant, *_list_heads(relevant, text)]
+    if _negations(claim_text) % 2 != sum(_negations(c) for c in scope) % 2:
         return Verdict(span, "negation", missing, terms)
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
@@ -667,6 +676,20 @@ def _date_changed(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     return False
 
 
+_PARTICLES = frozenset("down up out off over back".split())
+
+
+def _compounds(words: Sequence[Token], term: str | None = None) -> set[str]:
+    """The one-word forms of the phrasal verbs in ``words`` (of ``term``'s only, when given):
+    'played down' -> downplay, playdown; 'knocked out' -> knockout."""
+    return {
+        form
+        for a, b in itertools.pairwise(words)
+        if a.term and b.word in _PARTICLES and (term is None or a.term == term)
+        for form in (_term(b.word + a.term), _term(a.term + b.word))
+    }
+
+
 def _parts(term: str) -> set[str]:
     """The terms of a hyphenated word's parts ('taxpayer-fund' -> taxpayer, fund); none for a
     plain word."""
@@ -694,7 +717,30 @@ class _Terms(set[str]):
         groups = _SYNONYMS.get(term)
         if groups and any(_SYNONYMS.get(other, frozenset()) & groups for other in self):
             return True
-        return len(term) >= 5 and any(_prefix_match(term, other) for other in self)
+        if len(term) >= 5 and any(_prefix_match(term, other) for other in self):
+            return True
+        if any(o.endswith("li") and _derived_root(o) == term for o in self):
+            return True  # 'quick' where the unit says 'quickly'
+        root = _derived_root(term)
+        # An adverb matches its adjective; a doer matches only the act ('camp workers' /
+        # 'people who worked in the camps'), not a thing ('renters' are not 'rents').
+        return bool(root) and (
+            root in self.acts if term.endswith(("er", "or")) else set.__contains__(self, root)
+        )
+
+    acts: frozenset[str] = frozenset()  # terms written as a verb's -ed or -ing form
+
+
+def _derived_root(term: str) -> str:
+    """The word a regular derivation was made from: an adverb's adjective ('mistakenly' ->
+    mistaken, 'quickly' -> quick) or a doer's verb ('worker' -> work, 'voter' -> vot); '' when
+    the term is no such derivation. Not comparatives ('higher' is not 'high'), and never a
+    root shorter than four letters."""
+    for suffix in ("li", "er", "or"):
+        root = _shape(term.removesuffix(suffix)) if term.endswith(suffix) else ""
+        if len(root) >= 4 and root not in _OPPOSITE and _lexeme(root) not in _OPPOSITE:
+            return root
+    return ""
 
 
 def _prefix_match(a: str, b: str) -> bool:
@@ -1039,6 +1085,38 @@ def _compared_backwards(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
 
 def _clause_terms(clause: str) -> set[str]:
     return {t.term for t in tokens(clause) if t.term and t.word not in _NEGATIONS}
+
+
+_LIST_ITEM = 4  # words: a clause this short (or opening with and/or/nor) is an item of a list
+
+
+def _list_heads(relevant: Sequence[str], text: str) -> list[str]:
+    """The clause a list of relevant items hangs from, when the claim's clauses are items of a
+    list ('did not include passwords, payment card data, or bank account information'): what
+    the head says (its negation) reaches every item."""
+    clauses = _CLAUSE.split(text)
+
+    def item(clause: str) -> bool:
+        return len(clause.split()) <= _LIST_ITEM or _LAST_ITEM.match(clause) is not None
+
+    heads: list[str] = []
+    for k, clause in enumerate(clauses):
+        if clause not in relevant or not item(clause):
+            continue
+        start = end = k
+        while start > 0 and item(clauses[start - 1]):
+            start -= 1
+        while end + 1 < len(clauses) and item(clauses[end + 1]):
+            end += 1
+        if not any(_LAST_ITEM.match(c) for c in clauses[start : end + 1]):
+            continue  # short clauses, but no list ('Michael Stevens, keeper of the Purse, is')
+        head = clauses[start - 1] if start > 0 else ""
+        if head and head not in relevant and head not in heads:
+            heads.append(head)
+    return heads
+
+
+_LAST_ITEM = re.compile(r"(?:and|or|nor)\b", re.IGNORECASE)
 
 
 def _relevant_clauses(claim: Sequence[Token], text: str) -> list[str]:
