@@ -79,7 +79,7 @@ def is_instruction(sentence: str) -> bool:
 
 # -- words, numbers, names ----------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?|[\w’'-]+", re.UNICODE)
+_TOKEN = re.compile(r"\$?\d(?:[\d,]*\d)?(?:\.\d+)?%?|[\w’'-]+", re.UNICODE)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -563,7 +563,11 @@ def _verdict(
     for t in claim:
         if t.number is not None and not any(_same(t.number, n) for n in have_numbers):
             return Verdict(span, "number")
-    if not _pairs(claim_text) <= _pairs(text) or _numbers_misplaced(claim, unit):
+    if (
+        not _pairs(claim_text) <= _pairs(text)
+        or _numbers_misplaced(claim, unit)
+        or _name_by_other_number(claim, unit, context)
+    ):
         return Verdict(span, "number")  # '42-17' for '42-21'; 42 moved from RBI to home runs
     when = {t.word for t in unit if t.word in _DEICTIC}
     if when and any(t.word in _DEICTIC and t.word not in when for t in claim):
@@ -898,6 +902,49 @@ def _numbers_misplaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     return False
 
 
+_NAME_REACH = 8  # tokens: a name this near a number in the claim goes with it
+
+
+def _name_by_other_number(claim: Sequence[Token], unit: Sequence[Token], context: Context) -> bool:
+    """A claim name beside a number stands in the unit beyond another number of the same kind,
+    every place it stands: '$1.537 billion ... won in Michigan' where the unit has '$1.537
+    billion won ... in South Carolina, and $1.050 billion won ... in Michigan'."""
+    for i, t in enumerate(claim):
+        if t.number is None:
+            continue
+        kind = _kind(t)
+        if sum(c.number is not None and _kind(c) == kind for c in claim) > 1:
+            continue  # the claim's own numbers may sit between
+        own = [j for j, u in enumerate(unit) if u.number is not None and _same(u.number, t.number)]
+        other = [
+            j
+            for j, u in enumerate(unit)
+            if u.number is not None and _kind(u) == kind and not _same(u.number, t.number)
+        ]
+        if not own or not other:
+            continue
+        for k, n in enumerate(claim):
+            if abs(k - i) > _NAME_REACH or not _named(n, context):
+                continue
+            places = [j for j, u in enumerate(unit) if u.term == n.term]
+            if places and all(
+                _parallel(unit, p, o, at) for at in places for p in own for o in other
+            ):
+                return True
+    return False
+
+
+def _parallel(unit: Sequence[Token], number: int, other: int, name: int) -> bool:
+    """The other number stands between the claim's number and the name, in a second member of
+    a coordination ('$1.537 billion won in South Carolina, and $1.050 billion won in
+    Michigan'): the name is the other number's."""
+    low, high = sorted((number, name))
+    if not low < other < high:
+        return False
+    joint = range(number + 1, other) if number < other else range(other + 1, number)
+    return any(unit[j].word == "and" and unit[j].pause for j in joint)
+
+
 def _kind(t: Token) -> str:
     if "$" in t.word or "%" in t.word:
         return t.word[0] if "$" in t.word else "%"
@@ -997,7 +1044,7 @@ _CLAUSE = re.compile(
 
 
 _MODAL = re.compile(
-    r"\b(?:if|unless|whether|should|would|could|might|may|can|will|likely|expected|plans?|"
+    r"\b(?:if|unless|whether|should|would|could|might|may|likely|expected|plans?|"
     r"aims?|hopes?|wants?|proposed?|considers?)\b",
     re.IGNORECASE,
 )
@@ -1212,14 +1259,15 @@ def _name_displaced(
     mine = _content(claim, lambda t: _named(t, context))
     theirs = _content(unit, lambda t: _named(t, context))
     unit_runs = _runs(theirs)
-    if any(t.word in _PRONOUNS for t in unit):
-        return False  # 'It accused ... Ukraine, while condemning': 'it' may be the claim's name
+    # 'It accused ... Ukraine, while condemning': 'it' may be the claim's subject, not the
+    # 'Taiwan' a list ends with ('the US, Japan, Australia and India').
+    pronoun = any(t.word in _PRONOUNS for t in unit)
     claimed = {t.term for t in mine if t.name}
     if any(_acronym_of(t.word, unit_text) for t in mine if t.name) or claimed & spelled:
         return False  # 'ACC' where the unit says 'Atlantic Coast Conference': runs differ
     for start, end in _runs(mine):
         names = {t.term for t in mine[start:end]}
-        if names & speakers:
+        if names & speakers or (pronoun and not any(m.name for m in mine[:start])):
             continue  # who speaks moves about a sentence freely
         own = other = 0
         beside = {  # 'the Quran, the Muslim holy book': an apposition, not another name
@@ -1231,7 +1279,7 @@ def _name_displaced(
         for u_start, u_end in unit_runs:
             there = {t.term for t in theirs[u_start:u_end]}
             fit = _fit(mine, (start, end), theirs, (u_start, u_end))
-            if names & there:
+            if any(n in _Terms(there) for n in names):  # 'Japan' is 'Japanese' here
                 own = max(own, fit)
             elif there - _TITLES and not there & claimed and u_start not in beside:
                 # A name the claim gives elsewhere is reordered, not substituted: the roles
