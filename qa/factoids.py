@@ -33,6 +33,7 @@ from qa.sorts import (
     asked_sort,
     followed_by_region,
 )
+from qa.stance import asks_what_happened, stated
 from qa.text import STOPWORDS, fold
 
 Kind = Literal["person", "name", "place", "date", "number", "quote"]
@@ -203,6 +204,7 @@ class Ask:
     noun: str | None = None
     detail: str | None = None
     sort: Sort | None = None  # the sort of thing asked for (``qa.sorts``): a person, money ...
+    happened: bool = True  # it asks what happened, not what may ("qa.stance")
 
 
 _ASKED_NOUN = re.compile(
@@ -238,7 +240,8 @@ def read_question(question: str) -> Ask | None:
         detail = "money"
     noun = _asked_noun(question)
     sort = asked_sort(question, kind, noun, detail)
-    return Ask(kind, frozenset(_fold_words(question)), noun, detail, sort)
+    happened = asks_what_happened(question)
+    return Ask(kind, frozenset(_fold_words(question)), noun, detail, sort, happened)
 
 
 # The head of the noun phrase a question names its answer by: "the name of the *son* of",
@@ -334,12 +337,16 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
     else:
         found = _names(sentence, ask.kind)
     fresh = []
+    # Quoted words are what someone said, whatever mood they are in.
+    factual = ask.happened and ask.kind != "quote"
     for candidate in found:
         share = _new_share(candidate.text, ask.words)
         if share <= 0:
             continue  # a span the question already says is no answer; a partly new one is less
         if agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun) == CONFLICTS:
             continue  # a team for "which quarterback", a weight for "how much did it cost"
+        if factual and not stated(sentence, candidate.start, candidate.end):
+            continue  # "faces up to 20 years" for the sentence he got, "either X or Y" for who won
         fit = candidate.fit * (0.5 + 0.5 * share)
         if ask.kind == "place" and ask.noun in _FINE_PLACES and candidate.text in _WIDE:
             fit *= 0.6  # "which town": not the country or state the story is in
@@ -527,6 +534,8 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         roles = [i for i, w in enumerate(words) if fold(w).strip(".,") in TITLE_WORDS]
         if roles and roles[-1] < len(words) - 1:
             words = words[roles[-1] + 1 :]
+        elif roles and len(roles) == len(words):
+            return None  # "Acting President", "Prime Minister": a title, not who holds it
     text = " ".join(words).rstrip(".,’'")
     if text.endswith(("’s", "'s")):
         text = text[:-2]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from qa.text import fold
+from qa.text import STOPWORDS, fold
 
 Sort = Literal[
     "person",
@@ -226,6 +226,8 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "age"
     if re.search(r"\b(?:aged|age|ages)\s*$", fold(before)):
         return "age"
+    if re.match(r"\s*ago\b", after):
+        return "date"  # "indicted four years ago": when, not how long
     if _MONTHS.search(before) and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", text):
         return "date"
     if re.fullmatch(r"(?:1[89]|20)\d\d", text):
@@ -323,7 +325,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             or re.match(rf"\s*,?\s*(?:{_SPEAKS})\b", after) is not None
             or re.search(rf"\b(?:{_SPEAKS})\s*$", before) is not None
             or re.match(r"\s*,\s*\d{1,3}\s*,", after) is not None
-            or _appositive_role(after)
+            or _appositive_role(after) is not None
+            or _KIN_OF.search(before) is not None
         )
     )
     source = (
@@ -336,9 +339,16 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         is not None
     )
     if sort in ("person", "someone"):
-        if person:
+        role = word_before if word_before in _ROLE_WORDS else _appositive_role(after)
+        if person and not _other_role(noun, role):
             return FITS
-        return CONFLICTS if place or title or event or (org and sort == "person") else UNKNOWN
+        if person:
+            return CONFLICTS  # "speaker Mahinda Yapa" for "which high commissioner"
+        if place or title or event or (org and sort == "person"):
+            return CONFLICTS
+        # A person is named in full, or shown to be one by a role, a speech verb, an age: a
+        # lone word with no such sign ("a disease similar to Ebola") answers no "which person".
+        return CONFLICTS if sort == "person" and len(tokens) == 1 else UNKNOWN
     if sort == "place":
         if person or title or source or (org and not venue):
             return CONFLICTS
@@ -362,12 +372,80 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     return CONFLICTS if person or text in PLACES else UNKNOWN  # "thing": "which currency"
 
 
-def _appositive_role(after: str) -> bool:
+def _appositive_role(after: str) -> str | None:
     """ ", Tony's son, ...", ", the president of ...": a role named right after a name."""
     match = re.match(
         r"\s*,\s*((?:[\w’'.-]+\s+){0,3}?[\w’'-]+)\s*(?:,|of\b|who\b|at\b|for\b)", after
     )
-    return match is not None and fold(match.group(1).split()[-1]) in _ROLE_WORDS
+    if match is None:
+        return None
+    first = fold(match.group(1).split()[0])
+    if first in STOPWORDS and first not in _DETERMINERS:
+        return None  # ", after two people who ...": a clause, not an apposition
+    role = fold(match.group(1).split()[-1])
+    return role if role in _ROLE_WORDS else None
+
+
+_DETERMINERS = frozenset("a an the his her their its our my your".split())
+
+
+def _other_role(asked: str | None, role: str | None) -> bool:
+    """True when a name's role (the title before it, the role in apposition after it) is not
+    the one the question names its answer by: a "manager" for "the son", a "president" for
+    "the two relatives", a "speaker" for "the high commissioner". A general noun asked
+    ("person", "official", "player") or none fits any role."""
+    if asked is None or role is None:
+        return False
+    asked, role = _singular(asked), _singular(role)
+    if asked == role or asked in _ANY_ROLE or asked not in _ROLE_WORDS | _KIN:
+        return False
+    if asked in _KIN_ANY and role in _KIN:
+        return False  # a son is one of the relatives
+    return not any(asked in group and role in group for group in _ROLE_GROUPS)
+
+
+def _singular(word: str) -> str:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    return word[:-1] if word.endswith("s") and word[:-1] in _ROLE_WORDS | _KIN else word
+
+
+_IRREGULAR = {"men": "man", "women": "woman", "children": "child", "relatives": "relative"}
+_KIN = frozenset(
+    """son daughter wife husband brother sister father mother parent child relative cousin
+    nephew niece uncle aunt grandson granddaughter grandmother grandfather widow widower
+    fiance fiancee fiancé fiancée partner girlfriend boyfriend stepson stepdaughter""".split()
+)
+_KIN_ANY = frozenset("relative parent family".split())
+# "the older son of Ward", "the main character of Theodore": a person (or one played).
+_KIN_OF = re.compile(rf"\b(?:{'|'.join(sorted(_KIN | {'character', 'role'}))})s?\s+of\s+$", re.I)
+# Nouns so general that any role fits them ("Who is the *official* ...", "which *player*").
+_ANY_ROLE = frozenset(
+    """person man woman people individual official leader member star figure personality
+    celebrity celeb player athlete worker employee character hero heroine legend winner
+    runner-up rival opponent victim suspect candidate resident""".split()
+)
+# Roles that name the same kind of post, one of which a question may ask by another.
+_ROLE_GROUPS = tuple(
+    frozenset(group.split())
+    for group in (
+        "lawyer attorney counsel",
+        "spokesman spokeswoman spokesperson",
+        "ceo cfo coo chief executive boss head chairman chairwoman chair founder president owner "
+        "director manager",
+        "coach manager boss head",
+        "mp lawmaker senator sen congressman congresswoman rep representative politician",
+        "minister secretary premier chancellor president leader",
+        "judge justice",
+        "actor actress star comedian host singer rapper musician artist",
+        "reporter correspondent journalist editor writer author columnist",
+        "officer sheriff detective agent superintendent police chief",
+        "doctor surgeon physician dr",
+        "scientist researcher professor prof economist analyst expert",
+        "quarterback pitcher striker goalkeeper guard captain footballer golfer boxer cyclist "
+        "swimmer skater champion",
+    )
+)
 
 
 def _looks_place(text: str, tokens: list[str], before: str, after: str, org: bool) -> bool:
@@ -400,6 +478,8 @@ def _looks_org(text: str, tokens: list[str], before: str) -> bool:
         return True
     if re.fullmatch(r"[A-Z]{2,6}", text):
         return True  # "CNN", "NFL": an acronym that is not a country's
+    if len(text.split()) > 1 and text.isupper():
+        return True  # "USA TODAY", "NBC NEWS": an outlet's masthead, not a person's name
     words = text.split()
     # "Houston Texans", "Indiana Pacers", "the Pacers": a place and a plural, a team's name.
     plural = words[-1].endswith("s") and not words[-1].endswith(("'s", "’s", "ss"))

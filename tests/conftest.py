@@ -4,6 +4,7 @@ session, a fast deterministic encoder for tests about plumbing, and small hand-m
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -88,6 +89,25 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(scope="session")
+def archive() -> dict[str, str]:
+    """The development articles' texts by id, read at run time (they are not ours to copy)."""
+    path = SHARED_DATA / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is not here (CI has ../shared/data beside the clone)")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {a["id"]: a["text"] for a in map(json.loads, lines)}
+
+
+def real_sentence(text: str, fragment: str) -> str:
+    """The sentence of a real article that holds ``fragment`` (found at run time, not copied)."""
+    from qa.chunking import split_sentences
+
+    found = [s.of(text) for s in split_sentences(text) if fragment in s.of(text)]
+    assert found, f"no sentence holds {fragment!r}"
+    return found[0]
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,10 @@ The article texts here are written for these tests (the development articles are
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from conftest import REPO, SHARED_DATA, HashingEmbedder
+from conftest import REPO, HashingEmbedder
 
 from qa.answering import ExtractiveAnswerer, question_shape
 from qa.chunking import split_sentences
@@ -48,16 +47,6 @@ def source(text: str, n: int = 1) -> Source:
 
 def answerer(**settings: Any) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(HashingEmbedder(), AnswerSettings(**settings))
-
-
-@pytest.fixture(scope="module")
-def archive() -> dict[str, str]:
-    """The development articles' texts by id, read at run time (they are not ours to copy)."""
-    path = SHARED_DATA / "articles.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not here (CI has ../shared/data beside the clone)")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {a["id"]: a["text"] for a in map(json.loads, lines)}
 
 
 class TestWhatIsAsked:
