@@ -33,7 +33,7 @@ from qa.sorts import (
     asked_sort,
     followed_by_region,
 )
-from qa.stance import asks_what_happened, stated
+from qa.stance import asks_what_happened, may_hedge, stated
 from qa.text import STOPWORDS, fold
 
 Kind = Literal["person", "name", "place", "date", "number", "quote"]
@@ -338,7 +338,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         found = _names(sentence, ask.kind)
     fresh = []
     # Quoted words are what someone said, whatever mood they are in.
-    factual = ask.happened and ask.kind != "quote"
+    factual = ask.happened and ask.kind != "quote" and may_hedge(sentence)
     for candidate in found:
         share = _new_share(candidate.text, ask.words)
         if share <= 0:

@@ -39,6 +39,10 @@ _FORECAST_AFTER = re.compile(
 )
 # "... or Liz Truss": the candidate is one of alternatives the sentence names.
 _ALTERNATIVE_AFTER = re.compile(r"^\s+or\s+[A-Z]")
+_ANY_MARK = re.compile(
+    r"\b(?:face|faces|facing|could|might|may|would|will|set|expected|projected|predicted|"
+    r"likely|poised|slated|due|[Ee]ither)\b|\sor\s+[A-Z]"
+)
 _CLAUSE_END = re.compile(r"[.;:!?—–()\"“”]|,\s|\b(?:but|while|whereas|after|before|and)\s")
 
 
@@ -51,6 +55,12 @@ def asks_what_happened(question: str) -> bool:
     False
     """
     return _OPEN_QUESTION.search(question) is None
+
+
+def may_hedge(sentence: str) -> bool:
+    """False when ``sentence`` holds none of the words ``stated`` looks for (most sentences):
+    then every candidate in it is stated, and none needs reading."""
+    return _ANY_MARK.search(sentence) is not None
 
 
 def stated(sentence: str, start: int, end: int) -> bool:

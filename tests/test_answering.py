@@ -290,7 +290,6 @@ class TestRefusal:
         assert not answerer(answer_threshold=0.0).select(question, [source(DEPOT)]).refused
         assert answerer(answer_threshold=5.0).select(question, [source(DEPOT)]).refused
 
-
     def test_the_coverage_weighs_in_the_margin_an_answer_must_reach(self) -> None:
         question = "Where in Bangladesh did a fire at a container depot kill at least 49 people?"
         plan = answerer(answer_threshold=0.0).select(question, [source(DEPOT)])
@@ -299,9 +298,11 @@ class TestRefusal:
         between = plan.confidence + 0.25 * plan.coverage
         weighted = answerer(answer_threshold=between, coverage_weight=0.5)
         assert weighted.select(question, [source(DEPOT)]).short == "Sitakunda"
-        assert answerer(answer_threshold=between, coverage_weight=0.0).select(
-            question, [source(DEPOT)]
-        ).refused
+        assert (
+            answerer(answer_threshold=between, coverage_weight=0.0)
+            .select(question, [source(DEPOT)])
+            .refused
+        )
 
     def test_an_answer_the_passages_say_twice_needs_a_lower_margin(
         self, archive: dict[str, str], real_embedder: LocalEmbedder
