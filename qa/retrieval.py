@@ -250,21 +250,43 @@ def mmr(
     high = max(score for _, score in scored)
     low = min(score for _, score in scored)
     span = (high - low) or 1.0
-    pool = [(chunk, (score - low) / span, score, shingles(chunk.text)) for chunk, score in scored]
-    picked: list[tuple[StoredChunk, float, float, frozenset[tuple[str, ...]]]] = []
+    relevance = [(score - low) / span for _, score in scored]
+    # Shingling a passage is most of MMR's cost, and most passages never need it: a passage
+    # whose relevance alone cannot beat the best value found so far in a round (its overlap
+    # only lowers it) is passed over unread. Each passage's greatest overlap is kept and
+    # brought up to date with the passages picked since it was last looked at.
+    grams: dict[int, frozenset[tuple[str, ...]]] = {}
+    greatest: dict[int, tuple[int, float]] = {}  # passage -> (picked seen, greatest overlap)
+
+    def shingled(i: int) -> frozenset[tuple[str, ...]]:
+        if i not in grams:
+            grams[i] = shingles(scored[i][0].text)
+        return grams[i]
+
+    def similarity(i: int) -> float:
+        seen, most = greatest.get(i, (0, 0.0))
+        for p in picked[seen:]:
+            most = max(most, overlap(shingled(i), shingled(p)))
+        greatest[i] = (len(picked), most)
+        return most
+
+    pool = list(range(len(scored)))
+    picked: list[int] = []
     while pool and len(picked) < k:
         best_index, best_value = -1, float("-inf")
-        for i, (_, relevance, _, grams) in enumerate(pool):
-            similarity = max((overlap(grams, p[3]) for p in picked), default=0.0)
-            if similarity > duplicate_threshold:
+        for place, i in enumerate(pool):
+            if lambda_ * relevance[i] <= best_value:
+                continue  # cannot be picked this round: its value is at most this
+            most = similarity(i)
+            if most > duplicate_threshold:
                 continue
-            value = lambda_ * relevance - (1 - lambda_) * similarity
+            value = lambda_ * relevance[i] - (1 - lambda_) * most
             if value > best_value:
-                best_index, best_value = i, value
+                best_index, best_value = place, value
         if best_index < 0:
             break
         picked.append(pool.pop(best_index))
-    return [(chunk, score) for chunk, _, score, _ in picked]
+    return [scored[i] for i in picked]
 
 
 def _narrow(filters: Filters, window: DateWindow) -> Filters | None:

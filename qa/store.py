@@ -643,9 +643,11 @@ class Store:
             self._changed()
 
     @_fresh_on_failure
-    def sharing_bands(self, signatures: Sequence[Sequence[str]]) -> list[ArticleRecord]:
-        """The finished articles whose signature shares a band key (at the same position) with
-        any of ``signatures``: one indexed metadata query, however large the archive."""
+    def sharing_bands(self, signatures: Sequence[Sequence[str]]) -> list[str]:
+        """The ids of the finished articles whose signature shares a band key (at the same
+        position) with any of ``signatures``: one indexed metadata query, however large the
+        archive. Ids only: reading the rows' metadata with the query costs twice the query
+        itself, and the caller usually holds the rows already (``records`` reads the rest)."""
         wanted: dict[str, set[str]] = {}
         for keys in signatures:
             for i, key in enumerate(keys):
@@ -656,11 +658,7 @@ class Store:
         clauses: list[dict[str, Any]] = [{k: {"$in": sorted(v)}} for k, v in wanted.items()]
         either = clauses[0] if len(clauses) == 1 else {"$or": clauses}
         where: Any = {"$and": [{"state": "done"}, either]}
-        got = self._registry.get(where=where, include=["metadatas"])
-        return [
-            _record(article_id, dict(meta or {}))
-            for article_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-        ]
+        return list(self._registry.get(where=where, include=[])["ids"])
 
     # -- chunks -----------------------------------------------------------------------------
 

@@ -186,11 +186,13 @@ class Stories:
     ) -> dict[str, list[ArticleRecord]]:
         """For each record, the finished articles sharing a band key with it: one query for
         those not asked about at this generation yet (the query's answer for several records
-        is the union of its answers for each)."""
+        is the union of its answers for each), its rows read through the memo (usually only
+        the records themselves, which it holds already)."""
         by_id = {r.id: r for r in records}
 
         def fetch(missing: list[str]) -> dict[str, list[ArticleRecord]]:
-            pool = self._store.sharing_bands([by_id[i].bands or () for i in missing])
+            found = self._store.sharing_bands([by_id[i].bands or () for i in missing])
+            pool = list(self._records(memo, found).values())
             return {i: [c for c in pool if shares_band(by_id[i].bands, c.bands)] for i in missing}
 
         return self._through(memo, memo.candidates, list(by_id), fetch, _MAX_RECORDS)

@@ -31,7 +31,7 @@ from qa.rerank import (
     query_vector,
     sentence_vectors,
 )
-from qa.retrieval import HybridRetriever, Ranking, fuse, mmr, shingles
+from qa.retrieval import HybridRetriever, Ranking, fuse, mmr, overlap, shingles
 from qa.settings import Settings
 from qa.store import Store
 from qa.text import words
@@ -307,6 +307,43 @@ class TestDuplicates:
         assert [c.id for c, _ in relevance_only] == ["a", "b"]
         assert [c.id for c, _ in diverse] == ["a", "c"]
         assert shingles("a b c d") == {("a", "b", "c"), ("b", "c", "d")}
+
+    def test_mmr_picks_what_scoring_every_passage_every_round_picks(self) -> None:
+        """``mmr`` leaves unread the passages that cannot win a round; on random pools (ties,
+        copies, unsorted scores) it picks exactly what the textbook loop picks."""
+
+        def textbook(
+            scored: Sequence[tuple[StoredChunk, float]], k: int, lambda_: float, threshold: float
+        ) -> list[str]:
+            high, low = max(s for _, s in scored), min(s for _, s in scored)
+            pool = [(c, (s - low) / ((high - low) or 1.0), shingles(c.text)) for c, s in scored]
+            picked: list[tuple[StoredChunk, float, frozenset[tuple[str, ...]]]] = []
+            while pool and len(picked) < k:
+                best, value = -1, float("-inf")
+                for i, (_, relevance, grams) in enumerate(pool):
+                    most = max((overlap(grams, p[2]) for p in picked), default=0.0)
+                    if most <= threshold and lambda_ * relevance - (1 - lambda_) * most > value:
+                        best, value = i, lambda_ * relevance - (1 - lambda_) * most
+                if best < 0:
+                    break
+                picked.append(pool.pop(best))
+            return [c.id for c, _, _ in picked]
+
+        rng = np.random.default_rng(7)
+        vocabulary = [f"w{i}" for i in range(12)]
+        for trial in range(300):
+            scored = []
+            for n in range(int(rng.integers(1, 12))):
+                text = " ".join(rng.choice(vocabulary, size=int(rng.integers(1, 9))))
+                score = float(rng.choice([0.5, 1.0, rng.random()]))  # ties included
+                scored.append((StoredChunk(f"c{n}", "a", text, 0, 1, n, "", None, "", None), score))
+            k = int(rng.integers(1, 6))
+            lambda_ = float(rng.choice([0.0, 0.5, 0.8, 1.0, rng.random()]))
+            threshold = float(rng.choice([0.5, 0.9, 1.0]))
+            got = [
+                c.id for c, _ in mmr(scored, k=k, lambda_=lambda_, duplicate_threshold=threshold)
+            ]
+            assert got == textbook(scored, k, lambda_, threshold), trial
 
 
 class TestKeywordIndexFollowsTheStore:

@@ -1,0 +1,30 @@
+"""The lexical helpers every part shares (``qa.text``)."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+from qa.text import fold, words
+
+
+class TestFold:
+    def test_accents_go_whether_written_precomposed_or_decomposed(self) -> None:
+        assert fold("Zoë Ångström") == "zoe angstrom"
+        assert fold("Zoe\u0308 A\u030angstro\u0308m") == "zoe angstrom"
+
+    def test_curly_quotes_are_straightened_and_compatibility_forms_spelled_out(self) -> None:
+        assert fold("Xi’s ‘plan’ ﬁnal ①") == "xi's 'plan' final 1"
+        assert words("Xi’s plan") == ["xi", "plan"]
+
+    def test_other_characters_are_kept(self) -> None:
+        assert fold("Доброе утро, 北京 — ok") == "доброе утро, 北京 — ok"
+
+    def test_it_drops_exactly_the_combining_marks(self) -> None:
+        """The definition, character by character, on random text from the whole range."""
+        rng = random.Random(3)
+        for _ in range(2000):
+            text = "".join(chr(rng.randrange(0x30000)) for _ in range(rng.randrange(1, 24)))
+            decomposed = unicodedata.normalize("NFKD", text)
+            kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+            assert fold(text) == kept.replace("’", "'").replace("‘", "'").lower(), repr(text)
