@@ -599,7 +599,7 @@ def _verdict(
         return Verdict(span, "words", missing, terms)  # too little of the claim is here to weigh
     relevant = _relevant_clauses(claim, text)
     scope = [*relevant, *_list_heads(relevant, text)]
-    if _negations(claim_text) % 2 != sum(_negations(c) for c in scope) % 2:
+    if _polarity_differs(_negations(claim_text), scope, [s.of(passage) for s in sentences]):
         return Verdict(span, "negation", missing, terms)
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
@@ -1131,10 +1131,32 @@ def _compared_backwards(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
 
 
 def _clause_terms(clause: str) -> set[str]:
-    return {t.term for t in tokens(clause) if t.term and t.word not in _NEGATIONS}
+    return {_said(t) for t in tokens(clause) if _said(t) and t.word not in _NEGATIONS}
 
 
-_LIST_ITEM = 4  # words: a clause this short (or opening with and/or/nor) is an item of a list
+def _said(t: Token) -> str:
+    """The term a clause is matched on: 'said' and 'told' are stopwords elsewhere, but a claim
+    that someone said something is said by the clause with the speech word."""
+    return t.term or (t.root if t.root in _SPEECH else "")
+
+
+_LIST_ITEM = 5  # words: a clause this short may be an item of a list
+
+
+def _polarity_differs(claimed: int, scope: Sequence[str], sentences: Sequence[str]) -> bool:
+    """The claim's count of negations and the unit's clauses that say it differ in parity, in
+    the unit's sentences together or in one of them: two sentences that each deny something do
+    not make an assertion ('not a fan of kids. "I've never been interested in children"' does
+    not say he disliked children)."""
+    if claimed % 2 != sum(_negations(c) for c in scope) % 2:
+        return True
+    if len(sentences) < 2:
+        return False
+    for sentence in sentences:
+        mine = [c for c in scope if c and c in sentence]
+        if mine and claimed % 2 != sum(_negations(c) for c in mine) % 2:
+            return True
+    return False
 
 
 def _list_heads(relevant: Sequence[str], text: str) -> list[str]:
@@ -1144,7 +1166,7 @@ def _list_heads(relevant: Sequence[str], text: str) -> list[str]:
     clauses = _CLAUSE.split(text)
 
     def item(clause: str) -> bool:
-        return len(clause.split()) <= _LIST_ITEM or _LAST_ITEM.match(clause) is not None
+        return len(clause.split()) <= _LIST_ITEM
 
     heads: list[str] = []
     for k, clause in enumerate(clauses):
@@ -1170,7 +1192,7 @@ def _relevant_clauses(claim: Sequence[Token], text: str) -> list[str]:
     """The clauses of the unit that say what the claim says: half their content words are the
     claim's, or they hold half of the claim's. A negation or an antonym in another clause is
     about something else ('Ironbound isn't the biggest shark: OCEARCH has tagged...')."""
-    wanted = {t.term for t in claim if t.term and t.word not in _NEGATIONS}
+    wanted = {_said(t) for t in claim if _said(t) and t.word not in _NEGATIONS}
     found = []
     for clause in _CLAUSE.split(text):
         terms = _clause_terms(clause)
