@@ -155,6 +155,71 @@ def rules_and_encoder() -> Callable[[str, Source], bool]:
     return lambda claim, source: best_support(claim, source, check) is not None
 
 
+SPLITS = ["dev", "seen", "heldout", "heldout3"]
+FS_BUDGET = 0.04
+"""Leave-one-split-out picks the thresholds with the best recall on the other three splits at
+a false-support rate at most this (the issue's limit is 5%: the rest is margin)."""
+GRID = [
+    (paraphrase / 1000, name / 100, share / 100)
+    for paraphrase in range(650, 851, 25)
+    for name in (80, 85, 90, 95)
+    for share in (25, 34, 45, 60)
+    if name / 100 >= paraphrase / 1000
+]
+
+
+def leave_one_split_out(pairs: Sequence[Pair]) -> Iterable[str]:
+    """For each split: the encoder thresholds (``qa.support.Thresholds``) that the other three
+    splits choose, and the figures they give on it, beside the shipped thresholds'. The rules
+    run once per pair; only the encoder's verdict on open claims is redone per setting."""
+    from qa.embeddings import LocalEmbedder
+    from qa.support import THRESHOLDS, Thresholds, judge, vouch
+    from qa.verify import encoder_similarity
+
+    encoder = encoder_similarity(LocalEmbedder())
+    memo: dict[tuple[str, str], float] = {}
+
+    def similarity(claim: str, text: str) -> float:
+        if (claim, text) not in memo:
+            memo[claim, text] = encoder(claim, text)
+        return memo[claim, text]
+
+    chunks = [p.source.chunk for p in pairs]
+    rules = [judge(p.claim, c.text, title=c.title) for p, c in zip(pairs, chunks, strict=True)]
+
+    def accepted(t: Thresholds) -> list[bool]:
+        return [
+            vouch(p.claim, r, c.text, title=c.title, similarity=similarity, thresholds=t).span
+            is not None
+            for p, r, c in zip(pairs, rules, chunks, strict=True)
+        ]
+
+    settings = [Thresholds(*values) for values in GRID]
+    verdicts = {t: accepted(t) for t in [THRESHOLDS, *settings]}
+
+    def rates(t: Thresholds, chosen: Sequence[int]) -> tuple[float, float]:
+        bad = [verdicts[t][i] for i in chosen if not pairs[i].supported]
+        good = [verdicts[t][i] for i in chosen if pairs[i].supported]
+        return sum(bad) / max(len(bad), 1), sum(good) / max(len(good), 1)
+
+    yield (
+        "| held out | thresholds chosen on the rest (paraphrase, name, share) | FS | recall "
+        "| shipped thresholds: FS | recall |"
+    )
+    yield "|---|---|---:|---:|---:|---:|"
+    for held in SPLITS:
+        rest = [i for i, p in enumerate(pairs) if p.split != held]
+        here = [i for i, p in enumerate(pairs) if p.split == held]
+        within = [t for t in settings if rates(t, rest)[0] <= FS_BUDGET]
+        best = max(within, key=lambda t: (rates(t, rest)[1], -rates(t, rest)[0]))
+        fs, recall = rates(best, here)
+        fs0, recall0 = rates(THRESHOLDS, here)
+        yield (
+            f"| {held} | {best.paraphrase:.3f}, {best.name:.2f}, {best.missing_share:.2f} | "
+            f"{fs:.1%} | {recall:.1%} | {fs0:.1%} | {recall0:.1%} |"
+        )
+
+
 def word_overlap(claim: str, source: Source) -> bool:
     """The check this replaced, as a baseline: half of the claim's content words in a sentence
     (or two thirds in the passage)."""
@@ -172,12 +237,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--split", choices=["dev", "seen", "heldout", "heldout3", "all"], default="all"
     )
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument(
+        "--loso", action="store_true", help="leave-one-split-out choice of encoder thresholds"
+    )
     args = parser.parse_args(argv)
 
     pairs = load_pairs(args.data)
+    if args.loso:
+        print("\n".join(leave_one_split_out(pairs)))
+        return
     check = rules_and_encoder()
     check(pairs[0].claim, pairs[0].source)  # load the encoder outside the timings
-    splits = ["dev", "seen", "heldout", "heldout3"] if args.split == "all" else [args.split]
+    splits = SPLITS if args.split == "all" else [args.split]
     for split in splits:
         chosen = [p for p in pairs if p.split == split]
         if not chosen:

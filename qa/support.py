@@ -437,6 +437,20 @@ OPEN_SHARE = 0.6
 it, and with no contradiction found, a chat model (``QA_VERIFY=llm``) is asked."""
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the encoder vouches for an open claim: the three settings above, which
+    ``benchmarks/support.py --loso`` sets on three splits of the labelled claims and measures
+    on the fourth."""
+
+    paraphrase: float = PARAPHRASE_SIMILARITY
+    name: float = NAME_SIMILARITY
+    missing_share: float = MISSING_SHARE
+
+
+THRESHOLDS = Thresholds()
+
+
 def judge(
     claim: str,
     passage: str,
@@ -444,6 +458,7 @@ def judge(
     title: str = "",
     similarity: Similarity | None = None,
     entail: Entailment | None = None,
+    thresholds: Thresholds = THRESHOLDS,
 ) -> Support:
     """Find the sentence (or two adjacent sentences) of ``passage`` that supports ``claim``.
 
@@ -480,30 +495,60 @@ def judge(
     if best is None:
         faults = [v.fault for v in verdicts if v.fault]
         return Support(None, _main_fault(faults) if faults else "no sentence", injections)
-    text = best.span.of(passage)
     if entail is not None:
-        verdict = entail(claim, text)
+        verdict = entail(claim, best.span.of(passage))
         if verdict is not None:
             return Support(best.span if verdict else None, "entailment", injections, best)
-    needed = _needed_similarity(best, claim_tokens, title, context, tokens(text))
-    if similarity is not None and needed is not None:
-        # The whole unit, or only its clauses that say the claim: a long sentence's other
-        # clauses pull the encoder's similarity down though the claim rewords one of them.
-        said = " ".join(_relevant_clauses(claim_tokens, text))
-        for part in dict.fromkeys([text, said]):
-            if part and similarity(claim, part) >= needed:
-                return Support(best.span, "paraphrase", injections, best)
-    return Support(None, "unsupported words", injections, best)
+    left_open = Support(None, "unsupported words", injections, best)
+    return vouch(
+        claim, left_open, passage, title=title, similarity=similarity, thresholds=thresholds
+    )
+
+
+def vouch(
+    claim: str,
+    support: Support,
+    passage: str,
+    *,
+    title: str = "",
+    similarity: Similarity | None,
+    thresholds: Thresholds = THRESHOLDS,
+) -> Support:
+    """The encoder's verdict on a claim the rules left open (``support.undecided``, the unit
+    that lacks a few of its content words, with no contradiction found): a paraphrase when the
+    claim is close enough to the whole unit or to the unit's clauses that say it; ``support``
+    unchanged otherwise."""
+    best = support.undecided
+    if best is None or support.span is not None or similarity is None:
+        return support
+    text = best.span.of(passage)
+    claim_tokens = tokens(claim)
+    context = Context.of(title, passage)
+    needed = _needed_similarity(best, claim_tokens, title, context, tokens(text), thresholds)
+    if needed is None:
+        return support
+    # The whole unit, or only its clauses that say the claim: a long sentence's other clauses
+    # pull the encoder's similarity down though the claim rewords one of them.
+    said = " ".join(_relevant_clauses(claim_tokens, text))
+    for part in dict.fromkeys([text, said]):
+        if part and similarity(claim, part) >= needed:
+            return Support(best.span, "paraphrase", support.injections, best)
+    return support
 
 
 def _needed_similarity(
-    best: Verdict, claim: Sequence[Token], title: str, context: Context, unit: Sequence[Token]
+    best: Verdict,
+    claim: Sequence[Token],
+    title: str,
+    context: Context,
+    unit: Sequence[Token],
+    thresholds: Thresholds = THRESHOLDS,
 ) -> float | None:
     """The encoder similarity at which an open claim is a rewording of ``best``; None when the
     unit lacks too much of it for the encoder to vouch. A name the unit lacks asks for more,
     unless the title gives it or the unit refers to someone by a pronoun and the passage names
     them elsewhere ('Williams said she wants' where the unit says 'she announced ...')."""
-    if len(best.missing) > max(1, round(MISSING_SHARE * best.terms)):
+    if len(best.missing) > max(1, round(thresholds.missing_share * best.terms)):
         return None
     given = {t.term for t in tokens(title)}
     if any(t.word in _REFERRING for t in unit):
@@ -511,7 +556,7 @@ def _needed_similarity(
     named = any(
         t.term in best.missing and t.term not in given and _is_name(t, context) for t in claim
     )
-    return NAME_SIMILARITY if named else PARAPHRASE_SIMILARITY
+    return thresholds.name if named else thresholds.paraphrase
 
 
 # Words that refer back to a person or body the passage has named.
@@ -619,14 +664,24 @@ def _verdict(
     unit_roots |= {
         _lexeme(t.root) for t in unit if _OPPOSITE.get(_lexeme(t.root), frozenset()) & absent
     }
-    for root in claim_roots:
+    converse = {
+        root
+        for root in claim_roots
+        if root in _OPPOSITE and _converse(claim, unit, root, _OPPOSITE[root], context)
+    }
+    # 'beat' is said, as 'a loss to' with the names the other way round
+    missing = tuple(w for w in missing if _lexeme(w) not in converse)
+    for root in claim_roots - converse:
         opposite = _OPPOSITE.get(root, frozenset())
         if not opposite or root in unit_roots or opposite & claim_roots:
             continue
         groups = frozenset().union(*(_SYNONYMS.get(o, frozenset()) for o in opposite))
-        if opposite & unit_roots or any(_SYNONYMS.get(r, frozenset()) & groups for r in unit_roots):
+        flipped = opposite & unit_roots or any(
+            _SYNONYMS.get(r, frozenset()) & groups for r in unit_roots
+        )
+        if flipped:
             return Verdict(span, "antonym", missing, terms)
-    if _prefix_flipped(claim_roots, unit_roots) or _opposite_displaced(claim, unit):
+    if _prefix_flipped(claim_roots, unit_roots) or _opposite_displaced(claim, unit, converse):
         return Verdict(span, "antonym", missing, terms)  # 'irresponsible' for 'responsible'
     abbreviated = {t.term for t in names if _acronym_of(t.word, text)}  # 'the CDC said'
     # 'Biden called Niinisto' / 'Biden placed a phone call to Niinisto': a name shortly
@@ -648,7 +703,7 @@ def _verdict(
         return Verdict(span, "speaker", missing, terms)
     if not _attached(claim, unit, context):
         return Verdict(span, "attachment", missing, terms)
-    if (
+    if not converse and (  # a converse has its names swapped on purpose
         _roles_swapped(claim, claim_text, unit, text, context)
         or _doer_moved(claim, unit, context)
         or _name_displaced(claim, claim_text, unit, text, context)
@@ -692,6 +747,32 @@ def _compounds(words: Sequence[Token], term: str | None = None) -> set[str]:
         if a.term and b.word in _PARTICLES and (term is None or a.term == term)
         for form in (_term(b.word + a.term), _term(a.term + b.word))
     }
+
+
+def _converse(
+    claim: Sequence[Token],
+    unit: Sequence[Token],
+    root: str,
+    opposite: frozenset[str],
+    context: Context,
+) -> bool:
+    """The opposite word with the two names around it trading places says the same thing:
+    'Bencic beat Williams' where the unit says 'Williams ... with a loss to Bencic'."""
+    acts = [j for j, u in enumerate(unit) if _lexeme(u.root) in opposite]
+    for i, t in enumerate(claim):
+        if _lexeme(t.root) != root:
+            continue
+        before = [c.term for c in claim[max(0, i - _BESIDE) : i] if _named(c, context)]
+        after = [c.term for c in claim[i + 1 : i + 1 + _BESIDE] if _named(c, context)]
+        if not before or not after:
+            continue
+        first, second = before[-1], after[0]
+        for j in acts:
+            ahead = {u.term for u in unit[:j]}
+            behind = {u.term for u in unit[j + 1 : j + 1 + _BESIDE + 1]}
+            if second in ahead and first in behind and first not in ahead:
+                return True
+    return False
 
 
 def _parts(term: str) -> set[str]:
@@ -1320,14 +1401,17 @@ def _named(t: Token, context: Context) -> bool:
     return _is_name(t, context) and t.word not in _CALENDAR and not re.match(r"i['’]", t.word)
 
 
-def _opposite_displaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+def _opposite_displaced(
+    claim: Sequence[Token], unit: Sequence[Token], converse: set[str] | None = None
+) -> bool:
     """The place a claim's word holds is held in the unit by its opposite: 'fast during the
-    night' for 'fast during daylight hours', though the claim says 'daylight' elsewhere too."""
+    night' for 'fast during daylight hours', though the claim says 'daylight' elsewhere too.
+    Not a word whose opposite the unit says with the names around it swapped (``converse``)."""
     mine = _content(claim, lambda t: False)
     theirs = _content(unit, lambda t: False)
     for i, slot in enumerate(mine):
         opposite = _OPPOSITE.get(_lexeme(slot.term))
-        if not opposite:
+        if not opposite or _lexeme(slot.term) in (converse or set()):
             continue
         own = other = 0
         for j, there in enumerate(theirs):

@@ -137,6 +137,11 @@ class TestPrefixAntonyms:
     ) -> None:
         assert judge(claim, text).reason == "antonym"
 
+    def test_an_opposite_with_the_names_swapped_is_a_converse(self) -> None:
+        text = "Park went out of the final on Sunday with a 6-2 loss to Ana Ruiz."
+        assert judge("Ana Ruiz beat Park 6-2 in the final.", text).span is not None
+        assert judge("Park beat Ana Ruiz 6-2 in the final.", text).reason == "antonym"
+
     def test_rarely_is_the_opposite_of_often(self) -> None:
         text = "Errors from wrong descriptions are flagged fairly often, Burke said."
         claim = "Burke said errors from wrong descriptions are rarely flagged."
