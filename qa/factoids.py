@@ -22,6 +22,7 @@ from typing import Literal
 from qa.sorts import (
     CONFLICTS,
     COUNTRIES,
+    FITS,
     MONEY_Q,
     ORG_WORDS,
     PLACE_WORDS,
@@ -343,7 +344,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         share = _new_share(candidate.text, ask.words)
         if share <= 0:
             continue  # a span the question already says is no answer; a partly new one is less
-        if agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun) == CONFLICTS:
+        agrees = agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun)
+        if agrees == CONFLICTS:
             continue  # a team for "which quarterback", a weight for "how much did it cost"
         if factual and not stated(sentence, candidate.start, candidate.end):
             continue  # "faces up to 20 years" for the sentence he got, "either X or Y" for who won
@@ -354,6 +356,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
             # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*", "Tony's
             # *son*": the noun the question names the answer by, next to it or nearby.
             nearness = _noun_nearness(sentence, candidate, ask.noun)
+            if nearness == 0 and agrees == FITS and ask.sort == "work":
+                nearness = 1  # a title in quotation marks is written as the song or show asked
             fit += (0.0, NEAR_NOUN_BONUS, NEXT_TO_NOUN_BONUS)[nearness]
         fresh.append(replace(candidate, fit=fit))
     return sorted(fresh, key=lambda c: c.fit, reverse=True)

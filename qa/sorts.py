@@ -465,10 +465,9 @@ def followed_by_region(after: str) -> bool:
 
 def _is_title(sentence: str, start: int, end: int) -> bool:
     """A name in quotation marks: a show's, a song's or a book's ("Leave It To Beaver")."""
-    return sentence[max(0, start - 1) : start] in {'"', "“"} and sentence[end : end + 1] in {
-        '"',
-        "”",
-    }
+    # The closing mark may follow the sentence's comma or full stop: "Sweet Caroline," before.
+    closing = sentence[end : end + 2].lstrip(",.")[:1]
+    return sentence[max(0, start - 1) : start] in {'"', "“"} and closing in {'"', "”"}
 
 
 def _looks_org(text: str, tokens: list[str], before: str) -> bool:

@@ -146,6 +146,12 @@ class TestWhatIsAsked:
         sentence = "Reporter Jane Doe watched as the plaintiffs' attorney, Mark Bankston, began."
         assert find_candidates(sentence, ask)[0].text == "Mark Bankston"
 
+    def test_a_title_in_quotes_answers_which_song_before_a_name(self) -> None:
+        ask = read_question("Which song did Kelly sing in her interview?")
+        assert ask is not None
+        sentence = 'Dancing, she serenaded viewers with Neil Diamond\'s "Sweet Caroline," on air.'
+        assert find_candidates(sentence, ask)[0].text == "Sweet Caroline"
+
     def test_a_name_followed_by_its_state_is_a_town(self) -> None:
         ask = read_question("In which town was the donut hole eating contest held?")
         assert ask is not None

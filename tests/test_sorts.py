@@ -127,6 +127,11 @@ class TestAgreement:
         assert agree(question, sentence, "United States") == CONFLICTS
         assert agree(question, sentence, "Kabul") == FITS
 
+    def test_a_title_in_quotes_is_a_work_even_with_the_comma_inside(self) -> None:
+        sentence = 'She sang Neil Diamond\'s "Sweet Caroline," and ran off.'
+        assert agree("Which song did she sing?", sentence, "Sweet Caroline") == FITS
+        assert agree("Which song did she sing?", sentence, "Neil Diamond") == UNKNOWN
+
     def test_a_title_in_quotes_or_a_tournament_is_not_a_person(self) -> None:
         sentence = 'The "Leave It To Beaver" star reached the Grand Slam final with his son.'
         question = "What is the name of his son?"
