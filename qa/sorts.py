@@ -311,6 +311,9 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     last_before = re.findall(r"[\w’'.-]+", before)[-1:]
     word_before = fold(last_before[0]).strip(".,") if last_before else ""
     title = _is_title(sentence, start, end)
+    # "Paolo Cappelli, the president of the Presidio Permanente Vesuvio, told ...": a name
+    # after a preposition ends an apposition; the one who speaks is named before it.
+    governed = _GOVERNED.search(before) is not None
     org = _looks_org(text, tokens, before)
     venue = any(t in _VENUE_WORDS for t in tokens)
     place = _looks_place(text, tokens, before, after, org)
@@ -322,7 +325,7 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         and (
             word_before in _ROLE_WORDS
             or (tokens and tokens[0] in _HONORIFICS)
-            or re.match(rf"\s*,?\s*(?:{_SPEAKS})\b", after) is not None
+            or (re.match(rf"\s*,?\s*(?:{_SPEAKS})\b", after) is not None and not governed)
             or re.search(rf"\b(?:{_SPEAKS})\s*$", before) is not None
             or re.match(r"\s*,\s*\d{1,3}\s*,", after) is not None
             or _appositive_role(after) is not None
@@ -370,6 +373,15 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             return FITS
         return CONFLICTS if person or text in PLACES else UNKNOWN
     return CONFLICTS if person or text in PLACES else UNKNOWN  # "thing": "which currency"
+
+
+_HEAD_OF = re.compile(
+    r"\b(?:president|ceo|chairman|chairwoman|chair|head|director|founder|co-founder|owner|"
+    r"spokesman|spokeswoman|spokesperson|members?|chief|executive|manager|secretary-general)"
+    r"\s+(?:of|for|at)\s+(?:the\s+)?$",
+    re.I,
+)
+_GOVERNED = re.compile(r"\b(?:of|at|for|from|with|by|in|on|to)\s+(?:the\s+)?$", re.I)
 
 
 def _appositive_role(after: str) -> str | None:
@@ -477,6 +489,8 @@ def _looks_org(text: str, tokens: list[str], before: str) -> bool:
         return True
     if re.fullmatch(r"[A-Z]{2,6}", text):
         return True  # "CNN", "NFL": an acronym that is not a country's
+    if _HEAD_OF.search(before):
+        return True  # "the president of the Presidio Permanente Vesuvio": what someone heads
     if len(text.split()) > 1 and text.isupper():
         return True  # "USA TODAY", "NBC NEWS": an outlet's masthead, not a person's name
     words = text.split()

@@ -127,6 +127,13 @@ class TestAgreement:
         assert agree(question, sentence, "United States") == CONFLICTS
         assert agree(question, sentence, "Kabul") == FITS
 
+    def test_what_someone_heads_is_no_person_nor_the_one_who_speaks(self) -> None:
+        sentence = "Jo Smith, the president of the Presidio Vesuvio, told the outlet he fell."
+        assert agree("Who are the two relatives?", sentence, "Presidio Vesuvio") == CONFLICTS
+        assert agree("Who told the outlet?", sentence, "Jo Smith") == FITS
+        sentence = "Jo Smith, a spokeswoman at Vesuvio Guides, said the trail was closed."
+        assert agree("Who said it was closed?", sentence, "Vesuvio Guides") != FITS
+
     def test_a_title_in_quotes_is_a_work_even_with_the_comma_inside(self) -> None:
         sentence = 'She sang Neil Diamond\'s "Sweet Caroline," and ran off.'
         assert agree("Which song did she sing?", sentence, "Sweet Caroline") == FITS
