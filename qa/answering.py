@@ -31,7 +31,7 @@ from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.sorts import TITLE_WORDS
-from qa.text import contains_answer, content_terms, fold, stem, words
+from qa.text import content_terms, fold, holds_span, stem, words
 
 
 class Answerer(Protocol):
@@ -215,7 +215,7 @@ class ExtractiveAnswerer:
         value, sentence, pick, coverage = best
         span = pick.text
         # None when the span's words run into a longer token ("23" of "23-year-old").
-        short = span if contains_answer(sentence.text, span) else None
+        short = span if holds_span(sentence.text, span) else None
         # Said again elsewhere in the passages ("shot ... at a friend's home in Austin", "a
         # 34-year-old Austin resident"): the articles surely say it. Only the chosen answer is
         # checked; as a term in choosing it, repetition promotes a story's recurring names.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from qa.chunking import Span, split_sentences
 from qa.models import Citation, Source
 from qa.support import Entailment, Similarity, is_instruction, judge
-from qa.text import contains_answer, content_terms, words
+from qa.text import content_terms, holds_span, words
 
 CANNOT_ANSWER = "The articles do not contain the answer."
 """The refusal sentinel: the prompt tells the model to reply with exactly this sentence."""
@@ -112,7 +112,7 @@ def split_short_answer(draft: str) -> tuple[str | None, str]:
 
 def cited_verbatim(short: str, citations: list[Citation]) -> Citation | None:
     """The first citation whose quote holds ``short`` word for word."""
-    return next((c for c in citations if contains_answer(c.quote, short)), None)
+    return next((c for c in citations if holds_span(c.quote, short)), None)
 
 
 def parse_claims(draft: str) -> list[Claim]:

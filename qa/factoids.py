@@ -206,6 +206,7 @@ class Ask:
     detail: str | None = None
     sort: Sort | None = None  # the sort of thing asked for (``qa.sorts``): a person, money ...
     happened: bool = True  # it asks what happened, not what may ("qa.stance")
+    per: str | None = None  # the period of a rate asked for: "how much per *year*"
 
 
 _ASKED_NOUN = re.compile(
@@ -242,7 +243,26 @@ def read_question(question: str) -> Ask | None:
     noun = _asked_noun(question)
     sort = asked_sort(question, kind, noun, detail)
     happened = asks_what_happened(question)
-    return Ask(kind, frozenset(_fold_words(question)), noun, detail, sort, happened)
+    rate = _RATE_Q.search(question) if kind == "number" else None
+    per = rate.group(1).lower() if rate else None
+    return Ask(kind, frozenset(_fold_words(question)), noun, detail, sort, happened, per)
+
+
+_PERIODS = r"(year|season|month|week|day|hour|game|match)"
+# "per year", "a season": not "a week of formula", "a year ago".
+_RATE_Q = re.compile(
+    rf"\b(?:per|a|an|each)\s+{_PERIODS}\b(?!\s+(?:of|ago|earlier|later|before|after)\b)", re.I
+)
+_YEARLY = re.compile(r"^\s*(?:annual(?:ly)?|yearly)\b|\b(?:annual|yearly)\s+$", re.I)
+
+
+def _states_rate(sentence: str, candidate: Candidate, per: str) -> bool:
+    """Whether the number is given per ``per`` ("$29 million per year", "a year", "annual")."""
+    after = sentence[candidate.end : candidate.end + 30]
+    if re.match(rf"\s*(?:[\w-]+\s+)?(?:per|a|an|each)\s+{per}\b", after, re.I):
+        return True
+    before = sentence[max(0, candidate.start - 12) : candidate.start]
+    return per == "year" and bool(_YEARLY.search(after[:12]) or _YEARLY.search(before))
 
 
 # The head of the noun phrase a question names its answer by: "the name of the *son* of",
@@ -338,8 +358,9 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
     else:
         found = _names(sentence, ask.kind)
     fresh = []
-    # Quoted words are what someone said, whatever mood they are in.
-    factual = ask.happened and ask.kind != "quote" and may_hedge(sentence)
+    # Quoted words are what someone said, whatever mood they are in; the date or the place an
+    # article gives ahead ("will take place May 27 in New Castle") is, as a rule, where it was.
+    factual = ask.happened and ask.kind not in ("quote", "date", "place") and may_hedge(sentence)
     for candidate in found:
         share = _new_share(candidate.text, ask.words)
         if share <= 0:
@@ -347,6 +368,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         agrees = agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun)
         if agrees == CONFLICTS:
             continue  # a team for "which quarterback", a weight for "how much did it cost"
+        if ask.per and not _states_rate(sentence, candidate, ask.per):
+            continue  # a contract's total for "how much per year"
         if factual and not stated(sentence, candidate.start, candidate.end):
             continue  # "faces up to 20 years" for the sentence he got, "either X or Y" for who won
         fit = candidate.fit * (0.5 + 0.5 * share)
@@ -503,6 +526,11 @@ def _names(sentence: str, kind: Kind) -> list[Candidate]:
         # "Spirit and Frontier", "Rajapaksa and Prime Minister Ranil Wickremesinghe": each side
         # is a name of its own too (and "Arts and Sciences" stays whole as well).
         parts = [whole] + (whole.split(" and ") if " and " in whole else [])
+        # "University of Melbourne's Thylacine ... Research": the owner and what it owns are
+        # two names; the run that joins them is weaker than either.
+        owned = _POSSESSIVE.split(whole)
+        if len(owned) > 1:
+            parts += owned
         at = match.start()
         for part in parts:
             text = _clean_name(part.split(), kind)
@@ -511,10 +539,15 @@ def _names(sentence: str, kind: Kind) -> list[Candidate]:
             start = sentence.index(text, at)
             if any(c.start == start and c.text == text for c in found):
                 continue
-            found.append(
-                Candidate(start, start + len(text), text, _name_fit(sentence, start, text, kind))
-            )
+            fit = _name_fit(sentence, start, text, kind)
+            if _POSSESSIVE.search(text):
+                fit *= JOINED_BY_POSSESSIVE
+            found.append(Candidate(start, start + len(text), text, fit))
     return found
+
+
+_POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+(?=[A-Z])")
+JOINED_BY_POSSESSIVE = 0.8
 
 
 def _clean_name(words: list[str], kind: Kind) -> str | None:

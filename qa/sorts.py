@@ -363,7 +363,7 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         if org:
             return FITS
         team = noun in _TEAM_NOUNS
-        return CONFLICTS if person or title or (place and not team) else UNKNOWN
+        return CONFLICTS if person or title or event or (place and not team) else UNKNOWN
     if sort == "event":
         if event:
             return FITS

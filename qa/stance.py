@@ -34,8 +34,8 @@ _POSSIBLE_BEFORE = re.compile(
 )
 # Words after a candidate that make it the subject of a forecast: "87,000 fans are set to be".
 _FORECAST_AFTER = re.compile(
-    r"^(?:\s+[\w’'-]+){0,2}?\s+(?:are|is|were|was)\s+(?:set|expected|projected|predicted|"
-    r"likely|poised|slated|due)\s+to\b|^(?:\s+[\w’'-]+){0,2}?\s+(?:will|could|might|may)\b"
+    r"^(?:\s+[\w’'-]+){0,2}?\s+(?:are|is|were|was)\s+(?:set\s+to|expected|projected|"
+    r"predicted|likely|poised|slated|due)\b|^(?:\s+[\w’'-]+){0,2}?\s+(?:will|could|might|may)\b"
 )
 # "... or Liz Truss": the candidate is one of alternatives the sentence names.
 _ALTERNATIVE_AFTER = re.compile(r"^\s+or\s+[A-Z]")

@@ -9,7 +9,8 @@ the metrics, so that "a word" means the same thing everywhere:
 - ``claim_coverage``: the share of a claim's terms that some evidence holds (the support test);
   ``weighted_coverage``: the weighted share of a question's terms that a set of terms holds
   (the rerankers' and answerer's relevance);
-- ``normalize_answer`` / ``contains_answer``: SQuAD's answer matching, for the metrics.
+- ``normalize_answer`` / ``contains_answer``: SQuAD's answer matching, for the metrics;
+  ``holds_span``: the same, a name's possessive allowed, for the short answer's check.
 """
 
 from __future__ import annotations
@@ -112,3 +113,18 @@ def contains_answer(text: str, gold: str) -> bool:
     """True when the normalised gold string appears, on word boundaries, in the text."""
     needle = normalize_answer(gold)
     return bool(needle) and f" {needle} " in f" {normalize_answer(text)} "
+
+
+def holds_span(text: str, span: str) -> bool:
+    """``contains_answer``, where a name may also be its possessive in ``text``: the short
+    answer "University of Melbourne" is word for word in "the University of Melbourne's lab".
+
+    >>> holds_span("the University of Melbourne's lab", "University of Melbourne")
+    True
+    >>> holds_span("a 23-year-old man", "23")
+    False
+    """
+    return contains_answer(text, span) or contains_answer(_POSSESSIVE_S.sub("", text), span)
+
+
+_POSSESSIVE_S = re.compile(r"(?<=\w)[’']s\b")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import REPO, HashingEmbedder
+from conftest import REPO, HashingEmbedder, real_sentence
 
 from qa.answering import ExtractiveAnswerer, question_shape
 from qa.chunking import split_sentences
@@ -197,6 +197,29 @@ class TestWhatIsAsked:
         plan = answerer().select(question, [source(archive["fde50e3d6ed1"])])
         assert not plan.refused
         assert plan.short is not None and "100 firefighters" in plan.short
+
+    def test_the_owner_in_a_possessive_name_answers_whose(self, archive: dict[str, str]) -> None:
+        # "... is the University of Melbourne's Thylacine Integrated Genetic Restoration Research"
+        sentence = real_sentence(archive["be309499e06c"], "University of Melbourne's")
+        question = "Which university's lab is working with Colossal to bring back the thylacine?"
+        ask = read_question(question)
+        assert ask is not None
+        assert find_candidates(sentence, ask)[0].text == "University of Melbourne"
+        plan = answerer().select(question, [source(sentence)])
+        assert plan.short == "University of Melbourne"  # held word for word by "Melbourne's"
+
+    def test_a_rate_asked_is_answered_by_a_rate_not_a_total(self, archive: dict[str, str]) -> None:
+        text = archive["7818f432d1a9"]  # Juan Soto turned down "$29 million per year" / "$440m"
+        per_year = read_question("How much per year was the contract Soto turned down?")
+        in_all = read_question("How much was the contract Soto turned down?")
+        assert per_year is not None and in_all is not None
+        rate = real_sentence(text, "per year offer")
+        total = real_sentence(text, "$440 million")
+        assert [c.text for c in find_candidates(rate, per_year)] == ["$29 million"]
+        assert "$440 million" not in [c.text for c in find_candidates(total, per_year)]
+        assert "$440 million" in [c.text for c in find_candidates(total, in_all)]
+        # "a week of formula" is an amount, not a rate.
+        assert read_question("For how many babies would it provide a week of formula?").per is None
 
     def test_a_dateline_or_a_title_word_is_no_answer(self) -> None:
         ask = read_question("Who was hurt in the crash?")

@@ -150,6 +150,7 @@ VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' pre
 RESIGNATION = "53b51f26e31f"  # Rajapaksa's letter, delivered to the parliamentary speaker
 TONY_DOW = "cfa43a5d4df9"  # the "Leave It to Beaver" actor's death
 MARBURG = "6dbee1fc1af9"  # Ghana's first Marburg cases
+SERENA = "a136841998db"  # Serena Williams to "evolve away from tennis" (told Vogue)
 
 
 class TestInRealArticles:
@@ -168,6 +169,16 @@ class TestInRealArticles:
         speaker = "Who is Sri Lanka's parliamentary speaker?"
         assert agree(commissioner, sentence, "Mahinda Yapa Abeywardenena") == CONFLICTS
         assert agree(speaker, sentence, "Mahinda Yapa Abeywardenena") == FITS
+
+    def test_what_an_office_is_of_is_not_a_person(self, archive: dict[str, str]) -> None:
+        sentence = real_sentence(archive[VESUVIUS], "Paolo Cappelli, the president")
+        relatives = "What are the names of the two relatives who hiked up Mount Vesuvius?"
+        assert agree(relatives, sentence, "Presidio Permanente Vesuvio") == CONFLICTS
+
+    def test_a_tournament_is_not_a_magazine(self, archive: dict[str, str]) -> None:
+        sentence = real_sentence(archive[SERENA], "this year's US Open")
+        question = "In which magazine did Serena Williams announce she would leave tennis?"
+        assert agree(question, sentence, "US Open") == CONFLICTS
 
     def test_a_general_noun_asked_fits_any_role(self) -> None:
         sentence = "The deal was announced by JetBlue CEO Robin Hayes on Thursday."

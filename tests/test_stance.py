@@ -73,6 +73,13 @@ class TestStated:
         start = report.index("87,192")
         assert stated(report, start, start + len("87,192"))
 
+    def test_a_place_or_a_date_given_ahead_is_where_and_when_it_was(self) -> None:
+        # A preview's schedule answers "where was it held"; its forecast crowd does not answer
+        # "how many came".
+        sentence = "About 300 mourners are expected at the funeral, set to be held in New Castle."
+        assert "New Castle" in candidates("Where was the funeral held?", sentence)
+        assert candidates("How many mourners attended the funeral?", sentence) == []
+
     def test_a_sentence_that_states_its_number_keeps_it(self) -> None:
         sentence = "He was sentenced on Monday to 13 years in prison."
         assert candidates("How many years in prison was he sentenced to?", sentence) == ["13 years"]
