@@ -644,10 +644,12 @@ class Store:
 
     @_fresh_on_failure
     def sharing_bands(self, signatures: Sequence[Sequence[str]]) -> list[str]:
-        """The ids of the finished articles whose signature shares a band key (at the same
-        position) with any of ``signatures``: one indexed metadata query, however large the
-        archive. Ids only: reading the rows' metadata with the query costs twice the query
-        itself, and the caller usually holds the rows already (``records`` reads the rest)."""
+        """The ids of the articles, finished or not, whose signature shares a band key (at the
+        same position) with any of ``signatures``: one indexed metadata query, however large
+        the archive. Ids only, and no condition on the rows' state: reading the rows' metadata
+        with the query cost twice the query itself, and a state condition matches nearly every
+        row of the registry, so its cost grew with the archive; the caller usually holds the
+        rows already (``records`` reads the rest, with their state)."""
         wanted: dict[str, set[str]] = {}
         for keys in signatures:
             for i, key in enumerate(keys):
@@ -656,8 +658,7 @@ class Store:
         if not wanted:
             return []
         clauses: list[dict[str, Any]] = [{k: {"$in": sorted(v)}} for k, v in wanted.items()]
-        either = clauses[0] if len(clauses) == 1 else {"$or": clauses}
-        where: Any = {"$and": [{"state": "done"}, either]}
+        where: Any = clauses[0] if len(clauses) == 1 else {"$or": clauses}
         return list(self._registry.get(where=where, include=[])["ids"])
 
     # -- chunks -----------------------------------------------------------------------------

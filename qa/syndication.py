@@ -192,7 +192,8 @@ class Stories:
 
         def fetch(missing: list[str]) -> dict[str, list[ArticleRecord]]:
             found = self._store.sharing_bands([by_id[i].bands or () for i in missing])
-            pool = list(self._records(memo, found).values())
+            rows = self._records(memo, found).values()
+            pool = [row for row in rows if row.state == "done"]
             return {i: [c for c in pool if shares_band(by_id[i].bands, c.bands)] for i in missing}
 
         return self._through(memo, memo.candidates, list(by_id), fetch, _MAX_RECORDS)

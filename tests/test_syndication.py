@@ -10,6 +10,7 @@ the same death, resemblance 0.32 to the obituary) must stay a story of its own.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from conftest import SHARED_DATA, HashingEmbedder, write
 from qa.embeddings import LocalEmbedder
 from qa.engine import Engine
 from qa.ingest import ingest
-from qa.models import Answer
+from qa.models import Answer, Article
 from qa.settings import Settings
 from qa.store import Store
 from qa.syndication import BANDS, Stories, band_keys, resemblance, story_shingles
@@ -148,6 +149,23 @@ class TestCopiesFindEachOther:
         left = stories.elsewhere([ids["ap"], ids["reuters"]])
         assert [c.id for c in left[ids["ap"]]] == [ids["reuters"]]
         assert [c.id for c in left[ids["reuters"]]] == [ids["ap"]]
+
+    def test_a_copy_still_being_written_is_no_copy_until_it_is_done(
+        self, settings: Settings, tmp_path: Path
+    ) -> None:
+        """The band-key query matches rows in any state; only finished articles are copies."""
+        s = story()
+        self.run(settings, tmp_path / "run1", s["cnn"])
+        store = Store.open(settings, model_id=HashingEmbedder().model_id)
+        cnn = ids_by_name(store)["cnn"]
+        stories = Stories(store, threshold=settings.syndication.threshold)
+        ap = Article(**{**s["ap"], "date": date.fromisoformat(s["ap"]["date"])})
+        with store.writing() as writer:
+            store.begin([(ap, "wire", 1)], writer, bands={ap.id: band_keys(ap.text)})
+            assert ap.id in store.sharing_bands([band_keys(ap.text)])
+            assert stories.elsewhere([cnn]) == {}  # pending: half its chunks may be missing
+            store.commit([ap.id], writer)
+        assert [c.id for c in stories.elsewhere([cnn])[cnn]] == [ap.id]
 
 
 class TestCopiesFollowOtherWriters:
