@@ -559,8 +559,8 @@ def _needed_similarity(
     return thresholds.name if named else thresholds.paraphrase
 
 
-# Words that refer back to a person or body the passage has named.
-_REFERRING = frozenset("he she they him her his hers them their it its".split())
+# Words that refer back, as the subject, to a person or body the passage has named.
+_REFERRING = frozenset("he she they it".split())
 
 
 def _pair_adds(claim: Sequence[Token], pair: tuple[Span, Span], passage: str) -> bool:
@@ -1048,6 +1048,7 @@ _HEDGE = re.compile(
     r"planned|planning|hoped|hoping|expects?|expected|expecting|intends?|intended|intending|"
     # what is believed or only looks so: 'believed to have been', 'make it sound as if'
     r"believed|thought to|seems?|seemed|appears? to|appeared to|as if|as though|"
+    r"scheduled to|set to|predicted|projected|forecast|"
     r"(?:plans?|hopes?|aims?|expects?)\s+to)\b"  # 'plans to', not 'the plan'
 )
 _TENTATIVE = re.compile(

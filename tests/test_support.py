@@ -368,6 +368,7 @@ class TestHedgesAndOverclaims:
                 "Her farewell will come at the U.S. Open.",
                 "She did make it sound as if her farewell will come at the U.S. Open in New York.",
             ),
+            ("The council voted on the budget on Friday.", "The council is set to vote on Friday."),
         ],
     )
     def test_what_is_believed_expected_or_made_to_sound_so_is_a_hedge(
