@@ -7,10 +7,12 @@ A claim is supported by one sentence of the passage, or two adjacent ones, when 
   (a name the passage gives only in its title or another sentence counts as a paraphrase's
   coreference, not as a match);
 - says it with the same polarity: a negation (``not``, ``never``, ``no``, ``yet to``...) on one
-  side only, or an antonym of one of the claim's words (``rejected`` for ``approved``), fails;
+  side only, or an antonym of one of the claim's words (``rejected`` for ``approved``), fails,
+  and so does a certainty the unit only hedges (``believed to``, ``plans to``, ``whether``);
 - keeps the roles: two names around a shared predicate in the claim stand in the same order in
   the unit (``Holmes accused Balwani`` is not ``Balwani accused Holmes``), unless one side is
-  passive;
+  passive or the unit uses the opposite word (``Williams ... a loss to Bencic`` for ``Bencic
+  beat Williams``); who only reports a fact is not a party to it;
 - and leaves out little of the claim's content: what the unit lacks is an unsupported addition,
   except for the few words a paraphrase swaps (``win`` for ``victory``), which the encoder's
   sentence similarity (or, with ``QA_VERIFY=llm``, the chat model) must vouch for.
