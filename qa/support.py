@@ -68,6 +68,9 @@ _INSTRUCTION = re.compile(
 )
 
 
+# Remembered: an answer's passages are scanned once per cited claim (``judge``) and once more
+# for the answer's warning (``qa.citations.find_injections``), and the search is slow.
+@lru_cache(maxsize=4096)
 def is_instruction(sentence: str) -> bool:
     """True for a sentence that tells the reader what to say or to ignore its instructions.
 
