@@ -379,8 +379,10 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
             # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*", "Tony's
             # *son*": the noun the question names the answer by, next to it or nearby.
             nearness = _noun_nearness(sentence, candidate, ask.noun)
-            if nearness == 0 and agrees == FITS and ask.sort == "work":
-                nearness = 1  # a title in quotation marks is written as the song or show asked
+            if nearness == 0 and agrees == FITS and ask.sort in ("work", "organisation"):
+                # A title in quotation marks is written as the song or show asked; "the cover
+                # of Vogue" names the magazine.
+                nearness = 1
             fit += (0.0, NEAR_NOUN_BONUS, NEXT_TO_NOUN_BONUS)[nearness]
         fresh.append(replace(candidate, fit=fit))
     return sorted(fresh, key=lambda c: c.fit, reverse=True)

@@ -360,8 +360,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         placed = re.search(r"\b(?:in|near|outside)\s+(?:the\s+)?$", before) is not None
         return FITS if place or placed or (venue and noun in _VENUE_NOUNS) else UNKNOWN
     if sort == "organisation":
-        if org:
-            return FITS
+        if org or (noun in _MEDIA_NOUNS and (source or _PUBLISHED_IN.search(before))):
+            return FITS  # "the cover of Vogue", "told the Arizona Republic": an outlet
         team = noun in _TEAM_NOUNS
         return CONFLICTS if person or title or event or (place and not team) else UNKNOWN
     if sort == "event":
@@ -379,6 +379,14 @@ _HEAD_OF = re.compile(
     r"\b(?:president|ceo|chairman|chairwoman|chair|head|director|founder|co-founder|owner|"
     r"spokesman|spokeswoman|spokesperson|members?|chief|executive|manager|secretary-general)"
     r"\s+(?:of|for|at)\s+(?:the\s+)?$",
+    re.I,
+)
+_MEDIA_NOUNS = frozenset(
+    "magazine newspaper paper outlet network broadcaster channel publication tabloid".split()
+)
+_PUBLISHED_IN = re.compile(
+    r"\b(?:cover\s+of|article\s+in|essay\s+in|interview\s+in|published\s+in|"
+    r"wrote\s+in|told)\s+(?:the\s+)?$",
     re.I,
 )
 _GOVERNED = re.compile(r"\b(?:of|at|for|from|with|by|in|on|to)\s+(?:the\s+)?$", re.I)

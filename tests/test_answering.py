@@ -152,6 +152,12 @@ class TestWhatIsAsked:
         sentence = 'Dancing, she serenaded viewers with Neil Diamond\'s "Sweet Caroline," on air.'
         assert find_candidates(sentence, ask)[0].text == "Sweet Caroline"
 
+    def test_the_magazine_on_whose_cover_she_is_answers_which_magazine(self) -> None:
+        ask = read_question("In which magazine did she announce it?")
+        assert ask is not None
+        sentence = "She posted on Instagram a picture of herself on the cover of Vogue."
+        assert find_candidates(sentence, ask)[0].text == "Vogue"
+
     def test_a_name_followed_by_its_state_is_a_town(self) -> None:
         ask = read_question("In which town was the donut hole eating contest held?")
         assert ask is not None

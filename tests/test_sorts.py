@@ -134,6 +134,12 @@ class TestAgreement:
         sentence = "Jo Smith, a spokeswoman at Vesuvio Guides, said the trail was closed."
         assert agree("Who said it was closed?", sentence, "Vesuvio Guides") != FITS
 
+    def test_the_cover_of_a_magazine_shows_an_outlet(self) -> None:
+        sentence = "She posted on Instagram a picture of herself on the cover of Vogue."
+        question = "In which magazine did she announce it?"
+        assert agree(question, sentence, "Vogue") == FITS
+        assert agree(question, sentence, "Instagram") == UNKNOWN
+
     def test_a_title_in_quotes_is_a_work_even_with_the_comma_inside(self) -> None:
         sentence = 'She sang Neil Diamond\'s "Sweet Caroline," and ran off.'
         assert agree("Which song did she sing?", sentence, "Sweet Caroline") == FITS
