@@ -32,6 +32,7 @@ from qa.sorts import (
     Sort,
     agreement,
     asked_sort,
+    counted_event,
     followed_by_region,
 )
 from qa.stance import asks_what_happened, may_hedge, stated
@@ -207,6 +208,8 @@ class Ask:
     sort: Sort | None = None  # the sort of thing asked for (``qa.sorts``): a person, money ...
     happened: bool = True  # it asks what happened, not what may ("qa.stance")
     per: str | None = None  # the period of a rate asked for: "how much per *year*"
+    event: re.Pattern[str] | None = None  # what a count counts: the dead ("qa.sorts")
+    acronyms: frozenset[str] = frozenset()  # its words written in capitals ("US", "WHO")
 
 
 _ASKED_NOUN = re.compile(
@@ -245,7 +248,13 @@ def read_question(question: str) -> Ask | None:
     happened = asks_what_happened(question)
     rate = _RATE_Q.search(question) if kind == "number" else None
     per = rate.group(1).lower() if rate else None
-    return Ask(kind, frozenset(_fold_words(question)), noun, detail, sort, happened, per)
+    event = counted_event(question) if kind == "number" else None
+    # "a US drone strike" names the United States; "at Wimbledon" names no "Ajla Tomljanovic".
+    acronyms = frozenset(
+        fold(t).replace(".", "") for t in re.findall(r"\b[A-Z][A-Z.]+", question) if len(t) > 1
+    )
+    words = frozenset(_fold_words(question))
+    return Ask(kind, words, noun, detail, sort, happened, per, event, acronyms)
 
 
 _PERIODS = r"(year|season|month|week|day|hour|game|match)"
@@ -357,12 +366,14 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         found = _dates(sentence, ask)
     else:
         found = _names(sentence, ask.kind)
+    if ask.event is not None and not ask.event.search(sentence):
+        return []  # a sentence about an evacuation counts no dead
     fresh = []
     # Quoted words are what someone said, whatever mood they are in; the date or the place an
     # article gives ahead ("will take place May 27 in New Castle") is, as a rule, where it was.
     factual = ask.happened and ask.kind not in ("quote", "date", "place") and may_hedge(sentence)
     for candidate in found:
-        share = _new_share(candidate.text, ask.words)
+        share = _new_share(candidate.text, ask)
         if share <= 0:
             continue  # a span the question already says is no answer; a partly new one is less
         agrees = agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun)
@@ -433,12 +444,12 @@ def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
     return 1 if pattern.search(window) else 0
 
 
-def _new_share(text: str, asked: frozenset[str]) -> float:
+def _new_share(text: str, ask: Ask) -> float:
     """Share of the span's meaningful words that the question does not contain."""
     tokens = [t for t in _fold_words(text) if t and t not in _TITLES and t not in STOPWORDS]
-    if not tokens or _initials_asked(text, asked):
+    if not tokens or _initials_asked(text, ask.acronyms):
         return 0.0
-    return sum(1 for t in tokens if t not in asked) / len(tokens)
+    return sum(1 for t in tokens if t not in ask.words) / len(tokens)
 
 
 def _initials_asked(text: str, asked: frozenset[str]) -> bool:
@@ -448,12 +459,7 @@ def _initials_asked(text: str, asked: frozenset[str]) -> bool:
     if len(capitals) < 2:
         return False
     initials = "".join(w[0] for w in capitals).lower()
-    if initials in _WH_WORDS:
-        return False  # "World Health Organization" is not said by "Who ...?"
-    return initials in asked or ".".join(initials) in asked
-
-
-_WH_WORDS = frozenset("who what when where which why how whom whose".split())
+    return initials in asked
 
 
 def _quotes(sentence: str) -> list[Candidate]:
@@ -561,10 +567,11 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES)
     ):
         words = words[1:]
-    # "Singapore on Thursday", "Texas on May 14": the date is not part of the name.
+    # "Singapore on Thursday", "Texas on May 14", "Ajla Tomljanovic 4-6": a date or a score
+    # is not part of the name.
     while words and (
         fold(words[-1]).strip(".,") in STOPWORDS | _CALENDAR | {"and", "of"}
-        or words[-1].rstrip(".,").isdigit()
+        or re.fullmatch(r"\d+(?:[-–]\d+)*", words[-1].rstrip(".,")) is not None
     ):
         words = words[:-1]
     if kind == "person":

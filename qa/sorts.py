@@ -179,6 +179,31 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
     return None
 
 
+# What a count of people is a count of, when news prose has few words for it: the dead, the hurt.
+_EVENTS = (
+    re.compile(
+        r"\b(?:kill(?:s|ed|ing)?|die[ds]?|dying|dead|deaths?|deadl(?:y|iest)|fatal(?:ities|ity|ly)?"
+        r"|lives|perish(?:ed)?|toll|bodies|murder(?:ed|s)?)\b",
+        re.I,
+    ),
+    re.compile(r"\b(?:injur(?:e|ed|ies|y|ing)|wound(?:ed|s)?|hurt|hospitali[sz]ed)\b", re.I),
+)
+
+
+def counted_event(question: str) -> re.Pattern[str] | None:
+    """For "how many people were killed / injured": the words a sentence must use for what is
+    counted (an evacuation's "hundreds of people" counts no dead).
+
+    >>> counted_event("How many people were killed by the fire?") is not None
+    True
+    >>> counted_event("How many people were evacuated?") is None
+    True
+    """
+    if not re.search(r"\bhow\s+many\b", question, re.I):
+        return None
+    return next((event for event in _EVENTS if event.search(question)), None)
+
+
 def agreement(sort: Sort | None, sentence: str, start: int, end: int, noun: str | None) -> int:
     """Whether the span ``sentence[start:end]`` is of ``sort``: ``FITS`` (+1) when its form or
     the words around it say so, ``CONFLICTS`` (-1) when they say it is of another sort,

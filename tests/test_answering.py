@@ -227,6 +227,13 @@ class TestWhatIsAsked:
         # "a week of formula" is an amount, not a rate.
         assert read_question("For how many babies would it provide a week of formula?").per is None
 
+    def test_a_score_after_a_name_is_not_part_of_it(self, archive: dict[str, str]) -> None:
+        sentence = real_sentence(archive["000a59fcd3ac"], "Tomljanovic 4-6")
+        ask = read_question("Who did Elena Rybakina beat at Wimbledon?")
+        assert ask is not None
+        assert "Ajla Tomljanovic" in [c.text for c in find_candidates(sentence, ask)]
+        assert not any("4-6" in c.text for c in find_candidates(sentence, ask))
+
     def test_a_dateline_or_a_title_word_is_no_answer(self) -> None:
         ask = read_question("Who was hurt in the crash?")
         assert ask is not None

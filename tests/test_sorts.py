@@ -13,9 +13,9 @@ from conftest import real_sentence
 
 from qa.answering import ExtractiveAnswerer
 from qa.embeddings import LocalEmbedder
-from qa.factoids import read_question
+from qa.factoids import find_candidates, read_question
 from qa.models import Source, StoredChunk
-from qa.sorts import CONFLICTS, FITS, UNKNOWN, Sort, agreement, number_sort
+from qa.sorts import CONFLICTS, FITS, UNKNOWN, Sort, agreement, counted_event, number_sort
 
 
 def sort_of(question: str) -> Sort | None:
@@ -185,6 +185,30 @@ class TestInRealArticles:
         sentence = real_sentence(archive[SERENA], "this year's US Open")
         question = "In which magazine did Serena Williams announce she would leave tennis?"
         assert agree(question, sentence, "US Open") == CONFLICTS
+
+    def test_a_count_of_the_dead_is_not_a_count_of_the_evacuated(
+        self, archive: dict[str, str]
+    ) -> None:
+        # A Yosemite fire story: "led to the evacuation hundreds of people in ... Wawona".
+        sentence = real_sentence(archive["11a3d00e8319"], "evacuation hundreds of people")
+        killed = read_question("How many people were killed by the fire near Yosemite?")
+        evacuated = read_question("How many people did the fire near Yosemite force to leave?")
+        assert killed is not None and evacuated is not None
+        assert find_candidates(sentence, killed) == []
+        assert [c.text for c in find_candidates(sentence, evacuated)] == ["hundreds"]
+        assert counted_event("How many were injured in the crash?") is not None
+
+    def test_a_real_article_that_counts_no_dead_is_refused(
+        self, archive: dict[str, str], real_embedder: LocalEmbedder
+    ) -> None:
+        text = archive["e6075d166cb7"]  # the Oak Fire: evacuations, structures, no deaths
+        chunk = StoredChunk("a1:0", "a1", text, 0, len(text), 0, "Title", None, "src", None)
+        question = "How many people were killed by the Oak Fire near Yosemite in July 2022?"
+        plan = ExtractiveAnswerer(real_embedder).select(
+            question, [Source(n=1, chunk=chunk, score=1.0)]
+        )
+        assert plan.refused
+        assert plan.sentences
 
     def test_a_general_noun_asked_fits_any_role(self) -> None:
         sentence = "The deal was announced by JetBlue CEO Robin Hayes on Thursday."
