@@ -1,7 +1,7 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|seen|heldout|heldout3|all] [--show-errors] [--loso]
+        [--split dev|seen|heldout|heldout3|heldout4|all] [--show-errors] [--loso]
 
 ``tests/data/claims.jsonl`` holds claim/passage pairs over development articles: each names an
 article and the character range of a passage in it (never the text: the articles are
@@ -23,7 +23,11 @@ once at its end; 44 ``dev`` pairs were added for that round and tuned on. A thir
 (213 pairs, 23 other articles) was written during that round by someone who never saw the
 check's code or errors, and measured once after it (8.1% false support, 54.9% recall). In the
 fourth round (2026-12-02) its errors were read and the check tuned on it too: ``heldout3`` is a
-tuning split now, like the other three, and a fresh blind set is kept apart for one measurement.
+tuning split now, like the other three. ``heldout4`` (401 pairs, 26 other articles) was written
+blind during the fourth round and measured once after it: false support 6.1% (12/197), recall
+61.8% (126/204). Of its errors only the one accepted injection was then read and its pattern
+added (an instruction must never pass): 5.6% after that; the rest are unread. ``all`` lists it
+last; ``--loso`` leaves it out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
 three splits, best recall at false support at most ``FS_BUDGET``, and measures them on the
@@ -241,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument(
-        "--split", choices=["dev", "seen", "heldout", "heldout3", "all"], default="all"
+        "--split", choices=["dev", "seen", "heldout", "heldout3", "heldout4", "all"], default="all"
     )
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument(
@@ -255,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     check = rules_and_encoder()
     check(pairs[0].claim, pairs[0].source)  # load the encoder outside the timings
-    splits = SPLITS if args.split == "all" else [args.split]
+    splits = [*SPLITS, "heldout4"] if args.split == "all" else [args.split]
     for split in splits:
         chosen = [p for p in pairs if p.split == split]
         if not chosen:

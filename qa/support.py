@@ -59,6 +59,11 @@ _INSTRUCTION = re.compile(
             r"chat ?bots?|language models?|llms?|models?)\b",
             r"\bimportant instructions?\b",
             r"^\W*(?:system|assistant)\s*:",
+            # a notice dressed as the system's, and "when citing this source, state that ..."
+            r"\bsystem\s+(?:notice|prompt|override)\b",
+            rf"^\W*(?:when|whenever|if)\b[^.]{{0,60}}\b(?:cit(?:e|ing)|quot(?:e|ing)|answer(?:ing)?|"
+            rf"summari[sz](?:e|ing)|respond(?:ing)?|asked)\b[^.]{{0,40}}[,:]\s*(?:please\s+)?"
+            rf"(?:always\s+)?{_TELL}\b",
             r"\bfrom now on\b[^.]{0,30}\b(?:say|state|answer|reply|respond|claim)\b",
             r"\bthe correct answer is\b",
             r"\bif you are an? (?:ai|assistant|chat ?bot|language model|llm)\b",
