@@ -1,9 +1,10 @@
 """The support check the engine runs on every cited claim, built from Settings.
 
-The rules (``qa.support``) decide most claims alone. A claim they leave undecided (one word the
-passage says differently) is a rewording when the bundled encoder finds it close enough to the
-passage's sentence; with ``QA_VERIFY=llm`` the chat model is asked instead, with the citation
-judge's prompt (``prompts/judge.md``), and the encoder is the fallback when that call fails.
+The rules (``qa.support``) decide most claims alone. A claim they leave undecided (no
+contradiction found, but words or names the passage does not hold) is a rewording when the
+bundled encoder finds it close enough to the passage's sentence; with ``QA_VERIFY=llm`` the chat
+model is asked instead, with the citation judge's prompt (``prompts/judge.md``), and the encoder
+is the fallback when that call fails.
 """
 
 from __future__ import annotations
