@@ -474,7 +474,17 @@ def _quotes(sentence: str) -> list[Candidate]:
     return found
 
 
+# "a 3-1 victory", "beating Germany 2-1": a match's score is one answer, not two numbers.
+_SCORE = re.compile(r"(?<![\d.,-])\d{1,2}\s?[-–]\s?\d{1,2}(?![\d.,%-]|\s?(?:a\.m|p\.m|am\b|pm\b))")
+_SCORE_NOUNS = frozenset({"score", "scoreline"})
+
+
 def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
+    if ask.noun in _SCORE_NOUNS:
+        # "What score ...?" is answered by a score: "15 goals" or "the 89th minute" is none.
+        return [
+            Candidate(m.start(), m.end(), m.group(), 1.0) for m in _SCORE.finditer(sentence)
+        ]
     found = []
     for match in _NUMBER.finditer(sentence):
         start, end = match.span()

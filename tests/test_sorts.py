@@ -261,3 +261,28 @@ class TestInRealArticles:
         )
         assert plan.refused
         assert plan.sentences  # the nearest sentence is cited
+
+
+OWEN_PREDICTION = "1a4024bca42e"  # a pundit predicts the 2022 Champions League final
+
+
+class TestAScoreIsOneAnswer:
+    def test_a_predicted_score_is_one_candidate_not_its_numbers(
+        self, archive: dict[str, str]
+    ) -> None:
+        sentence = real_sentence(archive[OWEN_PREDICTION], "victory for the Merseysiders")
+        ask = read_question("What score did the former striker predict for the final?")
+        assert ask is not None
+        assert [c.text for c in find_candidates(sentence, ask)] == ["3-1", "3-0"]
+
+    def test_a_count_is_no_score(self, archive: dict[str, str]) -> None:
+        sentence = real_sentence(archive[OWEN_PREDICTION], "with 15 goals")
+        ask = read_question("What score did the former striker predict for the final?")
+        assert ask is not None
+        assert find_candidates(sentence, ask) == []
+
+    def test_a_count_question_still_reads_the_numbers(self, archive: dict[str, str]) -> None:
+        sentence = real_sentence(archive[OWEN_PREDICTION], "with 15 goals")
+        ask = read_question("How many goals did the tournament's top scorer score?")
+        assert ask is not None
+        assert "15 goals" in [c.text for c in find_candidates(sentence, ask)]
