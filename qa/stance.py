@@ -27,21 +27,24 @@ _OPEN_QUESTION = re.compile(
 # Words before a candidate in its clause that make it a possibility: "faces up to 20 years",
 # "could cost $2 million", "is expected to draw 80,000", "either Rishi Sunak or ...".
 # Lower case only: "May" is a month.
-_POSSIBLE_BEFORE = re.compile(
-    r"\b(?:face|faces|facing|could|might|may|would|set\s+to|expected\s+to|projected\s+to|"
-    r"predicted\s+to|likely\s+to|poised\s+to|slated\s+to|due\s+to\s+be|[Ee]ither)"
-    r"(?:\s+[\w’'$£€%.,-]+){0,4}?\s*$"
+_POSSIBLE_WORDS = (
+    r"face|faces|facing|could|might|may|would|set\s+to|expected\s+to|projected\s+to|"
+    r"predicted\s+to|likely\s+to|poised\s+to|slated\s+to|due\s+to\s+be|[Ee]ither"
 )
+_POSSIBLE_BEFORE = re.compile(rf"\b(?:{_POSSIBLE_WORDS})(?:\s+[\w’'$£€%.,-]+){{0,4}}?\s*$")
 # Words after a candidate that make it the subject of a forecast: "87,000 fans are set to be".
+_FORECAST_WORDS = r"set\s+to|expected|projected|predicted|likely|poised|slated|due"
+_FORECAST_MODALS = r"will|could|might|may"
 _FORECAST_AFTER = re.compile(
-    r"^(?:\s+[\w’'-]+){0,2}?\s+(?:are|is|were|was)\s+(?:set\s+to|expected|projected|"
-    r"predicted|likely|poised|slated|due)\b|^(?:\s+[\w’'-]+){0,2}?\s+(?:will|could|might|may)\b"
+    rf"^(?:\s+[\w’'-]+){{0,2}}?\s+(?:are|is|were|was)\s+(?:{_FORECAST_WORDS})\b|"
+    rf"^(?:\s+[\w’'-]+){{0,2}}?\s+(?:{_FORECAST_MODALS})\b"
 )
 # "... or Liz Truss": the candidate is one of alternatives the sentence names.
-_ALTERNATIVE_AFTER = re.compile(r"^\s+or\s+[A-Z]")
+_ALTERNATIVE = r"\s+or\s+[A-Z]"
+_ALTERNATIVE_AFTER = re.compile(rf"^{_ALTERNATIVE}")
+# Any of the words above, anywhere: a sentence without one states all its candidates.
 _ANY_MARK = re.compile(
-    r"\b(?:face|faces|facing|could|might|may|would|will|set|expected|projected|predicted|"
-    r"likely|poised|slated|due|[Ee]ither)\b|\sor\s+[A-Z]"
+    rf"\b(?:{_POSSIBLE_WORDS}|{_FORECAST_WORDS}|{_FORECAST_MODALS})\b|{_ALTERNATIVE}"
 )
 _CLAUSE_END = re.compile(r"[.;:!?—–()\"“”]|,\s|\b(?:but|while|whereas|after|before|and)\s")
 

@@ -303,11 +303,13 @@ _SPEECH = frozenset(
 )
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\b")
 _DEICTIC = frozenset("now today tonight tomorrow yesterday currently".split())
-_CALENDAR = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december jan feb mar apr jun jul aug sep sept
-    oct nov dec""".split()
+_MONTHS = frozenset(
+    """january february march april may june july august september october november
+    december""".split()
 )
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+# Calendar words in any case: 'In December, according to ...' names a date, not a person.
+_CALENDAR = _MONTHS | _WEEKDAYS | frozenset(_MONTH_ABBREVIATIONS)
 # Phrases whose negation word negates nothing.
 _IDIOMS = re.compile(r"\b(?:make no mistake|no doubt|not only|no matter|nothing but)\b", re.I)
 
@@ -724,13 +726,6 @@ def _verdict(
     ):
         return Verdict(span, "roles", missing, terms)
     return Verdict(span, None, missing, terms)
-
-
-_MONTHS = frozenset(
-    """january february march april may june july august september october november
-    december""".split()
-)
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 
 def _date_changed(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
