@@ -1,6 +1,6 @@
-"""The hand-written news gold sets (development and check) load with qa's own loader, spread over
-the question types, never share an article, and every gold answer is a short string found
-verbatim in the article it names."""
+"""The hand-written news gold sets (development, check and fresh) load with qa's own loader,
+spread over the question types, never share an article, and every gold answer is a short string
+found verbatim in the article it names."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from qa.evaluation import load_dataset
 EVAL_DIR = REPO / "examples" / "eval"
 DEVELOPMENT_SET = EVAL_DIR / "news-open.jsonl"
 CHECK_SET = EVAL_DIR / "news-open-check.jsonl"
+FRESH_SET = EVAL_DIR / "news-open-fresh.jsonl"
 ANSWERABLE_TYPES = {"who", "how-many", "how-much", "when", "where", "which", "what-said", "why"}
 # Gold answers are names, numbers, places or a few quoted words, never passages: the articles are
 # copyrighted and only a short answer string may be copied into the repository.
@@ -28,6 +29,7 @@ MAX_GOLD_WORDS = 12
 SETS = [
     pytest.param(DEVELOPMENT_SET, 110, 30, id="news-open"),
     pytest.param(CHECK_SET, 40, 12, id="news-open-check"),
+    pytest.param(FRESH_SET, 80, 25, id="news-open-fresh"),
 ]
 
 
@@ -86,13 +88,22 @@ def test_every_gold_answer_is_short_and_verbatim_in_the_article_it_names(
             assert any(gold in article["text"] for article in named), f"{row['id']}: {gold!r}"
 
 
-def test_the_check_set_asks_about_articles_the_development_set_never_names() -> None:
-    development = {a for row in records(DEVELOPMENT_SET) for a in row["article_ids"]}
-    check = {a for row in records(CHECK_SET) for a in row["article_ids"]}
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(DEVELOPMENT_SET, CHECK_SET), (DEVELOPMENT_SET, FRESH_SET), (CHECK_SET, FRESH_SET)],
+    ids=["check-vs-development", "fresh-vs-development", "fresh-vs-check"],
+)
+def test_no_two_sets_name_the_same_article_or_ask_the_same_question(
+    first: Path, second: Path
+) -> None:
+    """Each later set asks about articles no earlier set names, so it measures questions the
+    answerer was not tuned on."""
+    first_articles = {a for row in records(first) for a in row["article_ids"]}
+    second_articles = {a for row in records(second) for a in row["article_ids"]}
 
-    assert check.isdisjoint(development)
-    questions = {row["question"] for row in records(DEVELOPMENT_SET)}
-    assert questions.isdisjoint(row["question"] for row in records(CHECK_SET))
+    assert second_articles.isdisjoint(first_articles)
+    questions = {row["question"] for row in records(first)}
+    assert questions.isdisjoint(row["question"] for row in records(second))
 
 
 def test_the_standalone_development_questions_name_nothing_and_are_not_repeated() -> None:
