@@ -1,7 +1,7 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|seen|heldout|heldout3|heldout4|all] [--show-errors] [--loso]
+        [--split dev|seen|heldout|heldout3|heldout4|all] [--show-errors] [--loso [--soft]]
 
 ``tests/data/claims.jsonl`` holds claim/passage pairs over development articles: each names an
 article and the character range of a passage in it (never the text: the articles are
@@ -31,8 +31,23 @@ last; ``--loso`` leaves it out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
 three splits, best recall at false support at most ``FS_BUDGET``, and measures them on the
-fourth, beside the shipped thresholds. It covers the thresholds only: the rules were written
-with the errors of all four splits read.
+fourth, beside the shipped thresholds, then pools the four. It covers the thresholds only: the
+rules were written with the errors of all four splits read. (From 93b7a4b until round 5 the
+"other three" also held ``heldout4``'s pairs; only the tuned splits are chosen on now.)
+
+``--loso --soft`` adds soft coverage of the missing words to the settings (``word_coverage``):
+the encoder may also vouch at a lower similarity when every claim word the unit lacks has a
+unit word close in meaning. Tried in round 5 and not shipped: with it allowed, three of the four
+folds chose no soft coverage and the fourth (heldout) gained no recall for one more false
+support; pooled 4.0% / 80.2% against 3.7% / 80.2% for the thresholds alone. Single words
+encoded alone put antonyms as close as synonyms (north/south 0.68, fake/real 0.73,
+meat/vegetarian 0.70, against convicted/sentenced 0.77, brothers/men 0.50). Tried in a scratch
+leave-one-split-out over the same splits and budget (code not kept) and also dropped:
+contextual token vectors of the encoder aligned BERTScore-style, the claim against windows of
+the unit, how much the claim's missing words move its cosine to the unit, and a logistic model
+over these with the sentence cosine and missing share; none beat the sentence cosine threshold
+alone at the same false support. Soft coverage cost about 20 ms per open claim
+(6 ms per claim over the tuned splits) with a cold word cache.
 """
 
 from __future__ import annotations
@@ -45,6 +60,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "realtimeqa-2022"
@@ -53,6 +72,10 @@ sys.path.insert(0, str(REPO))
 
 from qa.chunking import split_sentences  # noqa: E402
 from qa.models import Source, StoredChunk  # noqa: E402
+
+if TYPE_CHECKING:
+    from qa.embeddings import Embedder
+    from qa.support import Thresholds
 
 
 @dataclass(frozen=True)
@@ -179,15 +202,27 @@ GRID = [
 ]
 
 
-def leave_one_split_out(pairs: Sequence[Pair]) -> Iterable[str]:
-    """For each split: the encoder thresholds (``qa.support.Thresholds``) that the other three
-    splits choose, and the figures they give on it, beside the shipped thresholds'. The rules
-    run once per pair; only the encoder's verdict on open claims is redone per setting."""
+def tuning_pairs(pairs: Sequence[Pair]) -> list[Pair]:
+    """The pairs a setting may be chosen on: the tuned splits, never the blind ``heldout4``."""
+    return [p for p in pairs if p.split in SPLITS]
+
+
+def leave_one_split_out(pairs: Sequence[Pair], *, soft: bool = False) -> Iterable[str]:
+    """For each tuned split: the encoder thresholds (``qa.support.Thresholds``) that the other
+    three splits choose, and the figures they give on it, beside the shipped thresholds'; then
+    the four held-out figures pooled. The rules run once per pair; only the encoder's verdict on
+    open claims is redone per setting. ``heldout4`` takes no part: it is blind.
+
+    ``soft``: the same, with soft coverage of the missing words added to every setting (see
+    ``word_coverage``): the encoder also vouches at a lower similarity ``low`` when every claim
+    word the unit lacks has a unit word within ``cover`` of it."""
     from qa.embeddings import LocalEmbedder
     from qa.support import THRESHOLDS, Thresholds, judge, vouch
     from qa.verify import encoder_similarity
 
-    encoder = encoder_similarity(LocalEmbedder())
+    pairs = tuning_pairs(pairs)
+    embedder = LocalEmbedder()
+    encoder = encoder_similarity(embedder)
     memo: dict[tuple[str, str], float] = {}
 
     def similarity(claim: str, text: str) -> float:
@@ -197,38 +232,111 @@ def leave_one_split_out(pairs: Sequence[Pair]) -> Iterable[str]:
 
     chunks = [p.source.chunk for p in pairs]
     rules = [judge(p.claim, c.text, title=c.title) for p, c in zip(pairs, chunks, strict=True)]
+    verdicts: dict[Thresholds, list[bool]] = {}
 
     def accepted(t: Thresholds) -> list[bool]:
-        return [
-            vouch(p.claim, r, c.text, title=c.title, similarity=similarity, thresholds=t).span
-            is not None
+        if t not in verdicts:
+            verdicts[t] = [
+                vouch(p.claim, r, c.text, title=c.title, similarity=similarity, thresholds=t).span
+                is not None
+                for p, r, c in zip(pairs, rules, chunks, strict=True)
+            ]
+        return verdicts[t]
+
+    settings: list[Setting] = [(Thresholds(*values), 0.0, 2.0) for values in GRID]
+    covered: list[float] = []  # per pair: the soft coverage of the words its best unit lacks
+    if soft:
+        coverage = word_coverage(embedder)
+        covered = [
+            coverage(p.claim, r.undecided.missing, r.undecided.span.of(c.text))
+            if r.span is None and r.undecided is not None
+            else 0.0
             for p, r, c in zip(pairs, rules, chunks, strict=True)
         ]
+        settings += [
+            (t, low, cover)
+            for t, _, _ in settings
+            for low, cover in SOFT_GRID
+            if low < t.paraphrase
+        ]
 
-    settings = [Thresholds(*values) for values in GRID]
-    verdicts = {t: accepted(t) for t in [THRESHOLDS, *settings]}
+    def verdict(setting: Setting) -> list[bool]:
+        t, low, cover = setting
+        plain = accepted(t)
+        if cover > 1:
+            return plain
+        lower = accepted(Thresholds(low, t.name, t.missing_share))
+        return [a or (b and c >= cover) for a, b, c in zip(plain, lower, covered, strict=True)]
 
-    def rates(t: Thresholds, chosen: Sequence[int]) -> tuple[float, float]:
-        bad = [verdicts[t][i] for i in chosen if not pairs[i].supported]
-        good = [verdicts[t][i] for i in chosen if pairs[i].supported]
-        return sum(bad) / max(len(bad), 1), sum(good) / max(len(good), 1)
+    base: Setting = (THRESHOLDS, 0.0, 2.0)
+    cache = {s: verdict(s) for s in [base, *settings]}
+
+    def counts(s: Setting, chosen: Sequence[int]) -> tuple[int, int, int, int]:
+        bad = [cache[s][i] for i in chosen if not pairs[i].supported]
+        good = [cache[s][i] for i in chosen if pairs[i].supported]
+        return sum(bad), len(bad), sum(good), len(good)
+
+    def rates(s: Setting, chosen: Sequence[int]) -> tuple[float, float]:
+        fs, bad, recall, good = counts(s, chosen)
+        return fs / max(bad, 1), recall / max(good, 1)
 
     yield (
-        "| held out | thresholds chosen on the rest (paraphrase, name, share) | FS | recall "
-        "| shipped thresholds: FS | recall |"
+        "| held out | chosen on the rest (paraphrase, name, share"
+        + (", low, cover" if soft else "")
+        + ") | FS | recall | shipped thresholds: FS | recall |"
     )
     yield "|---|---|---:|---:|---:|---:|"
+    pooled = [0, 0, 0, 0]
+    shipped = [0, 0, 0, 0]
     for held in SPLITS:
         rest = [i for i, p in enumerate(pairs) if p.split != held]
         here = [i for i, p in enumerate(pairs) if p.split == held]
-        within = [t for t in settings if rates(t, rest)[0] <= FS_BUDGET]
-        best = max(within, key=lambda t: (rates(t, rest)[1], -rates(t, rest)[0]))
+        within = [s for s in settings if rates(s, rest)[0] <= FS_BUDGET]
+        best = max(within, key=lambda s: (rates(s, rest)[1], -rates(s, rest)[0]))
         fs, recall = rates(best, here)
-        fs0, recall0 = rates(THRESHOLDS, here)
-        yield (
-            f"| {held} | {best.paraphrase:.3f}, {best.name:.2f}, {best.missing_share:.2f} | "
-            f"{fs:.1%} | {recall:.1%} | {fs0:.1%} | {recall0:.1%} |"
-        )
+        fs0, recall0 = rates(base, here)
+        pooled = [a + b for a, b in zip(pooled, counts(best, here), strict=True)]
+        shipped = [a + b for a, b in zip(shipped, counts(base, here), strict=True)]
+        t, low, cover = best
+        chosen = f"{t.paraphrase:.3f}, {t.name:.2f}, {t.missing_share:.2f}"
+        if soft:
+            chosen += f", {low:.2f}, {cover:.2f}" if cover <= 1 else ", none"
+
+        yield f"| {held} | {chosen} | {fs:.1%} | {recall:.1%} | {fs0:.1%} | {recall0:.1%} |"
+    yield (
+        f"| pooled | | {pooled[0] / pooled[1]:.1%} | {pooled[2] / pooled[3]:.1%} "
+        f"| {shipped[0] / shipped[1]:.1%} | {shipped[2] / shipped[3]:.1%} |"
+    )
+
+
+Setting = tuple["Thresholds", float, float]
+"""Encoder thresholds, and soft coverage's lower similarity and word cosine (2.0: none)."""
+SOFT_GRID = [(low / 100, cover / 100) for low in (45, 55, 65, 70) for cover in (50, 60, 70, 80)]
+
+
+def word_coverage(embedder: Embedder) -> Callable[[str, Sequence[str], str], float]:
+    """Soft coverage of an open claim's missing words (tried in round 5, not shipped: see the
+    module docstring): for each content word of the claim whose term the unit lacks, the cosine
+    of the unit's closest content word, each word encoded alone by the bundled encoder; the
+    worst of them. Word vectors are kept for the run."""
+    from qa.support import tokens
+
+    vectors: dict[str, npt.NDArray[np.float32]] = {}
+
+    def vector(words: Sequence[str]) -> npt.NDArray[np.float32]:
+        new = [w for w in dict.fromkeys(words) if w not in vectors]
+        if new:
+            vectors.update(zip(new, embedder.embed_documents(new), strict=True))
+        return np.array([vectors[w] for w in words])
+
+    def coverage(claim: str, missing: Sequence[str], text: str) -> float:
+        lacking = [t.word for t in tokens(claim) if t.term in missing]
+        have = [t.word for t in tokens(text) if t.term and t.word not in lacking]
+        if not lacking or not have:
+            return 0.0
+        return float((vector(lacking) @ vector(have).T).max(axis=1).min())
+
+    return coverage
 
 
 def word_overlap(claim: str, source: Source) -> bool:
@@ -251,11 +359,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--loso", action="store_true", help="leave-one-split-out choice of encoder thresholds"
     )
+    parser.add_argument(
+        "--soft", action="store_true", help="with --loso: add soft coverage of missing words"
+    )
     args = parser.parse_args(argv)
 
     pairs = load_pairs(args.data)
     if args.loso:
-        print("\n".join(leave_one_split_out(pairs)))
+        print("\n".join(leave_one_split_out(pairs, soft=args.soft)))
         return
     check = rules_and_encoder()
     check(pairs[0].claim, pairs[0].source)  # load the encoder outside the timings

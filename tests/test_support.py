@@ -23,7 +23,7 @@ from qa.verify import make_support_check
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from support import evaluate, load_pairs
+from support import Pair, evaluate, load_pairs, tuning_pairs
 
 COUNCIL = (
     "The city council met on Tuesday night. It voted 7-2 to approve the budget for next year. "
@@ -491,6 +491,15 @@ class TestRewordings:
             "The council rejected the budget.", source(COUNCIL), SupportCheck(entail=entail)
         )
         assert len(asked) == 1
+
+
+def test_thresholds_are_never_chosen_on_the_blind_split() -> None:
+    """benchmarks/support.py --loso chooses encoder settings on the tuned splits only."""
+    pairs = [
+        Pair("The council met.", source(COUNCIL), True, "verbatim", split)
+        for split in ("dev", "seen", "heldout", "heldout3", "heldout4")
+    ]
+    assert [p.split for p in tuning_pairs(pairs)] == ["dev", "seen", "heldout", "heldout3"]
 
 
 @pytest.mark.slow
