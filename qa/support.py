@@ -12,7 +12,8 @@ A claim is supported by one sentence of the passage, or two adjacent ones, when 
 - keeps the roles: two names around a shared predicate in the claim stand in the same order in
   the unit (``Holmes accused Balwani`` is not ``Balwani accused Holmes``), unless one side is
   passive or the unit uses the opposite word (``Williams ... a loss to Bencic`` for ``Bencic
-  beat Williams``); who only reports a fact is not a party to it;
+  beat Williams``); who only reports a fact is not a party to it, and names joined by 'and'
+  share their act (``the Fed and the Bank of England raised rates`` for ``the Fed raised``);
 - and leaves out little of the claim's content: what the unit lacks is an unsupported addition,
   except for the few words a paraphrase swaps (``win`` for ``victory``), which the encoder's
   sentence similarity (or, with ``QA_VERIFY=llm``, the chat model) must vouch for.
@@ -1334,7 +1335,9 @@ def _roles_swapped(
 
 def _doer_moved(claim: Sequence[Token], unit: Sequence[Token], context: Context) -> bool:
     """'Carolin plays' where the unit names Carolin apart from 'plays' and says 'Tatum plays':
-    the claim gave one name's act to another."""
+    the claim gave one name's act to another. Not when the name before the act is one the
+    claim's name is coordinated with ('the National Archives and Records Administration
+    referred', 'Tatum and Carolin play'): coordinated doers share the act."""
     for t, act in itertools.pairwise(claim):
         if not _is_name(t, context) or not _plain(act) or act.term in _SPEECH:
             continue
@@ -1342,9 +1345,34 @@ def _doer_moved(claim: Sequence[Token], unit: Sequence[Token], context: Context)
         acts = [i for i, u in enumerate(unit) if u.term == act.term]
         if not mine or any(abs(a - b) <= _BESIDE for a in mine for b in acts):
             continue
-        if any(i > 0 and unit[i - 1].name and unit[i - 1].term != t.term for i in acts):
+        if any(
+            i > 0
+            and unit[i - 1].name
+            and unit[i - 1].term != t.term
+            and t.term not in _coordinated(unit, i - 1)
+            for i in acts
+        ):
             return True
     return False
+
+
+_COORDINATORS = frozenset("and & of for the".split())
+_COORDINATION_REACH = 8  # tokens back from a name: 'Archives and Records Administration'
+
+
+def _coordinated(unit: Sequence[Token], end: int) -> set[str]:
+    """The names that stand with ``unit[end]`` in one run of names joined by 'and' (or inside
+    one name by 'of', 'for', 'the'), read back from it: 'Tatum and Carolin', 'National
+    Archives and Records Administration'."""
+    found: set[str] = set()
+    j = end
+    while j >= max(0, end - _COORDINATION_REACH) and (
+        unit[j].name or unit[j].initial or unit[j].word in _COORDINATORS
+    ):
+        if unit[j].name or unit[j].initial:
+            found.add(unit[j].term)
+        j -= 1
+    return found
 
 
 # Capitalised words that describe a person rather than name one: the answer sorts' titles,

@@ -175,6 +175,19 @@ class TestRolesAroundAVerb:
         assert judge("Tatum plays an Army Ranger.", text).span is not None
         assert judge("Reid Carolin plays an Army Ranger.", text).span is None
 
+    def test_coordinated_doers_share_the_act(self) -> None:
+        text = "The Federal Reserve and the Bank of England raised rates on Wednesday."
+        assert judge("The Federal Reserve raised rates on Wednesday.", text).span is not None
+        assert judge("The Bank of England raised rates on Wednesday.", text).span is not None
+        game = "The Celtics beat the Heat on Sunday. "
+        text = game + "Jayson Tatum and Jaylen Brown scored in the final minute."
+        assert judge("Tatum scored in the final minute.", text).span is not None
+        # Not a name that stands apart from the act's doer.
+        text = game + "Tatum watched from the bench as Brown scored in the final minute."
+        assert judge("Tatum scored in the final minute.", text).reason == "roles"
+        text = game + "Tatum passed to Brown, and Brown scored in the final minute."
+        assert judge("Tatum scored in the final minute.", text).reason == "roles"
+
     def test_two_words_trading_places_around_a_third_fail(self) -> None:
         text = "Inflation sent stocks lower this month."
         assert judge("Stocks sent inflation lower this month.", text).reason == "roles"
