@@ -16,7 +16,8 @@ A claim is supported by one sentence of the passage, or two adjacent ones, when 
   share their act (``the Fed and the Bank of England raised rates`` for ``the Fed raised``);
 - and leaves out little of the claim's content: what the unit lacks is an unsupported addition,
   except for the few words a paraphrase swaps (``win`` for ``victory``), which the encoder's
-  sentence similarity (or, with ``QA_VERIFY=llm``, the chat model) must vouch for.
+  sentence similarity (or, with ``QA_VERIFY=llm``, the chat model) must vouch for; a name the
+  unit only refers to (``he``) is left out of the claim the encoder compares.
 
 Sentences that instruct the reader ("ignore previous instructions", "say that...", "you must
 answer...") never support anything: they are returned as ``injections`` so that the answer can
@@ -529,8 +530,9 @@ def vouch(
 ) -> Support:
     """The encoder's verdict on a claim the rules left open (``support.undecided``, the unit
     that lacks a few of its content words, with no contradiction found): a paraphrase when the
-    claim is close enough to the whole unit or to the unit's clauses that say it; ``support``
-    unchanged otherwise."""
+    claim is close enough to the whole unit or to the unit's clauses that say it (the claim
+    as written, or without the names the unit only refers to); ``support`` unchanged
+    otherwise."""
     best = support.undecided
     if best is None or support.span is not None or similarity is None:
         return support
@@ -543,10 +545,41 @@ def vouch(
     # The whole unit, or only its clauses that say the claim: a long sentence's other clauses
     # pull the encoder's similarity down though the claim rewords one of them.
     said = " ".join(_relevant_clauses(claim_tokens, text))
-    for part in dict.fromkeys([text, said]):
-        if part and similarity(claim, part) >= needed:
+    # A name the unit refers to ('he', or the title's name) is the passage's, not a word the
+    # unit must reword: the claim is compared without it too ('Briggs said he would not'
+    # where the unit says 'he said he wouldn't').
+    given = _given(claim_tokens, best, title, context, tokens(text))
+    claims = [claim, _without(claim, given)] if given else [claim]
+    for wording, part in itertools.product(claims, dict.fromkeys([text, said])):
+        if part and similarity(wording, part) >= needed:
             return Support(best.span, "paraphrase", support.injections, best)
     return support
+
+
+def _given(
+    claim: Sequence[Token], best: Verdict, title: str, context: Context, unit: Sequence[Token]
+) -> set[str]:
+    """The names of the claim that ``best`` lacks and leaves to the title or, referring back
+    with a pronoun, to the passage; none when the unit names someone or something the claim
+    does not (the pronoun may be theirs: 'she' after 'Granger' for a claim about 'Walorski')."""
+    mine = {t.term for t in claim}
+    if any(_named(t, context) and t.term not in mine for t in unit):
+        return set()
+    known = _referred(title, context, unit)
+    return {
+        t.word for t in claim if t.term in best.missing and t.term in known and _is_name(t, context)
+    }
+
+
+def _without(text: str, words: set[str]) -> str:
+    """``text`` without the tokens whose folded word (less a possessive 's) is in ``words``."""
+    kept, end = [], 0
+    for match in _TOKEN.finditer(text):
+        word = re.sub(r"['’]s$", "", fold(match.group()).strip("'’-"))
+        if word in words:
+            kept.append(text[end : match.start()])
+            end = match.end()
+    return " ".join("".join([*kept, text[end:]]).split())
 
 
 def _needed_similarity(
@@ -563,13 +596,20 @@ def _needed_similarity(
     them elsewhere ('Williams said she wants' where the unit says 'she announced ...')."""
     if len(best.missing) > max(1, round(thresholds.missing_share * best.terms)):
         return None
-    given = {t.term for t in tokens(title)}
-    if any(t.word in _REFERRING for t in unit):
-        given |= context.terms
+    given = _referred(title, context, unit)
     named = any(
         t.term in best.missing and t.term not in given and _is_name(t, context) for t in claim
     )
     return thresholds.name if named else thresholds.paraphrase
+
+
+def _referred(title: str, context: Context, unit: Sequence[Token]) -> set[str]:
+    """The terms a unit may leave out and still be about: the title's, and the passage's when
+    the unit refers back with a pronoun."""
+    given = {t.term for t in tokens(title)}
+    if any(t.word in _REFERRING for t in unit):
+        given |= context.terms
+    return given
 
 
 # Words that refer back, as the subject, to a person or body the passage has named.
@@ -696,6 +736,8 @@ def _verdict(
             return Verdict(span, "antonym", missing, terms)
     if _prefix_flipped(claim_roots, unit_roots) or _opposite_displaced(claim, unit, converse):
         return Verdict(span, "antonym", missing, terms)  # 'irresponsible' for 'responsible'
+    if _stance_flipped(claim, unit):
+        return Verdict(span, "antonym", missing, terms)  # 'voted for' where it says 'against'
     abbreviated = {t.term for t in names if _acronym_of(t.word, text)}  # 'the CDC said'
     # 'Biden called Niinisto' / 'Biden placed a phone call to Niinisto': a name shortly
     # before a speech word speaks, though not written against it.
@@ -1097,6 +1139,28 @@ _FALSE_PREFIXED = frozenset(
     impact interest infamous interview intern intake invent invite involve union universe
     mission mister""".split()
 )
+
+
+_STANCES = {"for": "against", "against": "for"}
+
+
+def _stance_flipped(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """The claim's verb takes 'for' where the unit's same verb takes only 'against', or the
+    other way round: 'voted for the bill' / 'voted against the bill', 'argued against' /
+    'argued for'. The two prepositions are stopwords, so no other check sees the flip."""
+
+    def stances(words: Sequence[Token]) -> set[tuple[str, str]]:
+        return {
+            (before.term, t.word)
+            for before, t in itertools.pairwise(words)
+            if t.word in _STANCES and before.term and not before.name
+        }
+
+    theirs = stances(unit)
+    return any(
+        (verb, _STANCES[word]) in theirs and (verb, word) not in theirs
+        for verb, word in stances(claim)
+    )
 
 
 def _prefix_flipped(claim_roots: set[str], unit_roots: set[str]) -> bool:

@@ -116,6 +116,18 @@ class TestNumbersKeepTheirRoles:
         assert judge("In 2012 Walorski was first elected to the seat.", text).span is not None
 
 
+class TestStances:
+    def test_for_and_against_after_the_same_verb_are_opposites(self) -> None:
+        text = "The council voted against the budget on Tuesday."
+        assert judge("The council voted for the budget on Tuesday.", text).reason == "antonym"
+        text = "Lawmakers argued against the ban for hours."
+        assert judge("Lawmakers argued for the ban.", text).reason == "antonym"
+        text = "The council voted against the budget, for the second year running."
+        assert judge("The council voted against the budget.", text).span is not None
+        text = "The council voted for the budget on Tuesday."
+        assert judge("The council voted for the budget.", text).span is not None
+
+
 class TestPrefixAntonyms:
     @pytest.mark.parametrize(
         ("claim", "text"),
@@ -488,6 +500,19 @@ class TestRewordings:
         without = opening + "The mayor announced a wish to open a bakery."
         assert judge(claim, with_pronoun, similarity=close).reason == "paraphrase"
         assert judge(claim, without, similarity=close).span is None
+
+    def test_a_name_the_unit_refers_to_is_left_out_of_what_the_encoder_compares(self) -> None:
+        # The encoder here finds the claim close only without the name it lacks.
+        def close(claim: str, text: str) -> float:
+            return 0.6 if "Ruiz" in claim else 0.8
+
+        claim = "Ruiz said she would not run for governor."
+        opening = "Ana Ruiz spoke on Monday. The crowd was large. "
+        referred = opening + "She said she would not run for governor, citing her family."
+        assert judge(claim, referred, similarity=close).reason == "paraphrase"
+        # Another name in the unit may be whom 'she' means: the claim is compared whole.
+        other = opening + "She said Maria Lopez would not run for governor."
+        assert judge(claim, other, similarity=close).span is None
 
     def test_an_entailment_verdict_decides_open_claims(self) -> None:
         claim = "The council approved next year's budget in a 7-2 decision."
