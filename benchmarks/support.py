@@ -26,8 +26,10 @@ fourth round (2026-12-02) its errors were read and the check tuned on it too: ``
 tuning split now, like the other three. ``heldout4`` (401 pairs, 26 other articles) was written
 blind during the fourth round and measured once after it: false support 6.1% (12/197), recall
 61.8% (126/204). Of its errors only the one accepted injection was then read and its pattern
-added (an instruction must never pass): 5.6% after that; the rest are unread. ``all`` lists it
-last; ``--loso`` leaves it out.
+added (an instruction must never pass): 5.6% after that; the rest are unread. After round 5
+(coordinated doers, for/against stances, names the unit only refers to) it was measured once
+more, its errors unread: 5.6% (11/197), 62.3% (127/204). ``all`` lists it last; ``--loso``
+leaves it out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
 three splits, best recall at false support at most ``FS_BUDGET``, and measures them on the
