@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from qa.sorts import (
+    COMMON_ABBREVIATIONS,
     CONFLICTS,
     COUNTRIES,
     FITS,
@@ -482,9 +483,7 @@ _SCORE_NOUNS = frozenset({"score", "scoreline"})
 def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
     if ask.noun in _SCORE_NOUNS:
         # "What score ...?" is answered by a score: "15 goals" or "the 89th minute" is none.
-        return [
-            Candidate(m.start(), m.end(), m.group(), 1.0) for m in _SCORE.finditer(sentence)
-        ]
+        return [Candidate(m.start(), m.end(), m.group(), 1.0) for m in _SCORE.finditer(sentence)]
     found = []
     for match in _NUMBER.finditer(sentence):
         start, end = match.span()
@@ -599,6 +598,8 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         return None
     if all(fold(w).strip(".,") in _CALENDAR for w in text.split()):
         return None
+    if text in COMMON_ABBREVIATIONS:
+        return None  # "national ID numbers": capitals, but no one's name
     if kind == "person" and " of " in text:  # "Phillip Carroll of Maryland"
         head, _, tail = text.partition(" of ")
         text = head if tail in PLACES or len(tail.split()) == 1 else text

@@ -57,7 +57,9 @@ _MEASURES: dict[str, Sort] = {
         "gallon gallons liter liters litre litres barrel barrels acre-feet".split(), "volume"
     ),
     **dict.fromkeys(
-        "dollar dollars euro euros yen yuan rupees rupee pesos peso francs cents".split(), "money"
+        "dollar dollars euro euros yen yuan rupees rupee pesos peso francs cents bitcoin "
+        "bitcoins".split(),
+        "money",
     ),
 }
 _QUANTITY_Q: tuple[tuple[str, Sort], ...] = (
@@ -81,7 +83,8 @@ _CHANGE_Q = re.compile(
 MONEY_Q = re.compile(
     r"\b(?:price|prices|cost|costs|costing|pay|paid|worth|spend|spent|earn|earned|salary|"
     r"contract|offer|offered|fine|fined|raise|raised|sell|sold|buy|bought|money|budget|fee|"
-    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue)\b"
+    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue|apprais(?:ed|al)|"
+    r"auction(?:ed)?|ransom|damages|settlement|sue|sued|suing)\b"
 )
 _PERSON_NOUNS = frozenset(
     """person man woman men women people son sons daughter daughters child children player
@@ -96,7 +99,10 @@ _PERSON_NOUNS = frozenset(
     runner-up character hero heroine billionaire investor musician legend personality figure
     mp lawmaker congressman congresswoman prosecutor justice detective agent whistleblower
     designer engineer inventor astronaut activist entrepreneur cyclist swimmer skater
-    footballer tennis-player guard""".split()
+    footballer tennis-player guard columnist journalist correspondent editor analyst
+    economist photographer anchor commentator critic historian professor expert
+    meteorologist seismologist forecaster nurse firefighter paramedic trooper ranger diner
+    passenger homeowner""".split()
 )
 _PLACE_NOUNS = frozenset(
     """city cities town towns village country countries nation state states region county
@@ -158,6 +164,12 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
         return "money" if detail == "money" or MONEY_Q.search(lowered) else None
     if kind == "date" or kind == "quote":
         return None
+    # "Which Inc. magazine tech *columnist* wrote": a person named by the phrase's head,
+    # whatever its other nouns are.
+    if kind in ("name", "person") and any(
+        _singular_noun(w) in _PERSON_NOUNS - {"people"} for w in _wh_phrase(lowered)
+    ):
+        return "person"
     # The noun qa.factoids read, else the words right after "which" ("which airline agreed").
     after_wh = re.search(r"\b(?:which|what)\s+([a-z-]+)(?:\s+([a-z-]+))?", lowered)
     nouns = [noun, *(after_wh.groups() if after_wh else ())]
@@ -168,8 +180,10 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
         return "place"
     if kind == "person":
         # "Who will start at quarterback?": a person; a bare "who" may be a company too.
-        asked = set(re.findall(r"[a-z-]+", lowered))
-        return "person" if asked & (_PERSON_NOUNS - {"people"}) else "someone"
+        asked = {_singular_noun(w) for w in re.findall(r"[a-z-]+", lowered)}
+        if asked & (_PERSON_NOUNS - {"people"}) or _THE_PEOPLE.search(lowered):
+            return "person"
+        return "someone"
     if (
         noun
         and noun not in _DATE_NOUNS
@@ -177,6 +191,37 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
     ):
         return "thing"
     return None
+
+
+_WH_PHRASE = re.compile(r"\b(?:which|what)\s+((?:[a-z][\w.’'-]*\s+){0,4}[a-z][\w.’'-]*)")
+_WH_PHRASE_END = frozenset(
+    """did does do is was were will has had are have would could can should who whom that of in
+    on at for from to by with after before during when where""".split()
+)
+
+
+# "Who were the two people swept out", "the names of the people who": people, not a company
+# (a bare "people" elsewhere may be the object: "Who told people to leave?").
+_THE_PEOPLE = re.compile(r"\b(?:who\s+(?:are|were)|names?\s+of)\s+the\s+(?:\w+\s+)?people\b")
+
+
+def _wh_phrase(lowered: str) -> list[str]:
+    """The words of the noun phrase after "which"/"what", up to a verb of the question or a
+    preposition; none when a possessive in it names another head ("which player's team")."""
+    match = _WH_PHRASE.search(lowered)
+    words: list[str] = []
+    for word in match.group(1).split() if match else []:
+        if word in _WH_PHRASE_END:
+            break
+        if re.search(r"[’']s?$", word):
+            return []
+        words.append(word.strip("."))
+    return words
+
+
+def _singular_noun(word: str) -> str:
+    """ "pilots" -> "pilot" when the singular is a person noun ("Who were the two pilots")."""
+    return word[:-1] if word.endswith("s") and word[:-1] in _PERSON_NOUNS else word
 
 
 # What a count of people is a count of, when news prose has few words for it: the dead, the hurt.
@@ -251,6 +296,8 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "age"
     if re.search(r"\b(?:aged|age|ages)\s*$", fold(before)):
         return "age"
+    if re.fullmatch(r"\d{1,3}", text) and _NAME_COMMA.search(before) and after.startswith(","):
+        return "age"  # "Scott Overland, 37, was dining": the age set beside a name
     if re.match(r"\s*ago\b", after):
         return "date"  # "indicted four years ago": when, not how long
     if _MONTHS.search(before) and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", text):
@@ -271,6 +318,7 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
     return None
 
 
+_NAME_COMMA = re.compile(r"[A-Z][\w’'.-]*,\s*$")
 _HEDGE = re.compile(
     r"^(?:about|around|roughly|nearly|almost|approximately|some|over|under|at\s+least|up\s+to|"
     r"more\s+than|less\s+than|fewer\s+than|an\s+estimated)\s+",
@@ -306,6 +354,7 @@ def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
     return CONFLICTS
 
 
+_NAMED_STORMS = frozenset("hurricane typhoon cyclone storm tropical".split())
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir dame lord lady rev".split())
 _SPEAKS = (
     r"said|says|told|tells|added|adds|explained|wrote|writes|tweeted|testified|recalled|"
@@ -324,13 +373,16 @@ _MEDIA_WORDS = frozenset(
 _EVENT_WORDS = frozenset(
     """open cup championship championships slam olympics games series final finals tour prix
     marathon festival awards bowl derby classic race ride rally trophy tournament
-    invitational""".split()
+    invitational fire wildfire blaze storm hurricane typhoon cyclone flood
+    earthquake""".split()
 )
 
 
 def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str | None) -> int:
     text = sentence[start:end]
     tokens = [fold(w).strip(".,’'") for w in text.split()]
+    if tokens and all(t in TITLE_WORDS | _ROLE_WORDS for t in tokens):
+        return CONFLICTS  # "the team's General Manager": a post, not the name of anything
     before = sentence[max(0, start - 40) : start]
     after = sentence[end : end + 40]
     last_before = re.findall(r"[\w’'.-]+", before)[-1:]
@@ -339,10 +391,16 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     # "Paolo Cappelli, the president of the Presidio Permanente Vesuvio, told ...": a name
     # after a preposition ends an apposition; the one who speaks is named before it.
     governed = _GOVERNED.search(before) is not None
-    org = _looks_org(text, tokens, before)
+    speaks = re.match(rf"\s*,?\s*(?:{_SPEAKS})\b", after) is not None
+    # "the Moose Fire", "Hurricane Ian": an event; but "Cal Fire said": one that speaks is the
+    # body named after what it fights.
+    event_named = any(t in _EVENT_WORDS for t in tokens[1:] or tokens) or (
+        len(tokens) > 1 and tokens[0] in _NAMED_STORMS
+    )
+    org = _looks_org(text, tokens, before) or (event_named and speaks)
     venue = any(t in _VENUE_WORDS for t in tokens)
     place = _looks_place(text, tokens, before, after, org)
-    event = not org and any(t in _EVENT_WORDS for t in tokens[1:] or tokens)
+    event = not org and event_named
     person = (
         not org
         and not place
@@ -350,7 +408,7 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         and (
             word_before in _ROLE_WORDS
             or (tokens and tokens[0] in _HONORIFICS)
-            or (re.match(rf"\s*,?\s*(?:{_SPEAKS})\b", after) is not None and not governed)
+            or (speaks and not governed)
             or re.search(rf"\b(?:{_SPEAKS})\s*$", before) is not None
             or re.match(r"\s*,\s*\d{1,3}\s*,", after) is not None
             or _appositive_role(after) is not None
@@ -382,6 +440,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             return CONFLICTS
         if noun in _FINE_PLACE_NOUNS and text in COUNTRIES:
             return CONFLICTS  # "which city": not the country it is in
+        if noun in _VENUE_NOUNS and text in COUNTRIES | STATES:
+            return CONFLICTS  # "which airport": not the state it is in
         placed = re.search(r"\b(?:in|near|outside)\s+(?:the\s+)?$", before) is not None
         return FITS if place or placed or (venue and noun in _VENUE_NOUNS) else UNKNOWN
     if sort == "organisation":
@@ -520,7 +580,7 @@ def _looks_org(text: str, tokens: list[str], before: str) -> bool:
         return False
     if any(t in ORG_WORDS or t in _MEDIA_WORDS for t in tokens):
         return True
-    if re.fullmatch(r"[A-Z]{2,6}", text):
+    if re.fullmatch(r"[A-Z]{2,6}", text) and text not in COMMON_ABBREVIATIONS:
         return True  # "CNN", "NFL": an acronym that is not a country's
     if _HEAD_OF.search(before):
         return True  # "the president of the Presidio Permanente Vesuvio": what someone heads
@@ -535,6 +595,11 @@ def _looks_org(text: str, tokens: list[str], before: str) -> bool:
         return True
     return plural and len(words) == 1 and re.search(r"\bthe\s+$", before) is not None
 
+
+# Capitals that abbreviate a common noun ("national ID numbers", "on TV"), not a name.
+COMMON_ABBREVIATIONS = frozenset(
+    "ID IDs TV PC AI DNA GDP CEO CFO COO VIP ATM RV SUV OK PR HR ICU ER IQ GPS PIN PDF".split()
+)
 
 # Titles and roles written before a name ("JetBlue CEO Robin Hayes").
 TITLE_WORDS = frozenset(

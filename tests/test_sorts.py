@@ -53,6 +53,11 @@ class TestAskedSort:
             ("What percentage of adults disapprove?", "percent"),
             ("How many firefighters fought the fire?", "count"),
             ("How many tickets were sold?", "count"),
+            ("Which Inc. magazine tech columnist wrote about it?", "person"),  # the head noun
+            ("Who were the two pilots killed in the crash?", "person"),  # a plural role
+            ("Which star player's team won the title?", "person"),
+            ("How much was the pearl appraised at?", "money"),
+            ("How much is the actor suing his ex-wife for?", "money"),
             ("How much have gas prices risen this year?", None),  # by a sum or by a share
             ("When did the fire start?", None),  # the date rules of qa.factoids decide
         ],
@@ -150,6 +155,47 @@ class TestAgreement:
         question = "What is the name of his son?"
         assert agree(question, sentence, "Leave It To Beaver") == CONFLICTS
         assert agree("Who did she beat?", sentence, "Grand Slam") == CONFLICTS
+
+    def test_a_named_fire_or_storm_is_an_event_but_the_body_that_speaks_is_not(self) -> None:
+        sentence = "The two pilots were contracted to help fight the Moose Fire, Cernicek said."
+        assert agree("Who were the two pilots killed?", sentence, "Moose Fire") == CONFLICTS
+        sentence = "Two people were swept out to sea while fishing, Cal Fire said."
+        assert agree("Which agency rescued them?", sentence, "Cal Fire") == FITS
+        assert agree("Who were the two people swept out to sea?", sentence, "Cal Fire") == CONFLICTS
+        sentence = "Hurricane Ian made landfall near Fort Myers on Wednesday."
+        assert agree("Who made landfall near Fort Myers?", sentence, "Hurricane Ian") == CONFLICTS
+
+    def test_a_post_alone_names_nobody_and_no_team(self) -> None:
+        sentence = "The team's General Manager, Chris Grier, told Mr. Flores that Ross was mad."
+        assert agree("Which team hired him?", sentence, "General Manager") == CONFLICTS
+        assert agree("Who told Mr. Flores?", sentence, "General Manager") == CONFLICTS
+
+    def test_the_abbreviation_of_a_common_noun_is_no_organisation(self) -> None:
+        sentence = (
+            "It held their names, addresses and national ID numbers, hosted by Alibaba Cloud."
+        )
+        question = "Which cloud service hosted the database?"
+        assert agree(question, sentence, "ID") != FITS
+        ask = read_question(question)
+        assert ask is not None
+        names = [c.text for c in find_candidates(sentence, ask)]
+        assert "ID" not in names
+        assert "Alibaba Cloud" in names
+
+    def test_the_number_set_beside_a_name_is_an_age(self) -> None:
+        sentence = "Scott Overland, 37, was dining at Salt Air when he found a purple pearl."
+        start = sentence.index("37")
+        assert number_sort(sentence, start, start + 2) == "age"
+        assert agree("How much was the purple pearl appraised at?", sentence, "37") == CONFLICTS
+        assert agree("How many pearls did he find?", sentence, "37") == CONFLICTS
+
+    def test_the_state_an_airport_is_in_is_not_the_airport(self) -> None:
+        sentence = "Passengers on a Delta flight from Michigan to Minnesota were offered $10,000."
+        question = "From which airport did the oversold Delta flight leave?"
+        assert agree(question, sentence, "Michigan") == CONFLICTS
+        sentence = "The flight left Gerald R. Ford International Airport 20 minutes late."
+        airport = "Gerald R. Ford International Airport"
+        assert agree(question, sentence, airport) == FITS
 
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
