@@ -168,6 +168,7 @@ _NUMBER = re.compile(
     r"up\s+to|more\s+than|less\s+than|fewer\s+than|an\s+estimated)\s+)?"
     rf"(?:(?:[$£€¥]\s?|\b)\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE}\b|%)?|"
     rf"\b{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD})*(?:\s+{_SCALE}\b)?)"
+    r"(?:[- ]and[- ]a[- ]half\b)?"  # "five-and-a-half hours"
     r"(?:-(?:year|month|week|day|hour|minute|match|game|point|yard|mile|foot|inch)s?(?:-old)?)?"
     r"(?:\s+(?P<unit>[a-z]+))?",
     re.I,
@@ -211,6 +212,7 @@ class Ask:
     per: str | None = None  # the period of a rate asked for: "how much per *year*"
     event: re.Pattern[str] | None = None  # what a count counts: the dead ("qa.sorts")
     acronyms: frozenset[str] = frozenset()  # its words written in capitals ("US", "WHO")
+    years: frozenset[str] = frozenset()  # years it names after its wh-word ("... in 2022?")
 
 
 _ASKED_NOUN = re.compile(
@@ -237,7 +239,7 @@ def read_question(question: str) -> Ask | None:
         detail = next(
             (
                 d
-                for d in ("year", "time", "month")
+                for d in ("year", "time", "month", "date")
                 if re.search(rf"\b(?:what|which)\s+{d}\b", lowered)
             ),
             "time" if re.search(r"\b(?:what|which)\s+hour\b", lowered) else None,
@@ -255,7 +257,11 @@ def read_question(question: str) -> Ask | None:
         fold(t).replace(".", "") for t in re.findall(r"\b[A-Z][A-Z.]+", question) if len(t) > 1
     )
     words = frozenset(_fold_words(question))
-    return Ask(kind, words, noun, detail, sort, happened, per, event, acronyms)
+    # "When is the runoff in 2022?" dates the answer; "Before the case in July 2022, when was
+    # the last one?" only sets the scene: a year counts after the wh-word.
+    wh = re.search(r"\b(?:when|what|which|how|who|where)\b", lowered)
+    years = frozenset(re.findall(r"\b(?:1[89]|20)\d\d\b", lowered[wh.end() if wh else 0 :]))
+    return Ask(kind, words, noun, detail, sort, happened, per, event, acronyms, years)
 
 
 _PERIODS = r"(year|season|month|week|day|hour|game|match)"
@@ -505,8 +511,12 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
 
 def _dates(sentence: str, ask: Ask) -> list[Candidate]:
     found = []
+    asked_years = ask.years
     for match in _DATE.finditer(sentence):
         text = match.group()
+        years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", text))
+        if asked_years and years and not years & asked_years:
+            continue  # "When is the runoff in 2022?": not the one "in 2017"
         fit = 1.0 if any(c.isdigit() for c in text) and not text.isdigit() else 0.7
         if ask.detail == "year":
             fit = 1.0 if re.search(r"\b\d{4}\b", text) else 0.2
@@ -514,6 +524,8 @@ def _dates(sentence: str, ask: Ask) -> list[Candidate]:
             fit = 1.0 if _CLOCK.search(text.lower()) else 0.2
         elif ask.detail == "month" and not _MONTH_IN.search(text):
             fit = 0.2
+        elif ask.detail == "date" and not (_MONTH_IN.search(text) and re.search(r"\d", text)):
+            fit = 0.3  # "on what date": a weekday or a year alone says less than "Jan. 10"
         found.append(Candidate(match.start(), match.end(), text, fit))
     for match in _BARE_MONTH.finditer(sentence):
         # "first briefed in April": a month on its own answers "in which month" (and, less

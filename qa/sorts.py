@@ -157,6 +157,11 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
         for pattern, sort in _QUANTITY_Q:
             if re.search(pattern, lowered):
                 return sort
+        # "how many acres", "how many square miles": a measure, written with its unit (not
+        # "how many Family Dollar stores").
+        counted = re.search(r"\bhow\s+many\s+(?:square\s+|cubic\s+)?([a-z]+)", lowered)
+        if counted and counted.group(1) in _MEASURES:
+            return _MEASURES[counted.group(1)]
         if re.search(r"\bhow\s+many\b|\bnumber\s+of\b", lowered):
             return "count"  # "how many tickets were sold": a count, not a price
         if _CHANGE_Q.search(lowered):
@@ -309,8 +314,10 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
     # The unit: the span's own last word ("20 years", "70,000 pounds", "20-year") or the
     # word after it ("17.5 feet" when the span stopped at the number).
     tail = re.split(r"[\s-]+", lowered.strip())[-1]
-    first_after = re.match(r"\s*([a-z°%][\w°-]*)", after)
-    for word in (tail, first_after.group(1) if first_after else ""):
+    first_after = re.match(r"\s*([a-z°%][\w°-]*)(?:\s+([a-z][\w-]*))?", after)
+    # ... or one word later, past an adjective: "five-and-a-half enthralling hours".
+    later = first_after.group(2) if first_after and first_after.group(1) not in STOPWORDS else None
+    for word in (tail, first_after.group(1) if first_after else "", later or ""):
         if word in _MEASURES:
             return _MEASURES[word]
     if re.search(r"[a-z]", tail) and tail not in _SCALES and tail not in _NUMBER_WORDS:

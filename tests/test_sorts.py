@@ -58,6 +58,8 @@ class TestAskedSort:
             ("Which star player's team won the title?", "person"),
             ("How much was the pearl appraised at?", "money"),
             ("How much is the actor suing his ex-wife for?", "money"),
+            ("How many acres had the fire burned by Sunday?", "area"),  # its unit says
+            ("How many Family Dollar stores sold the products?", "count"),
             ("How much have gas prices risen this year?", None),  # by a sum or by a share
             ("When did the fire start?", None),  # the date rules of qa.factoids decide
         ],
@@ -196,6 +198,37 @@ class TestAgreement:
         sentence = "The flight left Gerald R. Ford International Airport 20 minutes late."
         airport = "Gerald R. Ford International Airport"
         assert agree(question, sentence, airport) == FITS
+
+
+def candidates(question: str, sentence: str) -> dict[str, float]:
+    ask = read_question(question)
+    assert ask is not None, question
+    return {c.text: c.fit for c in find_candidates(sentence, ask)}
+
+
+class TestCandidates:
+    def test_a_year_the_question_asks_in_rules_out_dates_of_other_years(self) -> None:
+        sentence = "It sets up a rematch of their runoff in 2017, to be held on April 24, 2022."
+        found = candidates("When is the runoff between Macron and Le Pen in 2022?", sentence)
+        assert "2017" not in found and "April 24, 2022" in found
+        # A year that only sets the scene, before the wh-word, rules out nothing.
+        sentence = "The last case diagnosed in the US was in 2013."
+        question = "Before the Rockland County case in July 2022, when was the last polio case?"
+        assert "2013" in candidates(question, sentence)
+
+    def test_on_what_date_prefers_a_day_of_a_month_to_a_weekday_or_a_year(self) -> None:
+        sentence = (
+            "The Dolphins fired Flores on Jan. 10, after the 2019 season, and he sued Tuesday."
+        )
+        found = candidates("On what date did the Miami Dolphins fire Brian Flores?", sentence)
+        assert found["Jan. 10"] > max(found["Tuesday"], found["2019"])
+
+    def test_a_number_with_a_half_and_its_unit_past_an_adjective(self) -> None:
+        sentence = "He sank to the floor after five-and-a-half enthralling hours on court."
+        found = candidates("How many hours did the final last?", sentence)
+        assert list(found) == ["five-and-a-half"]
+        start = sentence.index("five")
+        assert number_sort(sentence, start, start + len("five-and-a-half")) == "duration"
 
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
