@@ -35,6 +35,7 @@ from qa.sorts import (
     asked_sort,
     counted_event,
     followed_by_region,
+    names_a_person,
 )
 from qa.stance import asks_what_happened, may_hedge, stated
 from qa.text import STOPWORDS, fold
@@ -116,6 +117,8 @@ def asked_kind(question: str) -> Kind | None:
         return None
     if _NOT_FACTOID.match(question) and not _NUMBER_Q.search(question):
         return None
+    if not _NUMBER_Q.search(question) and not _DATE_Q.search(question) and names_a_person(question):
+        return "person"  # "Which Bay County couple": a couple, whatever place names it
     for kind, pattern in (
         ("number", _NUMBER_Q),
         ("date", _DATE_Q),
@@ -601,6 +604,10 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         roles = [i for i, w in enumerate(words) if fold(w).strip(".,") in TITLE_WORDS]
         if roles and roles[-1] < len(words) - 1:
             words = words[roles[-1] + 1 :]
+            if words[0] in {"for", "of", "on"} and len(words) > 3:
+                # "Commissioner for Regulatory Affairs Judith McMeekin": the title's domain
+                # runs on to the name, which is the last two words.
+                words = words[-2:]
         elif roles and len(roles) == len(words):
             return None  # "Acting President", "Prime Minister": a title, not who holds it
     text = " ".join(words).rstrip(".,’'")

@@ -102,7 +102,8 @@ _PERSON_NOUNS = frozenset(
     footballer tennis-player guard columnist journalist correspondent editor analyst
     economist photographer anchor commentator critic historian professor expert
     meteorologist seismologist forecaster nurse firefighter paramedic trooper ranger diner
-    passenger homeowner""".split()
+    passenger homeowner couple family pair duo twins ace slugger rookie outfielder infielder
+    catcher reliever midfielder defender""".split()
 )
 _PLACE_NOUNS = frozenset(
     """city cities town towns village country countries nation state states region county
@@ -171,9 +172,7 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
         return None
     # "Which Inc. magazine tech *columnist* wrote": a person named by the phrase's head,
     # whatever its other nouns are.
-    if kind in ("name", "person") and any(
-        _singular_noun(w) in _PERSON_NOUNS - {"people"} for w in _wh_phrase(lowered)
-    ):
+    if kind in ("name", "person") and names_a_person(question):
         return "person"
     # The noun qa.factoids read, else the words right after "which" ("which airline agreed").
     after_wh = re.search(r"\b(?:which|what)\s+([a-z-]+)(?:\s+([a-z-]+))?", lowered)
@@ -208,6 +207,13 @@ _WH_PHRASE_END = frozenset(
 # "Who were the two people swept out", "the names of the people who": people, not a company
 # (a bare "people" elsewhere may be the object: "Who told people to leave?").
 _THE_PEOPLE = re.compile(r"\b(?:who\s+(?:are|were)|names?\s+of)\s+the\s+(?:\w+\s+)?people\b")
+
+
+def names_a_person(question: str) -> bool:
+    """True when the noun phrase after "which"/"what" names a person by a role or a tie
+    ("Which Inc. magazine tech *columnist*", "Which Bay County *couple*")."""
+    words = _wh_phrase(question.lower())
+    return any(_singular_noun(w) in _PERSON_NOUNS - {"people"} for w in words)
 
 
 def _wh_phrase(lowered: str) -> list[str]:
@@ -404,7 +410,11 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     event_named = any(t in _EVENT_WORDS for t in tokens[1:] or tokens) or (
         len(tokens) > 1 and tokens[0] in _NAMED_STORMS
     )
-    org = _looks_org(text, tokens, before) or (event_named and speaks)
+    # "Boston Red Sox ace Chris Sale", "JetBlue CEO Robin Hayes": a name set before a role
+    # and the name of who holds it is where that person works, not a person.
+    employer = re.match(r"\s+([a-z-]+)\s+[A-Z]", after)
+    works_for = employer is not None and _role_like(employer.group(1))
+    org = _looks_org(text, tokens, before) or (event_named and speaks) or works_for
     venue = any(t in _VENUE_WORDS for t in tokens)
     place = _looks_place(text, tokens, before, after, org)
     event = not org and event_named
@@ -482,6 +492,22 @@ _PUBLISHED_IN = re.compile(
     re.I,
 )
 _GOVERNED = re.compile(r"\b(?:of|at|for|from|with|by|in|on|to)\s+(?:the\s+)?$", re.I)
+
+
+_TEAM_ENDINGS = frozenset("sox fc heat magic jazz thunder lightning wild galaxy united".split())
+
+
+def _role_like(word: str) -> bool:
+    """A role word, or a word shaped like one ("left-hander", "outfielder", "guitarist")."""
+    if word in _ROLE_WORDS:
+        return True
+    shaped = re.search(r"(?:er|or|ist|ian)$", word) is not None
+    return shaped and word not in STOPWORDS and word not in _ER_ADVERBS
+
+
+_ER_ADVERBS = frozenset(
+    "never ever either neither rather later earlier further together whether however".split()
+)
 
 
 def _appositive_role(after: str) -> str | None:
@@ -594,6 +620,8 @@ def _looks_org(text: str, tokens: list[str], before: str) -> bool:
     if len(text.split()) > 1 and text.isupper():
         return True  # "USA TODAY", "NBC NEWS": an outlet's masthead, not a person's name
     words = text.split()
+    if len(words) > 1 and tokens[-1] in _TEAM_ENDINGS:
+        return True  # "Boston Red Sox", "Miami Heat": a team whose name is no plural
     # "Houston Texans", "Indiana Pacers", "the Pacers": a place and a plural, a team's name.
     plural = words[-1].endswith("s") and not words[-1].endswith(("'s", "’s", "ss"))
     if plural and len(words) >= 2 and " ".join(words[:-1]) in PLACES | CITIES:

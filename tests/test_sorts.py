@@ -56,6 +56,7 @@ class TestAskedSort:
             ("Which Inc. magazine tech columnist wrote about it?", "person"),  # the head noun
             ("Who were the two pilots killed in the crash?", "person"),  # a plural role
             ("Which star player's team won the title?", "person"),
+            ("Which Bay County couple lost their home to the wildfire?", "person"),
             ("How much was the pearl appraised at?", "money"),
             ("How much is the actor suing his ex-wife for?", "money"),
             ("How many acres had the fire burned by Sunday?", "area"),  # its unit says
@@ -167,6 +168,22 @@ class TestAgreement:
         sentence = "Hurricane Ian made landfall near Fort Myers on Wednesday."
         assert agree("Who made landfall near Fort Myers?", sentence, "Hurricane Ian") == CONFLICTS
 
+    def test_a_team_set_before_a_role_and_a_name_is_where_the_person_works(self) -> None:
+        sentence = "Boston Red Sox ace Chris Sale will miss the rest of the season."
+        assert (
+            agree("Which surgeon operated on his wrist?", sentence, "Boston Red Sox") == CONFLICTS
+        )
+        assert agree("Which team will he miss games for?", sentence, "Boston Red Sox") == FITS
+        sentence = "BOSTON (AP) — Red Sox left-hander Chris Sale broke his right wrist."
+        assert agree("Which surgeon operated on his wrist?", sentence, "Red Sox") == CONFLICTS
+        # Only a noun in between: "Serena Williams beat Ajla Tomljanovic" keeps its person.
+        sentence = "Serena Williams later Ajla Tomljanovic said was a fighter."
+        assert agree("Who did she face?", sentence, "Serena Williams") != CONFLICTS
+
+    def test_a_team_whose_name_is_no_plural_is_no_person(self) -> None:
+        sentence = "The Red Sox announced that Sale underwent surgery on his right wrist Monday."
+        assert agree("Which surgeon operated on his wrist?", sentence, "Red Sox") == CONFLICTS
+
     def test_a_post_alone_names_nobody_and_no_team(self) -> None:
         sentence = "The team's General Manager, Chris Grier, told Mr. Flores that Ross was mad."
         assert agree("Which team hired him?", sentence, "General Manager") == CONFLICTS
@@ -222,6 +239,12 @@ class TestCandidates:
         )
         found = candidates("On what date did the Miami Dolphins fire Brian Flores?", sentence)
         assert found["Jan. 10"] > max(found["Tuesday"], found["2019"])
+
+    def test_the_name_after_a_title_and_its_domain_is_the_person(self) -> None:
+        sentence = '"No one should be subjected to it," said Associate Commissioner for Regulatory '
+        sentence += "Affairs Judith McMeekin."
+        found = candidates("Which FDA official commented on the conditions?", sentence)
+        assert list(found) == ["Judith McMeekin"]
 
     def test_a_number_with_a_half_and_its_unit_past_an_adjective(self) -> None:
         sentence = "He sank to the floor after five-and-a-half enthralling hours on court."
