@@ -206,6 +206,8 @@ class ExtractiveAnswerer:
         for candidate, (lift, coverage) in zip(candidates, context, strict=True):
             base = candidate.score + s.context_weight * lift
             for found in _candidates_in(candidate.text, ask):
+                if not holds_span(candidate.text, found.text):
+                    continue  # "1" of "1.14.2022": part of a longer token answers nothing
                 near = _proximity(candidate.text, found, shape.focus)
                 value = base + s.fit_weight * found.fit + s.proximity_weight * near
                 picks.append((value, candidate, found, coverage))

@@ -37,7 +37,7 @@ from qa.sorts import (
     followed_by_region,
     names_a_person,
 )
-from qa.stance import asks_what_happened, may_hedge, stated
+from qa.stance import asks_what_happened, may_hedge, reports_poll, stated
 from qa.text import STOPWORDS, fold
 
 Kind = Literal["person", "name", "place", "date", "number", "quote"]
@@ -216,6 +216,7 @@ class Ask:
     event: re.Pattern[str] | None = None  # what a count counts: the dead ("qa.sorts")
     acronyms: frozenset[str] = frozenset()  # its words written in capitals ("US", "WHO")
     years: frozenset[str] = frozenset()  # years it names after its wh-word ("... in 2022?")
+    polled: bool = False  # it asks what a poll or survey found
 
 
 _ASKED_NOUN = re.compile(
@@ -264,7 +265,8 @@ def read_question(question: str) -> Ask | None:
     # the last one?" only sets the scene: a year counts after the wh-word.
     wh = re.search(r"\b(?:when|what|which|how|who|where)\b", lowered)
     years = frozenset(re.findall(r"\b(?:1[89]|20)\d\d\b", lowered[wh.end() if wh else 0 :]))
-    return Ask(kind, words, noun, detail, sort, happened, per, event, acronyms, years)
+    polled = reports_poll(question)
+    return Ask(kind, words, noun, detail, sort, happened, per, event, acronyms, years, polled)
 
 
 _PERIODS = r"(year|season|month|week|day|hour|game|match)"
@@ -306,6 +308,10 @@ def _asked_noun(question: str) -> str | None:
     counted = _counted_noun(question)
     if counted:
         return counted
+    hired = _HIRED_AS.search(question)
+    posts = [w for w in hired.group(1).lower().split() if w in TITLE_WORDS] if hired else []
+    if posts:
+        return posts[-1]  # "Whom did they hire as head coach": a coach
     owner = re.search(r"\b(?i:which|what)\s+([a-z]+)[’']s\b", question)
     if owner:
         return owner.group(1)  # "which country's laboratory": a country
@@ -324,6 +330,15 @@ def _asked_noun(question: str) -> str | None:
     return None
 
 
+# "Whom did they hire as head coach", "Who was named to be the new CEO": the post asked.
+_HIRED_AS = re.compile(
+    r"^\s*(?:who|whom)\b.*?\b(?:hire[sd]?|hiring|name[sd]?|naming|appoint(?:s|ed|ing)?|"
+    r"pick(?:s|ed)?|cho(?:o)?se[sn]?|select(?:s|ed)?|tap(?:s|ped)?|promot(?:e|es|ed)|"
+    r"install(?:s|ed)?)\b(?:\s+[\w’'-]+){0,4}?\s+(?:as|to\s+be)\s+(?:the\s+|its\s+|their\s+|"
+    r"a\s+|an\s+)?"
+    r"((?:[a-z]+\s+){0,2}[a-z]+)",
+    re.I,
+)
 _PLURALS = frozenset("people men women children police staff crew".split())
 
 
@@ -378,6 +393,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         found = _names(sentence, ask.kind)
     if ask.event is not None and not ask.event.search(sentence):
         return []  # a sentence about an evacuation counts no dead
+    if ask.kind == "number" and ask.happened and not ask.polled and reports_poll(sentence):
+        return []  # a poll's 51% forecasts the vote the question asks about
     fresh = []
     # Quoted words are what someone said, whatever mood they are in; the date or the place an
     # article gives ahead ("will take place May 27 in New Castle") is, as a rule, where it was.

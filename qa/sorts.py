@@ -288,6 +288,12 @@ _MONTHS = re.compile(
 )
 
 
+_MONTH_AFTER = re.compile(
+    r"\s+(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
+)
+
+
 def number_sort(sentence: str, start: int, end: int) -> str | None:
     """What a number in a sentence measures: a sort of ``Sort``, "date" or "year" (a day of a
     month, a bare year), "noun" (a count of something: "649 people"), or None (a bare number).
@@ -313,6 +319,8 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "date"  # "indicted four years ago": when, not how long
     if _MONTHS.search(before) and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", text):
         return "date"
+    if _MONTH_AFTER.match(sentence[end : end + 12]) and re.fullmatch(r"\d{1,2}", text):
+        return "date"  # "the 15 January 2022 event": a day, written before its month
     if re.fullmatch(r"(?:1[89]|20)\d\d", text):
         return "year"
     if "%" in text or re.search(r"\bper\s*cent\b", lowered):
@@ -473,7 +481,9 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     if sort == "work":
         if title:
             return FITS
-        return CONFLICTS if person or text in PLACES else UNKNOWN
+        # "the Judds' legendary catalog": who owns the work is not the work.
+        owner = re.match(r"[’']s?\s", after) is not None
+        return CONFLICTS if person or owner or text in PLACES else UNKNOWN
     return CONFLICTS if person or text in PLACES else UNKNOWN  # "thing": "which currency"
 
 

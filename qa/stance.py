@@ -60,6 +60,24 @@ def asks_what_happened(question: str) -> bool:
     return _OPEN_QUESTION.search(question) is None
 
 
+# Polls and surveys project outcomes: "Polling showed Macron would win by 51% to 49%" is no
+# result of the vote.
+_POLL = re.compile(r"\b(?:poll|polls|polling|pollsters?|survey|surveys|projections?)\b", re.I)
+
+
+def reports_poll(text: str) -> bool:
+    """True when ``text`` speaks of a poll, a survey or a projection: in a sentence, its numbers
+    forecast an outcome ("Polling showed Macron would win by just 51% to 49%"); in a question,
+    it asks for such numbers.
+
+    >>> reports_poll("Polling showed Macron would win by just 51% to 49%.")
+    True
+    >>> reports_poll("What share of the vote did Macron win in the runoff?")
+    False
+    """
+    return _POLL.search(text) is not None
+
+
 def may_hedge(sentence: str) -> bool:
     """False when ``sentence`` holds none of the words ``stated`` looks for (most sentences):
     then every candidate in it is stated, and none needs reading."""

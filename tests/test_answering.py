@@ -451,3 +451,14 @@ class TestBudget:
             "What about the weather?", [source(text)]
         )
         assert embedder.embedded == 1 + 5  # the question and five sentences
+
+
+class TestShortAnswerIsAWholeToken:
+    def test_part_of_a_longer_token_is_never_the_answer(self) -> None:
+        # "1" of "1.14.2022" is no count of homes: the whole number elsewhere answers.
+        text = (
+            "1.14.2022: Large volcanic eruption near Tonga destroyed homes today. "
+            "Rescuers reached the outer islands by boat."
+        )
+        plan = answerer().select("How many homes were destroyed in Tonga?", [source(text)])
+        assert plan.refused or plan.short is not None

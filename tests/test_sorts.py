@@ -119,6 +119,10 @@ class TestAgreement:
         start = sentence.index("7,")
         assert number_sort(sentence, start, start + 1) == "date"
         assert agree("How many people were evacuated?", sentence, "7") == CONFLICTS
+        sentence = "Further eruptions similar to the 15 January 2022 event are possible."
+        start = sentence.index("15")
+        assert number_sort(sentence, start, start + 2) == "date"
+        assert agree("How many homes were destroyed?", sentence, "15") == CONFLICTS
 
     def test_a_newspaper_or_an_office_is_not_a_place(self) -> None:
         sentence = "He spoke in an interview with the Arizona Republic last year."
@@ -151,7 +155,10 @@ class TestAgreement:
     def test_a_title_in_quotes_is_a_work_even_with_the_comma_inside(self) -> None:
         sentence = 'She sang Neil Diamond\'s "Sweet Caroline," and ran off.'
         assert agree("Which song did she sing?", sentence, "Sweet Caroline") == FITS
-        assert agree("Which song did she sing?", sentence, "Neil Diamond") == UNKNOWN
+        # Whose song it is names no song: the owner before a possessive is not the work.
+        assert agree("Which song did she sing?", sentence, "Neil Diamond") == CONFLICTS
+        sentence = "Stars paid tribute with songs from the Judds' legendary catalog."
+        assert agree("Which song did Bono perform?", sentence, "Judds") == CONFLICTS
 
     def test_a_title_in_quotes_or_a_tournament_is_not_a_person(self) -> None:
         sentence = 'The "Leave It To Beaver" star reached the Grand Slam final with his son.'
@@ -245,6 +252,18 @@ class TestCandidates:
         sentence += "Affairs Judith McMeekin."
         found = candidates("Which FDA official commented on the conditions?", sentence)
         assert list(found) == ["Judith McMeekin"]
+
+    def test_a_poll_forecasts_the_result_a_question_asks_about(self) -> None:
+        sentence = "Polling showed that Macron would win the runoff by just 51% to 49%."
+        assert candidates("What share of the vote did Macron win in the runoff?", sentence) == {}
+        assert "51%" in candidates("What share did the poll give Macron?", sentence)
+
+    def test_the_post_someone_is_hired_as_is_the_role_asked(self) -> None:
+        ask = read_question("Whom did the Miami Dolphins hire as head coach to replace Flores?")
+        assert ask is not None and ask.noun == "coach"
+        sentence = "The suit alleges that team owner Stephen Ross offered to pay him $100,000."
+        question = "Whom did the Miami Dolphins hire as head coach to replace Flores?"
+        assert agree(question, sentence, "Stephen Ross") == CONFLICTS
 
     def test_a_number_with_a_half_and_its_unit_past_an_adjective(self) -> None:
         sentence = "He sank to the floor after five-and-a-half enthralling hours on court."
