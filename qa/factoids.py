@@ -606,8 +606,9 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         words
         and not (words[0].isupper() and len(words[0]) > 1)
         and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES)
+        and not (len(words) > 1 and words[1] == "of" and fold(words[0]) not in STOPWORDS)
     ):
-        words = words[1:]
+        words = words[1:]  # but "Head of the Meadow Beach": a title word of a name stays
     # "Singapore on Thursday", "Texas on May 14", "Ajla Tomljanovic 4-6": a date or a score
     # is not part of the name.
     while words and (

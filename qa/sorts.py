@@ -83,8 +83,9 @@ _CHANGE_Q = re.compile(
 MONEY_Q = re.compile(
     r"\b(?:price|prices|cost|costs|costing|pay|paid|worth|spend|spent|earn|earned|salary|"
     r"contract|offer|offered|fine|fined|raise|raised|sell|sold|buy|bought|money|budget|fee|"
-    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue|apprais(?:ed|al)|"
-    r"auction(?:ed)?|ransom|damages|settlement|sue|sued|suing)\b"
+    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue|"
+    r"apprais(?:ed|al)|auction(?:ed)?|ransom|damages|settlement|sue|sued|suing|"
+    r"ask(?:ed|ing)?\s+for|demand(?:ed|ing)?)\b"
 )
 _PERSON_NOUNS = frozenset(
     """person man woman men women people son sons daughter daughters child children player
@@ -317,6 +318,8 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "age"  # "Scott Overland, 37, was dining": the age set beside a name
     if re.match(r"\s*ago\b", after):
         return "date"  # "indicted four years ago": when, not how long
+    if re.match(r"\s*(?:[a-z]+\s+)?mark\b", after):
+        return "date"  # "as the clock ticked over the two hour mark": a moment, not how long
     if _MONTHS.search(before) and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", text):
         return "date"
     if _MONTH_AFTER.match(sentence[end : end + 12]) and re.fullmatch(r"\d{1,2}", text):
@@ -470,8 +473,12 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         placed = re.search(r"\b(?:in|near|outside)\s+(?:the\s+)?$", before) is not None
         return FITS if place or placed or (venue and noun in _VENUE_NOUNS) else UNKNOWN
     if sort == "organisation":
-        if org or (noun in _MEDIA_NOUNS and (source or _PUBLISHED_IN.search(before))):
+        if noun in _MEDIA_NOUNS and (source or _PUBLISHED_IN.search(before)):
             return FITS  # "the cover of Vogue", "told the Arizona Republic": an outlet
+        if source and noun is not None and noun not in _MEDIA_NOUNS:
+            return CONFLICTS  # "..., a spokesperson said, told USA TODAY": who reports it
+        if org:
+            return FITS
         team = noun in _TEAM_NOUNS
         return CONFLICTS if person or title or event or (place and not team) else UNKNOWN
     if sort == "event":

@@ -59,6 +59,7 @@ class TestAskedSort:
             ("Which Bay County couple lost their home to the wildfire?", "person"),
             ("How much was the pearl appraised at?", "money"),
             ("How much is the actor suing his ex-wife for?", "money"),
+            ("How much did the seller ask for the database?", "money"),
             ("How many acres had the fire burned by Sunday?", "area"),  # its unit says
             ("How many Family Dollar stores sold the products?", "count"),
             ("How much have gas prices risen this year?", None),  # by a sum or by a share
@@ -264,6 +265,22 @@ class TestCandidates:
         sentence = "The suit alleges that team owner Stephen Ross offered to pay him $100,000."
         question = "Whom did the Miami Dolphins hire as head coach to replace Flores?"
         assert agree(question, sentence, "Stephen Ross") == CONFLICTS
+
+    def test_a_mark_passed_is_a_moment_not_how_long(self) -> None:
+        sentence = "As the clock ticked over the two hour mark, both players kept going."
+        assert candidates("How many hours did the final last?", sentence) == {}
+
+    def test_the_outlet_someone_told_is_not_the_agency_asked(self) -> None:
+        sentence = (
+            "Mary Cernicek, spokesperson with the Salmon-Challis National Forest, told USA TODAY."
+        )
+        found = candidates("Which agency is investigating the crash?", sentence)
+        assert "USA TODAY" not in found and "Salmon-Challis National Forest" in found
+        assert "USA TODAY" in candidates("Which newspaper did she tell?", sentence)
+
+    def test_a_title_word_before_of_is_part_of_a_name(self) -> None:
+        sentence = "A shark sighting closed Head of the Meadow Beach in Truro on Tuesday."
+        assert "Head of the Meadow Beach" in candidates("Which beach was closed?", sentence)
 
     def test_a_number_with_a_half_and_its_unit_past_an_adjective(self) -> None:
         sentence = "He sank to the floor after five-and-a-half enthralling hours on court."
