@@ -284,10 +284,11 @@ class Engine:
         return [Source(n=i, chunk=h.chunk, score=h.score) for i, h in enumerate(hits, 1)]
 
     def _passages(self, sources: list[Source]) -> list[Source]:
-        """The retrieved chunks with their neighbours, touching chunks of an article merged into
-        one source (``qa.passages.expand``). The neighbours are read from the store only when
-        the engine owns one (a test's injected retriever may have none)."""
-        return expand(sources, self._store, neighbours=self.settings.answer.neighbours)
+        """The retrieved chunks with their neighbours and the best articles' openings, touching
+        chunks of an article merged into one source (``qa.passages.expand``). They are read from
+        the store only when the engine owns one (a test's injected retriever may have none)."""
+        s = self.settings.answer
+        return expand(sources, self._store, neighbours=s.neighbours, leads=s.lead_articles)
 
     def _finish(self, draft: str, sources: list[Source], standalone: str) -> Answer:
         name = self.answerer.name

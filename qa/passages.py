@@ -3,8 +3,9 @@
 - ``quotable_sentences``: a passage's sentences without boilerplate (newsletter and subscription
   lines, "Read more", image credits, reporter contact lines) and with datelines ("Sitakunda,
   Bangladesh (CNN)", "WASHINGTON (AP) —") cut off the front, so none of them is ever quoted.
-- ``expand``: the retrieved chunks of one article, with their neighbours, become one passage
-  when they overlap or touch, so one paragraph is one source, not [1], [2] and [3].
+- ``expand``: the retrieved chunks of one article, with their neighbours (and the best
+  article's opening), become one passage when they overlap or touch, so one paragraph is one
+  source, not [1], [2] and [3].
 - ``stale_dates``: a source years older than the others is marked so in the answer.
 """
 
@@ -88,19 +89,28 @@ def quotable_sentences(text: str) -> list[Span]:
     return spans
 
 
-def expand(sources: Sequence[Source], store: Store | None, *, neighbours: int) -> list[Source]:
+def expand(
+    sources: Sequence[Source], store: Store | None, *, neighbours: int, leads: int = 0
+) -> list[Source]:
     """One passage per run of touching chunks of an article: the retrieved chunks plus up to
     ``neighbours`` chunks either side of each, merged when they overlap or touch, numbered again
     from 1 in the order of the best retrieved chunk they hold.
 
     A retrieved passage often stops a sentence or two before the one holding the answer; its
-    neighbours are one store read away. Without a store only the merging is done.
+    neighbours are one store read away. So is the opening of the ``leads`` best articles: a
+    news story puts who, what, when and where in its first paragraphs (the "inverted
+    pyramid"), while its retrieved chunk may be one deep in it about something said later. The
+    opening is read as a retrieved chunk of its own, after the retrieved ones. Without a store
+    only the merging is done.
     """
+    seeds = [(s.chunk.article_id, s.chunk.index, s.score) for s in sources]
+    lowest = min((s.score for s in sources), default=0.0)
+    for article in list(dict.fromkeys(s.chunk.article_id for s in sources))[:leads]:
+        seeds.append((article, 0, lowest))
     wanted: dict[str, set[int]] = {}
-    for source in sources:
-        chunk = source.chunk
-        indexes = wanted.setdefault(chunk.article_id, set())
-        indexes.update(range(max(0, chunk.index - neighbours), chunk.index + neighbours + 1))
+    for article, index, _ in seeds:
+        indexes = wanted.setdefault(article, set())
+        indexes.update(range(max(0, index - neighbours), index + neighbours + 1))
     known = {(s.chunk.article_id, s.chunk.index): s.chunk for s in sources}
     missing = [
         f"{article}:{i}"
@@ -113,8 +123,9 @@ def expand(sources: Sequence[Source], store: Store | None, *, neighbours: int) -
             known[(chunk.article_id, chunk.index)] = chunk
     runs: dict[tuple[str, int], tuple[list[StoredChunk], float]] = {}  # by first index
     order: list[tuple[str, int]] = []
-    for source in sources:
-        article, index = source.chunk.article_id, source.chunk.index
+    for article, index, score in seeds:
+        if (article, index) not in known:
+            continue  # an opening the store does not hold (or no store to read it from)
         low, high = index, index
         while (article, low - 1) in known and low - 1 in wanted[article]:
             low -= 1
@@ -122,7 +133,7 @@ def expand(sources: Sequence[Source], store: Store | None, *, neighbours: int) -
             high += 1
         if (article, low) not in runs:
             members = [known[(article, i)] for i in range(low, high + 1)]
-            runs[(article, low)] = (members, source.score)
+            runs[(article, low)] = (members, score)
             order.append((article, low))
     return [
         Source(n=n, chunk=merge(runs[key][0]), score=runs[key][1]) for n, key in enumerate(order, 1)

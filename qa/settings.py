@@ -318,6 +318,16 @@ class AnswerSettings(_Section):
         description="Chunks either side of each retrieved chunk the answerer also reads; "
         "touching chunks of one article are merged into one source.",
     )
+    lead_articles: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="The opening chunk of this many of the best retrieved articles is read too "
+        "(with its neighbours), after the retrieved chunks: news puts who, what, when and where "
+        'in its first paragraphs. On the development set 1 found one more answer ("the US Open, '
+        'which begins August 29") and answered no unanswerable question; 2 and 3 also answered '
+        "one (docs/benchmarks.md).",
+    )
     stale_years: float = Field(
         2.0,
         gt=0.0,

@@ -320,6 +320,8 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "date"  # "indicted four years ago": when, not how long
     if re.match(r"\s*(?:[a-z]+\s+)?mark\b", after):
         return "date"  # "as the clock ticked over the two hour mark": a moment, not how long
+    if re.match(r"\s*(?:older|younger)\b", after):
+        return "gap"  # "nearly 20 years older than Holmes": a difference of ages, no term
     if _MONTHS.search(before) and re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", text):
         return "date"
     if _MONTH_AFTER.match(sentence[end : end + 12]) and re.fullmatch(r"\d{1,2}", text):
@@ -423,8 +425,11 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     )
     # "Boston Red Sox ace Chris Sale", "JetBlue CEO Robin Hayes": a name set before a role
     # and the name of who holds it is where that person works, not a person.
-    employer = re.match(r"\s+([a-z-]+)\s+[A-Z]", after)
-    works_for = employer is not None and _role_like(employer.group(1))
+    # Only role words stand between ("Tan beat champion Serena Williams" keeps its person).
+    role_after = re.match(r"\s+([a-z-]+)\s+[A-Z]", after)
+    works_for = (role_after is not None and _role_like(role_after.group(1))) or (
+        _EMPLOYER_AFTER.match(after) is not None
+    )
     org = _looks_org(text, tokens, before) or (event_named and speaks) or works_for
     venue = any(t in _VENUE_WORDS for t in tokens)
     place = _looks_place(text, tokens, before, after, org)
@@ -458,7 +463,7 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             return FITS
         if person:
             return CONFLICTS  # "speaker Mahinda Yapa" for "which high commissioner"
-        if place or title or event or (org and sort == "person"):
+        if place or title or event or works_for or (org and sort == "person"):
             return CONFLICTS
         # A person is named in full, or shown to be one by a role, a speech verb, an age: a
         # lone word with no such sign ("a disease similar to Ebola") answers no "which person".
@@ -664,6 +669,7 @@ TITLE_WORDS = frozenset(
 # Words that qualify a title rather than make one ("acting", "General Motors").
 _QUALIFIERS = frozenset("acting interim deputy vice general".split())
 _ROLE_WORDS = _PERSON_NOUNS | (TITLE_WORDS - _QUALIFIERS)
+_EMPLOYER_AFTER = re.compile(rf"\s+(?:(?:{'|'.join(sorted(_ROLE_WORDS - {'people'}))})\s+)+[A-Z]")
 _FINE_PLACE_NOUNS = frozenset(
     """city cities town towns village neighborhood neighbourhood district suburb borough
     county community""".split()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from conftest import HashingEmbedder, write
 
@@ -17,6 +18,9 @@ from qa.engine import Engine
 from qa.models import Source, StoredChunk
 from qa.passages import expand, is_boilerplate, merge, quotable_sentences
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.store import Store
 
 DEPOT = "\n\n".join(
     [
@@ -107,6 +111,39 @@ class TestMerge:
             (1, "a", "A zero.\nA one."),
             (2, "b", "B zero."),
         ]
+
+    def test_the_best_articles_opening_is_read_after_the_retrieved_chunks(self) -> None:
+        # The retrieved chunk is deep in the story; the date it begins is in its first lines.
+        lead = chunk("a", "The US Open begins August 29 in New York.", 0, 0)
+        second = chunk("a", "Williams won it six times.", 50, 1)
+        deep = chunk("a", "Williams said she will evolve away from tennis.", 400, 8)
+        other = chunk("b", "Other news.", 0, 5)
+
+        class Chunks:
+            def chunks(self, ids: list[str]) -> list[StoredChunk]:
+                held = {c.id: c for c in (lead, second)}
+                return [held[i] for i in ids if i in held]
+
+        sources = [Source(n=1, chunk=deep, score=0.9), Source(n=2, chunk=other, score=0.5)]
+        store = cast("Store", Chunks())
+        read = expand(sources, store, neighbours=1, leads=1)
+        assert [(s.n, s.chunk.article_id, s.chunk.index) for s in read] == [
+            (1, "a", 8),
+            (2, "b", 5),
+            (3, "a", 0),
+        ]
+        assert read[2].chunk.text.startswith("The US Open begins August 29")
+        assert "Williams won it six times." in read[2].chunk.text  # with its neighbour
+        assert read[2].score == 0.5  # ranked after the retrieved chunks
+        # Off, or without a store to read it from: only the retrieved chunks.
+        assert len(expand(sources, store, neighbours=1, leads=0)) == 2
+        assert len(expand(sources, None, neighbours=1, leads=1)) == 2
+
+    def test_an_opening_already_retrieved_is_not_read_twice(self) -> None:
+        a0, a1 = chunk("a", "A zero.", 0, 0), chunk("a", "A one.", 8, 1)
+        sources = [Source(n=1, chunk=a1, score=0.9), Source(n=2, chunk=a0, score=0.7)]
+        merged = expand(sources, None, neighbours=1, leads=1)
+        assert [(s.n, s.chunk.text) for s in merged] == [(1, "A zero.\nA one.")]
 
 
 class TestCleanAnswers:

@@ -115,6 +115,14 @@ class TestAgreement:
         assert agree(question, sentence, "around 2005") == CONFLICTS
         assert agree(question, sentence, "20 years") == FITS
 
+    def test_years_older_than_someone_is_an_age_gap_not_a_prison_term(self) -> None:
+        sentence = "Balwani, nearly 20 years older than Holmes, was sentenced to 13 years."
+        question = "How many years in prison was Balwani sentenced to?"
+        start = sentence.index("nearly 20 years")
+        assert number_sort(sentence, start, start + len("nearly 20 years")) == "gap"
+        assert agree(question, sentence, "nearly 20 years") == CONFLICTS
+        assert agree(question, sentence, "13 years") == FITS
+
     def test_a_day_of_a_month_is_not_a_count(self) -> None:
         sentence = "After starting July 7, the fire forced 3,000 people to leave."
         start = sentence.index("7,")
@@ -124,6 +132,18 @@ class TestAgreement:
         start = sentence.index("15")
         assert number_sort(sentence, start, start + 2) == "date"
         assert agree("How many homes were destroyed?", sentence, "15") == CONFLICTS
+
+    def test_the_team_or_firm_before_a_role_and_a_name_is_not_the_person(self) -> None:
+        # "Boston Red Sox ace Chris Sale": who the pitcher plays for, not a surgeon asked for.
+        sentence = "Boston Red Sox ace Chris Sale will miss the season after breaking his wrist."
+        surgeon = "Which surgeon operated on the pitcher's wrist?"
+        assert agree(surgeon, sentence, "Boston Red Sox") == CONFLICTS
+        ceo = "JetBlue chief executive Robin Hayes said the offer was better."
+        assert agree("Who is the airline's chief executive?", ceo, "JetBlue") == CONFLICTS
+        assert agree("Who is the airline's chief executive?", ceo, "Robin Hayes") == FITS
+        # A verb before the role is not a premodifier: the one who beat the champion is a person.
+        beat = "Harmony Tan beat champion Serena Williams in three sets."
+        assert agree("Who beat Serena Williams?", beat, "Harmony Tan") != CONFLICTS
 
     def test_a_newspaper_or_an_office_is_not_a_place(self) -> None:
         sentence = "He spoke in an interview with the Arizona Republic last year."
