@@ -1,4 +1,4 @@
-"""The hand-written news gold sets (development, check and fresh) load with qa's own loader,
+"""The hand-written news gold sets (development, check, fresh and fresh2) load with qa's own loader,
 spread over the question types, never share an article, and every gold answer is a short string
 found verbatim in the article it names."""
 
@@ -20,6 +20,7 @@ EVAL_DIR = REPO / "examples" / "eval"
 DEVELOPMENT_SET = EVAL_DIR / "news-open.jsonl"
 CHECK_SET = EVAL_DIR / "news-open-check.jsonl"
 FRESH_SET = EVAL_DIR / "news-open-fresh.jsonl"
+FRESH2_SET = EVAL_DIR / "news-open-fresh2.jsonl"
 ANSWERABLE_TYPES = {"who", "how-many", "how-much", "when", "where", "which", "what-said", "why"}
 # Gold answers are names, numbers, places or a few quoted words, never passages: the articles are
 # copyrighted and only a short answer string may be copied into the repository.
@@ -30,6 +31,7 @@ SETS = [
     pytest.param(DEVELOPMENT_SET, 110, 30, id="news-open"),
     pytest.param(CHECK_SET, 40, 12, id="news-open-check"),
     pytest.param(FRESH_SET, 80, 25, id="news-open-fresh"),
+    pytest.param(FRESH2_SET, 120, 30, id="news-open-fresh2"),
 ]
 
 
@@ -90,8 +92,22 @@ def test_every_gold_answer_is_short_and_verbatim_in_the_article_it_names(
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [(DEVELOPMENT_SET, CHECK_SET), (DEVELOPMENT_SET, FRESH_SET), (CHECK_SET, FRESH_SET)],
-    ids=["check-vs-development", "fresh-vs-development", "fresh-vs-check"],
+    [
+        (DEVELOPMENT_SET, CHECK_SET),
+        (DEVELOPMENT_SET, FRESH_SET),
+        (CHECK_SET, FRESH_SET),
+        (DEVELOPMENT_SET, FRESH2_SET),
+        (CHECK_SET, FRESH2_SET),
+        (FRESH_SET, FRESH2_SET),
+    ],
+    ids=[
+        "check-vs-development",
+        "fresh-vs-development",
+        "fresh-vs-check",
+        "fresh2-vs-development",
+        "fresh2-vs-check",
+        "fresh2-vs-fresh",
+    ],
 )
 def test_no_two_sets_name_the_same_article_or_ask_the_same_question(
     first: Path, second: Path
