@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 MODEL_KEY = "embedding_model"
 _WRITE_BATCH = 2000  # well under Chroma's max batch size (5461 for the embedded store)
 _GENERATION = "generation"  # the one row of the state collection
-_RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0)  # seconds before each retry on a fresh client
+_RETRY_PAUSES = (0.0, 0.1, 0.3, 0.6, 1.0, 2.0)  # seconds before each retry on a fresh client
 _WRITER_PREFIX = "writer:"  # a writer's lease row in the state collection
 _BAND = "lsh"  # an article's signature band keys: lsh00, lsh01, ... (see qa.syndication)
 LEASE_SECONDS = 60.0  # a writer that stops renewing for this long is dead
@@ -263,8 +263,8 @@ class _Collections:
 
 def _fresh_on_failure(method: Callable[P, R]) -> Callable[P, R]:
     """A read that Chroma fails (another process changed the index under this client) is
-    retried on a freshly opened client, a few times over two seconds; what still fails is
-    one ``StoreError`` line."""
+    retried on a freshly opened client, a few times over four seconds (a loaded machine may
+    take that long to commit a batch); what still fails is one ``StoreError`` line."""
 
     @functools.wraps(method)
     def read(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -30,7 +30,7 @@ OBITUARY = "https://www.cnn.com/2022/08/08/entertainment/olivia-newton-john-obit
 TRIBUTES = (
     "https://www.cnn.com/2022/08/09/entertainment/olivia-newton-john-tributes-intl-hnk/index.html"
 )
-QUESTION = "How old was Olivia Newton-John when she died?"
+QUESTION = "When did Olivia Newton-John die?"
 EDITED = ("according to a statement from her husband", "her husband said in a statement")
 
 pytestmark = pytest.mark.skipif(not ARTICLES.exists(), reason="needs ../shared/data")
