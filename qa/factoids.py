@@ -56,7 +56,7 @@ _NUMBER_Q = re.compile(
     re.I,
 )
 _DATE_Q = re.compile(
-    r"^\s*when\b|\bsince\s+when\b|\b(?:what|which)\s+(?:date|day|month|year|time|hour)\b|"
+    r"^\s*when\b|\bsince\s+when\b|\b(?:what|which)\s+(?:date|day|month|year|time|hour)s?\b|"
     r"\bwhen\s+(?:did|does|do|is|was|were|will|has|had|are)\b",
     re.I,
 )
@@ -217,6 +217,7 @@ class Ask:
     acronyms: frozenset[str] = frozenset()  # its words written in capitals ("US", "WHO")
     years: frozenset[str] = frozenset()  # years it names after its wh-word ("... in 2022?")
     polled: bool = False  # it asks what a poll or survey found
+    qualifier: str | None = None  # the name before its noun: "NAACP" of "which NAACP leader"
 
 
 _ASKED_NOUN = re.compile(
@@ -266,7 +267,19 @@ def read_question(question: str) -> Ask | None:
     wh = re.search(r"\b(?:when|what|which|how|who|where)\b", lowered)
     years = frozenset(re.findall(r"\b(?:1[89]|20)\d\d\b", lowered[wh.end() if wh else 0 :]))
     polled = reports_poll(question)
-    return Ask(kind, words, noun, detail, sort, happened, per, event, acronyms, years, polled)
+    qualifier = _qualifier(question, noun)
+    return Ask(
+        kind, words, noun, detail, sort, happened, per, event, acronyms, years, polled, qualifier
+    )
+
+
+def _qualifier(question: str, noun: str | None) -> str | None:
+    """The capitalised word right before the asked noun ("NAACP" in "Which NAACP leader",
+    "French" in "Which French president"), folded."""
+    if noun is None:
+        return None
+    found = re.search(rf"(?<!^)\b([A-Z][\w.&-]*)\s+{re.escape(noun)}\b", question.strip())
+    return fold(found.group(1)).strip(".") if found else None
 
 
 _PERIODS = r"(year|season|month|week|day|hour|game|match)"
@@ -403,6 +416,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         share = _new_share(candidate.text, ask)
         if share <= 0:
             continue  # a span the question already says is no answer; a partly new one is less
+        if _other_qualifier(sentence, candidate, ask):
+            continue  # "former Soviet leader Joseph Stalin" for "which NAACP leader"
         agrees = agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun)
         if agrees == CONFLICTS:
             continue  # a team for "which quarterback", a weight for "how much did it cost"
@@ -449,6 +464,19 @@ _SAME_NOUN: dict[str, tuple[str, ...]] = {
     "company": ("firm",),
     "firm": ("company",),
 }
+
+
+def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
+    """True when the candidate's own title names another body or country than the question's
+    ("then-US President Donald Trump" for "Which French president")."""
+    if ask.qualifier is None or ask.noun is None:
+        return False
+    before = sentence[max(0, candidate.start - 60) : candidate.start]
+    found = re.search(rf"\b([A-Z][\w.&-]*)[\s-]+(?i:{re.escape(ask.noun)})s?\s+$", before)
+    if found is None:
+        return False
+    theirs = fold(found.group(1)).strip(".")
+    return theirs != ask.qualifier and theirs not in ask.words
 
 
 def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
@@ -534,6 +562,8 @@ def _dates(sentence: str, ask: Ask) -> list[Candidate]:
     asked_years = ask.years
     for match in _DATE.finditer(sentence):
         text = match.group()
+        if _DATE_AS_NAME.match(sentence, match.end()):
+            continue  # "the Jan. 6 committee": a date that names something, not a when
         years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", text))
         if asked_years and years and not years & asked_years:
             continue  # "When is the runoff in 2022?": not the one "in 2017"
@@ -555,6 +585,11 @@ def _dates(sentence: str, ask: Ask) -> list[Candidate]:
     return found
 
 
+_DATE_AS_NAME = re.compile(
+    r"\s+(?:committee|panel|hearings?|attacks?|riots?|insurrection|rioters|investigation|"
+    r"probe|select\s+committee)\b",
+    re.I,
+)
 _MONTH_NAMES = (
     r"January|February|March|April|May|June|July|August|September|October|November|December"
 )
@@ -628,6 +663,8 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
                 words = words[-2:]
         elif roles and len(roles) == len(words):
             return None  # "Acting President", "Prime Minister": a title, not who holds it
+        elif roles and roles[-1] == len(words) - 1:
+            return None  # "the Tesla and SpaceX CEO": whose title it is, not a name
     text = " ".join(words).rstrip(".,’'")
     if text.endswith(("’s", "'s")):
         text = text[:-2]

@@ -247,15 +247,21 @@ _EVENTS = (
 )
 
 
+_SENTENCE = re.compile(r"\b(?:sentenc(?:e|ed|es|ing)|prison|jail|behind\s+bars)\b", re.I)
+
+
 def counted_event(question: str) -> re.Pattern[str] | None:
-    """For "how many people were killed / injured": the words a sentence must use for what is
-    counted (an evacuation's "hundreds of people" counts no dead).
+    """For "how many people were killed / injured" and "how long was he sentenced to": the
+    words a sentence must use for what is counted (an evacuation's "hundreds of people" counts
+    no dead, how long someone knelt is no prison term).
 
     >>> counted_event("How many people were killed by the fire?") is not None
     True
     >>> counted_event("How many people were evacuated?") is None
     True
     """
+    if _SENTENCE.search(question):
+        return _SENTENCE  # "how long was he sentenced to": a term, not "more than 9 minutes"
     if not re.search(r"\bhow\s+many\b", question, re.I):
         return None
     return next((event for event in _EVENTS if event.search(question)), None)
@@ -318,6 +324,8 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "age"  # "Scott Overland, 37, was dining": the age set beside a name
     if re.match(r"\s*ago\b", after):
         return "date"  # "indicted four years ago": when, not how long
+    if re.match(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|o['’]clock\b)", after, re.I):
+        return "date"  # "remarks at 2 p.m.": a time of day, no age or count
     if re.match(r"\s*(?:[a-z]+\s+)?mark\b", after):
         return "date"  # "as the clock ticked over the two hour mark": a moment, not how long
     if re.match(r"\s*(?:older|younger)\b", after):
@@ -463,8 +471,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             return FITS
         if person:
             return CONFLICTS  # "speaker Mahinda Yapa" for "which high commissioner"
-        if place or title or event or works_for or (org and sort == "person"):
-            return CONFLICTS
+        if place or title or event or works_for or venue or (org and sort == "person"):
+            return CONFLICTS  # ... nor is "Caesars Palace" anyone
         # A person is named in full, or shown to be one by a role, a speech verb, an age: a
         # lone word with no such sign ("a disease similar to Ebola") answers no "which person".
         return CONFLICTS if sort == "person" and len(tokens) == 1 else UNKNOWN
@@ -495,7 +503,7 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             return FITS
         # "the Judds' legendary catalog": who owns the work is not the work.
         owner = re.match(r"[’']s?\s", after) is not None
-        return CONFLICTS if person or owner or text in PLACES else UNKNOWN
+        return CONFLICTS if person or owner or venue or text in PLACES else UNKNOWN
     return CONFLICTS if person or text in PLACES else UNKNOWN  # "thing": "which currency"
 
 
@@ -664,7 +672,8 @@ TITLE_WORDS = frozenset(
     judge justice mayor governor senator coach chief ceo cfo coo chairman chairwoman chair
     commissioner director spokesman spokeswoman spokesperson attorney general officer
     superintendent sheriff ambassador speaker leader founder manager captain correspondent
-    reporter editor analyst economist professor acting interim deputy vice premier""".split()
+    reporter editor analyst economist professor acting interim deputy vice premier
+    representative congressman congresswoman""".split()
 )
 # Words that qualify a title rather than make one ("acting", "General Motors").
 _QUALIFIERS = frozenset("acting interim deputy vice general".split())
@@ -704,14 +713,16 @@ STATES = frozenset(
     ["New York", "New Jersey", "New Mexico", "New Hampshire", "North Carolina",
      "South Carolina", "North Dakota", "South Dakota", "Rhode Island", "West Virginia"]
 )  # fmt: skip
-# The 20 most populous US cities and the capitals of the G20.
+# The largest US cities and the capitals of the G20.
 CITIES = frozenset(
     """Chicago Houston Phoenix Philadelphia Dallas Austin Jacksonville Columbus Charlotte
     Indianapolis Seattle Denver Boston London Paris Moscow Beijing Tokyo Ottawa Canberra Berlin
-    Rome Madrid Delhi Jakarta Riyadh Ankara Pretoria Seoul Brasilia Kyiv Kabul""".split()
+    Rome Madrid Delhi Jakarta Riyadh Ankara Pretoria Seoul Brasilia Kyiv Kabul Miami Atlanta
+    Detroit Nashville Baltimore Minneapolis Orlando Sacramento Pittsburgh Cleveland""".split()
 ) | frozenset(
     ["Los Angeles", "San Antonio", "San Diego", "San Jose", "San Francisco", "Fort Worth",
-     "New York City", "Mexico City", "Buenos Aires", "New Delhi", "Hong Kong"]
+     "New York City", "Mexico City", "Buenos Aires", "New Delhi", "Hong Kong", "Las Vegas",
+     "New Orleans", "St. Louis", "Kansas City", "Salt Lake City"]
 )  # fmt: skip
 PLACES = COUNTRIES | STATES | CITIES
 PLACE_WORDS = frozenset(

@@ -302,6 +302,42 @@ class TestCandidates:
         sentence = "A shark sighting closed Head of the Meadow Beach in Truro on Tuesday."
         assert "Head of the Meadow Beach" in candidates("Which beach was closed?", sentence)
 
+    def test_the_title_a_name_carries_names_the_body_asked(self) -> None:
+        sentence = "Musk tweeted a meme comparing Agrawal to former Soviet leader Joseph Stalin."
+        assert candidates("Which NAACP leader urged Musk to act?", sentence) == {}
+        sentence = (
+            "NAACP President Derrick Johnson said it, and NAACP leader Derrick Johnson added."
+        )
+        assert "Derrick Johnson" in candidates("Which NAACP leader urged Musk to act?", sentence)
+        sentence = "She was her country's answer to then-US President Donald Trump."
+        assert candidates("Which French president was the last to win reelection?", sentence) == {}
+
+    def test_a_run_ending_in_a_title_is_whose_title_it_is_not_a_name(self) -> None:
+        sentence = "In that time the Tesla and SpaceX CEO became one of Twitter's largest owners."
+        assert candidates("Whom did Elon Musk name as Twitter's new CEO?", sentence) == {}
+        sentence = "Supporters of U.S. Representative Liz Cheney gathered on Tuesday."
+        assert candidates("Who beat Liz Cheney in the primary?", sentence) == {}
+
+    def test_a_date_that_names_a_body_or_an_event_is_no_when(self) -> None:
+        sentence = "Pence said he would consider testifying before the Jan. 6 committee."
+        assert candidates("When did Gov. Brian Kemp testify?", sentence) == {}
+        assert "Jan. 20" in candidates(
+            "To which dates were the shows moved?", "It moved to Jan. 20."
+        )
+
+    def test_a_time_of_day_is_no_age_and_a_venue_is_no_one(self) -> None:
+        sentence = "Biden will introduce Judge Ketanji Brown Jackson at 2 p.m. EST on Friday."
+        assert candidates("How old was Ketanji Brown Jackson when nominated?", sentence) == {}
+        sentence = "She chatted with fans in her Caesars Palace gift shop."
+        assert "Caesars Palace" not in candidates("Who stepped in to fill her dates?", sentence)
+        assert "Caesars Palace" not in candidates("Which song did she perform?", sentence)
+
+    def test_a_prison_term_is_asked_of_a_sentence_about_sentencing(self) -> None:
+        sentence = "The jury found that Chauvin knelt on Floyd for more than 9 minutes."
+        assert candidates("How long was Kueng sentenced to?", sentence) == {}
+        sentence = "Kueng was sentenced to three years in prison on Wednesday."
+        assert "three years" in candidates("How long was Kueng sentenced to?", sentence)
+
     def test_a_number_with_a_half_and_its_unit_past_an_adjective(self) -> None:
         sentence = "He sank to the floor after five-and-a-half enthralling hours on court."
         found = candidates("How many hours did the final last?", sentence)
