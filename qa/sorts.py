@@ -77,7 +77,8 @@ _QUANTITY_Q: tuple[tuple[str, Sort], ...] = (
 )
 _CHANGE_Q = re.compile(
     r"\b(?:increase|increased|rise|risen|rose|fall|fallen|fell|drop|dropped|grow|grown|grew|"
-    r"climb|climbed|jump|jumped|decline|declined|change|changed|up|down)\b"
+    r"climb|climbed|jump|jumped|decline|declined|change|changed|up|down)\b|"
+    r"\bhow\s+much\s+(?:more|less)\b"  # "how much more did they pay": a sum or a share
 )
 # Words of a question about money ("how much did it cost", "what is the price").
 MONEY_Q = re.compile(
@@ -481,6 +482,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
             return CONFLICTS
         if noun in _FINE_PLACE_NOUNS and text in COUNTRIES:
             return CONFLICTS  # "which city": not the country it is in
+        if noun in _TOWN_NOUNS and tokens and tokens[-1] in _WIDER_AREAS:
+            return CONFLICTS  # "which town": not "the 14th Congressional District"
         if noun in _VENUE_NOUNS and text in COUNTRIES | STATES:
             return CONFLICTS  # "which airport": not the state it is in
         placed = re.search(r"\b(?:in|near|outside)\s+(?:the\s+)?$", before) is not None
@@ -679,6 +682,8 @@ TITLE_WORDS = frozenset(
 _QUALIFIERS = frozenset("acting interim deputy vice general".split())
 _ROLE_WORDS = _PERSON_NOUNS | (TITLE_WORDS - _QUALIFIERS)
 _EMPLOYER_AFTER = re.compile(rf"\s+(?:(?:{'|'.join(sorted(_ROLE_WORDS - {'people'}))})\s+)+[A-Z]")
+_TOWN_NOUNS = frozenset("city cities town towns village villages suburb borough".split())
+_WIDER_AREAS = frozenset("district county state region province territory".split())
 _FINE_PLACE_NOUNS = frozenset(
     """city cities town towns village neighborhood neighbourhood district suburb borough
     county community""".split()

@@ -61,6 +61,7 @@ class TestAskedSort:
             ("How much is the actor suing his ex-wife for?", "money"),
             ("How much did the seller ask for the database?", "money"),
             ("How many acres had the fire burned by Sunday?", "area"),  # its unit says
+            ("How much more did Americans pay for beef roasts?", None),  # a sum or a share
             ("How many Family Dollar stores sold the products?", "count"),
             ("How much have gas prices risen this year?", None),  # by a sum or by a share
             ("When did the fire start?", None),  # the date rules of qa.factoids decide
@@ -153,6 +154,12 @@ class TestAgreement:
         assert agree("In which Utah town did the fire start?", sentence, office) == CONFLICTS
         sentence = "The fire started in Springville, Utah, on Sunday."
         assert agree("In which Utah town did the fire start?", sentence, "Springville") == FITS
+
+    def test_a_district_or_a_county_is_not_the_town_asked_for(self) -> None:
+        sentence = "Voters in the 14th Congressional District met her in Rome, Georgia."
+        question = "In which Georgia town does she live?"
+        assert agree(question, sentence, "Congressional District") == CONFLICTS
+        assert agree(question, sentence, "Rome") != CONFLICTS
 
     def test_a_country_is_not_the_city_asked_for(self) -> None:
         sentence = "The United States killed him in a strike on a house in Kabul."
