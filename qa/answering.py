@@ -215,9 +215,6 @@ class ExtractiveAnswerer:
         if best is None:
             return Plan(sentences=[], refused=True)
         value, sentence, pick, coverage = best
-        span = pick.text
-        # None when the span's words run into a longer token ("23" of "23-year-old").
-        short = span if holds_span(sentence.text, span) else None
         # Said again elsewhere in the passages ("shot ... at a friend's home in Austin", "a
         # 34-year-old Austin resident"): the articles surely say it. Only the chosen answer is
         # checked; as a term in choosing it, repetition promotes a story's recurring names.
@@ -228,7 +225,11 @@ class ExtractiveAnswerer:
             rest = [c for c in candidates if c is not sentence]
             chosen += self._best_sentences(rest, s.factoid_sentences - 1)
         return Plan(
-            sentences=chosen, short=short, confidence=value, coverage=coverage, repeated=repeated
+            sentences=chosen,
+            short=pick.text,
+            confidence=value,
+            coverage=coverage,
+            repeated=repeated,
         )
 
     def _best_sentences(self, candidates: Sequence[Candidate], limit: int) -> list[Candidate]:

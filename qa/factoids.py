@@ -117,15 +117,13 @@ def asked_kind(question: str) -> Kind | None:
         return None
     if _NOT_FACTOID.match(question) and not _NUMBER_Q.search(question):
         return None
-    if not _NUMBER_Q.search(question) and not _DATE_Q.search(question) and names_a_person(question):
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    if names_a_person(question):
         return "person"  # "Which Bay County couple": a couple, whatever place names it
-    for kind, pattern in (
-        ("number", _NUMBER_Q),
-        ("date", _DATE_Q),
-        ("place", _PLACE_Q),
-        ("person", _PERSON_Q),
-        ("name", _NAME_Q),
-    ):
+    for kind, pattern in (("place", _PLACE_Q), ("person", _PERSON_Q), ("name", _NAME_Q)):
         if pattern.search(question):
             return kind  # type: ignore[return-value]
     return None
@@ -265,7 +263,7 @@ def read_question(question: str) -> Ask | None:
     # "When is the runoff in 2022?" dates the answer; "Before the case in July 2022, when was
     # the last one?" only sets the scene: a year counts after the wh-word.
     wh = re.search(r"\b(?:when|what|which|how|who|where)\b", lowered)
-    years = frozenset(re.findall(r"\b(?:1[89]|20)\d\d\b", lowered[wh.end() if wh else 0 :]))
+    years = frozenset(_YEAR.findall(lowered[wh.end() if wh else 0 :]))
     polled = reports_poll(question)
     qualifier = _qualifier(question, noun)
     return Ask(
@@ -559,13 +557,12 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
 
 def _dates(sentence: str, ask: Ask) -> list[Candidate]:
     found = []
-    asked_years = ask.years
     for match in _DATE.finditer(sentence):
         text = match.group()
         if _DATE_AS_NAME.match(sentence, match.end()):
             continue  # "the Jan. 6 committee": a date that names something, not a when
-        years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", text))
-        if asked_years and years and not years & asked_years:
+        years = set(_YEAR.findall(text))
+        if ask.years and years and not years & ask.years:
             continue  # "When is the runoff in 2022?": not the one "in 2017"
         fit = 1.0 if any(c.isdigit() for c in text) and not text.isdigit() else 0.7
         if ask.detail == "year":
@@ -585,6 +582,7 @@ def _dates(sentence: str, ask: Ask) -> list[Candidate]:
     return found
 
 
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _DATE_AS_NAME = re.compile(
     r"\s+(?:committee|panel|hearings?|attacks?|riots?|insurrection|rioters|investigation|"
     r"probe|select\s+committee)\b",

@@ -186,7 +186,7 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
         return "place"
     if kind == "person":
         # "Who will start at quarterback?": a person; a bare "who" may be a company too.
-        asked = {_singular_noun(w) for w in re.findall(r"[a-z-]+", lowered)}
+        asked = {_singular(w) for w in re.findall(r"[a-z-]+", lowered)}
         if asked & (_PERSON_NOUNS - {"people"}) or _THE_PEOPLE.search(lowered):
             return "person"
         return "someone"
@@ -215,7 +215,7 @@ def names_a_person(question: str) -> bool:
     """True when the noun phrase after "which"/"what" names a person by a role or a tie
     ("Which Inc. magazine tech *columnist*", "Which Bay County *couple*")."""
     words = _wh_phrase(question.lower())
-    return any(_singular_noun(w) in _PERSON_NOUNS - {"people"} for w in words)
+    return any(_singular(w) in _PERSON_NOUNS - {"people"} for w in words)
 
 
 def _wh_phrase(lowered: str) -> list[str]:
@@ -230,11 +230,6 @@ def _wh_phrase(lowered: str) -> list[str]:
             return []
         words.append(word.strip("."))
     return words
-
-
-def _singular_noun(word: str) -> str:
-    """ "pilots" -> "pilot" when the singular is a person noun ("Who were the two pilots")."""
-    return word[:-1] if word.endswith("s") and word[:-1] in _PERSON_NOUNS else word
 
 
 # What a count of people is a count of, when news prose has few words for it: the dead, the hurt.
@@ -290,16 +285,12 @@ def agreement(sort: Sort | None, sentence: str, start: int, end: int, noun: str 
 _NUMBER_SORTS = frozenset(
     "money count duration age length weight percent speed temperature area volume".split()
 )
-_MONTHS = re.compile(
-    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
-    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s*$"
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-
-
-_MONTH_AFTER = re.compile(
-    r"\s+(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
-    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
-)
+_MONTHS = re.compile(rf"\b{_MONTH}\.?\s*$")  # "July 7": the month before the day
+_MONTH_AFTER = re.compile(rf"\s+{_MONTH}\b")  # "15 January": the month after it
 
 
 def number_sort(sentence: str, start: int, end: int) -> str | None:
@@ -432,13 +423,7 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     event_named = any(t in _EVENT_WORDS for t in tokens[1:] or tokens) or (
         len(tokens) > 1 and tokens[0] in _NAMED_STORMS
     )
-    # "Boston Red Sox ace Chris Sale", "JetBlue CEO Robin Hayes": a name set before a role
-    # and the name of who holds it is where that person works, not a person.
-    # Only role words stand between ("Tan beat champion Serena Williams" keeps its person).
-    role_after = re.match(r"\s+([a-z-]+)\s+[A-Z]", after)
-    works_for = (role_after is not None and _role_like(role_after.group(1))) or (
-        _EMPLOYER_AFTER.match(after) is not None
-    )
+    works_for = _employs_next_name(after)
     org = _looks_org(text, tokens, before) or (event_named and speaks) or works_for
     venue = any(t in _VENUE_WORDS for t in tokens)
     place = _looks_place(text, tokens, before, after, org)
@@ -528,6 +513,20 @@ _GOVERNED = re.compile(r"\b(?:of|at|for|from|with|by|in|on|to)\s+(?:the\s+)?$", 
 
 
 _TEAM_ENDINGS = frozenset("sox fc heat magic jazz thunder lightning wild galaxy united".split())
+
+
+def _employs_next_name(after: str) -> bool:
+    """ "Boston Red Sox ace Chris Sale", "JetBlue chief executive Robin Hayes": a name set
+    before a role and the name of who holds it is where that person works, not a person. Only
+    role words stand between ("Tan beat champion Serena Williams" keeps its person); a single
+    word may also be shaped like a role ("Red Sox left-hander Chris Sale")."""
+    between = re.match(r"((?:\s+[a-z-]+)+)\s+[A-Z]", after)
+    if between is None:
+        return False
+    words = between.group(1).split()
+    if len(words) == 1:
+        return _role_like(words[0])
+    return all(w in _ROLE_WORDS - {"people"} for w in words)
 
 
 def _role_like(word: str) -> bool:
@@ -681,7 +680,6 @@ TITLE_WORDS = frozenset(
 # Words that qualify a title rather than make one ("acting", "General Motors").
 _QUALIFIERS = frozenset("acting interim deputy vice general".split())
 _ROLE_WORDS = _PERSON_NOUNS | (TITLE_WORDS - _QUALIFIERS)
-_EMPLOYER_AFTER = re.compile(rf"\s+(?:(?:{'|'.join(sorted(_ROLE_WORDS - {'people'}))})\s+)+[A-Z]")
 _TOWN_NOUNS = frozenset("city cities town towns village villages suburb borough".split())
 _WIDER_AREAS = frozenset("district county state region province territory".split())
 _FINE_PLACE_NOUNS = frozenset(

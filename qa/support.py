@@ -539,7 +539,8 @@ def vouch(
     text = best.span.of(passage)
     claim_tokens = tokens(claim)
     context = Context.of(title, passage)
-    needed = _needed_similarity(best, claim_tokens, title, context, tokens(text), thresholds)
+    unit = tokens(text)
+    needed = _needed_similarity(best, claim_tokens, title, context, unit, thresholds)
     if needed is None:
         return support
     # The whole unit, or only its clauses that say the claim: a long sentence's other clauses
@@ -548,7 +549,7 @@ def vouch(
     # A name the unit refers to ('he', or the title's name) is the passage's, not a word the
     # unit must reword: the claim is compared without it too ('Briggs said he would not'
     # where the unit says 'he said he wouldn't').
-    given = _given(claim_tokens, best, title, context, tokens(text))
+    given = _given(claim_tokens, best, title, context, unit)
     claims = [claim, _without(claim, given)] if given else [claim]
     for wording, part in itertools.product(claims, dict.fromkeys([text, said])):
         if part and similarity(wording, part) >= needed:
