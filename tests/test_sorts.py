@@ -31,6 +31,12 @@ def agree(question: str, sentence: str, span: str) -> int:
     return agreement(ask.sort, sentence, start, start + len(span), ask.noun)
 
 
+def measured(sentence: str, span: str) -> str | None:
+    """What the number ``span`` of ``sentence`` measures (``number_sort``)."""
+    start = sentence.index(span)
+    return number_sort(sentence, start, start + len(span))
+
+
 class TestAskedSort:
     @pytest.mark.parametrize(
         ("question", "sort"),
@@ -119,32 +125,17 @@ class TestAgreement:
     def test_years_older_than_someone_is_an_age_gap_not_a_prison_term(self) -> None:
         sentence = "Balwani, nearly 20 years older than Holmes, was sentenced to 13 years."
         question = "How many years in prison was Balwani sentenced to?"
-        start = sentence.index("nearly 20 years")
-        assert number_sort(sentence, start, start + len("nearly 20 years")) == "gap"
+        assert measured(sentence, "nearly 20 years") == "gap"
         assert agree(question, sentence, "nearly 20 years") == CONFLICTS
         assert agree(question, sentence, "13 years") == FITS
 
     def test_a_day_of_a_month_is_not_a_count(self) -> None:
         sentence = "After starting July 7, the fire forced 3,000 people to leave."
-        start = sentence.index("7,")
-        assert number_sort(sentence, start, start + 1) == "date"
+        assert measured(sentence, "7") == "date"
         assert agree("How many people were evacuated?", sentence, "7") == CONFLICTS
         sentence = "Further eruptions similar to the 15 January 2022 event are possible."
-        start = sentence.index("15")
-        assert number_sort(sentence, start, start + 2) == "date"
+        assert measured(sentence, "15") == "date"
         assert agree("How many homes were destroyed?", sentence, "15") == CONFLICTS
-
-    def test_the_team_or_firm_before_a_role_and_a_name_is_not_the_person(self) -> None:
-        # "Boston Red Sox ace Chris Sale": who the pitcher plays for, not a surgeon asked for.
-        sentence = "Boston Red Sox ace Chris Sale will miss the season after breaking his wrist."
-        surgeon = "Which surgeon operated on the pitcher's wrist?"
-        assert agree(surgeon, sentence, "Boston Red Sox") == CONFLICTS
-        ceo = "JetBlue chief executive Robin Hayes said the offer was better."
-        assert agree("Who is the airline's chief executive?", ceo, "JetBlue") == CONFLICTS
-        assert agree("Who is the airline's chief executive?", ceo, "Robin Hayes") == FITS
-        # A verb before the role is not a premodifier: the one who beat the champion is a person.
-        beat = "Harmony Tan beat champion Serena Williams in three sets."
-        assert agree("Who beat Serena Williams?", beat, "Harmony Tan") != CONFLICTS
 
     def test_a_newspaper_or_an_office_is_not_a_place(self) -> None:
         sentence = "He spoke in an interview with the Arizona Republic last year."
@@ -211,7 +202,13 @@ class TestAgreement:
         assert agree("Which team will he miss games for?", sentence, "Boston Red Sox") == FITS
         sentence = "BOSTON (AP) — Red Sox left-hander Chris Sale broke his right wrist."
         assert agree("Which surgeon operated on his wrist?", sentence, "Red Sox") == CONFLICTS
-        # Only a noun in between: "Serena Williams beat Ajla Tomljanovic" keeps its person.
+        ceo = "JetBlue chief executive Robin Hayes said the offer was better."
+        assert agree("Who is the airline's chief executive?", ceo, "JetBlue") == CONFLICTS
+        assert agree("Who is the airline's chief executive?", ceo, "Robin Hayes") == FITS
+        # Only role words in between: the one who beat the champion is a person, and so is
+        # the name before an adverb shaped like a role ("later").
+        beat = "Harmony Tan beat champion Serena Williams in three sets."
+        assert agree("Who beat Serena Williams?", beat, "Harmony Tan") != CONFLICTS
         sentence = "Serena Williams later Ajla Tomljanovic said was a fighter."
         assert agree("Who did she face?", sentence, "Serena Williams") != CONFLICTS
 
@@ -238,8 +235,7 @@ class TestAgreement:
 
     def test_the_number_set_beside_a_name_is_an_age(self) -> None:
         sentence = "Scott Overland, 37, was dining at Salt Air when he found a purple pearl."
-        start = sentence.index("37")
-        assert number_sort(sentence, start, start + 2) == "age"
+        assert measured(sentence, "37") == "age"
         assert agree("How much was the purple pearl appraised at?", sentence, "37") == CONFLICTS
         assert agree("How many pearls did he find?", sentence, "37") == CONFLICTS
 
@@ -349,8 +345,7 @@ class TestCandidates:
         sentence = "He sank to the floor after five-and-a-half enthralling hours on court."
         found = candidates("How many hours did the final last?", sentence)
         assert list(found) == ["five-and-a-half"]
-        start = sentence.index("five")
-        assert number_sort(sentence, start, start + len("five-and-a-half")) == "duration"
+        assert measured(sentence, "five-and-a-half") == "duration"
 
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
@@ -435,8 +430,7 @@ class TestInRealArticles:
 
     def test_years_ago_is_a_time_not_a_prison_term(self) -> None:
         sentence = "He was indicted four years ago alongside the founder."
-        start = sentence.index("four years")
-        assert number_sort(sentence, start, start + len("four years")) == "date"
+        assert measured(sentence, "four years") == "date"
         assert agree("How many years in prison was he sentenced to?", sentence, "four years") == (
             CONFLICTS
         )
