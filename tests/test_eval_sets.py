@@ -1,4 +1,4 @@
-"""The hand-written news gold sets (development, check, fresh and fresh2) load with qa's own loader,
+"""The hand-written news gold sets (development, check, fresh, fresh2 and fresh3) load with qa's own loader,
 spread over the question types, never share an article, and every gold answer is a short string
 found verbatim in the article it names."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ DEVELOPMENT_SET = EVAL_DIR / "news-open.jsonl"
 CHECK_SET = EVAL_DIR / "news-open-check.jsonl"
 FRESH_SET = EVAL_DIR / "news-open-fresh.jsonl"
 FRESH2_SET = EVAL_DIR / "news-open-fresh2.jsonl"
+FRESH3_SET = EVAL_DIR / "news-open-fresh3.jsonl"
 ANSWERABLE_TYPES = {"who", "how-many", "how-much", "when", "where", "which", "what-said", "why"}
 # Gold answers are names, numbers, places or a few quoted words, never passages: the articles are
 # copyrighted and only a short answer string may be copied into the repository.
@@ -32,6 +34,7 @@ SETS = [
     pytest.param(CHECK_SET, 40, 12, id="news-open-check"),
     pytest.param(FRESH_SET, 80, 25, id="news-open-fresh"),
     pytest.param(FRESH2_SET, 120, 30, id="news-open-fresh2"),
+    pytest.param(FRESH3_SET, 150, 30, id="news-open-fresh3"),
 ]
 
 
@@ -90,24 +93,19 @@ def test_every_gold_answer_is_short_and_verbatim_in_the_article_it_names(
             assert any(gold in article["text"] for article in named), f"{row['id']}: {gold!r}"
 
 
+NAMED_SETS = {
+    "development": DEVELOPMENT_SET,
+    "check": CHECK_SET,
+    "fresh": FRESH_SET,
+    "fresh2": FRESH2_SET,
+    "fresh3": FRESH3_SET,
+}
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
-    [
-        (DEVELOPMENT_SET, CHECK_SET),
-        (DEVELOPMENT_SET, FRESH_SET),
-        (CHECK_SET, FRESH_SET),
-        (DEVELOPMENT_SET, FRESH2_SET),
-        (CHECK_SET, FRESH2_SET),
-        (FRESH_SET, FRESH2_SET),
-    ],
-    ids=[
-        "check-vs-development",
-        "fresh-vs-development",
-        "fresh-vs-check",
-        "fresh2-vs-development",
-        "fresh2-vs-check",
-        "fresh2-vs-fresh",
-    ],
+    [(NAMED_SETS[a], NAMED_SETS[b]) for a, b in combinations(NAMED_SETS, 2)],
+    ids=[f"{b}-vs-{a}" for a, b in combinations(NAMED_SETS, 2)],
 )
 def test_no_two_sets_name_the_same_article_or_ask_the_same_question(
     first: Path, second: Path
