@@ -181,17 +181,29 @@ class ExtractiveAnswerer:
             return nearest
         chosen = self._best_sentences(candidates, self._settings.max_sentences)
         spoken = _spoken_by(shape.speaker, candidates) if shape.speaker else []
-        if spoken:
-            # "What did Xi say about sanctions?": the answer leads with the speaker's own words,
-            # even when another sentence holds "sanctions" (what China accused others of is
-            # not Xi speaking); that sentence may follow as context.
-            lead = spoken[0]
-            rest = [c for c in candidates if c is not lead]
-            chosen = [lead, *self._best_sentences(rest, self._settings.max_sentences - 1)]
+        goes_on: list[Candidate] = []
+        # "What did Xi say about sanctions?": the answer leads with the speaker's own words,
+        # even when another sentence holds "sanctions" (what China accused others of is not
+        # Xi speaking); that sentence may follow as context. Failing that, the best sentence
+        # that names the speaker leads.
+        lead = spoken[0] if spoken else None
+        if lead is None and shape.speaker and chosen:
+            top = chosen[0]
+            named = _attribution(shape.speaker, top.text, set(content_terms(top.text))) > 0
+            lead = top if named else None
+        if lead is not None:
+            # "...said the criminal case won't help her. "My husband is already dead," she
+            # said.": the words asked for often follow the sentence that names the speaker.
+            goes_on = _speaker_goes_on(lead, candidates)[: self._settings.max_sentences - 1]
+            rest = [c for c in candidates if c is not lead and c not in goes_on]
+            more = self._best_sentences(rest, self._settings.max_sentences - 1 - len(goes_on))
+            chosen = [lead, *goes_on, *more]
         short = None
         if shape.kind == "quote":
             ask = read_question(question)
-            quotes = find_candidates(chosen[0].text, ask) if ask else []
+            # The speaker's words: in the lead sentence, else in the quotations after it.
+            said = chosen[: 1 + len(goes_on)]
+            quotes = [q for c in said for q in find_candidates(c.text, ask)] if ask else []
             short = quotes[0].text if quotes else None
         return Plan(sentences=chosen, short=short)
 
@@ -226,7 +238,7 @@ class ExtractiveAnswerer:
             chosen += self._best_sentences(rest, s.factoid_sentences - 1)
         return Plan(
             sentences=chosen,
-            short=pick.text,
+            short=_full_name(pick.text, sentence, candidates, ask),
             confidence=value,
             coverage=coverage,
             repeated=repeated,
@@ -306,6 +318,21 @@ class ExtractiveAnswerer:
                 Candidate(source, start, end, sentence, similarity, score, focus[i], position)
             )
         return sorted(scored, key=lambda c: c.score, reverse=True)
+
+
+def _full_name(name: str, sentence: Candidate, candidates: Sequence[Candidate], ask: Ask) -> str:
+    """A surname picked for "who" ("Perry texted Meadows again") as the passage first gave it
+    ("former Energy Secretary Rick Perry"): the name a reader asked for."""
+    if ask.kind != "person" or " " in name:
+        return name
+    for other in candidates:
+        if other.source is not sentence.source:
+            continue
+        for found in _candidates_in(other.text, ask):
+            words = found.text.split()
+            if len(words) in (2, 3) and words[-1] == name:
+                return found.text
+    return name
 
 
 def _context_scores(candidates: Sequence[Candidate], window: int) -> list[tuple[float, float]]:
@@ -419,6 +446,29 @@ def _spoken_by(speaker: Sequence[str], candidates: Sequence[Candidate]) -> list[
         for c in candidates
         if any((c.source.n, c.position - back) in attributed for back in (0, 1, 2))
     ]
+
+
+# "...," she said. / "She said ..." / a quotation running on: the same speaker still talking.
+_STILL_SPEAKING = re.compile(
+    r"^\s*[\"“‘']|[,.!?][\"”’']\s*(?:he|she|they)\s+(?:said|says|added|told|wrote|continued)\b|"
+    r"^\s*(?:but\s+|and\s+)?(?:he|she|they)\s+(?:said|says|added|told|wrote)\b",
+    re.I,
+)
+_QUOTE_MARK = re.compile(r"[\"“”]")
+
+
+def _speaker_goes_on(lead: Candidate, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The quotations in the sentences right after ``lead`` in its passage while the same
+    speaker is still talking (a pronoun says it, or the quotation runs on), at most three on."""
+    after = {c.position: c for c in candidates if c.source is lead.source}
+    found = []
+    for position in range(lead.position + 1, lead.position + 4):
+        sentence = after.get(position)
+        if sentence is None or not _STILL_SPEAKING.search(sentence.text):
+            break
+        if _QUOTE_MARK.search(sentence.text):
+            found.append(sentence)
+    return found
 
 
 def _combine(similarity: float, focus: float, attribution: float, *, has_speaker: bool) -> float:

@@ -16,6 +16,7 @@ regular expressions read in microseconds per sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -52,7 +53,10 @@ _NUMBER_Q = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|fast|big|large|high|tall|often|deep|heavy|wide)\b|"
     r"\bwhat\s+(?:\w+\s+)?(?:percentage|percent|share|proportion|number|age|amount|price|"
     r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b|"
-    r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+the\s+(?:\w+\s+)?(?:price|cost|value|salary)\b",
+    r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+the\s+(?:\w+\s+)?(?:price|cost|value|salary)\b|"
+    # "On what bond were they released?", "What average annual salary does it carry?"
+    r"\bwhat\s+(?:[a-z]+\s+){0,2}(?:salary|bond|bail|fine|fee|budget|payout|wage|bonus|ransom|"
+    r"reward|bounty|valuation)\b",
     re.I,
 )
 _DATE_Q = re.compile(
@@ -216,6 +220,8 @@ class Ask:
     years: frozenset[str] = frozenset()  # years it names after its wh-word ("... in 2022?")
     polled: bool = False  # it asks what a poll or survey found
     qualifier: str | None = None  # the name before its noun: "NAACP" of "which NAACP leader"
+    whom: str | None = None  # the preposition of "From whom did he buy it?": "from"
+    agents: frozenset[str] = frozenset()  # "Who hosted ...?": the host, who hosts
 
 
 _ASKED_NOUN = re.compile(
@@ -266,9 +272,70 @@ def read_question(question: str) -> Ask | None:
     years = frozenset(_YEAR.findall(lowered[wh.end() if wh else 0 :]))
     polled = reports_poll(question)
     qualifier = _qualifier(question, noun)
+    whom = _WHOM.match(question)
     return Ask(
-        kind, words, noun, detail, sort, happened, per, event, acronyms, years, polled, qualifier
+        kind,
+        words,
+        noun,
+        detail,
+        sort,
+        happened,
+        per,
+        event,
+        acronyms,
+        years,
+        polled,
+        qualifier,
+        whom.group(1).lower() if whom else None,
+        _agent_nouns(question) if kind == "person" else frozenset(),
     )
+
+
+_WHOM = re.compile(r"^\s*(from|to|with|by|for|against)\s+whom\b", re.I)
+_AUXILIARIES = frozenset("did does do is was were will has had have would could can".split())
+_IRREGULAR_AGENTS = {
+    "won": "winner",
+    "wins": "winner",
+    "led": "leader",
+    "leads": "leader",
+    "wrote": "writer",
+    "sang": "singer",
+    "shot": "shooter",
+    "built": "builder",
+    "bought": "buyer",
+    "sold": "seller",
+    "taught": "teacher",
+    "drove": "driver",
+    "fought": "fighter",
+    "ran": "runner",
+    "made": "maker",
+    "beat": "winner",
+    "chose": "chooser",
+}
+
+
+def _agent_nouns(question: str) -> frozenset[str]:
+    """What news calls the one who did what a "who" question asks about: "Who hosted the
+    Grammys?" is answered by "host Trevor Noah", "Who designed it?" by "designer ..."."""
+    helpers = "|".join(_AUXILIARIES | {"be", "been", "being"})
+    match = re.match(rf"^\s*who\s+(?:(?:{helpers})\s+){{0,2}}([a-z]+)\b", question, re.I)
+    if match is None:
+        return frozenset()
+    verb = match.group(1).lower()
+    if verb in _AUXILIARIES or verb in STOPWORDS:  # "Who is the CEO": no deed asked
+        return frozenset()
+    if verb in _IRREGULAR_AGENTS:
+        return frozenset({_IRREGULAR_AGENTS[verb]})
+    stems = {verb}
+    for ending in ("ed", "d", "es", "s", "ing"):
+        if verb.endswith(ending) and len(verb) - len(ending) >= 3:
+            stems.add(verb[: -len(ending)])
+    agents = set()
+    for stem in stems:
+        agents |= {stem, stem + "er", stem + "or", stem + "r"}
+        if len(stem) > 3 and stem[-1] == stem[-2]:  # "planned": a planner
+            agents.add(stem + "er")
+    return frozenset(agents - _AUXILIARIES)
 
 
 def _qualifier(question: str, noun: str | None) -> str | None:
@@ -307,6 +374,11 @@ _PHRASE_END = frozenset(
     did does do is was were will has had are have would could can should""".split()
 )
 _NOT_NOUNS = frozenset("did does do is was were time year date day name".split())
+# "Which two brothers": how many are asked for, not what.
+_COUNTING = frozenset(
+    """two three four five six seven eight nine ten both several former then current new
+    late acting interim incoming outgoing longtime""".split()
+)
 
 
 def _asked_noun(question: str) -> str | None:
@@ -335,7 +407,9 @@ def _asked_noun(question: str) -> str | None:
         folded = token.lower()
         if token in {",", "?"} or folded in _PHRASE_END:
             break
-        if token[0].islower():
+        if token[0].isupper() and folded in TITLE_WORDS:
+            return str(folded)  # "Which former Trump Energy *Secretary*"
+        if token[0].islower() and folded not in _COUNTING | STOPWORDS:
             folded = re.sub(r"[’']s$", "", folded)
             return None if folded in _NOT_NOUNS else folded
     return None
@@ -354,9 +428,9 @@ _PLURALS = frozenset("people men women children police staff crew".split())
 
 
 def _counted_noun(question: str) -> str | None:
-    """What "how many" counts: the first plural among the next three words ("How many medical
+    """What "how many" counts: the first plural among the next five words ("How many medical
     *professionals* tried to ...", not the verb after them)."""
-    match = re.search(r"\bhow\s+many\s+((?:[a-z][\w’'-]*\s*){1,3})", question, re.I)
+    match = re.search(r"\bhow\s+many\s+((?:[a-z][\w’'-]*\s*){1,5})", question, re.I)
     for token in match.group(1).split() if match else []:
         folded = token.lower()
         if folded in _PLURALS or (folded.endswith("s") and not folded.endswith("ss")):
@@ -402,6 +476,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         found = _dates(sentence, ask)
     else:
         found = _names(sentence, ask.kind)
+        if ask.sort == "work":
+            found += _titles(sentence, found)
     if ask.event is not None and not ask.event.search(sentence):
         return []  # a sentence about an evacuation counts no dead
     if ask.kind == "number" and ask.happened and not ask.polled and reports_poll(sentence):
@@ -435,6 +511,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
                 # of Vogue" names the magazine.
                 nearness = 1
             fit += (0.0, NEAR_NOUN_BONUS, NEXT_TO_NOUN_BONUS)[nearness]
+        if ask.kind == "person" and _named_as_asked(sentence, candidate, ask):
+            fit += NEXT_TO_NOUN_BONUS
         fresh.append(replace(candidate, fit=fit))
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
 
@@ -462,6 +540,18 @@ _SAME_NOUN: dict[str, tuple[str, ...]] = {
     "company": ("firm",),
     "firm": ("company",),
 }
+
+
+def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
+    """True when the word before the name says it is the one asked for: "host Trevor Noah"
+    for "Who hosted ...?", "from Jerry Richardson" for "From whom did Tepper buy it?"."""
+    before = re.search(
+        r"([A-Za-z-]+)\s+$", sentence[max(0, candidate.start - 30) : candidate.start]
+    )
+    if before is None:
+        return False
+    word = before.group(1).lower()
+    return word == ask.whom or word in ask.agents
 
 
 def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
@@ -527,9 +617,28 @@ def _quotes(sentence: str) -> list[Candidate]:
     return found
 
 
+def _titles(sentence: str, names: Sequence[Candidate]) -> list[Candidate]:
+    """Quoted titles ("Medicine at Midnight", "Leave the Door Open"): the run of capitalised
+    words stops at their small words, the quotation marks do not."""
+    found = []
+    for match in _QUOTED.finditer(sentence):
+        group = 1 if match.group(1) is not None else 2
+        start, end = match.span(group)
+        text = sentence[start:end].strip(" ,.")
+        if not text[:1].isupper() or len(text.split()) > 8:
+            continue
+        start = sentence.index(text, start)
+        if not any(n.start == start and n.text == text for n in names):
+            found.append(Candidate(start, start + len(text), text, 0.7))
+    return found
+
+
 # "a 3-1 victory", "beating Germany 2-1": a match's score is one answer, not two numbers.
 _SCORE = re.compile(r"(?<![\d.,-])\d{1,2}\s?[-–]\s?\d{1,2}(?![\d.,%-]|\s?(?:a\.m|p\.m|am\b|pm\b))")
 _SCORE_NOUNS = frozenset({"score", "scoreline"})
+
+
+_PER_BEFORE = re.compile(r"\b(?:per|every|out\s+of(?:\s+every)?)\s+$", re.I)
 
 
 def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
@@ -546,6 +655,8 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
         bare = text.lower()
         if not text or bare in {"one", "half"} or _CLOCK.search(bare):
             continue
+        if ask.per is None and _PER_BEFORE.search(sentence[max(0, start - 16) : start]):
+            continue  # "7.5 births per 1,000 people": a rate's base counts nothing
         is_year = re.fullmatch(r"(?:1[89]|20)\d\d", bare) is not None
         has_digit = any(c.isdigit() for c in text)
         fit = 0.4 if is_year else (1.0 if has_digit else 0.7)
@@ -632,13 +743,20 @@ _POSSESSIVE = re.compile(r"(?<=\w)[’']s\s+(?=[A-Z])")
 JOINED_BY_POSSESSIVE = 0.8
 
 
+# Sentence openers capitalised only because they come first: "While NFL owners were busy".
+_LEADING_WORDS = frozenset(
+    """while although though because unless whether unlike despite however meanwhile whereas
+    amid among including besides instead perhaps nevertheless moreover furthermore""".split()
+)
+
+
 def _clean_name(words: list[str], kind: Kind) -> str | None:
     """The name in a run of capitalised words, without what only looks like part of it."""
     # A capitalised "The", "In" or "But" is capitalised because it comes first; "US" is a name.
     while (
         words
         and not (words[0].isupper() and len(words[0]) > 1)
-        and (fold(words[0]) in STOPWORDS or fold(words[0]).rstrip(".") in _TITLES)
+        and (fold(words[0]) in STOPWORDS | _LEADING_WORDS or fold(words[0]).rstrip(".") in _TITLES)
         and not (len(words) > 1 and words[1] == "of" and fold(words[0]) not in STOPWORDS)
     ):
         words = words[1:]  # but "Head of the Meadow Beach": a title word of a name stays
@@ -681,15 +799,15 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
 def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
     words = text.split()
     folded = [fold(w).strip(".,") for w in words]
-    org = any(w in ORG_WORDS for w in folded)
+    org = any(w in ORG_WORDS or (w.endswith("s") and w[:-1] in ORG_WORDS) for w in folded)
     place = text in PLACES or any(w in PLACE_WORDS for w in folded)
     placed = _PLACE_BEFORE.search(sentence[max(0, start - 12) : start]) is not None
     first = not sentence[:start].strip(" \"“‘'(")
     if first and len(words) == 1:
         return 0.15  # "Now, ..." "Teaming up ...": capitalised only because it comes first
     if kind == "person":
-        if org or place:
-            return 0.15
+        if org or place or (len(words) == 1 and words[0].isupper()):
+            return 0.15  # "Centers for Disease Control", "NFL": not someone's name
         fit = 0.9 if 2 <= len(words) <= 4 else 0.55
         return fit * (0.6 if placed else 1.0)
     if kind == "place":

@@ -84,7 +84,8 @@ _CHANGE_Q = re.compile(
 MONEY_Q = re.compile(
     r"\b(?:price|prices|cost|costs|costing|pay|paid|worth|spend|spent|earn|earned|salary|"
     r"contract|offer|offered|fine|fined|raise|raised|sell|sold|buy|bought|money|budget|fee|"
-    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue|"
+    r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue|bond|bail|"
+    r"wage|wages|bonus|payout|reward|bounty|"
     r"apprais(?:ed|al)|auction(?:ed)?|ransom|damages|settlement|sue|sued|suing|"
     r"ask(?:ed|ing)?\s+for|demand(?:ed|ing)?)\b"
 )
@@ -105,7 +106,7 @@ _PERSON_NOUNS = frozenset(
     economist photographer anchor commentator critic historian professor expert
     meteorologist seismologist forecaster nurse firefighter paramedic trooper ranger diner
     passenger homeowner couple family pair duo twins ace slugger rookie outfielder infielder
-    catcher reliever midfielder defender""".split()
+    catcher reliever midfielder defender secretary""".split()
 )
 _PLACE_NOUNS = frozenset(
     """city cities town towns village country countries nation state states region county
@@ -133,7 +134,8 @@ _EVENT_NOUNS = frozenset(
 )
 _WORK_NOUNS = frozenset(
     """song songs film films movie movies show shows book books album albums series play
-    painting paintings novel program programme opera sitcom episode podcast poem""".split()
+    painting paintings novel program programme opera sitcom episode podcast poem record
+    records track single musical""".split()
 )
 _NOUN_SORTS: tuple[tuple[frozenset[str], Sort], ...] = (
     (_PERSON_NOUNS, "person"),
@@ -258,9 +260,18 @@ def counted_event(question: str) -> re.Pattern[str] | None:
     """
     if _SENTENCE.search(question):
         return _SENTENCE  # "how long was he sentenced to": a term, not "more than 9 minutes"
-    if not re.search(r"\bhow\s+many\b", question, re.I):
+    asked = re.search(r"\bhow\s+many\b", question, re.I)
+    if asked is None:
         return None
-    return next((event for event in _EVENTS if event.search(question)), None)
+    # Only the main clause says what is counted: "How many goals did Howe score, as recalled
+    # when he died?" counts goals, "How many were evacuated after the deadly fire?" the evacuated.
+    main = _SUBORDINATE.split(question[asked.start() :], maxsplit=1)[0]
+    return next((event for event in _EVENTS if event.search(main)), None)
+
+
+_SUBORDINATE = re.compile(
+    r",|\b(?:when|after|before|as|since|while|because|until|following|amid|during)\b", re.I
+)
 
 
 def agreement(sort: Sort | None, sentence: str, start: int, end: int, noun: str | None) -> int:

@@ -240,6 +240,75 @@ class TestWhatIsAsked:
         found = find_candidates("A 23-year-old man, Phillip Carroll of Maryland, was hurt.", ask)
         assert found[0].text == "Phillip Carroll"
 
+    def test_a_rates_base_counts_nothing(self) -> None:
+        ask = read_question("How many births did the country record last year?")
+        assert ask is not None
+        sentence = "The country recorded 9.5 million births, or 6.8 births per 1,000 people."
+        found = [c.text for c in find_candidates(sentence, ask)]
+        assert "9.5 million births" in found
+        assert not any("1,000" in text for text in found)
+
+    def test_a_sentence_opener_or_an_acronym_is_no_ones_name(self) -> None:
+        ask = read_question("Who did the league's owners approve as the new owner?")
+        assert ask is not None
+        sentence = "While NFL owners met in Atlanta, David Tepper waited outside the room."
+        found = find_candidates(sentence, ask)
+        assert found[0].text == "David Tepper"
+        assert "While NFL" not in [c.text for c in found]
+
+    def test_an_organisation_named_in_the_plural_is_not_a_person(self) -> None:
+        ask = read_question("Which two brothers ran the melon farm?")
+        assert ask is not None and ask.noun == "brothers"
+        sentence = "The Centers for Disease Control linked the melons to Eric and Ryan Jensen."
+        found = find_candidates(sentence, ask)
+        assert found[0].text.endswith("Ryan Jensen")
+        assert next(c.fit for c in found if c.text.startswith("Centers")) < found[0].fit / 2
+
+    def test_the_name_after_the_preposition_of_from_whom_answers(self) -> None:
+        ask = read_question("From whom did David Tepper buy the team?")
+        assert ask is not None and ask.whom == "from"
+        sentence = "Tepper bought the team from Jerry Richardson, as Cam Newton looked on."
+        assert find_candidates(sentence, ask)[0].text == "Jerry Richardson"
+
+    def test_the_doer_of_the_asked_deed_is_named_by_its_agent_noun(self) -> None:
+        ask = read_question("Who hosted the awards show in Las Vegas?")
+        assert ask is not None and "host" in ask.agents
+        sentence = "Singer Jane Arden sang first, then host Trevor Noah took the stage."
+        assert find_candidates(sentence, ask)[0].text == "Trevor Noah"
+        # "Who is the CEO": no deed is asked, so no word is its doer.
+        who_is = read_question("Who is the CEO of the company?")
+        assert who_is is not None and who_is.agents == frozenset()
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "On what bond were the brothers released?",
+            "What average annual salary does the quarterback's new deal carry?",
+        ],
+    )
+    def test_a_sum_of_money_named_after_what_is_asked_as_an_amount(self, question: str) -> None:
+        ask = read_question(question)
+        assert ask is not None and ask.kind == "number" and ask.detail == "money"
+
+    @pytest.mark.parametrize(
+        ("question", "noun", "kind"),
+        [
+            ("Which former Energy Secretary texted the chief of staff?", "secretary", "person"),
+            ("How many current and former members of Congress texted him?", "members", "number"),
+        ],
+    )
+    def test_the_asked_noun_is_not_an_adjective_or_a_count_before_it(
+        self, question: str, noun: str, kind: str
+    ) -> None:
+        ask = read_question(question)
+        assert ask is not None and (ask.noun, ask.kind) == (noun, kind)
+
+    def test_a_quoted_title_answers_which_record_whatever_its_small_words(self) -> None:
+        ask = read_question("Which Foo Fighters record won best rock album?")
+        assert ask is not None
+        sentence = 'The band also won best rock album ("Medicine at Midnight").'
+        assert "Medicine at Midnight" in [c.text for c in find_candidates(sentence, ask)]
+
 
 class TestShortAnswer:
     def test_the_answer_two_sentences_below_the_lead_is_found(self) -> None:
@@ -254,6 +323,18 @@ class TestShortAnswer:
         draft = "".join(answerer().draft(question, [source(FLAG), source(DEPOT, n=2)]))
         assert draft.startswith("at least 49 people [2]. ")
         assert "killed at least 49 people" in draft
+
+    def test_a_surname_is_answered_by_the_full_name_the_passage_gave(self) -> None:
+        text = (
+            "Rick Perry, a former energy secretary, spoke to reporters on Monday. "
+            "The weather in the capital was cold. Snow fell on the hills all day. "
+            "Most roads out of the city were closed. "
+            "On Saturday, Perry texted Mark Meadows again about the voting data."
+        )
+        question = "Who texted Mark Meadows about the voting data?"
+        plan = answerer(answer_threshold=0.0).select(question, [source(text)])
+        assert plan.short == "Rick Perry"
+        assert plan.sentences[0].text.startswith("On Saturday, Perry texted")
 
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
@@ -312,6 +393,19 @@ class TestWhatSomeoneSaid:
         plan = answerer().select(question, [source(text)])
         assert question_shape(question).speaker == ("andrew", "pask")
         assert plan.short == "It could be back in ten years"
+
+    def test_the_words_said_in_the_sentence_after_the_one_naming_the_speaker(self) -> None:
+        text = (
+            "Maria Lopez, whose shop flooded in March, said the new levee came too late for her. "
+            '"My store is already gone," she said. '
+            "The city plans to finish the levee next year, officials said."
+        )
+        plan = answerer().select("What did Maria Lopez say about the new levee?", [source(text)])
+        assert [c.text[:20] for c in plan.sentences[:2]] == [
+            "Maria Lopez, whose s",
+            '"My store is already',
+        ]
+        assert plan.short == "My store is already gone"
 
 
 class TestRefusal:

@@ -1,6 +1,6 @@
-"""The hand-written news gold sets (development, check, fresh, fresh2 and fresh3) load with qa's own loader,
-spread over the question types, never share an article, and every gold answer is a short string
-found verbatim in the article it names."""
+"""The hand-written news gold sets (development, check and three fresh ones) load with qa's own
+loader, spread over the question types, never share an article, and every gold answer is a short
+string found verbatim in the article it names."""
 
 from __future__ import annotations
 

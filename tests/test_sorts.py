@@ -393,6 +393,10 @@ class TestInRealArticles:
         assert find_candidates(sentence, killed) == []
         assert [c.text for c in find_candidates(sentence, evacuated)] == ["hundreds"]
         assert counted_event("How many were injured in the crash?") is not None
+        # Only the main clause says what is counted.
+        assert counted_event("How many goals did Howe score, as recalled when he died?") is None
+        assert counted_event("How many were evacuated after the deadly fire?") is None
+        assert counted_event("How many people were killed when the fire spread?") is not None
 
     def test_a_real_article_that_counts_no_dead_is_refused(
         self, archive: dict[str, str], real_embedder: LocalEmbedder
