@@ -174,7 +174,8 @@ _NUMBER = re.compile(
     rf"(?:(?:[$£€¥]\s?|\b)\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE}\b|%)?|"
     rf"\b{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD})*(?:\s+{_SCALE}\b)?)"
     r"(?:[- ]and[- ]a[- ]half\b)?"  # "five-and-a-half hours"
-    r"(?:-(?:year|month|week|day|hour|minute|match|game|point|yard|mile|foot|inch)s?(?:-old)?)?"
+    r"(?:-(?:year|month|week|day|hour|minute|match|game|point|yard|mile|foot|inch)s?(?:-old)?|"
+    r"-(?:thirds?|quarters?|fifths?|tenths?)\b)?"  # "two-thirds": a share, not "two"
     r"(?:\s+(?P<unit>[a-z]+))?",
     re.I,
 )
@@ -220,7 +221,7 @@ class Ask:
     years: frozenset[str] = frozenset()  # years it names after its wh-word ("... in 2022?")
     polled: bool = False  # it asks what a poll or survey found
     qualifier: str | None = None  # the name before its noun: "NAACP" of "which NAACP leader"
-    whom: str | None = None  # the preposition of "From whom did he buy it?": "from"
+    opening: str | None = None  # the preposition it opens with: "From whom", "By how much"
     agents: frozenset[str] = frozenset()  # "Who hosted ...?": the host, who hosts
 
 
@@ -272,7 +273,7 @@ def read_question(question: str) -> Ask | None:
     years = frozenset(_YEAR.findall(lowered[wh.end() if wh else 0 :]))
     polled = reports_poll(question)
     qualifier = _qualifier(question, noun)
-    whom = _WHOM.match(question)
+    opening = _OPENING.match(question)
     return Ask(
         kind,
         words,
@@ -286,12 +287,14 @@ def read_question(question: str) -> Ask | None:
         years,
         polled,
         qualifier,
-        whom.group(1).lower() if whom else None,
+        opening.group(1).lower() if opening else None,
         _agent_nouns(question) if kind == "person" else frozenset(),
     )
 
 
-_WHOM = re.compile(r"^\s*(from|to|with|by|for|against)\s+whom\b", re.I)
+_OPENING = re.compile(
+    r"^\s*(from|to|with|by|for|against|on|at)\s+(?:whom|what|which|how\s+(?:much|many))\b", re.I
+)
 _AUXILIARIES = frozenset("did does do is was were will has had have would could can".split())
 _IRREGULAR_AGENTS = {
     "won": "winner",
@@ -326,7 +329,7 @@ def _agent_nouns(question: str) -> frozenset[str]:
         return frozenset()
     if verb in _IRREGULAR_AGENTS:
         return frozenset({_IRREGULAR_AGENTS[verb]})
-    stems = {verb}
+    stems = set()
     for ending in ("ed", "d", "es", "s", "ing"):
         if verb.endswith(ending) and len(verb) - len(ending) >= 3:
             stems.add(verb[: -len(ending)])
@@ -335,15 +338,17 @@ def _agent_nouns(question: str) -> frozenset[str]:
         agents |= {stem, stem + "er", stem + "or", stem + "r"}
         if len(stem) > 3 and stem[-1] == stem[-2]:  # "planned": a planner
             agents.add(stem + "er")
-    return frozenset(agents - _AUXILIARIES)
+    return frozenset(agents - _AUXILIARIES - {verb})
 
 
 def _qualifier(question: str, noun: str | None) -> str | None:
     """The capitalised word right before the asked noun ("NAACP" in "Which NAACP leader",
-    "French" in "Which French president"), folded."""
+    "French" in "Which French president", "Giuliani" in "Rudy Giuliani's attorney"), folded."""
     if noun is None:
         return None
-    found = re.search(rf"(?<!^)\b([A-Z][\w.&-]*)\s+{re.escape(noun)}\b", question.strip())
+    found = re.search(
+        rf"(?<!^)\b([A-Z][\w.&-]*?)(?:[’']s)?\s+{re.escape(noun)}\b", question.strip()
+    )
     return fold(found.group(1)).strip(".") if found else None
 
 
@@ -367,7 +372,11 @@ def _states_rate(sentence: str, candidate: Candidate, per: str) -> bool:
 # The head of the noun phrase a question names its answer by: "the name of the *son* of",
 # "Who is the JetBlue *CEO*", "Roughly how many *firefighters* fought".
 _NAME_OF = re.compile(r"\bnames?\s+of\s+(.+)", re.I)
-_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?:the\s+|a\s+|an\s+)(.+)", re.I)
+# "Who is the JetBlue CEO", "Who was Rudy Giuliani's attorney"
+_WHO_IS = re.compile(
+    r"^\s*(?i:who\s+(?:is|was|are|were)\s+)(?:(?i:the|a|an)\s+|(?:[A-Z][\w.-]*\s+){0,3}"
+    r"[A-Z][\w.-]*[’']s\s+)(.+)"
+)
 _WH_NOUN = re.compile(r"\b(?:which|what|how\s+many|how\s+much)\s+(.+)", re.I)
 _PHRASE_END = frozenset(
     """of who whom that which whose for at in on to from with by after before during when where per
@@ -511,7 +520,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
                 # of Vogue" names the magazine.
                 nearness = 1
             fit += (0.0, NEAR_NOUN_BONUS, NEXT_TO_NOUN_BONUS)[nearness]
-        if ask.kind == "person" and _named_as_asked(sentence, candidate, ask):
+        if _named_as_asked(sentence, candidate, ask):
             fit += NEXT_TO_NOUN_BONUS
         fresh.append(replace(candidate, fit=fit))
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
@@ -543,15 +552,29 @@ _SAME_NOUN: dict[str, tuple[str, ...]] = {
 
 
 def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
-    """True when the word before the name says it is the one asked for: "host Trevor Noah"
-    for "Who hosted ...?", "from Jerry Richardson" for "From whom did Tepper buy it?"."""
-    before = re.search(
-        r"([A-Za-z-]+)\s+$", sentence[max(0, candidate.start - 30) : candidate.start]
-    )
-    if before is None:
-        return False
-    word = before.group(1).lower()
-    return word == ask.whom or word in ask.agents
+    """True when the word before the candidate says it is the one asked for: "host Trevor
+    Noah" for "Who hosted ...?", "from Jerry Richardson" for "From whom did Tepper buy it?",
+    "by two-thirds" for "By how much did they cut it?", "on a $100,000 bond" for "On what
+    bond ...?"."""
+    before = sentence[max(0, candidate.start - 30) : candidate.start]
+    agent = re.search(r"([A-Za-z-]+)\s+$", before)
+    if ask.kind == "person" and agent and agent.group(1).lower() in ask.agents:
+        return True
+    word = re.search(r"([A-Za-z-]+)\s+(?:(?:a|an|the)\s+)?$", before)
+    opening = word.group(1).lower() if word else None
+    return opening is not None and opening == ask.opening and opening in _TELLING[ask.kind]
+
+
+# The opening prepositions that tell the answer's place in a sentence, by the kind asked: "on"
+# or "in" precede most dates and "in" most places, so they tell nothing.
+_TELLING: dict[str, frozenset[str]] = {
+    "person": frozenset("from to with by for against".split()),
+    "number": frozenset({"by"}),
+    "place": frozenset({"at"}),
+    "name": frozenset({"at"}),
+    "date": frozenset(),
+    "quote": frozenset(),
+}
 
 
 def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
@@ -560,7 +583,9 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     if ask.qualifier is None or ask.noun is None:
         return False
     before = sentence[max(0, candidate.start - 60) : candidate.start]
-    found = re.search(rf"\b([A-Z][\w.&-]*)[\s-]+(?i:{re.escape(ask.noun)})s?\s+$", before)
+    found = re.search(
+        rf"\b([A-Z][\w.&-]*?)(?:[’']s)?[\s-]+(?i:{re.escape(ask.noun)})s?\s+$", before
+    )
     if found is None:
         return False
     theirs = fold(found.group(1)).strip(".")
@@ -590,6 +615,8 @@ def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
 def _new_share(text: str, ask: Ask) -> float:
     """Share of the span's meaningful words that the question does not contain."""
     tokens = [t for t in _fold_words(text) if t and t not in _TITLES and t not in STOPWORDS]
+    if not tokens and len(text.split()) > 1:
+        tokens = _fold_words(text)  # a title of small words: "We Are", "Let It Be"
     if not tokens or _initials_asked(text, ask.acronyms):
         return 0.0
     return sum(1 for t in tokens if t not in ask.words) / len(tokens)

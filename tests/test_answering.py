@@ -266,7 +266,7 @@ class TestWhatIsAsked:
 
     def test_the_name_after_the_preposition_of_from_whom_answers(self) -> None:
         ask = read_question("From whom did David Tepper buy the team?")
-        assert ask is not None and ask.whom == "from"
+        assert ask is not None and ask.opening == "from"
         sentence = "Tepper bought the team from Jerry Richardson, as Cam Newton looked on."
         assert find_candidates(sentence, ask)[0].text == "Jerry Richardson"
 
@@ -278,6 +278,32 @@ class TestWhatIsAsked:
         # "Who is the CEO": no deed is asked, so no word is its doer.
         who_is = read_question("Who is the CEO of the company?")
         assert who_is is not None and who_is.agents == frozenset()
+
+    def test_by_how_much_is_answered_by_the_share_after_by(self) -> None:
+        ask = read_question("By how much did the state cut the water the district receives?")
+        assert ask is not None and ask.opening == "by"
+        sentence = (
+            "The state cut the water it sends the district by two-thirds, 35% less than planned."
+        )
+        assert find_candidates(sentence, ask)[0].text == "two-thirds"
+        # "On what date": nearly every date follows "on", so the opening word tells nothing.
+        fired = "The team fired its coach on Jan. 10, a week after the season ended."
+        on_date = read_question("On what date did the team fire its coach?")
+        plain = read_question("What date did the team fire its coach?")
+        assert on_date is not None and plain is not None
+        assert find_candidates(fired, on_date) == find_candidates(fired, plain)
+
+    def test_someone_elses_attorney_is_not_the_one_asked_for(self) -> None:
+        ask = read_question("Who was Rudy Giuliani's attorney when he testified?")
+        assert ask is not None and (ask.noun, ask.qualifier) == ("attorney", "giuliani")
+        sentence = "District Attorney Will Wooten wrote to Giuliani's attorney, Robert Costello."
+        assert [c.text for c in find_candidates(sentence, ask)] == ["Robert Costello"]
+
+    def test_a_quoted_title_of_small_words_is_still_new(self) -> None:
+        ask = read_question("Which album won album of the year at the Grammys?")
+        assert ask is not None
+        sentence = 'Jon Batiste won album of the year for "We Are" on Sunday.'
+        assert "We Are" in [c.text for c in find_candidates(sentence, ask)]
 
     @pytest.mark.parametrize(
         "question",
