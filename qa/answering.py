@@ -21,6 +21,7 @@ from qa.factoids import (
     Ask,
     Kind,
     asked_kind,
+    counts_in_compound,
     find_candidates,
     read_question,
     speaker_of,
@@ -218,7 +219,9 @@ class ExtractiveAnswerer:
         for candidate, (lift, coverage) in zip(candidates, context, strict=True):
             base = candidate.score + s.context_weight * lift
             for found in _candidates_in(candidate.text, ask):
-                if not holds_span(candidate.text, found.text):
+                if not holds_span(candidate.text, found.text) and not counts_in_compound(
+                    candidate.text, found, ask.noun
+                ):
                     continue  # "1" of "1.14.2022": part of a longer token answers nothing
                 near = _proximity(candidate.text, found, shape.focus)
                 value = base + s.fit_weight * found.fit + s.proximity_weight * near

@@ -111,8 +111,23 @@ def split_short_answer(draft: str) -> tuple[str | None, str]:
 
 
 def cited_verbatim(short: str, citations: list[Citation]) -> Citation | None:
-    """The first citation whose quote holds ``short`` word for word."""
-    return next((c for c in citations if holds_span(c.quote, short)), None)
+    """The first citation whose quote holds ``short`` word for word, or as the count of a
+    compound ("11" of "the 11-date tour").
+
+    >>> cited_verbatim("11", [Citation(n=1, quote="She plays the 11-date tour.", article_id="a",
+    ...     title="t", date=None, source="s", chunk_id="c", start=0, end=1)]).n
+    1
+    """
+    return next(
+        (c for c in citations if holds_span(c.quote, short) or _counts_compound(c.quote, short)),
+        None,
+    )
+
+
+def _counts_compound(quote: str, short: str) -> bool:
+    if not re.fullmatch(r"\d[\d,]*", short):
+        return False
+    return re.search(rf"(?<![\w.,]){re.escape(short)}-[a-z]", quote) is not None
 
 
 def parse_claims(draft: str) -> list[Claim]:

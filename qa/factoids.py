@@ -551,6 +551,22 @@ _SAME_NOUN: dict[str, tuple[str, ...]] = {
 }
 
 
+def counts_in_compound(sentence: str, candidate: Candidate, noun: str | None) -> bool:
+    """True for a count joined to the noun asked ("the 11-date tour" for "How many dates"):
+    the number is not a whole token of the sentence, yet it is the answer.
+
+    >>> ask = read_question("How many dates are on the tour?")
+    >>> found = find_candidates("She will play the 11-date tour.", ask)[0]
+    >>> found.text, counts_in_compound("She will play the 11-date tour.", found, ask.noun)
+    ('11', True)
+    """
+    if noun is None:
+        return False
+    singular = noun[:-1] if noun.endswith("s") else noun
+    after = sentence[candidate.end : candidate.end + len(singular) + 2].lower()
+    return re.match(rf"-{re.escape(singular)}s?\b", after) is not None
+
+
 def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     """True when the word before the candidate says it is the one asked for: "host Trevor
     Noah" for "Who hosted ...?", "from Jerry Richardson" for "From whom did Tepper buy it?",
@@ -604,7 +620,11 @@ def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
     next_to = (
         pattern.search(inside)
         or pattern.fullmatch(" ".join(re.findall(r"[\w’'-]+", before)[-2:][-1:]) or "")
-        or pattern.match(after.lstrip(" ,’'s").split(" ")[0] if after.strip() else "")
+        # "a 100-point season" counts points, not seasons: a compound's own unit is its noun.
+        or (
+            re.search(r"\d-[a-z]+$", candidate.text) is None
+            and pattern.match(re.sub(r"^(?:[’']s)?[\s,-]*", "", after).split(" ")[0])
+        )
     )
     if next_to:
         return 2

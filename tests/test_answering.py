@@ -362,6 +362,16 @@ class TestShortAnswer:
         assert plan.short == "Rick Perry"
         assert plan.sentences[0].text.startswith("On Saturday, Perry texted")
 
+    def test_a_count_joined_to_the_asked_noun_answers_how_many(self) -> None:
+        text = (
+            "The singer is playing the 11-date national tour this fall. "
+            "About 2,500 roses filled the stage at the memorial."
+        )
+        plan = answerer(answer_threshold=0.0).select(
+            "How many dates are on the singer's national tour?", [source(text)]
+        )
+        assert plan.short == "11"
+
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
         plan = answerer(factoid_sentences=2).select(question, [source(HOCKEY)])
