@@ -297,7 +297,12 @@ class ExtractiveAnswerer:
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
         ask = read_question(question)
-        typed = [bool(ask and ask.kind != "quote" and _candidates_in(r[3], ask)) for r in raw]
+        if _WHY.search(question):
+            # A reason is what a why-question asks for: the sentence that gives one
+            # ("because they came with a pepper garnish", "sparked by downed power lines").
+            typed = [_CAUSE.search(r[3]) is not None for r in raw]
+        else:
+            typed = [bool(ask and ask.kind != "quote" and _candidates_in(r[3], ask)) for r in raw]
         # Embedding is the expensive part: only the lexically most promising sentences are
         # embedded (the retriever's reranker has usually embedded them already: cached).
         budget = self._settings.embed_budget
@@ -450,6 +455,18 @@ def _spoken_by(speaker: Sequence[str], candidates: Sequence[Candidate]) -> list[
         if any((c.source.n, c.position - back) in attributed for back in (0, 1, 2))
     ]
 
+
+_WHY = re.compile(
+    r"^\s*why\b|\bwhat\s+(?:is|was|are|were)\s+the\s+(?:\w+\s+)?(?:cause|reason|motive)s?\b|"
+    r"^\s*what\s+(?:caused|led\s+to|prompted|sparked|triggered)\b",
+    re.I,
+)
+_CAUSE = re.compile(
+    r"\b(?:because|due\s+to|after|as\s+a\s+result|caused\s+by|sparked\s+by|blam(?:e|ed|es|ing)|"
+    r"reasons?|led\s+to|amid|following|so\s+that|in\s+order\s+to|citing|owing\s+to|"
+    r"triggered|prompted|result\s+of|over\s+(?:concerns?|fears?))\b",
+    re.I,
+)
 
 # "...," she said. / "She said ..." / a quotation running on: the same speaker still talking.
 _STILL_SPEAKING = re.compile(

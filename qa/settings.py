@@ -232,7 +232,8 @@ class AnswerSettings(_Section):
         0.1,
         ge=0.0,
         description="Bonus for a sentence holding what the question asks for (a number for "
-        "'how many', a name for 'who') that the question does not already say.",
+        "'how many', a name for 'who', a reason for 'why') that the question does not already "
+        "say.",
     )
     context_window: int = Field(
         2,

@@ -372,6 +372,18 @@ class TestShortAnswer:
         )
         assert plan.short == "11"
 
+    def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(self) -> None:
+        text = (
+            "Sam Reed found a purple pearl in his clams at a beach restaurant on Aug. 9. "
+            "He nearly sent the clams back because they came with a pepper garnish."
+        )
+        question = "Why did Sam Reed nearly send back the clams with the purple pearl?"
+        plan = answerer(max_sentences=1).select(question, [source(text)])
+        assert plan.sentences[0].text.startswith("He nearly sent the clams back because")
+        # The reason's bonus decides: without it the sentence naming the pearl leads.
+        unweighted = answerer(max_sentences=1, slot_weight=0.0).select(question, [source(text)])
+        assert unweighted.sentences[0].text.startswith("Sam Reed found a purple pearl")
+
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
         plan = answerer(factoid_sentences=2).select(question, [source(HOCKEY)])
