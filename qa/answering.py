@@ -158,7 +158,7 @@ class ExtractiveAnswerer:
         nearest = Plan(sentences=candidates[:1], refused=True)
         if candidates[0].score < self._settings.min_relevance:
             return nearest
-        shape = question_shape(question)
+        shape = _with_role_holder(question, [c.text for c in candidates])
         ask = read_question(question)
         if ask is not None and ask.kind != "quote":
             plan = self._factoid(ask, shape, candidates)
@@ -289,7 +289,7 @@ class ExtractiveAnswerer:
                     position += 1
         if not raw:
             return []
-        shape = question_shape(question)
+        shape = _with_role_holder(question, [r[3] for r in raw])
         terms = [set(content_terms(r[3])) for r in raw]
         weights = _rarity_weights(shape.focus, terms)
         focus = [_focus_coverage(weights, t) for t in terms]
@@ -427,7 +427,8 @@ def _attribution(speaker: Sequence[str], sentence: str, sentence_terms: set[str]
     if not speaker or not any(s in sentence_terms for s in speaker):
         return 0.0
     tokens = words(sentence)
-    names = {i for i, w in enumerate(tokens) if w in speaker}
+    # The speaker's words are stems ("Jones" -> "jon"), the sentence's tokens are not.
+    names = {i for i, w in enumerate(tokens) if w in speaker or stem(w) in speaker}
     verbs = {i for i, w in enumerate(tokens) if w in _SPEECH}
     # "Xi said", "Xi added, ...", "said Xi", "said Prof. Andrew Pask" (not "said that Xi").
     if any(
@@ -437,6 +438,39 @@ def _attribution(speaker: Sequence[str], sentence: str, sentence_terms: set[str]
     ):
         return 1.0
     return 0.5 if verbs or any(q in sentence for q in '“"') else 0.25
+
+
+_ROLES: dict[str, str] = {
+    "lawyer": "lawyer|attorney|counsel",
+    "attorney": "lawyer|attorney|counsel",
+    "spokesman": "spokesman|spokeswoman|spokesperson",
+    "spokeswoman": "spokesman|spokeswoman|spokesperson",
+    "spokesperson": "spokesman|spokeswoman|spokesperson",
+    **{role: role for role in "coach manager agent publicist representative aide adviser".split()},
+}
+
+
+def _with_role_holder(question: str, sentences: Sequence[str]) -> QuestionShape:
+    """The question's shape; for "What did Giuliani's lawyer say?", with the lawyer as the
+    passages name him ("Giuliani's attorney, Robert Costello"): his surname takes the role's
+    place among the speaker's words, so that "“It was cordial,” Costello said." is the
+    lawyer speaking."""
+    shape = question_shape(question)
+    spoken = speaker_of(question)
+    if spoken is None or len(shape.speaker) != 1 or shape.speaker[0] not in _ROLES:
+        return shape
+    owner = re.split(r"[’']s\s+", spoken[0])[:-1]
+    whose = rf"\b{re.escape(owner[-1].split()[-1])}[’']s\s+(?:[a-z]+\s+)?" if owner else r"\b"
+    named = re.compile(
+        rf"{whose}(?:{_ROLES[shape.speaker[0]]})s?,?\s+((?:[A-Z][\w’'.-]+\s+){{0,2}}"
+        r"[A-Z][\w’'-]+)"
+    )
+    for sentence in sentences:
+        found = named.search(sentence)
+        if found:
+            surname = stem(fold(found.group(1).split()[-1]))
+            return replace(shape, speaker=(surname,))  # "Trump's lawyers said" is not him
+    return shape
 
 
 def _spoken_by(speaker: Sequence[str], candidates: Sequence[Candidate]) -> list[Candidate]:

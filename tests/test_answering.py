@@ -455,6 +455,25 @@ class TestWhatSomeoneSaid:
         ]
         assert plan.short == "My store is already gone"
 
+    def test_a_speaker_asked_by_role_is_the_one_the_passage_names_in_it(self) -> None:
+        text = (
+            "Trump's personal attorney Rudy Giuliani testified for six hours, his lawyers said. "
+            "Giuliani's attorney, Robert Costello, would not say what was asked. "
+            "“It was cordial,” Costello said of the session."
+        )
+        question = "What did Giuliani's lawyer say about the grand jury session?"
+        plan = answerer(min_relevance=0.0, focus_coverage=0.0).select(question, [source(text)])
+        assert plan.short == "It was cordial"
+
+    def test_a_surname_ending_in_s_still_names_the_speaker(self) -> None:
+        text = (
+            "The waves hit the beaches of the coast on Saturday, officials said of the waves. "
+            '"It is more like sloshing than one wave," Jones said of the surge.'
+        )
+        question = "What did Lucy Jones say about the waves?"
+        plan = answerer(min_relevance=0.0, focus_coverage=0.0).select(question, [source(text)])
+        assert plan.short == "It is more like sloshing than one wave"
+
 
 class TestRefusal:
     def test_a_question_the_covered_story_does_not_answer_is_refused_with_the_nearest(
