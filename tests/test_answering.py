@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import REPO, HashingEmbedder, real_sentence
 
-from qa.answering import ExtractiveAnswerer, question_shape
+from qa.answering import ExtractiveAnswerer, Plan, question_shape
 from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import LocalEmbedder
@@ -47,6 +47,11 @@ def source(text: str, n: int = 1) -> Source:
 
 def answerer(**settings: Any) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(HashingEmbedder(), AnswerSettings(**settings))
+
+
+def plan_for(question: str, text: str, **settings: Any) -> Plan:
+    """The offline answer's plan for ``question`` over one passage holding ``text``."""
+    return answerer(**settings).select(question, [source(text)])
 
 
 class TestWhatIsAsked:
@@ -358,7 +363,7 @@ class TestShortAnswer:
             "On Saturday, Perry texted Mark Meadows again about the voting data."
         )
         question = "Who texted Mark Meadows about the voting data?"
-        plan = answerer(answer_threshold=0.0).select(question, [source(text)])
+        plan = plan_for(question, text, answer_threshold=0.0)
         assert plan.short == "Rick Perry"
         assert plan.sentences[0].text.startswith("On Saturday, Perry texted")
 
@@ -367,9 +372,7 @@ class TestShortAnswer:
             "The singer is playing the 11-date national tour this fall. "
             "About 2,500 roses filled the stage at the memorial."
         )
-        plan = answerer(answer_threshold=0.0).select(
-            "How many dates are on the singer's national tour?", [source(text)]
-        )
+        plan = plan_for("How many dates are on the singer's tour?", text, answer_threshold=0.0)
         assert plan.short == "11"
 
     def test_a_why_question_is_answered_by_the_sentence_that_gives_a_reason(self) -> None:
@@ -378,10 +381,10 @@ class TestShortAnswer:
             "He nearly sent the clams back because they came with a pepper garnish."
         )
         question = "Why did Sam Reed nearly send back the clams with the purple pearl?"
-        plan = answerer(max_sentences=1).select(question, [source(text)])
+        plan = plan_for(question, text, max_sentences=1)
         assert plan.sentences[0].text.startswith("He nearly sent the clams back because")
         # The reason's bonus decides: without it the sentence naming the pearl leads.
-        unweighted = answerer(max_sentences=1, slot_weight=0.0).select(question, [source(text)])
+        unweighted = plan_for(question, text, max_sentences=1, slot_weight=0.0)
         assert unweighted.sentences[0].text.startswith("Sam Reed found a purple pearl")
 
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
@@ -448,7 +451,7 @@ class TestWhatSomeoneSaid:
             '"My store is already gone," she said. '
             "The city plans to finish the levee next year, officials said."
         )
-        plan = answerer().select("What did Maria Lopez say about the new levee?", [source(text)])
+        plan = plan_for("What did Maria Lopez say about the new levee?", text)
         assert [c.text[:20] for c in plan.sentences[:2]] == [
             "Maria Lopez, whose s",
             '"My store is already',
@@ -462,7 +465,7 @@ class TestWhatSomeoneSaid:
             "“It was cordial,” Costello said of the session."
         )
         question = "What did Giuliani's lawyer say about the grand jury session?"
-        plan = answerer(min_relevance=0.0, focus_coverage=0.0).select(question, [source(text)])
+        plan = plan_for(question, text, min_relevance=0.0, focus_coverage=0.0)
         assert plan.short == "It was cordial"
 
     def test_a_surname_ending_in_s_still_names_the_speaker(self) -> None:
@@ -471,7 +474,7 @@ class TestWhatSomeoneSaid:
             '"It is more like sloshing than one wave," Jones said of the surge.'
         )
         question = "What did Lucy Jones say about the waves?"
-        plan = answerer(min_relevance=0.0, focus_coverage=0.0).select(question, [source(text)])
+        plan = plan_for(question, text, min_relevance=0.0, focus_coverage=0.0)
         assert plan.short == "It is more like sloshing than one wave"
 
 
