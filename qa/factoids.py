@@ -442,6 +442,8 @@ def _counted_noun(question: str) -> str | None:
     match = re.search(r"\bhow\s+many\s+((?:[a-z][\w’'-]*\s*){1,5})", question, re.I)
     for token in match.group(1).split() if match else []:
         folded = token.lower()
+        if token.isupper():
+            continue  # "How many US states": "US" is a name, not a plural
         if folded in _PLURALS or (folded.endswith("s") and not folded.endswith("ss")):
             return folded
         if folded in _PHRASE_END:
@@ -685,6 +687,7 @@ _SCORE = re.compile(r"(?<![\d.,-])\d{1,2}\s?[-–]\s?\d{1,2}(?![\d.,%-]|\s?(?:a\
 _SCORE_NOUNS = frozenset({"score", "scoreline"})
 
 
+_RANK_BEFORE = re.compile(r"\b(?:top|No\.)\s+$", re.I)
 _PER_BEFORE = re.compile(r"\b(?:per|every|out\s+of(?:\s+every)?)\s+$", re.I)
 
 
@@ -704,6 +707,8 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
             continue
         if ask.per is None and _PER_BEFORE.search(sentence[max(0, start - 16) : start]):
             continue  # "7.5 births per 1,000 people": a rate's base counts nothing
+        if _RANK_BEFORE.search(sentence[max(0, start - 8) : start]):
+            continue  # "the top two candidates" ranks them, it does not count them
         is_year = re.fullmatch(r"(?:1[89]|20)\d\d", bare) is not None
         has_digit = any(c.isdigit() for c in text)
         fit = 0.4 if is_year else (1.0 if has_digit else 0.7)

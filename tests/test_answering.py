@@ -253,6 +253,14 @@ class TestWhatIsAsked:
         assert "9.5 million births" in found
         assert not any("1,000" in text for text in found)
 
+    def test_a_rank_is_no_count_and_an_acronym_is_no_plural(self) -> None:
+        ask = read_question("How many candidates ran in the first round of the election?")
+        assert ask is not None
+        ranked = "Macron and Le Pen were the top two candidates in the first round."
+        assert find_candidates(ranked, ask) == []
+        states = read_question("How many US states averaged at least $5 a gallon?")
+        assert states is not None and states.noun == "states"
+
     def test_a_sentence_opener_or_an_acronym_is_no_ones_name(self) -> None:
         ask = read_question("Who did the league's owners approve as the new owner?")
         assert ask is not None
