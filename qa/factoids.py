@@ -54,6 +54,9 @@ _NUMBER_Q = re.compile(
     r"\bwhat\s+(?:\w+\s+)?(?:percentage|percent|share|proportion|number|age|amount|price|"
     r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b|"
     r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+the\s+(?:\w+\s+)?(?:price|cost|value|salary)\b|"
+    # "What was the House vote count?", "By what vote did the Senate confirm her?"
+    r"\bwhat\s+(?:is|was|were)\s+the\s+(?:\w+\s+){0,2}(?:score|scoreline|vote|tally)\b|"
+    r"\bby\s+what\s+(?:vote|margin|score)\b|"
     # "On what bond were they released?", "What average annual salary does it carry?"
     r"\bwhat\s+(?:[a-z]+\s+){0,2}(?:salary|bond|bail|fine|fee|budget|payout|wage|bonus|ransom|"
     r"reward|bounty|valuation)\b",
@@ -223,6 +226,7 @@ class Ask:
     qualifier: str | None = None  # the name before its noun: "NAACP" of "which NAACP leader"
     opening: str | None = None  # the preposition it opens with: "From whom", "By how much"
     agents: frozenset[str] = frozenset()  # "Who hosted ...?": the host, who hosts
+    tally: bool = False  # "What was the House vote count?": a tally like "220-207"
 
 
 _ASKED_NOUN = re.compile(
@@ -289,9 +293,16 @@ def read_question(question: str) -> Ask | None:
         qualifier,
         opening.group(1).lower() if opening else None,
         _agent_nouns(question) if kind == "person" else frozenset(),
+        kind == "number" and _TALLY_Q.search(question) is not None,
     )
 
 
+# "What was the House vote count?", "the final score", "By what vote": a tally is asked.
+_TALLY_Q = re.compile(
+    r"\bwhat\s+(?:is|was|were)\s+the\s+(?:\w+\s+){0,2}(?:score|scoreline|vote|tally)\b|"
+    r"\bby\s+what\s+(?:vote|margin|score)\b",
+    re.I,
+)
 _OPENING = re.compile(
     r"^\s*(from|to|with|by|for|against|on|at)\s+(?:whom|what|which|how\s+(?:much|many))\b", re.I
 )
@@ -683,8 +694,10 @@ def _titles(sentence: str, names: Sequence[Candidate]) -> list[Candidate]:
 
 
 # "a 3-1 victory", "beating Germany 2-1": a match's score is one answer, not two numbers.
-_SCORE = re.compile(r"(?<![\d.,-])\d{1,2}\s?[-–]\s?\d{1,2}(?![\d.,%-]|\s?(?:a\.m|p\.m|am\b|pm\b))")
-_SCORE_NOUNS = frozenset({"score", "scoreline"})
+_SCORE = re.compile(
+    r"(?<![\d.,-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d%-]|[.,]\d|\s?(?:a\.m|p\.m|am\b|pm\b))"
+)
+_SCORE_NOUNS = frozenset({"score", "scoreline", "vote", "tally"})
 
 
 _RANK_BEFORE = re.compile(r"\b(?:top|No\.)\s+$", re.I)
@@ -692,7 +705,7 @@ _PER_BEFORE = re.compile(r"\b(?:per|every|out\s+of(?:\s+every)?)\s+$", re.I)
 
 
 def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
-    if ask.noun in _SCORE_NOUNS:
+    if ask.noun in _SCORE_NOUNS or ask.tally:
         # "What score ...?" is answered by a score: "15 goals" or "the 89th minute" is none.
         return [Candidate(m.start(), m.end(), m.group(), 1.0) for m in _SCORE.finditer(sentence)]
     found = []

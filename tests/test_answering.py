@@ -261,6 +261,14 @@ class TestWhatIsAsked:
         states = read_question("How many US states averaged at least $5 a gallon?")
         assert states is not None and states.noun == "states"
 
+    def test_a_vote_count_is_a_tally(self) -> None:
+        ask = read_question("What was the House vote count when it passed the act?")
+        assert ask is not None and ask.kind == "number" and ask.tally
+        sentence = "The House voted 220-207, with 12 members absent."
+        assert [c.text for c in find_candidates(sentence, ask)] == ["220-207"]
+        voted_with = read_question("How often did Liz Cheney vote with Trump?")
+        assert voted_with is not None and not voted_with.tally
+
     def test_a_sentence_opener_or_an_acronym_is_no_ones_name(self) -> None:
         ask = read_question("Who did the league's owners approve as the new owner?")
         assert ask is not None
