@@ -354,12 +354,13 @@ def _agent_nouns(question: str) -> frozenset[str]:
 
 def _qualifier(question: str, noun: str | None) -> str | None:
     """The capitalised word right before the asked noun ("NAACP" in "Which NAACP leader",
-    "French" in "Which French president", "Giuliani" in "Rudy Giuliani's attorney"), folded."""
+    "French" in "Which French president", "Giuliani" in "Rudy Giuliani's attorney") or right
+    after it ("JetBlue" in "the CEO of JetBlue"), folded."""
     if noun is None:
         return None
     found = re.search(
-        rf"(?<!^)\b([A-Z][\w.&-]*?)(?:[’']s)?\s+{re.escape(noun)}\b", question.strip()
-    )
+        rf"(?<!^)\b([A-Z][\w.&-]*?)(?:[’']s)?\s+(?i:{re.escape(noun)})\b", question.strip()
+    ) or re.search(rf"\b(?i:{re.escape(noun)})\s+(?:of|at)\s+(?:the\s+)?([A-Z][\w.&-]*)", question)
     return fold(found.group(1)).strip(".") if found else None
 
 

@@ -320,6 +320,12 @@ class TestWhatIsAsked:
         sentence = "District Attorney Will Wooten wrote to Giuliani's attorney, Robert Costello."
         assert [c.text for c in find_candidates(sentence, ask)] == ["Robert Costello"]
 
+    def test_the_company_named_after_the_role_qualifies_it_too(self) -> None:
+        ask = read_question("Who is the CEO of JetBlue?")
+        assert ask is not None and ask.qualifier == "jetblue"
+        sentence = "Spirit CEO Ted Christie met JetBlue CEO Robin Hayes on Monday."
+        assert [c.text for c in find_candidates(sentence, ask)] == ["Robin Hayes"]
+
     def test_a_quoted_title_of_small_words_is_still_new(self) -> None:
         ask = read_question("Which album won album of the year at the Grammys?")
         assert ask is not None
