@@ -701,6 +701,7 @@ _SCORE = re.compile(
 _SCORE_NOUNS = frozenset({"score", "scoreline", "vote", "tally"})
 
 
+_FRACTION = re.compile(r"-(?:thirds?|quarters?|fifths?|tenths?)$")
 _RANK_BEFORE = re.compile(r"\b(?:top|No\.)\s+$", re.I)
 _PER_BEFORE = re.compile(r"\b(?:per|every|out\s+of(?:\s+every)?)\s+$", re.I)
 
@@ -724,7 +725,8 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
         if _RANK_BEFORE.search(sentence[max(0, start - 8) : start]):
             continue  # "the top two candidates" ranks them, it does not count them
         is_year = re.fullmatch(r"(?:1[89]|20)\d\d", bare) is not None
-        has_digit = any(c.isdigit() for c in text)
+        # "two-thirds" is as surely a share as "67%"; "two" alone may be any word's count.
+        has_digit = any(c.isdigit() for c in text) or _FRACTION.search(text) is not None
         fit = 0.4 if is_year else (1.0 if has_digit else 0.7)
         if ask.detail == "money":
             fit *= 1.0 if re.search(r"[$£€¥]|dollar|euro|pound", text, re.I) else 0.5

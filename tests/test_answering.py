@@ -307,6 +307,9 @@ class TestWhatIsAsked:
             "The state cut the water it sends the district by two-thirds, 35% less than planned."
         )
         assert find_candidates(sentence, ask)[0].text == "two-thirds"
+        # A fraction in words is as sure a share as a percentage.
+        words, digits = "Output fell by two-thirds.", "Output fell by 67%."
+        assert find_candidates(words, ask)[0].fit == find_candidates(digits, ask)[0].fit
         # "On what date": nearly every date follows "on", so the opening word tells nothing.
         fired = "The team fired its coach on Jan. 10, a week after the season ended."
         on_date = read_question("On what date did the team fire its coach?")
