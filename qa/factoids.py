@@ -828,6 +828,8 @@ def _clean_name(words: list[str], kind: Kind) -> str | None:
         and not (len(words) > 1 and words[1] == "of" and fold(words[0]) not in STOPWORDS)
     ):
         words = words[1:]  # but "Head of the Meadow Beach": a title word of a name stays
+    if len(words) > 2 and words[0] == "No." and words[1][:1].isdigit():
+        words = words[2:]  # "world No. 113 Harmony Tan": a ranking, then the name
     # "Singapore on Thursday", "Texas on May 14", "Ajla Tomljanovic 4-6": a date or a score
     # is not part of the name.
     while words and (

@@ -253,6 +253,12 @@ class TestWhatIsAsked:
         assert "9.5 million births" in found
         assert not any("1,000" in text for text in found)
 
+    def test_a_ranking_before_a_name_is_not_part_of_it(self) -> None:
+        ask = read_question("Who did Serena Williams play in her opening match?")
+        assert ask is not None
+        sentence = "Her opening match was against world No. 113 Harmony Tan on Tuesday."
+        assert find_candidates(sentence, ask)[0].text == "Harmony Tan"
+
     def test_a_rank_is_no_count_and_an_acronym_is_no_plural(self) -> None:
         ask = read_question("How many candidates ran in the first round of the election?")
         assert ask is not None
