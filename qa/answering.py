@@ -197,6 +197,9 @@ class ExtractiveAnswerer:
             # said.": the words asked for often follow the sentence that names the speaker.
             goes_on = _speaker_goes_on(lead, candidates)[: self._settings.max_sentences - 1]
             rest = [c for c in candidates if c is not lead and c not in goes_on]
+            # Then the speaker's other quoted words, before sentences about the topic.
+            quoted = [c for c in spoken if c in rest and _QUOTE_MARK.search(c.text)]
+            rest = quoted + [c for c in rest if c not in quoted]
             more = self._best_sentences(rest, self._settings.max_sentences - 1 - len(goes_on))
             chosen = [lead, *goes_on, *more]
         short = None

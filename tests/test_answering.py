@@ -489,6 +489,16 @@ class TestWhatSomeoneSaid:
         ]
         assert plan.short == "My store is already gone"
 
+    def test_the_speakers_other_quotations_follow_before_sentences_on_the_topic(self) -> None:
+        text = (
+            '"We will rebuild the levee," Mayor Ana Ruiz said on Monday. '
+            "The levee failed in March after a week of heavy rain flooded the river levee. "
+            "Engineers had warned the levee was weak, the levee report said. "
+            'Later, Ruiz added: "Nobody on this street will be left behind."'
+        )
+        plan = plan_for("What did Ana Ruiz say about the levee?", text, max_sentences=2)
+        assert [c.text[:12] for c in plan.sentences] == ['"We will reb', "Later, Ruiz "]
+
     def test_a_speaker_asked_by_role_is_the_one_the_passage_names_in_it(self) -> None:
         text = (
             "Trump's personal attorney Rudy Giuliani testified for six hours, his lawyers said. "
