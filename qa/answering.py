@@ -18,6 +18,7 @@ import numpy as np
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import Embedder
 from qa.factoids import (
+    SAME_NOUN,
     Ask,
     Kind,
     asked_kind,
@@ -443,14 +444,12 @@ def _attribution(speaker: Sequence[str], sentence: str, sentence_terms: set[str]
     return 0.5 if verbs or any(q in sentence for q in '“"') else 0.25
 
 
-_ROLES: dict[str, str] = {
-    "lawyer": "lawyer|attorney|counsel",
-    "attorney": "lawyer|attorney|counsel",
-    "spokesman": "spokesman|spokeswoman|spokesperson",
-    "spokeswoman": "spokesman|spokeswoman|spokesperson",
-    "spokesperson": "spokesman|spokeswoman|spokesperson",
-    **{role: role for role in "coach manager agent publicist representative aide adviser".split()},
-}
+# Roles a speaker is asked by ("Giuliani's lawyer"); news names them by these words or the
+# ones qa.factoids.SAME_NOUN gives ("attorney").
+_SPEAKER_ROLES = frozenset(
+    """lawyer attorney spokesman spokeswoman spokesperson coach manager agent publicist
+    representative aide adviser""".split()
+)
 
 
 def _with_role_holder(question: str, sentences: Sequence[str]) -> QuestionShape:
@@ -460,14 +459,13 @@ def _with_role_holder(question: str, sentences: Sequence[str]) -> QuestionShape:
     lawyer speaking."""
     shape = question_shape(question)
     spoken = speaker_of(question)
-    if spoken is None or len(shape.speaker) != 1 or shape.speaker[0] not in _ROLES:
+    if spoken is None or len(shape.speaker) != 1 or shape.speaker[0] not in _SPEAKER_ROLES:
         return shape
+    role = shape.speaker[0]
+    roles = "|".join((role, *SAME_NOUN.get(role, ())))
     owner = re.split(r"[’']s\s+", spoken[0])[:-1]
     whose = rf"\b{re.escape(owner[-1].split()[-1])}[’']s\s+(?:[a-z]+\s+)?" if owner else r"\b"
-    named = re.compile(
-        rf"{whose}(?:{_ROLES[shape.speaker[0]]})s?,?\s+((?:[A-Z][\w’'.-]+\s+){{0,2}}"
-        r"[A-Z][\w’'-]+)"
-    )
+    named = re.compile(rf"{whose}(?:{roles})s?,?\s+((?:[A-Z][\w’'.-]+\s+){{0,2}}[A-Z][\w’'-]+)")
     for sentence in sentences:
         found = named.search(sentence)
         if found:

@@ -49,14 +49,17 @@ _SPEAKER = re.compile(
     r"argue|argued|warn|warned|mean|call|called|propose|proposed|describe|described)\b(.*)$",
     re.IGNORECASE,
 )
+# "What was the House vote count?", "the final score", "By what vote": a tally is asked.
+_TALLY_ASKED = (
+    r"\bwhat\s+(?:is|was|were)\s+the\s+(?:\w+\s+){0,2}(?:score|scoreline|vote|tally)\b|"
+    r"\bby\s+what\s+(?:vote|margin|score)\b"
+)
 _NUMBER_Q = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|fast|big|large|high|tall|often|deep|heavy|wide)\b|"
     r"\bwhat\s+(?:\w+\s+)?(?:percentage|percent|share|proportion|number|age|amount|price|"
     r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b|"
     r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+the\s+(?:\w+\s+)?(?:price|cost|value|salary)\b|"
-    # "What was the House vote count?", "By what vote did the Senate confirm her?"
-    r"\bwhat\s+(?:is|was|were)\s+the\s+(?:\w+\s+){0,2}(?:score|scoreline|vote|tally)\b|"
-    r"\bby\s+what\s+(?:vote|margin|score)\b|"
+    rf"{_TALLY_ASKED}|"
     # "On what bond were they released?", "What average annual salary does it carry?"
     r"\bwhat\s+(?:[a-z]+\s+){0,2}(?:salary|bond|bail|fine|fee|budget|payout|wage|bonus|ransom|"
     r"reward|bounty|valuation)\b",
@@ -297,12 +300,7 @@ def read_question(question: str) -> Ask | None:
     )
 
 
-# "What was the House vote count?", "the final score", "By what vote": a tally is asked.
-_TALLY_Q = re.compile(
-    r"\bwhat\s+(?:is|was|were)\s+the\s+(?:\w+\s+){0,2}(?:score|scoreline|vote|tally)\b|"
-    r"\bby\s+what\s+(?:vote|margin|score)\b",
-    re.I,
-)
+_TALLY_Q = re.compile(_TALLY_ASKED, re.I)
 _OPENING = re.compile(
     r"^\s*(from|to|with|by|for|against|on|at)\s+(?:whom|what|which|how\s+(?:much|many))\b", re.I
 )
@@ -324,7 +322,6 @@ _IRREGULAR_AGENTS = {
     "ran": "runner",
     "made": "maker",
     "beat": "winner",
-    "chose": "chooser",
 }
 
 
@@ -340,15 +337,14 @@ def _agent_nouns(question: str) -> frozenset[str]:
         return frozenset()
     if verb in _IRREGULAR_AGENTS:
         return frozenset({_IRREGULAR_AGENTS[verb]})
-    stems = set()
-    for ending in ("ed", "d", "es", "s", "ing"):
-        if verb.endswith(ending) and len(verb) - len(ending) >= 3:
-            stems.add(verb[: -len(ending)])
+    bases = {
+        verb[: -len(ending)]
+        for ending in ("ed", "d", "es", "s", "ing")
+        if verb.endswith(ending) and len(verb) - len(ending) >= 3
+    }
     agents = set()
-    for stem in stems:
-        agents |= {stem, stem + "er", stem + "or", stem + "r"}
-        if len(stem) > 3 and stem[-1] == stem[-2]:  # "planned": a planner
-            agents.add(stem + "er")
+    for base in bases:
+        agents |= {base, base + "er", base + "or", base + "r"}
     return frozenset(agents - _AUXILIARIES - {verb})
 
 
@@ -551,7 +547,7 @@ _FINE_PLACES = frozenset(
 
 
 # Nouns news prose uses for one another: the question's "lawyer" is the article's "attorney".
-_SAME_NOUN: dict[str, tuple[str, ...]] = {
+SAME_NOUN: dict[str, tuple[str, ...]] = {
     "lawyer": ("attorney", "counsel"),
     "attorney": ("lawyer", "counsel"),
     "ceo": ("chief executive",),
@@ -626,7 +622,7 @@ def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
     """2 when ``noun`` (or its plural) is the word next to the candidate (inside it or one word
     away, "son Christopher", "100 firefighters"), 1 when it is within a few words, else 0."""
     singular = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
-    names = "|".join(re.escape(n) for n in (singular, *_SAME_NOUN.get(singular, ())))
+    names = "|".join(re.escape(n) for n in (singular, *SAME_NOUN.get(singular, ())))
     pattern = re.compile(rf"\b(?:{names})(?:s|es)?\b", re.I)
     inside = sentence[candidate.start : candidate.end]
     before = sentence[max(0, candidate.start - 40) : candidate.start]
@@ -698,7 +694,7 @@ def _titles(sentence: str, names: Sequence[Candidate]) -> list[Candidate]:
 _SCORE = re.compile(
     r"(?<![\d.,-])\d{1,3}\s?[-–]\s?\d{1,3}(?![\d%-]|[.,]\d|\s?(?:a\.m|p\.m|am\b|pm\b))"
 )
-_SCORE_NOUNS = frozenset({"score", "scoreline", "vote", "tally"})
+_SCORE_NOUNS = frozenset({"score", "scoreline"})
 
 
 _FRACTION = re.compile(r"-(?:thirds?|quarters?|fifths?|tenths?)$")
