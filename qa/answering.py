@@ -198,10 +198,16 @@ class ExtractiveAnswerer:
             # said.": the words asked for often follow the sentence that names the speaker.
             goes_on = _speaker_goes_on(lead, candidates)[: self._settings.max_sentences - 1]
             rest = [c for c in candidates if c is not lead and c not in goes_on]
-            # Then the speaker's other quoted words, before sentences about the topic.
+            slots = self._settings.max_sentences - 1 - len(goes_on)
+            # Then, when the speaker's words so far do not touch the topic, the best sentence
+            # that does ("... condemning sanctions against Russia"), and the speaker's other
+            # quoted words, before any other sentence.
+            on_topic = any(c.focus > 0 for c in (lead, *goes_on))
+            topical = [] if on_topic else [c for c in rest if c.focus > 0][:1]
             quoted = [c for c in spoken if c in rest and _QUOTE_MARK.search(c.text)]
-            rest = quoted + [c for c in rest if c not in quoted]
-            more = self._best_sentences(rest, self._settings.max_sentences - 1 - len(goes_on))
+            more = (topical + [c for c in quoted if c not in topical])[:slots]
+            others = [c for c in rest if c not in more]
+            more += self._best_sentences(others, slots - len(more)) if len(more) < slots else []
             chosen = [lead, *goes_on, *more]
         short = None
         if shape.kind == "quote":

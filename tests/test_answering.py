@@ -489,15 +489,26 @@ class TestWhatSomeoneSaid:
         ]
         assert plan.short == "My store is already gone"
 
-    def test_the_speakers_other_quotations_follow_before_sentences_on_the_topic(self) -> None:
-        text = (
-            '"We will rebuild the levee," Mayor Ana Ruiz said on Monday. '
+    def test_the_speakers_other_quotations_follow_and_the_topic_when_they_miss_it(
+        self,
+    ) -> None:
+        topic = (
             "The levee failed in March after a week of heavy rain flooded the river levee. "
             "Engineers had warned the levee was weak, the levee report said. "
             'Later, Ruiz added: "Nobody on this street will be left behind."'
         )
-        plan = plan_for("What did Ana Ruiz say about the levee?", text, max_sentences=2)
+        question = "What did Ana Ruiz say about the levee?"
+        on_topic = '"We will rebuild the levee," Mayor Ana Ruiz said on Monday. ' + topic
+        plan = plan_for(question, on_topic, max_sentences=2)
         assert [c.text[:12] for c in plan.sentences] == ['"We will reb', "Later, Ruiz "]
+        # Her words that do not name the levee are followed by the best sentence that does.
+        off_topic = (
+            '"We will rebuild," Mayor Ana Ruiz said on Monday. Crews worked through the night. '
+            "The storm moved east by Tuesday morning. " + topic
+        )
+        lead, topical, quoted = (c.text for c in plan_for(question, off_topic).sentences)
+        assert {lead[:12], quoted[:12]} == {'"We will reb', "Later, Ruiz "}
+        assert topical.startswith("Engineers had warned the levee")
 
     def test_a_speaker_asked_by_role_is_the_one_the_passage_names_in_it(self) -> None:
         text = (
