@@ -153,13 +153,12 @@ class ExtractiveAnswerer:
     def select(self, question: str, sources: Sequence[Source]) -> Plan:
         """The short answer and the sentences the answer will quote; ``refused`` with the
         nearest sentence when the passages do not hold the answer."""
-        candidates = self.score(question, sources)
+        candidates, shape = self._scored(question, sources)
         if not candidates:
             return Plan(sentences=[], refused=True)
         nearest = Plan(sentences=candidates[:1], refused=True)
         if candidates[0].score < self._settings.min_relevance:
             return nearest
-        shape = _with_role_holder(question, [c.text for c in candidates])
         ask = read_question(question)
         if ask is not None and ask.kind != "quote":
             plan = self._factoid(ask, shape, candidates)
@@ -211,7 +210,6 @@ class ExtractiveAnswerer:
             chosen = [lead, *goes_on, *more]
         short = None
         if shape.kind == "quote":
-            ask = read_question(question)
             # The speaker's words: in the lead sentence, else in the quotations after it.
             said = chosen[: 1 + len(goes_on)]
             quotes = [q for c in said for q in find_candidates(c.text, ask)] if ask else []
@@ -283,6 +281,13 @@ class ExtractiveAnswerer:
 
     def score(self, question: str, sources: Sequence[Source]) -> list[Candidate]:
         """Every quotable sentence of ``sources`` with its score, best first."""
+        return self._scored(question, sources)[0]
+
+    def _scored(
+        self, question: str, sources: Sequence[Source]
+    ) -> tuple[list[Candidate], QuestionShape]:
+        """``score``, and the question's shape read beside the passages (a speaker asked by
+        role is named in them)."""
         raw: list[tuple[Source, int, int, str, int]] = []
         seen: set[tuple[str, int]] = set()
         for source in sources:
@@ -298,7 +303,7 @@ class ExtractiveAnswerer:
                     raw.append((source, span.start, span.end, sentence, position))
                     position += 1
         if not raw:
-            return []
+            return [], question_shape(question)
         shape = _with_role_holder(question, [r[3] for r in raw])
         terms = [set(content_terms(r[3])) for r in raw]
         weights = _rarity_weights(shape.focus, terms)
@@ -335,7 +340,7 @@ class ExtractiveAnswerer:
             scored.append(
                 Candidate(source, start, end, sentence, similarity, score, focus[i], position)
             )
-        return sorted(scored, key=lambda c: c.score, reverse=True)
+        return sorted(scored, key=lambda c: c.score, reverse=True), shape
 
 
 def _full_name(name: str, sentence: Candidate, candidates: Sequence[Candidate], ask: Ask) -> str:

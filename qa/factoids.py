@@ -16,7 +16,7 @@ regular expressions read in microseconds per sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -305,6 +305,12 @@ _OPENING = re.compile(
     r"^\s*(from|to|with|by|for|against|on|at)\s+(?:whom|what|which|how\s+(?:much|many))\b", re.I
 )
 _AUXILIARIES = frozenset("did does do is was were will has had have would could can".split())
+# "Who hosted", "Who will host", "Who has been named": the verb after "who" and its helpers.
+_WHO_DID = re.compile(
+    rf"^\s*who\s+(?:(?:{'|'.join(sorted(_AUXILIARIES | {'be', 'been', 'being'}))})\s+){{0,2}}"
+    r"([a-z]+)\b",
+    re.I,
+)
 _IRREGULAR_AGENTS = {
     "won": "winner",
     "wins": "winner",
@@ -328,8 +334,7 @@ _IRREGULAR_AGENTS = {
 def _agent_nouns(question: str) -> frozenset[str]:
     """What news calls the one who did what a "who" question asks about: "Who hosted the
     Grammys?" is answered by "host Trevor Noah", "Who designed it?" by "designer ..."."""
-    helpers = "|".join(_AUXILIARIES | {"be", "been", "being"})
-    match = re.match(rf"^\s*who\s+(?:(?:{helpers})\s+){{0,2}}([a-z]+)\b", question, re.I)
+    match = _WHO_DID.match(question)
     if match is None:
         return frozenset()
     verb = match.group(1).lower()
@@ -662,32 +667,34 @@ def _initials_asked(text: str, asked: frozenset[str]) -> bool:
     return initials in asked
 
 
-def _quotes(sentence: str) -> list[Candidate]:
-    found = []
+def _quoted(sentence: str) -> Iterator[tuple[int, str]]:
+    """Each quotation's offset and words, without the punctuation at its ends."""
     for match in _QUOTED.finditer(sentence):
         group = 1 if match.group(1) is not None else 2
         start, end = match.span(group)
         text = sentence[start:end].strip(" ,.")
-        if len(text.split()) >= 2:
-            start = sentence.index(text, start)
-            found.append(Candidate(start, start + len(text), text, min(1.0, len(text) / 80)))
-    return found
+        if text:
+            yield sentence.index(text, start), text
+
+
+def _quotes(sentence: str) -> list[Candidate]:
+    return [
+        Candidate(start, start + len(text), text, min(1.0, len(text) / 80))
+        for start, text in _quoted(sentence)
+        if len(text.split()) >= 2
+    ]
 
 
 def _titles(sentence: str, names: Sequence[Candidate]) -> list[Candidate]:
     """Quoted titles ("Medicine at Midnight", "Leave the Door Open"): the run of capitalised
     words stops at their small words, the quotation marks do not."""
-    found = []
-    for match in _QUOTED.finditer(sentence):
-        group = 1 if match.group(1) is not None else 2
-        start, end = match.span(group)
-        text = sentence[start:end].strip(" ,.")
-        if not text[:1].isupper() or len(text.split()) > 8:
-            continue
-        start = sentence.index(text, start)
-        if not any(n.start == start and n.text == text for n in names):
-            found.append(Candidate(start, start + len(text), text, 0.7))
-    return found
+    return [
+        Candidate(start, start + len(text), text, 0.7)
+        for start, text in _quoted(sentence)
+        if text[:1].isupper()
+        and len(text.split()) <= 8
+        and not any(n.start == start and n.text == text for n in names)
+    ]
 
 
 # "a 3-1 victory", "beating Germany 2-1": a match's score is one answer, not two numbers.
