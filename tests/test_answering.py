@@ -49,6 +49,13 @@ def answerer(**settings: Any) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(HashingEmbedder(), AnswerSettings(**settings))
 
 
+def found_in(question: str, sentence: str) -> list[str]:
+    """The short-answer candidates ``sentence`` holds for ``question``, best first."""
+    ask = read_question(question)
+    assert ask is not None, question
+    return [c.text for c in find_candidates(sentence, ask)]
+
+
 def plan_for(question: str, text: str, **settings: Any) -> Plan:
     """The offline answer's plan for ``question`` over one passage holding ``text``."""
     return answerer(**settings).select(question, [source(text)])
@@ -93,10 +100,9 @@ class TestWhatIsAsked:
         assert [c.text for c in found] == ["Stephen Breyer"]
 
     def test_a_place_is_not_taken_for_a_person(self) -> None:
-        ask = read_question("Who is the fire chief who responded?")
-        assert ask is not None
+        question = "Who is the fire chief who responded?"
         sentence = "The fire burned 60 acres near Salt Lake City, fire chief Henry Clinton said."
-        assert find_candidates(sentence, ask)[0].text == "Henry Clinton"
+        assert found_in(question, sentence)[0] == "Henry Clinton"
 
     @pytest.mark.parametrize(
         ("question", "noun"),
@@ -146,34 +152,29 @@ class TestWhatIsAsked:
         assert [c.text for c in found] == ["April 2022"]
 
     def test_the_articles_word_for_the_asked_noun_counts_as_it(self) -> None:
-        ask = read_question("Who is the lawyer who questioned Alex Jones?")
-        assert ask is not None
+        question = "Who is the lawyer who questioned Alex Jones?"
         sentence = "Reporter Jane Doe watched as the plaintiffs' attorney, Mark Bankston, began."
-        assert find_candidates(sentence, ask)[0].text == "Mark Bankston"
+        assert found_in(question, sentence)[0] == "Mark Bankston"
 
     def test_a_title_in_quotes_answers_which_song_before_a_name(self) -> None:
-        ask = read_question("Which song did Kelly sing in her interview?")
-        assert ask is not None
+        question = "Which song did Kelly sing in her interview?"
         sentence = 'Dancing, she serenaded viewers with Neil Diamond\'s "Sweet Caroline," on air.'
-        assert find_candidates(sentence, ask)[0].text == "Sweet Caroline"
+        assert found_in(question, sentence)[0] == "Sweet Caroline"
 
     def test_the_magazine_on_whose_cover_she_is_answers_which_magazine(self) -> None:
-        ask = read_question("In which magazine did she announce it?")
-        assert ask is not None
+        question = "In which magazine did she announce it?"
         sentence = "She posted on Instagram a picture of herself on the cover of Vogue."
-        assert find_candidates(sentence, ask)[0].text == "Vogue"
+        assert found_in(question, sentence)[0] == "Vogue"
 
     def test_a_name_followed_by_its_state_is_a_town(self) -> None:
-        ask = read_question("In which town was the donut hole eating contest held?")
-        assert ask is not None
+        question = "In which town was the donut hole eating contest held?"
         sentence = "After a year in Muncie, the contest will be held in New Castle, Indiana."
-        assert find_candidates(sentence, ask)[0].text == "New Castle"
+        assert found_in(question, sentence)[0] == "New Castle"
 
     def test_a_name_the_question_gives_by_its_initials_is_no_answer(self) -> None:
-        ask = read_question("In which city was the al Qaeda leader killed by a US drone strike?")
-        assert ask is not None
+        question = "In which city was the al Qaeda leader killed by a US drone strike?"
         sentence = "The United States killed the al Qaeda leader on a balcony in Kabul."
-        assert [c.text for c in find_candidates(sentence, ask)] == ["Kabul"]
+        assert found_in(question, sentence) == ["Kabul"]
         # "Who ...?" does not name the WHO.
         who = read_question("Who warned that the outbreak was spreading?")
         assert who is not None
@@ -191,10 +192,9 @@ class TestWhatIsAsked:
     ) -> None:
         # The JetBlue-Spirit story names JetBlue's chief executive after his company and title.
         text = archive["5a7e3d986ea3"]
-        ask = read_question("Who is the chief executive of the airline?")
-        assert ask is not None
+        question = "Who is the chief executive of the airline?"
         sentence = next(s.of(text) for s in split_sentences(text) if "Robin Hayes" in s.of(text))
-        assert [c.text for c in find_candidates(sentence, ask)] == ["Robin Hayes"]
+        assert found_in(question, sentence) == ["Robin Hayes"]
         where = read_question("Where did he land?")
         assert where is not None
         found = find_candidates("He landed in Singapore on Thursday.", where)
@@ -254,10 +254,9 @@ class TestWhatIsAsked:
         assert not any("1,000" in text for text in found)
 
     def test_a_ranking_before_a_name_is_not_part_of_it(self) -> None:
-        ask = read_question("Who did Serena Williams play in her opening match?")
-        assert ask is not None
+        question = "Who did Serena Williams play in her opening match?"
         sentence = "Her opening match was against world No. 113 Harmony Tan on Tuesday."
-        assert find_candidates(sentence, ask)[0].text == "Harmony Tan"
+        assert found_in(question, sentence)[0] == "Harmony Tan"
 
     def test_a_rank_is_no_count_and_an_acronym_is_no_plural(self) -> None:
         ask = read_question("How many candidates ran in the first round of the election?")
