@@ -529,7 +529,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         if ask.noun:
             # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*", "Tony's
             # *son*": the noun the question names the answer by, next to it or nearby.
-            nearness = _noun_nearness(sentence, candidate, ask.noun)
+            nearness = _noun_nearness(sentence, candidate, ask.noun, ask)
             if nearness == 0 and agrees == FITS and ask.sort in ("work", "organisation"):
                 # A title in quotation marks is written as the song or show asked; "the cover
                 # of Vogue" names the magazine.
@@ -623,23 +623,32 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     return theirs != ask.qualifier and theirs not in ask.words
 
 
-def _noun_nearness(sentence: str, candidate: Candidate, noun: str) -> int:
+def _noun_nearness(sentence: str, candidate: Candidate, noun: str, ask: Ask) -> int:
     """2 when ``noun`` (or its plural) is the word next to the candidate (inside it or one word
-    away, "son Christopher", "100 firefighters"), 1 when it is within a few words, else 0."""
+    away, "son Christopher", "100 firefighters"; the question's own common words may stand
+    between, "55 glazed donuts"; a place may follow "of", "the community of Midpines"), 1 when it is
+    within a few words, else 0."""
     singular = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
     names = "|".join(re.escape(n) for n in (singular, *SAME_NOUN.get(singular, ())))
     pattern = re.compile(rf"\b(?:{names})(?:s|es)?\b", re.I)
     inside = sentence[candidate.start : candidate.end]
-    before = sentence[max(0, candidate.start - 40) : candidate.start]
-    after = sentence[candidate.end : candidate.end + 40]
+    before = re.findall(r"[\w’'-]+", sentence[max(0, candidate.start - 40) : candidate.start])
+    if ask.kind == "place" and len(before) > 1 and before[-1] == "of":
+        before = before[:-1]
+    following = re.sub(r"^(?:[’']s)?[\s,-]*", "", sentence[candidate.end : candidate.end + 60])
+    after = following.split(" ")
+    for _ in range(2):
+        modifier = fold(after[0])
+        if len(after) == 1 or not after[0][:1].islower() or pattern.match(after[0]):
+            break
+        if modifier not in ask.words or modifier in STOPWORDS:
+            break
+        after = after[1:]
     next_to = (
         pattern.search(inside)
-        or pattern.fullmatch(" ".join(re.findall(r"[\w’'-]+", before)[-2:][-1:]) or "")
+        or pattern.fullmatch(before[-1] if before else "")
         # "a 100-point season" counts points, not seasons: a compound's own unit is its noun.
-        or (
-            re.search(r"\d-[a-z]+$", candidate.text) is None
-            and pattern.match(re.sub(r"^(?:[’']s)?[\s,-]*", "", after).split(" ")[0])
-        )
+        or (re.search(r"\d-[a-z]+$", candidate.text) is None and pattern.match(after[0]))
     )
     if next_to:
         return 2

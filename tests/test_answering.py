@@ -171,6 +171,20 @@ class TestWhatIsAsked:
         sentence = "After a year in Muncie, the contest will be held in New Castle, Indiana."
         assert found_in(question, sentence)[0] == "New Castle"
 
+    def test_the_questions_own_words_may_stand_between_a_count_and_its_noun(self) -> None:
+        question = "How many glazed donuts did the champion eat?"
+        sentence = "He ate 55 glazed donuts in eight minutes, 8 donuts more than the runner-up."
+        assert found_in(question, sentence)[0] == "55"
+        # A name between them is a qualifier of its own: "26 NHL seasons" are not all seasons.
+        seasons = "How many professional seasons did he play across the NHL and WHA?"
+        said = "He played 32 pro seasons in all, among them 26 NHL seasons with Detroit."
+        assert found_in(seasons, said)[0] == "32"
+
+    def test_a_place_after_the_asked_noun_and_of_is_that_place(self) -> None:
+        question = "Near which small community did the fire start?"
+        sentence = "It began in the foothills of the Sierra Nevada near the community of Midpines."
+        assert found_in(question, sentence)[0] == "Midpines"
+
     def test_a_name_the_question_gives_by_its_initials_is_no_answer(self) -> None:
         question = "In which city was the al Qaeda leader killed by a US drone strike?"
         sentence = "The United States killed the al Qaeda leader on a balcony in Kabul."
