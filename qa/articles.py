@@ -440,26 +440,65 @@ def _record_or_skip(path: Path, where: str | None, record: Any, number: int) -> 
         return Skipped(str(path), unreadable_reason(exc), where)
 
 
+# The names news exports and APIs give each field, in order of preference: a record of a
+# scraper ("headline", "body", "published_at") or of a news API ("publishedAt", "content",
+# "source": {"name": ...}) reads as one with qa's own names.
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content", "article", "articleBody", "article_body", "story"),
+    "title": ("title", "headline"),
+    "date": (
+        "date",
+        "published",
+        "published_at",
+        "publishedAt",
+        "publish_date",
+        "pubDate",
+        "datePublished",
+    ),
+    "url": ("url", "link"),
+    "source": ("source", "publisher", "outlet", "site_name"),
+}
+
+
 def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
-    """An Article from a JSON object with ``text`` and optional title/date/url/source/id."""
+    """An Article from a JSON object with ``text`` and optional title/date/url/source/id
+    (or another name ``RECORD_FIELDS`` gives for each)."""
     if not isinstance(record, dict):
         raise ArticleError("a record must be a JSON object with a 'text' field")
-    text = record.get("text")
+    text = _record_field(record, "text")
     if not isinstance(text, str) or not text.strip():
-        raise ArticleError("the record has no 'text'")
-    url = _text_field(record, "url")
+        names = ", ".join(f"'{n}'" for n in RECORD_FIELDS["text"])
+        raise ArticleError(f"the record has no 'text' (looked for {names})")
+    url = _text_field(record, _record_name(record, "url"))
     explicit_id = _text_field(record, "id")
     key = f"id:{explicit_id}" if explicit_id else (url or f"{path.resolve()}#{number}")
-    source = _text_field(record, "source") or url or str(path.resolve())
+    source = _record_field(record, "source")
+    if isinstance(source, dict):
+        source = source.get("name")  # a news API's {"id": "cnn", "name": "CNN"}
+        source = source if isinstance(source, str) and source.strip() else None
+    else:
+        source = _text_field(record, _record_name(record, "source"))
     return _article(
         key=key,
-        title=_text_field(record, "title"),
-        when=record.get("date"),
-        source=str(source),
+        title=_text_field(record, _record_name(record, "title")),
+        when=_record_field(record, "date"),
+        source=str(source or url or path.resolve()),
         url=url,
         text=text,
         fallback_title=f"{_title_from_name(path)} #{number}",
     )
+
+
+def _record_name(record: dict[str, Any], field: str) -> str:
+    """The first of ``field``'s names the record gives a value, else ``field`` itself."""
+    return next(
+        (n for n in RECORD_FIELDS[field] if record.get(n) not in (None, "")),
+        field,
+    )
+
+
+def _record_field(record: dict[str, Any], field: str) -> Any:
+    return record.get(_record_name(record, field))
 
 
 def _text_field(record: dict[str, Any], name: str) -> str | None:

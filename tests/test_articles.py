@@ -104,6 +104,36 @@ class TestFormats:
             date(2022, 7, 1),
         )
 
+    def test_records_may_use_the_field_names_of_scrapers_and_news_apis(
+        self, tmp_path: Path
+    ) -> None:
+        scraped = {
+            "headline": "Storm knocks out power",
+            "body": "A storm knocked out power to 12,000 homes.",
+            "published_at": "2024-03-04T10:00:00Z",
+            "link": "https://n.example/storm",
+        }
+        api = {
+            "source": {"id": "cnn", "name": "CNN"},
+            "title": "Bridge reopens",
+            "publishedAt": "2024-03-07T09:00:00Z",
+            "content": "The bridge reopened on Thursday.",
+        }
+        lines = "".join(json.dumps(r) + "\n" for r in (scraped, api))
+        (storm, bridge), skipped = read(write(tmp_path / "a.jsonl", lines))
+        assert not skipped
+        assert (storm.title, storm.date, storm.url, storm.text) == (
+            "Storm knocks out power",
+            date(2024, 3, 4),
+            "https://n.example/storm",
+            "A storm knocked out power to 12,000 homes.",
+        )
+        assert (bridge.title, bridge.source, bridge.date) == (
+            "Bridge reopens",
+            "CNN",
+            date(2024, 3, 7),
+        )
+
     def test_folder_is_read_recursively_and_hidden_files_are_passed_over(
         self, tmp_path: Path
     ) -> None:
@@ -170,7 +200,7 @@ class TestBadInput:
         path = write(tmp_path / "a.jsonl", '{"title": "no text"}\n{"text": "T.", "date": "soon"}\n')
         articles, skipped = read(path)
         assert not articles
-        assert "no 'text'" in skipped[0].reason
+        assert "no 'text'" in skipped[0].reason and "'body'" in skipped[0].reason
         assert "'soon'" in skipped[1].reason
 
     def test_invalid_json_file(self, tmp_path: Path) -> None:
