@@ -437,7 +437,9 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     works_for = _employs_next_name(after)
     org = _looks_org(text, tokens, before) or (event_named and speaks) or works_for
     venue = any(t in _VENUE_WORDS for t in tokens)
-    place = _looks_place(text, tokens, before, after, org)
+    place = _looks_place(text, tokens, before, after, org) and not titled_name(
+        sentence, start, text
+    )
     event = not org and event_named
     person = (
         not org
@@ -627,6 +629,20 @@ _ROLE_GROUPS = tuple(
         "swimmer skater champion",
     )
 )
+
+
+def titled_name(sentence: str, start: int, text: str) -> bool:
+    """True for a name of two or three words right after a role ("zoo director Sam Park",
+    "coach Nick Hill"): a place word that ends it is a surname, not a park or a hill."""
+    tokens = [fold(w).strip(".,’'") for w in text.split()]
+    before = re.findall(r"[\w’'.-]+", sentence[max(0, start - 40) : start])[-1:]
+    return (
+        len(tokens) in (2, 3)
+        and bool(before)
+        and fold(before[0]).strip(".,") in _ROLE_WORDS
+        and not any(t in PLACE_WORDS for t in tokens[:-1])
+        and text not in PLACES
+    )
 
 
 def _looks_place(text: str, tokens: list[str], before: str, after: str, org: bool) -> bool:

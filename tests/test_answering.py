@@ -180,6 +180,14 @@ class TestWhatIsAsked:
         said = "He played 32 pro seasons in all, among them 26 NHL seasons with Detroit."
         assert found_in(seasons, said)[0] == "32"
 
+    def test_a_place_word_that_ends_a_name_after_a_role_is_a_surname(self) -> None:
+        sentence = "Zoo director Sam Park said both cubs are healthy."
+        assert found_in("Who is the zoo director?", sentence) == ["Sam Park"]
+        # Without the role it is still the park.
+        assert found_in("Where did fans gather?", "Fans gathered in Central Park.") == [
+            "Central Park"
+        ]
+
     def test_a_place_after_the_asked_noun_and_of_is_that_place(self) -> None:
         question = "Near which small community did the fire start?"
         sentence = "It began in the foothills of the Sierra Nevada near the community of Midpines."
