@@ -41,7 +41,7 @@ import numpy.typing as npt
 from qa.models import Filters, StoredChunk
 from qa.settings import Settings
 from qa.store import Store
-from qa.text import content_terms
+from qa.text import content_words, stem
 
 if TYPE_CHECKING:
     import bm25s
@@ -74,8 +74,10 @@ _EMPTY = _Built(
 
 
 def keyword_terms(text: str) -> list[str]:
-    """The terms BM25 indexes and queries: folded, stemmed, stopwords dropped, numbers kept."""
-    return content_terms(text)
+    """The terms BM25 indexes and queries: folded, stemmed, stopwords dropped, numbers kept.
+    A final 'e' stays ('game' but 'gam' for 'games'), as when BM25 was tuned: dropping it, as
+    ``content_terms`` does, lost 4 of 187 quiz questions at hit@4 (0.663 -> 0.642)."""
+    return [stem(t, final_e=False) for t in content_words(text)]
 
 
 def store_fingerprint(store: Store) -> str:

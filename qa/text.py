@@ -68,17 +68,27 @@ def raw_tokens(text: str) -> list[str]:
     return _RAW_TOKEN.findall(text)
 
 
-def stem(word: str) -> str:
-    """A deliberately light stemmer: plurals and common verb endings."""
+def stem(word: str, *, final_e: bool = True) -> str:
+    """A deliberately light stemmer: plurals and common verb endings. A word's final 'e' goes
+    as its endings take it ('games', 'voted' and 'restoring' lose it), so the bare word drops it
+    too: 'game' and 'games' -> gam, 'restore' and 'restored' -> restor ('agree' keeps it;
+    ``final_e=False`` keeps every bare word whole, as BM25's terms do)."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + keep
+    if final_e and word.endswith("e") and not word.endswith("ee") and len(word) > 3:
+        return word[:-1]
     return word
 
 
 def content_terms(text: str) -> list[str]:
     """Stemmed words that carry meaning: no stopwords, no single letters."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return [stem(w) for w in content_words(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """The words ``content_terms`` stems."""
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 def claim_coverage(claim: str, evidence: str) -> float:

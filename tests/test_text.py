@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from qa.text import fold, words
+import pytest
+
+from qa.text import fold, stem, words
 
 
 class TestFold:
@@ -28,3 +30,23 @@ class TestFold:
             decomposed = unicodedata.normalize("NFKD", text)
             kept = "".join(c for c in decomposed if not unicodedata.combining(c))
             assert fold(text) == kept.replace("’", "'").replace("‘", "'").lower(), repr(text)
+
+
+class TestStem:
+    @pytest.mark.parametrize(
+        "forms",
+        [
+            ("game", "games"),
+            ("price", "prices", "priced"),
+            ("restore", "restored", "restores", "restoring"),
+            ("vote", "voted", "votes", "voting"),
+            ("fire", "fires", "fired"),
+            ("closure", "closures"),
+        ],
+    )
+    def test_a_word_and_its_endings_share_one_stem(self, forms: tuple[str, ...]) -> None:
+        assert len({stem(f) for f in forms}) == 1, {f: stem(f) for f in forms}
+
+    def test_different_words_stay_apart(self) -> None:
+        assert stem("agree") != stem("agent")
+        assert len({stem(w) for w in ("gas", "game", "gate", "use", "fir")}) == 5
