@@ -68,15 +68,27 @@ def raw_tokens(text: str) -> list[str]:
     return _RAW_TOKEN.findall(text)
 
 
-def stem(word: str, *, final_e: bool = True) -> str:
-    """A deliberately light stemmer: plurals and common verb endings. A word's final 'e' goes
-    as its endings take it ('games', 'voted' and 'restoring' lose it), so the bare word drops it
-    too: 'game' and 'games' -> gam, 'restore' and 'restored' -> restor ('agree' keeps it;
-    ``final_e=False`` keeps every bare word whole, as BM25's terms do)."""
+_DOUBLED = re.compile(r"([bdgmnprt])\1$")
+_CONSONANT_I = re.compile(r"[^aeiou]i$")
+
+
+def stem(word: str, *, forms: bool = True) -> str:
+    """A deliberately light stemmer: plurals and common verb endings, so that a word and its
+    forms share one stem. A final 'e' goes as its endings take it, so the bare word drops it too
+    ('game', 'games' -> gam; 'restore', 'restored' -> restor; 'agree' keeps it); a consonant an
+    ending doubled is single ('planned' -> plan) and an 'i' before '-ed' is 'y' ('studied' ->
+    study). ``forms=False`` strips the endings only, as BM25's terms were tuned with."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    if final_e and word.endswith("e") and not word.endswith("ee") and len(word) > 3:
+            root = word[: -len(suffix)] + keep
+            if not forms:
+                return root
+            if suffix in ("ing", "ed") and len(root) >= 4 and _DOUBLED.search(root):
+                return root[:-1]  # 'planned', 'winning' -> plan, win
+            if suffix == "ed" and _CONSONANT_I.search(root):
+                return root[:-1] + "y"  # 'studied', 'worried' -> study, worry
+            return root
+    if forms and word.endswith("e") and not word.endswith("ee") and len(word) > 3:
         return word[:-1]
     return word
 

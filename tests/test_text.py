@@ -42,6 +42,9 @@ class TestStem:
             ("vote", "voted", "votes", "voting"),
             ("fire", "fires", "fired"),
             ("closure", "closures"),
+            ("plan", "plans", "planned", "planning"),
+            ("win", "wins", "winning"),
+            ("study", "studies", "studied"),
         ],
     )
     def test_a_word_and_its_endings_share_one_stem(self, forms: tuple[str, ...]) -> None:
