@@ -206,6 +206,10 @@ class ExtractiveAnswerer:
             quoted = [c for c in spoken if c in rest and _QUOTE_MARK.search(c.text)]
             more = (topical + [c for c in quoted if c not in topical])[:slots]
             others = [c for c in rest if c not in more]
+            # Then the best of the rest that is context: from the speaker's story, or on the
+            # question's topic (another story's sentence that is neither says nothing of it).
+            story = lead.source.chunk.article_id
+            others = [c for c in others if c.focus > 0 or c.source.chunk.article_id == story]
             more += self._best_sentences(others, slots - len(more)) if len(more) < slots else []
             chosen = [lead, *goes_on, *more]
         short = None

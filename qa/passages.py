@@ -54,6 +54,9 @@ _DATELINE = re.compile(
 )
 
 
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+
+
 def is_boilerplate(sentence: str) -> bool:
     """True for the lines a site wraps around a story rather than the story itself.
 
@@ -80,10 +83,12 @@ def without_dateline(text: str, span: Span) -> Span:
 
 
 def quotable_sentences(text: str) -> list[Span]:
-    """The sentence spans of ``text`` an answer may quote: no boilerplate, no datelines."""
+    """The sentence spans of ``text`` an answer may quote: no boilerplate, no datelines, no
+    Markdown headings (the article's title and its section names, not what it reports)."""
     spans = []
     for span in split_sentences(text):
-        if is_boilerplate(span.of(text)):
+        sentence = span.of(text)
+        if is_boilerplate(sentence) or _MARKDOWN_HEADING.match(sentence):
             continue
         spans.append(without_dateline(text, span))
     return spans

@@ -487,6 +487,17 @@ class TestWhatSomeoneSaid:
         assert "Xi added" in plan.sentences[0].text
         assert plan.short is not None and plan.short.startswith("Relevant countries should")
 
+    def test_another_storys_sentence_off_the_topic_is_no_context(self) -> None:
+        mayor = (
+            "The council voted 7-2 on Tuesday to approve the new budget. "
+            'Mayor Jane Quimby said the plan "protects every library branch."'
+        )
+        storm = "A storm knocked out power to 12,000 homes on Monday, the utility said."
+        question = "What did the mayor say about the budget?"
+        plan = answerer().select(question, [source(mayor, 1), source(storm, 2)])
+        assert plan.sentences[0].text.startswith("Mayor Jane Quimby")
+        assert [c.source.n for c in plan.sentences] == [1, 1]
+
     def test_a_title_between_the_verb_and_the_name_still_names_the_speaker(self) -> None:
         question = "What did Andrew Pask say about the thylacine?"
         text = (

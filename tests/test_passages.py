@@ -82,6 +82,10 @@ class TestBoilerplate:
         text = "SYDNEY, Aug 9 (Reuters) - The central bank raised rates."
         assert [s.of(text) for s in quotable_sentences(text)] == ["The central bank raised rates."]
 
+    def test_a_markdown_heading_is_not_quoted(self) -> None:
+        text = "# Council approves new budget\n\nThe council voted 7-2.\n\n## What comes next\n"
+        assert [s.of(text) for s in quotable_sentences(text)] == ["The council voted 7-2."]
+
 
 class TestMerge:
     def test_overlapping_chunks_of_one_article_become_one_passage(self) -> None:
