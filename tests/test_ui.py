@@ -303,9 +303,16 @@ class TestChat:
             target.element_handle(),
         )
         assert out_of_view
-        last.click()
         card = target.locator("xpath=ancestor::*[@data-testid='source-card']")
-        page.wait_for_function("el => el.classList.contains('qa-flash')", arg=card.element_handle())
+        # The flash lasts 1.6 s: record it when it starts, so that a slow poll on a loaded
+        # machine cannot miss it.
+        card.evaluate(
+            """el => { window.qaFlashed = false;
+                       new MutationObserver(() => { if (el.classList.contains('qa-flash'))
+                           window.qaFlashed = true; }).observe(el, {attributes: true}); }"""
+        )
+        last.click()
+        page.wait_for_function("() => window.qaFlashed === true")
         page.wait_for_function(  # scrolled into the chat's visible area (smoothly)
             """el => { const r = el.getBoundingClientRect();
                        const box = document.querySelector('#qa-chat .bubble-wrap')
