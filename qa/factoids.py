@@ -265,7 +265,10 @@ def read_question(question: str) -> Ask | None:
     elif kind == "number" and MONEY_Q.search(lowered):
         detail = "money"
     noun = _asked_noun(question)
-    sort = asked_sort(question, kind, noun, detail)
+    tally = kind == "number" and _TALLY_Q.search(question) is not None
+    if tally:
+        detail = None  # "What was the vote on the budget?" asks for a tally, not a sum
+    sort = None if tally else asked_sort(question, kind, noun, detail)
     happened = asks_what_happened(question)
     rate = _RATE_Q.search(question) if kind == "number" else None
     per = rate.group(1).lower() if rate else None
@@ -297,7 +300,7 @@ def read_question(question: str) -> Ask | None:
         qualifier,
         opening.group(1).lower() if opening else None,
         _agent_nouns(question) if kind == "person" else frozenset(),
-        kind == "number" and _TALLY_Q.search(question) is not None,
+        tally,
     )
 
 

@@ -180,6 +180,10 @@ class TestWhatIsAsked:
         said = "He played 32 pro seasons in all, among them 26 NHL seasons with Detroit."
         assert found_in(seasons, said)[0] == "32"
 
+    def test_a_vote_on_a_budget_is_a_tally_not_a_sum(self) -> None:
+        sentence = "The council voted 7-2 on Tuesday to approve a $45 million budget."
+        assert found_in("What was the vote on the budget?", sentence) == ["7-2"]
+
     def test_a_place_word_that_ends_a_name_after_a_role_is_a_surname(self) -> None:
         sentence = "Zoo director Sam Park said both cubs are healthy."
         assert found_in("Who is the zoo director?", sentence) == ["Sam Park"]
