@@ -203,6 +203,8 @@ _TITLES = frozenset(
     king queen prince princess pope chancellor judge justice mayor governor senator coach
     chief ceo officer director head former late the a an st saint""".split()
 )
+# Words after a name that do not make it a modifier ("Ukraine and", "Texas said").
+_NOT_MODIFIED = frozenset("and or on in at to by for from with is was has had will said".split())
 _PLACE_BEFORE = re.compile(r"(?:\b(?:in|at|near|from|to|outside|into|across|of)\s+(?:the\s+)?)$")
 _CALENDAR = frozenset(
     """january february march april may june july august september october november december
@@ -900,7 +902,17 @@ def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
     if kind == "place":
         # "in New Castle, Indiana": a name followed by its state is a town as surely as a
         # name with a place word is a place.
-        if place or followed_by_region(sentence[start + len(text) : start + len(text) + 40]):
+        after = sentence[start + len(text) : start + len(text) + 40]
+        # "the Ukraine conflict", "Texas officials": the place names what the noun is about.
+        following = re.match(r"\s+([a-z]{3,})\b", after)
+        modifies = (
+            following is not None
+            and following.group(1) not in _NOT_MODIFIED
+            and (not placed or sentence[:start].endswith("the "))
+        )
+        if place and modifies:
+            return 0.6
+        if place or followed_by_region(after):
             return 1.0
         return 0.85 if placed and not org else (0.4 if org else 0.5)
     return 0.7 if len(words) >= 2 else 0.6

@@ -180,6 +180,10 @@ class TestWhatIsAsked:
         said = "He played 32 pro seasons in all, among them 26 NHL seasons with Detroit."
         assert found_in(seasons, said)[0] == "32"
 
+    def test_a_country_that_modifies_a_noun_is_not_where_it_happened(self) -> None:
+        sentence = "They called for talks on the Ukraine conflict during a summit in Beijing."
+        assert found_in("Where did the leaders meet?", sentence)[0] == "Beijing"
+
     def test_a_vote_on_a_budget_is_a_tally_not_a_sum(self) -> None:
         sentence = "The council voted 7-2 on Tuesday to approve a $45 million budget."
         assert found_in("What was the vote on the budget?", sentence) == ["7-2"]
