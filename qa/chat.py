@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from qa.models import History, Message
-from qa.text import STOPWORDS, content_terms
+from qa.text import STOPWORDS, content_terms, stem
 
 if TYPE_CHECKING:
     from qa.settings import Settings
@@ -365,10 +365,12 @@ _ELLIPTIC_OPENER = re.compile(
     r"|\s*and\b",
     re.I,
 )
-# What "how many", "how long"... ask for: not words that give a question a topic of its own.
+# What "how many", "how long"... ask for: not words that give a question a topic of its own
+# (stems, as the question's terms are compared in).
 _ASKING = frozenset(
-    """many much long often far old soon big large people time first last year month week day
-    date hour""".split()
+    stem(w)
+    for w in """many much long often far old soon big large people time first last year month
+    week day date hour""".split()
 )
 MAX_NEW_TERMS = 2
 """Words a follow-up with an elided subject may add to the conversation ("How many people were
