@@ -490,9 +490,14 @@ def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
 
 
 def _record_name(record: dict[str, Any], field: str) -> str:
-    """The first of ``field``'s names the record gives a value, else ``field`` itself."""
+    """The first of ``field``'s names the record gives a value, else ``field`` itself (a flag
+    such as ``"published": true`` is no value)."""
     return next(
-        (n for n in RECORD_FIELDS[field] if record.get(n) not in (None, "")),
+        (
+            n
+            for n in RECORD_FIELDS[field]
+            if record.get(n) not in (None, "") and not isinstance(record.get(n), bool)
+        ),
         field,
     )
 

@@ -110,6 +110,7 @@ class TestFormats:
         scraped = {
             "headline": "Storm knocks out power",
             "body": "A storm knocked out power to 12,000 homes.",
+            "published": True,  # a flag, not the date
             "published_at": "2024-03-04T10:00:00Z",
             "link": "https://n.example/storm",
         }
