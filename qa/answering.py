@@ -296,13 +296,20 @@ class ExtractiveAnswerer:
         seen: set[tuple[str, int]] = set()
         for source in sources:
             text = source.chunk.text
+            title = words(source.chunk.title)
             position = 0
             for span in quotable_sentences(text):
                 sentence = span.of(text)
                 where = (source.chunk.article_id, source.chunk.start + span.start)
-                # Overlapping passages repeat sentences; headings, bylines and the article's own
-                # questions ("Which landmark is riddled with rust?" in a quiz) answer nothing.
-                if where not in seen and len(words(sentence)) >= 4 and not _is_question(sentence):
+                # Overlapping passages repeat sentences; headings, bylines, the article's own
+                # questions ("Which landmark is riddled with rust?" in a quiz) and its title
+                # line (a web page's headline, shown with every citation anyway) answer nothing.
+                if (
+                    where not in seen
+                    and len(words(sentence)) >= 4
+                    and not _is_question(sentence)
+                    and words(sentence) != title
+                ):
                     seen.add(where)
                     raw.append((source, span.start, span.end, sentence, position))
                     position += 1

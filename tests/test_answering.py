@@ -495,6 +495,15 @@ class TestWhatSomeoneSaid:
         assert "Xi added" in plan.sentences[0].text
         assert plan.short is not None and plan.short.startswith("Relevant countries should")
 
+    def test_the_articles_title_line_is_not_quoted(self) -> None:
+        title = "Zoo welcomes twin panda cubs"
+        text = f"{title}\nZoo director Sam Park said both cubs are healthy."
+        chunk = StoredChunk("z:0", "z", text, 0, len(text), 0, title, None, "src", None)
+        plan = answerer().select("What did Sam Park say?", [Source(n=1, chunk=chunk, score=1.0)])
+        assert [c.text for c in plan.sentences] == [
+            "Zoo director Sam Park said both cubs are healthy."
+        ]
+
     def test_another_storys_sentence_off_the_topic_is_no_context(self) -> None:
         mayor = (
             "The council voted 7-2 on Tuesday to approve the new budget. "
