@@ -300,15 +300,16 @@ class ExtractiveAnswerer:
             position = 0
             for span in quotable_sentences(text):
                 sentence = span.of(text)
+                said = words(sentence)
                 where = (source.chunk.article_id, source.chunk.start + span.start)
                 # Overlapping passages repeat sentences; headings, bylines, the article's own
                 # questions ("Which landmark is riddled with rust?" in a quiz) and its title
                 # line (a web page's headline, shown with every citation anyway) answer nothing.
                 if (
                     where not in seen
-                    and len(words(sentence)) >= 4
+                    and len(said) >= 4
                     and not _is_question(sentence)
-                    and words(sentence) != title
+                    and said != title
                 ):
                     seen.add(where)
                     raw.append((source, span.start, span.end, sentence, position))

@@ -472,12 +472,13 @@ def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
     url = _text_field(record, _record_name(record, "url"))
     explicit_id = _text_field(record, "id")
     key = f"id:{explicit_id}" if explicit_id else (url or f"{path.resolve()}#{number}")
-    source = _record_field(record, "source")
+    source_name = _record_name(record, "source")
+    source = record.get(source_name)
     if isinstance(source, dict):
         source = source.get("name")  # a news API's {"id": "cnn", "name": "CNN"}
         source = source if isinstance(source, str) and source.strip() else None
     else:
-        source = _text_field(record, _record_name(record, "source"))
+        source = _text_field(record, source_name)
     return _article(
         key=key,
         title=_text_field(record, _record_name(record, "title")),
@@ -492,13 +493,9 @@ def article_from_record(record: Any, *, path: Path, number: int = 1) -> Article:
 def _record_name(record: dict[str, Any], field: str) -> str:
     """The first of ``field``'s names the record gives a value, else ``field`` itself (a flag
     such as ``"published": true`` is no value)."""
+    given = ((n, record.get(n)) for n in RECORD_FIELDS[field])
     return next(
-        (
-            n
-            for n in RECORD_FIELDS[field]
-            if record.get(n) not in (None, "") and not isinstance(record.get(n), bool)
-        ),
-        field,
+        (n for n, v in given if v is not None and v != "" and not isinstance(v, bool)), field
     )
 
 

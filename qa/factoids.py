@@ -535,7 +535,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         if ask.noun:
             # "Neuruppin Regional *Court*", "Vogue *magazine*", "100 *firefighters*", "Tony's
             # *son*": the noun the question names the answer by, next to it or nearby.
-            nearness = _noun_nearness(sentence, candidate, ask.noun, ask)
+            nearness = _noun_nearness(sentence, candidate, ask)
             if nearness == 0 and agrees == FITS and ask.sort in ("work", "organisation"):
                 # A title in quotation marks is written as the song or show asked; "the cover
                 # of Vogue" names the magazine.
@@ -629,11 +629,14 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     return theirs != ask.qualifier and theirs not in ask.words
 
 
-def _noun_nearness(sentence: str, candidate: Candidate, noun: str, ask: Ask) -> int:
-    """2 when ``noun`` (or its plural) is the word next to the candidate (inside it or one word
-    away, "son Christopher", "100 firefighters"; the question's own common words may stand
-    between, "55 glazed donuts"; a place may follow "of", "the community of Midpines"), 1 when it is
-    within a few words, else 0."""
+def _noun_nearness(sentence: str, candidate: Candidate, ask: Ask) -> int:
+    """2 when the noun asked (or its plural) is the word next to the candidate (inside it or one
+    word away, "son Christopher", "100 firefighters"; the question's own common words may stand
+    between, "55 glazed donuts"; a place may follow "of", "the community of Midpines"), 1 when
+    it is within a few words, else 0 (and 0 when the question names no noun)."""
+    noun = ask.noun
+    if not noun:
+        return 0
     singular = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun
     names = "|".join(re.escape(n) for n in (singular, *SAME_NOUN.get(singular, ())))
     pattern = re.compile(rf"\b(?:{names})(?:s|es)?\b", re.I)

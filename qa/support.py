@@ -265,19 +265,10 @@ _SYNONYM_GROUPS = [
 
 
 def _term(word: str) -> str:
-    """The form words are compared in: irregular forms to their base, the light stem, and no
-    final 'e' ('takes' and 'take' -> 'tak'; 'issued' and 'issue' -> 'issu'); a consonant the
-    ending doubled is single again ('hitting' -> hit, 'planned' -> plan)."""
-    base = _IRREGULAR.get(word, word)
-    root = stem(base)
-    if (
-        root != base
-        and base.endswith(("ing", "ed"))
-        and len(root) >= 4
-        and re.search(r"([bdgmnprt])\1$", root)
-    ):
-        root = root[:-1]
-    return _shape(root)
+    """The form words are compared in: irregular forms to their base, then the light stem
+    (``qa.text.stem``: 'hitting' -> hit, 'planned' -> plan), and no final 'e' ('takes' and
+    'take' -> 'tak'; 'issued' and 'issue' -> 'issu')."""
+    return _shape(stem(_IRREGULAR.get(word, word)))
 
 
 def _inflections(word: str) -> set[str]:
