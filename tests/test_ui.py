@@ -136,8 +136,8 @@ def open_page(browser: Browser, url: str) -> Iterator[Page]:
     tab.goto(url)
     tab.locator("#qa-question textarea").wait_for()
     # The page is ready once its load event has filled "As of" (else it may overwrite a value
-    # a test types).
-    tab.wait_for_function("document.querySelector('#qa-as-of input').value !== ''")
+    # a test types). The field may not be rendered yet when the question box is: not ready.
+    tab.wait_for_function("(document.querySelector('#qa-as-of input')?.value ?? '') !== ''")
     try:
         yield tab
     finally:
