@@ -7,11 +7,9 @@ default; the LLM answerer is used when a chat model is configured.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
@@ -121,13 +119,6 @@ def question_shape(question: str) -> QuestionShape:
 def _focus_terms(text: str) -> tuple[str, ...]:
     skipped = _LIGHT_VERBS | _ASKING
     return tuple(dict.fromkeys(t for t in content_terms(text) if t not in skipped))
-
-
-def _dated_terms(day: date | None) -> tuple[str, ...]:
-    """The year and month of an article's date as terms of its sentences."""
-    if day is None:
-        return ()
-    return (str(day.year), stem(calendar.month_name[day.month].lower()))
 
 
 class ExtractiveAnswerer:
@@ -330,6 +321,8 @@ class ExtractiveAnswerer:
             return [], question_shape(question)
         shape = _with_role_holder(question, [r[3] for r in raw])
         terms = [set(content_terms(r[3])) for r in raw]
+        weights = _rarity_weights(shape.focus, terms)
+        focus = [_focus_coverage(weights, t) for t in terms]
         attribution = [
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
@@ -340,12 +333,6 @@ class ExtractiveAnswerer:
             typed = [_CAUSE.search(r[3]) is not None for r in raw]
         else:
             typed = [bool(ask and ask.kind != "quote" and _candidates_in(r[3], ask)) for r in raw]
-        for sentence_terms, r in zip(terms, raw, strict=True):
-            # "...born in Cambridge" in a story of August 2022 answers "...who died in August
-            # 2022": the article's date says the question's year and month for its sentences.
-            sentence_terms.update(_dated_terms(r[0].chunk.date))
-        weights = _rarity_weights(shape.focus, terms)
-        focus = [_focus_coverage(weights, t) for t in terms]
         # Embedding is the expensive part: only the lexically most promising sentences are
         # embedded (the retriever's reranker has usually embedded them already: cached).
         budget = self._settings.embed_budget

@@ -137,13 +137,29 @@ def _month_year(text: str, as_of: date) -> DateWindow | None:
     if year_text is None:
         # A bare "may" is usually the verb; other bare month names need "in"/"since"/"last".
         before = text[: match.start()].split()[-1:] or [""]
-        if before[0] not in {"in", "since", "last", "this", "early", "late", "mid", "during"}:
+        opens = before[0] == "from" and _runs_to_now(text, match)
+        if (
+            before[0] not in {"in", "since", "last", "this", "early", "late", "mid", "during"}
+            and not opens
+        ):
             return None
         year = as_of.year if month <= as_of.month else as_of.year - 1
     else:
         year = int(year_text)
     last = calendar.monthrange(year, month)[1]
-    return _window(date(year, month, 1), date(year, month, last), match.group(0))
+    start = date(year, month, 1)
+    if _runs_to_now(text, match) and start <= as_of:
+        return _window(start, as_of, match.group(0))
+    return _window(start, date(year, month, last), match.group(0))
+
+
+def _runs_to_now(text: str, match: re.Match[str]) -> bool:
+    """ "since February", "from 2009" with no end named ("from 2008 to 2016"): a span up to
+    the reference date, reported on all along it, not a month or year of reports."""
+    before = text[: match.start()].split()[-1:] or [""]
+    opened = before[0] in {"since", "from"} or match.group(0).startswith(("since", "from"))
+    closed = re.match(r"\s*(?:to|until|till|through|thru|and|-|–)\b", text[match.end() :])
+    return opened and closed is None
 
 
 def _day_month(text: str, as_of: date) -> DateWindow | None:
@@ -174,10 +190,13 @@ def _day_month(text: str, as_of: date) -> DateWindow | None:
 
 def _year(text: str, as_of: date) -> DateWindow | None:
     """ "in 2021", "this year", "last year"."""
-    if match := re.search(r"\b(?:in|since|during|of)\s+((?:19|20)\d\d)\b", text):
-        year = int(match.group(1))
+    for found in re.finditer(r"\b(?:in|since|from|during|of)\s+((?:19|20)\d\d)\b", text):
+        year = int(found.group(1))
+        if found.group(0).startswith("from") and not _runs_to_now(text, found):
+            continue  # "from 2008 to 2016": a span the articles of no one year cover
         if year <= as_of.year:
-            return _window(date(year, 1, 1), min(date(year, 12, 31), as_of), match.group(0))
+            end = as_of if _runs_to_now(text, found) else min(date(year, 12, 31), as_of)
+            return _window(date(year, 1, 1), end, found.group(0))
     if match := re.search(r"\bthis year\b", text):
         return _window(date(as_of.year, 1, 1), as_of, match.group(0))
     if match := re.search(r"\blast year\b", text):

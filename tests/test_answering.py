@@ -7,8 +7,6 @@ The article texts here are written for these tests (the development articles are
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
 from typing import Any
 
 import pytest
@@ -617,25 +615,6 @@ class TestRefusal:
         # "much" is in no sentence: as a focus term it lowered every sentence's coverage.
         assert "much" not in question_shape("How much did David Tepper pay for the team?").focus
         assert "many" not in question_shape("How many people did the fire kill?").focus
-
-    def test_the_articles_date_says_the_questions_month_and_year(self) -> None:
-        # "...who died in August 2022": a story of that month rarely repeats it in the sentence
-        # that answers; its date says it, and the answer's coverage counts it.
-        text = (
-            "Olivia Newton-John, the singer who died on Monday, will receive a state memorial. "
-            "Newton-John was born in Cambridge, England, in 1948."
-        )
-        question = "In which English city was Olivia Newton-John, who died in August 2022, born?"
-        chunk = StoredChunk("a1:0", "a1", text, 0, len(text), 0, "T", date(2022, 8, 9), "s", None)
-        dated = answerer(answer_threshold=0.0).select(question, [Source(n=1, chunk=chunk, score=1)])
-        undated = answerer(answer_threshold=0.0).select(question, [source(text)])
-        assert dated.short == undated.short == "Cambridge"
-        assert dated.coverage > undated.coverage
-        older = replace(chunk, date=date(2019, 8, 9))
-        other_year = answerer(answer_threshold=0.0).select(
-            question, [Source(n=1, chunk=older, score=1)]
-        )
-        assert undated.coverage < other_year.coverage < dated.coverage
 
     def test_an_answer_the_passages_say_twice_needs_a_lower_margin(
         self, archive: dict[str, str], real_embedder: LocalEmbedder

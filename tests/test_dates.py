@@ -72,6 +72,22 @@ class TestCalendar:
             TODAY,
         )
 
+    def test_since_or_from_a_time_runs_to_the_reference_date(self) -> None:
+        # "harder to find from February 2022", asked in May: told by May's articles as much as
+        # by February's.
+        assert window("Why is formula harder to find from February 2022?") == (
+            date(2022, 2, 1),
+            TODAY,
+        )
+        assert window("How many sharks were tagged since 2009?") == (date(2009, 1, 1), TODAY)
+        assert window("Who has led the team since March?") == (date(2022, 3, 1), TODAY)
+        assert window("What has the club done from 2019?") == (date(2019, 1, 1), TODAY)
+
+    def test_a_span_with_its_end_named_is_no_open_window(self) -> None:
+        assert window("How much did prices rise from 2008 to 2016?") is None
+        assert window("When do sightings peak, from August through October?") is None
+        assert window("What happened in March 2022?") == (date(2022, 3, 1), date(2022, 3, 31))
+
 
 class TestNoWindow:
     @pytest.mark.parametrize(
