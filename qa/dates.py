@@ -150,7 +150,12 @@ def _month_year(text: str, as_of: date) -> DateWindow | None:
     start = date(year, month, 1)
     if _runs_to_now(text, match) and start <= as_of:
         return _window(start, as_of, match.group(0))
-    return _window(start, date(year, month, last), match.group(0))
+    # A month's news runs on into the next: "the December 2021 CPI report" came out in January.
+    end = date(year, month, last)
+    return _window(start, max(end, min(end + _MONTH_REPORTED, as_of)), match.group(0))
+
+
+_MONTH_REPORTED = timedelta(days=14)
 
 
 def _runs_to_now(text: str, match: re.Match[str]) -> bool:

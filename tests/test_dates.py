@@ -48,10 +48,25 @@ class TestCalendar:
         )
 
     def test_a_bare_month_is_the_latest_one_not_after_today(self) -> None:
-        assert window("What did the Fed do in March?") == (date(2022, 3, 1), date(2022, 3, 31))
+        assert window("What did the Fed do in March?") == (date(2022, 3, 1), date(2022, 4, 14))
         assert window("What did the Fed do in December?") == (
             date(2021, 12, 1),
-            date(2021, 12, 31),
+            date(2022, 1, 14),
+        )
+
+    def test_a_months_reports_run_two_weeks_into_the_next_but_not_past_today(self) -> None:
+        # "the December 2021 CPI report" was published in January.
+        assert window("What did the December 2021 CPI report show?") == (
+            date(2021, 12, 1),
+            date(2022, 1, 14),
+        )
+        assert window("What happened in June 2022?", date(2022, 6, 20)) == (
+            date(2022, 6, 1),
+            date(2022, 6, 30),
+        )
+        assert window("What happened in June 2022?", date(2022, 7, 5)) == (
+            date(2022, 6, 1),
+            date(2022, 7, 5),
         )
 
     def test_a_day_is_that_day_and_the_two_after_it_when_it_is_reported(self) -> None:
@@ -86,7 +101,7 @@ class TestCalendar:
     def test_a_span_with_its_end_named_is_no_open_window(self) -> None:
         assert window("How much did prices rise from 2008 to 2016?") is None
         assert window("When do sightings peak, from August through October?") is None
-        assert window("What happened in March 2022?") == (date(2022, 3, 1), date(2022, 3, 31))
+        assert window("What happened in March 2022?") == (date(2022, 3, 1), date(2022, 4, 14))
 
 
 class TestNoWindow:
