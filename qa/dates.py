@@ -156,6 +156,7 @@ def _month_year(text: str, as_of: date) -> DateWindow | None:
 
 
 _MONTH_REPORTED = timedelta(days=14)
+_YEAR_REPORTED = timedelta(days=31)
 
 
 def _runs_to_now(text: str, match: re.Match[str]) -> bool:
@@ -200,7 +201,9 @@ def _year(text: str, as_of: date) -> DateWindow | None:
         if found.group(0).startswith("from") and not _runs_to_now(text, found):
             continue  # "from 2008 to 2016": a span the articles of no one year cover
         if year <= as_of.year:
-            end = as_of if _runs_to_now(text, found) else min(date(year, 12, 31), as_of)
+            # A year's news runs on into January: "births fell to a record low in 2021".
+            last = date(year, 12, 31) + _YEAR_REPORTED
+            end = as_of if _runs_to_now(text, found) else min(last, as_of)
             return _window(date(year, 1, 1), end, found.group(0))
     if match := re.search(r"\bthis year\b", text):
         return _window(date(as_of.year, 1, 1), as_of, match.group(0))
