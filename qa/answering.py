@@ -48,7 +48,8 @@ class Answerer(Protocol):
 _SPEECH = frozenset(
     """said say says saying added told tells stated states declared announced warned urged
     argued claimed insisted noted explained wrote called calls asked replied remarked vowed
-    pledged promised accused condemned praised criticized criticised described""".split()
+    pledged promised accused condemned praised criticized criticised described texted tweeted
+    posted messaged emailed predicted""".split()
 )
 
 # Verbs that carry little of what a question is about ("Where were the talks held?").

@@ -47,7 +47,9 @@ Kind = Literal["person", "name", "place", "date", "number", "quote"]
 _SPEAKER = re.compile(
     r"^\s*what\s+(?:did|does|has|have|had|do|will|is|was)\s+(.+?)\s+"
     r"(?:say|said|tell|told|think|thought|claim|claimed|state|announce|announced|write|wrote|"
-    r"argue|argued|warn|warned|mean|call|called|propose|proposed|describe|described)\b(.*)$",
+    r"argue|argued|warn|warned|mean|call|called|propose|proposed|describe|described|"
+    r"text|texted|tweet|tweeted|post|posted|message|messaged|email|emailed|vow|vowed|"
+    r"promise|promised|pledge|pledged|predict|predicted)\b(.*)$",
     re.IGNORECASE,
 )
 # "What was the House vote count?", "the final score", "By what vote": a tally is asked.

@@ -578,6 +578,18 @@ class TestWhatSomeoneSaid:
         plan = plan_for(question, text, min_relevance=0.0, focus_coverage=0.0)
         assert plan.short == "It is more like sloshing than one wave"
 
+    def test_a_text_or_a_tweet_is_what_someone_said(self) -> None:
+        text = (
+            "The committee released hundreds of messages sent to the chief of staff that day. "
+            "Former chief of staff Reince Priebus texted Meadows: “TELL THEM TO GO HOME.” "
+            "Several lawmakers also sent messages urging a statement."
+        )
+        question = "What did Reince Priebus text Mark Meadows during the riot?"
+        assert question_shape(question).speaker == ("reinc", "priebu")
+        plan = plan_for(question, text, min_relevance=0.0, focus_coverage=0.0)
+        assert plan.short == "TELL THEM TO GO HOME"
+        assert question_shape("What did Trump tweet about Frazier?").kind == "quote"
+
 
 class TestRefusal:
     def test_a_question_the_covered_story_does_not_answer_is_refused_with_the_nearest(
