@@ -33,7 +33,7 @@ from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.sorts import TITLE_WORDS
-from qa.text import content_terms, fold, holds_span, stem, words
+from qa.text import content_terms, fold, holds_span, stem, weighted_coverage, words
 
 
 class Answerer(Protocol):
@@ -281,7 +281,7 @@ class ExtractiveAnswerer:
         if not shape.focus:
             return True
         terms = [set(content_terms(c.text)) for c in candidates]
-        found = _focus_coverage(_rarity_weights(shape.focus, terms), set().union(*terms))
+        found = weighted_coverage(_rarity_weights(shape.focus, terms), set().union(*terms))
         return (
             found >= self._settings.focus_coverage
             or max(c.similarity for c in candidates) >= self._settings.close_similarity
@@ -323,7 +323,7 @@ class ExtractiveAnswerer:
         shape = _with_role_holder(question, [r[3] for r in raw])
         terms = [set(content_terms(r[3])) for r in raw]
         weights = _rarity_weights(shape.focus, terms)
-        focus = [_focus_coverage(weights, t) for t in terms]
+        focus = [weighted_coverage(weights, t) for t in terms]
         attribution = [
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
@@ -438,15 +438,6 @@ def _rarity_weights(focus: Sequence[str], terms: list[set[str]]) -> dict[str, fl
         df = sum(1 for t in terms if term in t)
         weights[term] = float(np.log((total + 1) / (df + 0.5)))
     return weights
-
-
-def _focus_coverage(weights: dict[str, float], sentence_terms: set[str]) -> float:
-    if not weights:
-        return 0.0
-    total = sum(weights.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in weights.items() if t in sentence_terms) / total
 
 
 def _attribution(speaker: Sequence[str], sentence: str, sentence_terms: set[str]) -> float:
