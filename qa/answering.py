@@ -58,8 +58,10 @@ _LIGHT_VERBS = frozenset(
     for w in """held hold happen happened take took taken make made get got give gave go went
     come came use used become became mean meant do know known name named""".split()
 )
-# The words of "how much", "how many": the question's form, never its topic.
+# The words of "how much", "how many": the question's form, never its topic. (qa.chat's
+# _ASKING is wider: there "how long", "what year" ask too, and give a follow-up no topic.)
 _ASKING = frozenset({"much", "many"})
+_NOT_FOCUS = _LIGHT_VERBS | _ASKING
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,7 @@ def question_shape(question: str) -> QuestionShape:
 
 
 def _focus_terms(text: str) -> tuple[str, ...]:
-    skipped = _LIGHT_VERBS | _ASKING
-    return tuple(dict.fromkeys(t for t in content_terms(text) if t not in skipped))
+    return tuple(dict.fromkeys(t for t in content_terms(text) if t not in _NOT_FOCUS))
 
 
 class ExtractiveAnswerer:

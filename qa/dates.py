@@ -127,6 +127,13 @@ def _window(since: date, until: date, phrase: str) -> DateWindow:
     return DateWindow(since=since, until=until, phrase=phrase)
 
 
+# The words that make a bare month name a month ("in May", not "may"); "from" when open-ended.
+_BEFORE_A_MONTH = frozenset("in since last this early late mid during".split())
+# How long a month's and a year's news run on after it ends.
+_MONTH_REPORTED = timedelta(days=14)
+_YEAR_REPORTED = timedelta(days=31)
+
+
 def _month_year(text: str, as_of: date) -> DateWindow | None:
     """ "in March 2023", "March 2023", "March of 2023", and "in March" (the latest March)."""
     match = re.search(rf"\b{_MONTH}(?:\s+(?:of\s+)?(?P<year>(?:19|20)\d\d))?\b", text)
@@ -134,29 +141,23 @@ def _month_year(text: str, as_of: date) -> DateWindow | None:
         return None
     month = _MONTHS[match.group("month").lower()]
     year_text = match.group("year")
+    open_ended = _runs_to_now(text, match)
     if year_text is None:
         # A bare "may" is usually the verb; other bare month names need "in"/"since"/"last".
         before = text[: match.start()].split()[-1:] or [""]
-        opens = before[0] == "from" and _runs_to_now(text, match)
-        if (
-            before[0] not in {"in", "since", "last", "this", "early", "late", "mid", "during"}
-            and not opens
-        ):
+        named = before[0] in _BEFORE_A_MONTH or (before[0] == "from" and open_ended)
+        if not named:
             return None
         year = as_of.year if month <= as_of.month else as_of.year - 1
     else:
         year = int(year_text)
     last = calendar.monthrange(year, month)[1]
     start = date(year, month, 1)
-    if _runs_to_now(text, match) and start <= as_of:
+    if open_ended and start <= as_of:
         return _window(start, as_of, match.group(0))
     # A month's news runs on into the next: "the December 2021 CPI report" came out in January.
     end = date(year, month, last)
     return _window(start, max(end, min(end + _MONTH_REPORTED, as_of)), match.group(0))
-
-
-_MONTH_REPORTED = timedelta(days=14)
-_YEAR_REPORTED = timedelta(days=31)
 
 
 def _runs_to_now(text: str, match: re.Match[str]) -> bool:
@@ -198,12 +199,13 @@ def _year(text: str, as_of: date) -> DateWindow | None:
     """ "in 2021", "this year", "last year"."""
     for found in re.finditer(r"\b(?:in|since|from|during|of)\s+((?:19|20)\d\d)\b", text):
         year = int(found.group(1))
-        if found.group(0).startswith("from") and not _runs_to_now(text, found):
+        open_ended = _runs_to_now(text, found)
+        if found.group(0).startswith("from") and not open_ended:
             continue  # "from 2008 to 2016": a span the articles of no one year cover
         if year <= as_of.year:
             # A year's news runs on into January: "births fell to a record low in 2021".
             last = date(year, 12, 31) + _YEAR_REPORTED
-            end = as_of if _runs_to_now(text, found) else min(last, as_of)
+            end = as_of if open_ended else min(last, as_of)
             return _window(date(year, 1, 1), end, found.group(0))
     if match := re.search(r"\bthis year\b", text):
         return _window(date(as_of.year, 1, 1), as_of, match.group(0))
