@@ -83,6 +83,8 @@ _PLACE_Q = re.compile(
     rf"\b(?:which|what)\s+(?:\w+\s+){{0,2}}(?:{_PLACE_NOUNS})\b",
     re.I,
 )
+# "Which *Texas Department of Criminal Justice* spokesperson": a name before the noun asked.
+_NAMED_BY = r"(?:(?-i:[A-Z][\w.&’'-]*)\s+(?:(?:of|for|and|the)\s+)?){0,6}"
 _PERSON_NOUNS = (
     r"person|man|woman|men|women|people|son|daughter|player|actor|actress|singer|official|"
     r"leader|politician|minister|senator|judge|coach|manager|ceo|executive|founder|"
@@ -91,10 +93,11 @@ _PERSON_NOUNS = (
     r"spokeswoman|commissioner|governor|mayor|husband|wife|brother|sister|father|mother|"
     r"reporter|lawyer|attorney|quarterback|pitcher|striker|goalkeeper|golfer|boxer|champion"
 )
+_PERSON_NOUN = re.compile(_PERSON_NOUNS, re.I)
 _PERSON_Q = re.compile(
     rf"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\s+(?:did|does|is|was|were|will|has|had)\b|"
     rf"\bwhat\s+(?:is|was|are|were)\s+the\s+names?\s+of\b|"
-    rf"\b(?:which|what)\s+(?:\w+\s+){{0,2}}(?:{_PERSON_NOUNS})\b",
+    rf"\b(?:which|what)\s+{_NAMED_BY}(?:\w+\s+){{0,2}}(?:{_PERSON_NOUNS})\b",
     re.I,
 )
 # "which team", "what company", "what is the name": not "what happened", "what did they do".
@@ -269,13 +272,15 @@ def read_question(question: str) -> Ask | None:
     elif kind == "number" and MONEY_Q.search(lowered):
         detail = "money"
     noun = _asked_noun(question)
+    rate = _RATE_Q.search(question) if kind == "number" else None
+    per = rate.group(1).lower() if rate else None
+    if per is not None and noun == per:
+        noun = None  # "How much more per month was ...": the rate's period names no answer
     tally = kind == "number" and _TALLY_Q.search(question) is not None
     if tally:
         detail = None  # "What was the vote on the budget?" asks for a tally, not a sum
     sort = None if tally else asked_sort(question, kind, noun, detail)
     happened = asks_what_happened(question)
-    rate = _RATE_Q.search(question) if kind == "number" else None
-    per = rate.group(1).lower() if rate else None
     event = counted_event(question) if kind == "number" else None
     # "a US drone strike" names the United States; "at Wimbledon" names no "Ajla Tomljanovic".
     acronyms = frozenset(
@@ -286,6 +291,8 @@ def read_question(question: str) -> Ask | None:
     # the last one?" only sets the scene: a year counts after the wh-word.
     wh = re.search(r"\b(?:when|what|which|how|who|where)\b", lowered)
     years = frozenset(_YEAR.findall(lowered[wh.end() if wh else 0 :]))
+    if re.search(r"\bsince\s+(?:when|what)\b", lowered):
+        years = frozenset()  # "Since when had inflation not risen as fast as in 2021?": before it
     polled = reports_poll(question)
     qualifier = _qualifier(question, noun)
     opening = _OPENING.match(question)
@@ -384,10 +391,15 @@ _YEARLY = re.compile(r"^\s*(?:annual(?:ly)?|yearly)\b|\b(?:annual|yearly)\s+$", 
 def _states_rate(sentence: str, candidate: Candidate, per: str) -> bool:
     """Whether the number is given per ``per`` ("$29 million per year", "a year", "annual")."""
     after = sentence[candidate.end : candidate.end + 30]
-    if re.match(rf"\s*(?:[\w-]+\s+)?(?:per|a|an|each)\s+{per}\b", after, re.I):
+    if re.match(rf"\s*(?:[\w-]+\s+)?(?:per|a|an|each|every)\s+{per}\b", after, re.I):
         return True
+    if per in ("game", "match") and _AVERAGED.search(sentence[: candidate.start]):
+        return True  # "James averaged 30.3 points": a player's average is per game
     before = sentence[max(0, candidate.start - 12) : candidate.start]
     return per == "year" and bool(_YEARLY.search(after[:12]) or _YEARLY.search(before))
+
+
+_AVERAGED = re.compile(r"\baverag(?:ed|es|ing)\s+(?:a\s+|an\s+|about\s+|nearly\s+)?$", re.I)
 
 
 # The head of the noun phrase a question names its answer by: "the name of the *son* of",
@@ -433,16 +445,32 @@ def _asked_noun(question: str) -> str | None:
         return found.group(1).lower()
     # "which German *court* sentenced", "how many *firefighters* fought": its first common noun.
     match = _WH_NOUN.search(question)
-    for token in re.findall(r"[\w’'-]+|[,?]", match.group(1)) if match else []:
+    tokens = re.findall(r"[\w’'-]+|[,?]", match.group(1)) if match else []
+    for at, token in enumerate(tokens):
         folded = token.lower()
+        if _inside_name(tokens, at):
+            continue  # "Department *of* Criminal Justice spokesperson"
         if token in {",", "?"} or folded in _PHRASE_END:
             break
-        if token[0].isupper() and folded in TITLE_WORDS:
-            return str(folded)  # "Which former Trump Energy *Secretary*"
+        following = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if token[0].isupper() and folded in TITLE_WORDS and not _PERSON_NOUN.fullmatch(following):
+            return str(
+                folded
+            )  # "Which former Trump Energy *Secretary*", not "Justice spokesperson"
         if token[0].islower() and folded not in _COUNTING | STOPWORDS:
             folded = re.sub(r"[’']s$", "", folded)
             return None if folded in _NOT_NOUNS else folded
     return None
+
+
+def _inside_name(tokens: Sequence[str], at: int) -> bool:
+    """Whether ``tokens[at]`` is "of", "for" or "and" between two capitalised words."""
+    return (
+        0 < at < len(tokens) - 1
+        and tokens[at] in {"of", "for", "and"}
+        and tokens[at - 1][0].isupper()
+        and tokens[at + 1][0].isupper()
+    )
 
 
 # "Whom did they hire as head coach", "Who was named to be the new CEO": the post asked.
@@ -461,15 +489,29 @@ def _counted_noun(question: str) -> str | None:
     """What "how many" counts: the first plural among the next five words ("How many medical
     *professionals* tried to ...", not the verb after them)."""
     match = re.search(r"\bhow\s+many\s+((?:[a-z][\w’'-]*\s*){1,5})", question, re.I)
-    for token in match.group(1).split() if match else []:
+    tokens = match.group(1).split() if match else []
+    for at, token in enumerate(tokens):
         folded = token.lower()
         if token.isupper():
             continue  # "How many US states": "US" is a name, not a plural
-        if folded in _PLURALS or (folded.endswith("s") and not folded.endswith("ss")):
-            return folded
+        if _is_plural(folded) and not (token[0].isupper() and _plural_follows(tokens[at + 1 :])):
+            return folded  # "How many Texas prison units": a name before the noun is no plural
         if folded in _PHRASE_END:
             break
     return None
+
+
+def _is_plural(word: str) -> bool:
+    return word in _PLURALS or (word.endswith("s") and not word.endswith("ss"))
+
+
+def _plural_follows(tokens: Sequence[str]) -> bool:
+    for token in tokens:
+        if token.lower() in _PHRASE_END:
+            return False
+        if token[0].islower() and _is_plural(token):
+            return True
+    return False
 
 
 def _phrase_head(text: str) -> str | None:

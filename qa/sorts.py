@@ -246,6 +246,10 @@ _EVENTS = (
 
 
 _SENTENCE = re.compile(r"\b(?:sentenc(?:e|ed|es|ing)|prison|jail|behind\s+bars)\b", re.I)
+# "How many Texas prison units had no AC?" counts units, not a term in prison.
+_COUNTS_OTHER_THAN_TIME = re.compile(
+    r"\bhow\s+many\s+(?!(?:more\s+)?(?:years|months|weeks|days|hours)\b)", re.I
+)
 
 
 def counted_event(question: str) -> re.Pattern[str] | None:
@@ -258,7 +262,7 @@ def counted_event(question: str) -> re.Pattern[str] | None:
     >>> counted_event("How many people were evacuated?") is None
     True
     """
-    if _SENTENCE.search(question):
+    if _SENTENCE.search(question) and not _COUNTS_OTHER_THAN_TIME.search(question):
         return _SENTENCE  # "how long was he sentenced to": a term, not "more than 9 minutes"
     asked = re.search(r"\bhow\s+many\b", question, re.I)
     if asked is None:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 
-# A question about a possibility, a plan or a forecast: such candidates answer it.
+# A question about a possibility, a plan, a requirement or a forecast: such candidates answer
+# it. "May" in capitals is the month ("in May 2022").
 _OPEN_QUESTION = re.compile(
-    r"\b(?:will|would|could|might|may|can|should|shall|expected|expects?|set\s+to|faces?|"
+    r"\b(?:will|would|could|might|(?-i:may)|can|should|shall|must|needs?|needed|requires?|"
+    r"required|expected|expects?|set\s+to|faces?|"
     r"facing|up\s+to|maximum|max|possible|potential(?:ly)?|predicted|predicts?|forecasts?|"
     r"projected|likely|plans?|planned|planning|hopes?|proposed|proposes?|going\s+to)\b",
     re.I,

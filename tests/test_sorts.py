@@ -16,6 +16,7 @@ from qa.embeddings import LocalEmbedder
 from qa.factoids import find_candidates, read_question
 from qa.models import Source, StoredChunk
 from qa.sorts import CONFLICTS, FITS, UNKNOWN, Sort, agreement, counted_event, number_sort
+from qa.stance import asks_what_happened
 
 
 def sort_of(question: str) -> Sort | None:
@@ -346,6 +347,41 @@ class TestCandidates:
         found = candidates("How many hours did the final last?", sentence)
         assert list(found) == ["five-and-a-half"]
         assert measured(sentence, "five-and-a-half") == "duration"
+
+    def test_a_name_before_the_counted_noun_is_no_plural_and_no_prison_term(self) -> None:
+        sentence = "In Texas, 14 prisons have no air conditioning at all."
+        question = "How many Texas prison units had no air conditioning in the heat wave?"
+        assert read_question(question).noun == "units"  # type: ignore[union-attr]
+        assert "14" in candidates(question, sentence)
+
+    def test_a_players_average_is_per_game(self) -> None:
+        sentence = "She averaged 21.5 points and eight rebounds last season."
+        question = "How many points per game did she average last season?"
+        assert "21.5 points" in candidates(question, sentence)
+        assert candidates(question, "She scored 40 points in the final.") == {}
+
+    def test_every_month_states_a_monthly_rate(self) -> None:
+        sentence = "A typical household spends about $460 more every month than a year ago."
+        question = "How much more per month was the typical household spending?"
+        assert "about $460" in candidates(question, sentence)
+
+    def test_since_when_asks_for_a_date_before_the_year_it_names(self) -> None:
+        sentence = "It was the fastest increase since June 1982, the report said on Wednesday."
+        question = "Since when had inflation not risen as fast as it did in December 2021?"
+        assert "June 1982" in candidates(question, sentence)
+
+    def test_a_long_name_before_a_person_noun_asks_for_a_person(self) -> None:
+        sentence = "The heat is dangerous, agency spokesperson Amanda Hernandez told CNN."
+        question = "Which Texas Department of Criminal Justice spokesperson described the heat?"
+        assert read_question(question).kind == "person"  # type: ignore[union-attr]
+        assert list(candidates(question, sentence)) == ["Amanda Hernandez"]
+
+    def test_a_requirement_is_answered_by_what_would_be_needed(self) -> None:
+        sentence = "It was unclear whether his party would win the 76 seats needed for a majority."
+        question = "How many seats does a party need for a majority, as he claimed in May 2022?"
+        assert "76 seats" in candidates(question, sentence)
+        # "May" in capitals is the month, not a possibility.
+        assert asks_what_happened("How much did prices rise in May 2022?")
 
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
