@@ -23,9 +23,16 @@ from qa.models import Source, StoredChunk
 if TYPE_CHECKING:
     from qa.store import Store
 
-# Lines a site wraps around every story: never the answer to anything.
+# Lines a site wraps around every story: never the answer to anything. An appeal to subscribe
+# is one; a story about subscribers ("Netflix lost 970,000 subscribers") is not.
 _BOILERPLATE = re.compile(
-    r"""newsletter|\bsign\ up\b|\bsubscri(?:be|ber|bers|ption)\b|^\W*read\ more\b|\bclick\ here\b
+    r"""newsletter|\bsign\ up\b|^\W*read\ more\b|\bclick\ here\b
+    |^\W*(?:[A-Z][A-Z -]+:\s*)?subscribe\b|\bsubscribe\ to\ (?:our|usa\ today|[\w-]+\.com)\b
+    |\bsubscrib(?:e|ing)\ (?:today|now|here|at)\b|\bbecom(?:e|ing)\ a\ (?:[\w-]+\ ){0,3}subscriber
+    |\b(?:consider|purchas(?:e|ing)|buy(?:ing)?)\ a\ (?:digital\ )?subscription\b
+    |\bnot\ a\ subscriber\b|\bsubscriber-only\b|^\W*for\ subscribers\b
+    |\ba\ subscription\ makes\b|\bmanag(?:e|ing)\ your\ (?:newsletter\ )?subscription\b
+    |\boffer\ limited\ to\ new\ subscribers\b
     |\bfollow\ (?:us|him|her|them|[a-z][\w.]*(?:\ [a-z][\w.]*){0,3})\ on\ (?:twitter|facebook)
     |\bdelivered\ (?:straight\ )?to\ your\ (?:inbox|phone)
     |\bsupport(?:ing)?\ (?:our|local|strong\ local)\ journalism
@@ -40,9 +47,10 @@ _BOILERPLATE = re.compile(
 # A site's links to its other stories, set between paragraphs: "FORMULA SHORTAGE:5 things you
 # can do ...", "'YOUR ATTORNEYS MESSED UP':Alex Jones confronted ..." (a capitals label glued to
 # a headline; a transcript's "BIDEN: I think ..." has a space and stays), and a video player's
-# "JUST WATCHED ... Replay More Videos ...".
+# "JUST WATCHED ... Replay More Videos ..." and "MUST WATCH <title> 02:03".
 _TEASER = re.compile(
     r"^\W*[A-Z][A-Z0-9 '’&.,-]+[A-Z'’]\W*:(?=[\w'‘“\"$])|\bJUST WATCHED\b|\bReplay More Videos\b"
+    r"|\bMUST WATCH\b"
 )
 # "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -",
 # "SYDNEY, Aug 9 (Reuters) -" (a wire dateline may carry the day of the month).

@@ -60,6 +60,11 @@ class TestBoilerplate:
             "FORMULA SHORTAGE:5 things you can do to feed your baby during a shortage",
             "'YOUR ATTORNEYS MESSED UP':Jones confronted with texts from his phone",
             "JUST WATCHED Storms could impact holiday travel Replay More Videos ...",
+            "MUST WATCH Why second quarter earnings test the streamer 02:03",
+            "Subscribe to the newsletter here or text messages to your phone.",
+            "Support our reporters and become a digital subscriber to the Gazette.",
+            "Please consider a subscription.",
+            "Not a subscriber?",
         ]:
             assert is_boilerplate(line), line
 
@@ -71,6 +76,10 @@ class TestBoilerplate:
             # A debate transcript's speaker, with a space after the colon, is the story.
             "BIDEN: I think we need to be candid with voters.",
             "UPDATE 5:45 p.m. The fire is contained.",
+            # News about subscribers and subscriptions is the story.
+            "The streamer said it lost 970,000 subscribers in the second quarter.",
+            "Plans are available for $6.99 a month with a free trial for new subscribers.",
+            "Analysts expect a cheaper subscription with advertising.",
         ]:
             assert not is_boilerplate(line), line
 
