@@ -289,8 +289,8 @@ def read_question(question: str) -> Ask | None:
     words = frozenset(_fold_words(question))
     # "When is the runoff in 2022?" dates the answer; "Before the case in July 2022, when was
     # the last one?" only sets the scene: a year counts after the wh-word.
-    wh = re.search(r"\b(?:when|what|which|how|who|where)\b", lowered)
-    years = frozenset(_YEAR.findall(lowered[wh.end() if wh else 0 :]))
+    wh = re.search(r"\b(?:when|what|which|how|who|where)\b", question, re.I)
+    years = _years_asked(question[wh.end() if wh else 0 :])
     if re.search(r"\bsince\s+(?:when|what)\b", lowered):
         years = frozenset()  # "Since when had inflation not risen as fast as in 2021?": before it
     polled = reports_poll(question)
@@ -397,6 +397,18 @@ def _states_rate(sentence: str, candidate: Candidate, per: str) -> bool:
         return True  # "James averaged 30.3 points": a player's average is per game
     before = sentence[max(0, candidate.start - 12) : candidate.start]
     return per == "year" and bool(_YEARLY.search(after[:12]) or _YEARLY.search(before))
+
+
+def _years_asked(text: str) -> frozenset[str]:
+    """The years a question dates its answer by: "When is the runoff in 2022?", "the 2022
+    Australian Open final". Not a year that names a common thing ("the 2013 data breach" was
+    revealed in 2016), nor one in a clause after a comma ("..., later found in October 2017")."""
+    main = text.split(",", 1)[0]
+    return frozenset(
+        year.group()
+        for year in _YEAR.finditer(main)
+        if not re.match(r"\s+(?!(?:to|and|or|for|in|on|at)\b)[a-z]", main[year.end() :])
+    )
 
 
 _AVERAGED = re.compile(r"\baverag(?:ed|es|ing)\s+(?:a\s+|an\s+|about\s+|nearly\s+)?$", re.I)
@@ -552,6 +564,10 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         found = _names(sentence, ask.kind)
         if ask.sort == "work":
             found += _titles(sentence, found)
+        if ask.noun in _HANDLE_NOUNS:  # "What Twitter account did a fan start?": @payusback
+            found += [
+                Candidate(m.start(), m.end(), m.group(), 1.0) for m in _HANDLE.finditer(sentence)
+            ]
     if ask.event is not None and not ask.event.search(sentence):
         return []  # a sentence about an evacuation counts no dead
     if ask.kind == "number" and ask.happened and not ask.polled and reports_poll(sentence):
@@ -591,6 +607,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
 
 
+_HANDLE_NOUNS = frozenset({"account", "handle", "username"})
+_HANDLE = re.compile(r"(?<![\w@.])@\w{2,}")
 NEAR_NOUN_BONUS = 0.3
 NEXT_TO_NOUN_BONUS = 0.6
 _WIDE = COUNTRIES | STATES

@@ -19,6 +19,7 @@ general (units, org words, roles), not drawn from any question.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from qa.text import STOPWORDS, fold
@@ -106,7 +107,15 @@ _PERSON_NOUNS = frozenset(
     economist photographer anchor commentator critic historian professor expert
     meteorologist seismologist forecaster nurse firefighter paramedic trooper ranger diner
     passenger homeowner couple family pair duo twins ace slugger rookie outfielder infielder
-    catcher reliever midfielder defender secretary""".split()
+    catcher reliever midfielder defender secretary sheriff deputy sergeant captain general
+    admiral commander colonel lieutenant ambassador envoy diplomat chancellor premier
+    councilman councilwoman chairman chairwoman speaker marshal warden coroner priest bishop
+    pastor rabbi imam referee umpire jockey trainer farmer resident neighbor witness survivor
+    cofounder co-founder heir widow grandmother grandfather uncle aunt cousin nephew niece
+    girlfriend boyfriend spouse baby teen teenager boy girl inmate prisoner defendant
+    plaintiff juror gunman shooter attacker hostage detainee fugitive hacker novelist poet
+    composer dancer painter filmmaker producer screenwriter presenter broadcaster strategist
+    pollster adviser advisor aide nominee successor predecessor""".split()
 )
 _PLACE_NOUNS = frozenset(
     """city cities town towns village country countries nation state states region county
@@ -226,12 +235,18 @@ def _wh_phrase(lowered: str) -> list[str]:
     match = _WH_PHRASE.search(lowered)
     words: list[str] = []
     for word in match.group(1).split() if match else []:
-        if word in _WH_PHRASE_END:
+        if word in _WH_PHRASE_END or _ends_phrase_as_verb(word, words):
             break
         if re.search(r"[’']s?$", word):
             return []
         words.append(word.strip("."))
     return words
+
+
+def _ends_phrase_as_verb(word: str, before: Sequence[str]) -> bool:
+    """A past tense after the phrase's first word is the question's verb: "which PBS program
+    *earned* John Legend ...", not "which *retired* general" or "a highly *decorated* officer"."""
+    return bool(before) and word.endswith("ed") and not before[-1].endswith("ly")
 
 
 # What a count of people is a count of, when news prose has few words for it: the dead, the hurt.
@@ -618,7 +633,8 @@ _ROLE_GROUPS = tuple(
     for group in (
         "lawyer attorney counsel",
         "spokesman spokeswoman spokesperson",
-        "ceo cfo coo chief executive boss head chairman chairwoman chair founder president owner "
+        "ceo cfo coo chief executive boss head chairman chairwoman chair founder cofounder "
+        "co-founder president owner "
         "director manager",
         "coach manager boss head",
         "mp lawmaker senator sen congressman congresswoman rep representative politician",

@@ -383,6 +383,37 @@ class TestCandidates:
         # "May" in capitals is the month, not a possibility.
         assert asks_what_happened("How much did prices rise in May 2022?")
 
+    def test_the_verb_after_the_noun_asked_ends_its_phrase(self) -> None:
+        sentence = 'She added an Emmy as a producer of PBS\' "The Black Church," which won.'
+        question = "Which PBS program earned John Legend a Daytime Emmy as executive producer?"
+        assert sort_of(question) == "work"
+        assert "The Black Church" in candidates(question, sentence)
+
+    def test_a_year_that_names_a_thing_does_not_date_the_answer(self) -> None:
+        sentence = "Yahoo revealed that breach in December 2016."
+        question = (
+            "When did Yahoo first reveal the 2013 data breach, later found in 2017 to be worse?"
+        )
+        assert "December 2016" in candidates(question, sentence)
+        # A year the answer is dated by still rules out others.
+        question = "When was the 2022 Australian Open final played?"
+        assert candidates(question, "The 2021 final was played on Feb. 21, 2021.") == {}
+
+    def test_a_twitter_account_asked_is_a_handle(self) -> None:
+        sentence = "One angry fan started the Twitter account @payusbackadele to press for refunds."
+        question = "What Twitter account did an angry fan start?"
+        assert list(candidates(question, sentence)) == ["@payusbackadele"]
+
+    def test_sheriffs_strategists_and_cofounders_are_people(self) -> None:
+        sentence = "Homes burned, according to Boulder County Sheriff Joe Pelle."
+        assert "Joe Pelle" in candidates(
+            "Which Boulder County sheriff briefed reporters?", sentence
+        )
+        sentence = '"It is not unusual," said Sam Stovall, chief investment strategist at CFRA.'
+        assert next(iter(candidates("Which CFRA strategist said it?", sentence))) == "Sam Stovall"
+        sentence = "Colossal CEO and co-founder Ben Lamm told the Austin American-Statesman."
+        assert next(iter(candidates("Who is the CEO of Colossal?", sentence))) == "Ben Lamm"
+
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
 RESIGNATION = "53b51f26e31f"  # Rajapaksa's letter, delivered to the parliamentary speaker
