@@ -501,7 +501,7 @@ def _counted_noun(question: str) -> str | None:
     """What "how many" counts: the first plural among the next five words ("How many medical
     *professionals* tried to ...", not the verb after them)."""
     match = re.search(r"\bhow\s+many\s+((?:[a-z][\w’'-]*\s*){1,5})", question, re.I)
-    tokens = match.group(1).split() if match else []
+    tokens: list[str] = match.group(1).split() if match else []
     for at, token in enumerate(tokens):
         folded = token.lower()
         if token.isupper():
