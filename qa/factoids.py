@@ -58,10 +58,12 @@ _TALLY_ASKED = (
     r"\bby\s+what\s+(?:vote|margin|score)\b"
 )
 _NUMBER_Q = re.compile(
-    r"\bhow\s+(?:many|much|long|old|far|fast|big|large|high|tall|often|deep|heavy|wide)\b|"
+    r"\bhow\s+(?:many|much|long|old|far|fast|big|large|high|tall|often|deep|heavy|wide|strong)\b|"
     r"\bwhat\s+(?:\w+\s+)?(?:percentage|percent|share|proportion|number|age|amount|price|"
     r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b|"
-    r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+the\s+(?:\w+\s+)?(?:price|cost|value|salary)\b|"
+    # "What was the US average diesel price", "What was China's birth rate"
+    r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+(?:the\s+)?(?:[\w’'.-]+\s+){0,4}?"
+    r"(?:price|cost|value|salary|rate)\b|"
     rf"{_TALLY_ASKED}|"
     # "On what bond were they released?", "What average annual salary does it carry?"
     r"\bwhat\s+(?:[a-z]+\s+){0,2}(?:salary|bond|bail|fine|fee|budget|payout|wage|bonus|ransom|"
@@ -102,7 +104,7 @@ _PERSON_Q = re.compile(
 )
 # "which team", "what company", "what is the name": not "what happened", "what did they do".
 _NAME_Q = re.compile(
-    r"\bwhich\s+\w+|\bwhat\s+(?:is|was)\s+the\s+names?\b|\bwhat\s+(?!(?:is|was|are|were|did|"
+    r"\bwhich\s+\w+|\bwhat\s+(?:is|was)\s+the\s+names?\b|\bwhat\s+(?:\d{4}\s+)?(?!(?:is|was|are|were|did|"
     r"does|do|has|have|had|will|would|can|could|should|may|might|must|happened|happens|"
     r"happen|caused|causes|made|makes|led|leads|prompted|kind|sort|type|about|if|else|went|"
     r"changed|remains|comes|came|goes|exactly|really|now|then|else)\b)[a-z]+\s+\w+",
@@ -195,7 +197,8 @@ _UNITS = frozenset(
     """people persons years months weeks days hours minutes seconds miles kilometers km meters
     metres feet inches pounds kilograms kg grams tons tonnes acres points goals games matches
     percent dollars euros votes seats cases deaths homes houses buildings firefighters
-    students children patients workers employees jobs times members troops soldiers""".split()
+    students children patients workers employees jobs times members troops soldiers mph kph
+    knots degrees births""".split()
 )
 _CAP = r"(?:[A-Z][\w’'.&-]*|\d+(?:st|nd|rd|th)?)"
 _RUN = re.compile(
@@ -273,7 +276,7 @@ def read_question(question: str) -> Ask | None:
         detail = "money"
     noun = _asked_noun(question)
     rate = _RATE_Q.search(question) if kind == "number" else None
-    per = rate.group(1).lower() if rate else None
+    per = (rate.group(1) or rate.group(2)).lower() if rate else None
     if per is not None and noun == per:
         noun = None  # "How much more per month was ...": the rate's period names no answer
     tally = kind == "number" and _TALLY_Q.search(question) is not None
@@ -381,9 +384,11 @@ def _qualifier(question: str, noun: str | None) -> str | None:
 
 
 _PERIODS = r"(year|season|month|week|day|hour|game|match)"
-# "per year", "a season": not "a week of formula", "a year ago".
+# "per year", "a season": not "a week of formula", "a year ago"; "per 1,000 people".
 _RATE_Q = re.compile(
-    rf"\b(?:per|a|an|each)\s+{_PERIODS}\b(?!\s+(?:of|ago|earlier|later|before|after)\b)", re.I
+    rf"\b(?:per|a|an|each)\s+{_PERIODS}\b(?!\s+(?:of|ago|earlier|later|before|after)\b)"
+    r"|\bper\s+(\d[\d,]*)\b",
+    re.I,
 )
 _YEARLY = re.compile(r"^\s*(?:annual(?:ly)?|yearly)\b|\b(?:annual|yearly)\s+$", re.I)
 
@@ -391,7 +396,7 @@ _YEARLY = re.compile(r"^\s*(?:annual(?:ly)?|yearly)\b|\b(?:annual|yearly)\s+$", 
 def _states_rate(sentence: str, candidate: Candidate, per: str) -> bool:
     """Whether the number is given per ``per`` ("$29 million per year", "a year", "annual")."""
     after = sentence[candidate.end : candidate.end + 30]
-    if re.match(rf"\s*(?:[\w-]+\s+)?(?:per|a|an|each|every)\s+{per}\b", after, re.I):
+    if re.match(rf"\s*(?:[\w-]+\s+)?(?:per|a|an|each|every)\s+{re.escape(per)}\b", after, re.I):
         return True
     if per in ("game", "match") and _AVERAGED.search(sentence[: candidate.start]):
         return True  # "James averaged 30.3 points": a player's average is per game

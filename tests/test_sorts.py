@@ -414,6 +414,27 @@ class TestCandidates:
         sentence = "Colossal CEO and co-founder Ben Lamm told the Austin American-Statesman."
         assert next(iter(candidates("Who is the CEO of Colossal?", sentence))) == "Ben Lamm"
 
+    def test_what_was_the_price_or_the_rate_asks_for_a_number(self) -> None:
+        sentence = "The national average for diesel stood at $5.56 a gallon, according to AAA."
+        assert "$5.56" in candidates("What was the US average diesel price in mid-May?", sentence)
+        sentence = "The natural growth rate fell to 0.034%, the lowest since the famine."
+        assert "0.034%" in candidates("What was China's natural population growth rate?", sentence)
+        assert read_question("What was the suspected cause of the blazes?") is None
+
+    def test_a_rate_per_a_number_of_people_is_read_per_that_number(self) -> None:
+        sentence = "It recorded 10.62 million births, or only 7.5 births per 1,000 people."
+        found = candidates("What was China's birth rate per 1,000 people in 2021?", sentence)
+        assert list(found) == ["7.5 births"]
+
+    def test_how_strong_asks_for_a_measure_with_its_unit(self) -> None:
+        sentence = "Gusts as strong as 115 mph were measured just south of Boulder."
+        assert "115 mph" in candidates("How strong were the strongest gusts?", sentence)
+
+    def test_a_year_before_the_noun_asked_still_asks_for_a_name(self) -> None:
+        sentence = 'She also made the musical fantasy "Xanadu" with Gene Kelly.'
+        question = "What 1980 musical fantasy film did she make with Gene Kelly?"
+        assert "Xanadu" in candidates(question, sentence)
+
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
 RESIGNATION = "53b51f26e31f"  # Rajapaksa's letter, delivered to the parliamentary speaker
