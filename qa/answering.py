@@ -33,7 +33,15 @@ from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.sorts import TITLE_WORDS
-from qa.text import content_terms, fold, holds_span, stem, weighted_coverage, words
+from qa.text import (
+    content_terms,
+    fold,
+    holds_span,
+    restore_case,
+    stem,
+    weighted_coverage,
+    words,
+)
 
 
 class Answerer(Protocol):
@@ -158,6 +166,7 @@ class ExtractiveAnswerer:
     def select(self, question: str, sources: Sequence[Source]) -> Plan:
         """The short answer and the sentences the answer will quote; ``refused`` with the
         nearest sentence when the passages do not hold the answer."""
+        question = _as_cased(question, sources)
         candidates, shape = self._scored(question, sources)
         if not candidates:
             return Plan(sentences=[], refused=True)
@@ -290,7 +299,7 @@ class ExtractiveAnswerer:
 
     def score(self, question: str, sources: Sequence[Source]) -> list[Candidate]:
         """Every quotable sentence of ``sources`` with its score, best first."""
-        return self._scored(question, sources)[0]
+        return self._scored(_as_cased(question, sources), sources)[0]
 
     def _scored(
         self, question: str, sources: Sequence[Source]
@@ -358,6 +367,12 @@ class ExtractiveAnswerer:
                 Candidate(source, start, end, sentence, similarity, score, focus[i], position)
             )
         return sorted(scored, key=lambda c: c.score, reverse=True), shape
+
+
+def _as_cased(question: str, sources: Sequence[Source]) -> str:
+    """A question typed in lower case, cased as its passages write its words: names, titles
+    and acronyms are read by their capitals."""
+    return restore_case(question, (s.chunk.text for s in sources))
 
 
 def _full_name(name: str, sentence: Candidate, candidates: Sequence[Candidate], ask: Ask) -> str:

@@ -42,13 +42,35 @@ def messages(history: History | None) -> list[Message]:
 def standalone_question(
     question: str, history: History | None, condense: Condenser | None = None
 ) -> str:
-    """The question to retrieve with: unchanged without history, else rewritten by ``condense``
-    (``carry_subject`` by default)."""
-    question = question.strip()
+    """The question to retrieve with: as typed without history, else rewritten by ``condense``
+    (``carry_subject`` by default); typed without its question mark, it gets one."""
+    question = as_question(question)
     turns = [m for m in messages(history) if m.role != "system" and m.content.strip()]
     if not turns:
         return question
     return (condense or carry_subject)(question, turns).strip() or question
+
+
+def as_question(text: str) -> str:
+    """``text`` on one line, with the question mark a chat message often leaves out: the
+    answerer reads "who is the ceo of jetblue" as it reads "Who is the CEO of JetBlue?".
+
+    >>> as_question("  who won the runoff ")
+    'who won the runoff?'
+    >>> as_question("Tell me about the runoff.")
+    'Tell me about the runoff.'
+    """
+    text = " ".join(text.split())
+    if text and text[-1] not in "?.!" and _ASKS.match(text):
+        return text + "?"
+    return text
+
+
+_ASKS = re.compile(
+    r"(?:and\s+|so\s+|but\s+)?(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|"
+    r"do|does|did|can|could|will|would|should|has|have|had|since\s+when)\b",
+    re.I,
+)
 
 
 class StoryShare(Protocol):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as into onto over under about
@@ -150,3 +152,41 @@ def holds_span(text: str, span: str) -> bool:
 
 
 _POSSESSIVE_S = re.compile(r"(?<=\w)[’']s\b")
+
+
+def restore_case(question: str, texts: Iterable[str]) -> str:
+    """``question`` typed all in lower case, with its words cased as ``texts`` mostly write them
+    mid-sentence ("who is the ceo of jetblue" -> "Who is the CEO of JetBlue"): the offline
+    answerer reads names, titles and acronyms by their capitals. A question with any capital
+    after its first letter is left as typed.
+
+    >>> restore_case("who leads jetblue", ["Its CEO said JetBlue would grow.", "JetBlue won."])
+    'Who leads JetBlue'
+    """
+    if not question or any(c.isupper() for c in question[1:]):
+        return question
+    mid: dict[str, Counter[str]] = {}  # forms written mid-sentence
+    opening: dict[str, Counter[str]] = {}  # forms opening a sentence: "The" says little
+    for text in texts:
+        for match in _CASED_WORD.finditer(text):
+            word = match.group()
+            starts = _SENTENCE_START.search(text, max(0, match.start() - 3), match.start())
+            (opening if starts else mid).setdefault(word.lower(), Counter())[word] += 1
+
+    def cased(match: re.Match[str]) -> str:
+        word = match.group()
+        seen = mid.get(word, Counter())
+        if seen:
+            form, count = seen.most_common(1)[0]
+            return form if count > seen[word] else word
+        first = opening.get(word)
+        if first and word not in STOPWORDS:
+            return first.most_common(1)[0][0]  # never written in lower case
+        return word
+
+    restored = _CASED_WORD.sub(cased, question)
+    return restored[:1].upper() + restored[1:]
+
+
+_CASED_WORD = re.compile(r"[^\W\d_][\w’'&.-]*[^\W_]|[^\W\d_]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?][\"”’']?\s+|\n\s*)$")

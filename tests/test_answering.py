@@ -19,6 +19,7 @@ from qa.embeddings import LocalEmbedder
 from qa.factoids import asked_kind, find_candidates, read_question
 from qa.models import Source, StoredChunk
 from qa.settings import AnswerSettings
+from qa.text import restore_case
 
 DEPOT = (
     "Chittagong, Bangladesh (CNN) A fire at a container depot in southeastern Bangladesh has "
@@ -744,3 +745,28 @@ class TestShortAnswerIsAWholeToken:
         )
         plan = answerer().select("How many homes were destroyed in Tonga?", [source(text)])
         assert plan.refused or plan.short is not None
+
+
+class TestTypedInLowerCase:
+    """A chat message is often typed in lower case without its question mark: the answer is the
+    one the question written properly gets."""
+
+    def test_a_lower_case_question_is_read_with_the_passages_capitals(self) -> None:
+        text = (
+            "A former camp guard, 101, was sentenced to five years in prison by a German court. "
+            "The Neuruppin Regional Court found he had aided the killing of prisoners. "
+            "Historians of the Holocaust said the trial came late."
+        )
+        cased = plan_for("Which German court sentenced the former camp guard?", text)
+        typed = plan_for("which german court sentenced the former camp guard?", text)
+        assert cased.short == typed.short == "Neuruppin Regional Court"
+        assert typed.confidence == cased.confidence  # "german" is no noun asked: "court" is
+
+    def test_a_question_with_capitals_is_read_as_typed(self) -> None:
+        assert restore_case("Who is the CEO of jetblue?", ["JetBlue CEO Robin Hayes"]) == (
+            "Who is the CEO of jetblue?"
+        )
+
+    def test_a_word_the_passages_write_in_lower_case_stays_so(self) -> None:
+        texts = ["Congress passed the bill on Friday. Bill Smith voted against the bill."]
+        assert restore_case("who voted against the bill", texts) == "Who voted against the bill"

@@ -366,6 +366,13 @@ class TestStandaloneQuestion:
         assert standalone_question("Who is Xi?", [], condense) == "Who is Xi?"
         assert condense.calls == []
 
+    def test_a_question_typed_without_its_question_mark_gets_one(self) -> None:
+        assert standalone_question("who is xi", None) == "who is xi?"
+        assert standalone_question("how many  people\ndied", None) == "how many people died?"
+        # What is no question stays as it is.
+        assert standalone_question("Tell me about Xi", None) == "Tell me about Xi"
+        assert standalone_question("Who is Xi.", None) == "Who is Xi."
+
     def test_with_history_it_gets_the_validated_turns_oldest_first(self) -> None:
         condense = Recording()
         history = [{"role": "system", "content": "Be nice."}, *LUKASHENKO]
