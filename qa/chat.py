@@ -52,18 +52,24 @@ def standalone_question(
 
 
 def as_question(text: str) -> str:
-    """``text`` on one line, with the question mark a chat message often leaves out: the
-    answerer reads "who is the ceo of jetblue" as it reads "Who is the CEO of JetBlue?".
+    """``text`` on one line, with the question mark a chat message often leaves out and its
+    "what's" written out: the answerer reads "whats the price" as "What is the price?".
 
     >>> as_question("  who won the runoff ")
     'who won the runoff?'
+    >>> as_question("What's the price of a ticket")
+    'What is the price of a ticket?'
     >>> as_question("Tell me about the runoff.")
     'Tell me about the runoff.'
     """
-    text = " ".join(text.split())
+    text = _CONTRACTED.sub(lambda m: f"{m.group(1)} is", " ".join(text.split()))
     if text and text[-1] not in "?.!" and _ASKS.match(text):
         return text + "?"
     return text
+
+
+# "What's the price", "Who’s the CEO", "whats": the wh-word and "is" the answerer reads.
+_CONTRACTED = re.compile(r"\b(what|who|where|when|how|which)(?:['’]s|(?<=what)s)\b", re.I)
 
 
 _ASKS = re.compile(

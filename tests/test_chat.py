@@ -373,6 +373,13 @@ class TestStandaloneQuestion:
         assert standalone_question("Tell me about Xi", None) == "Tell me about Xi"
         assert standalone_question("Who is Xi.", None) == "Who is Xi."
 
+    def test_whats_and_whos_are_written_out(self) -> None:
+        assert standalone_question("What's the price of a ticket", None) == (
+            "What is the price of a ticket?"
+        )
+        assert standalone_question("who’s the ceo", None) == "who is the ceo?"
+        assert standalone_question("whats new", None) == "what is new?"
+
     def test_with_history_it_gets_the_validated_turns_oldest_first(self) -> None:
         condense = Recording()
         history = [{"role": "system", "content": "Be nice."}, *LUKASHENKO]
