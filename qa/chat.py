@@ -63,11 +63,26 @@ def as_question(text: str) -> str:
     'Tell me about the runoff.'
     """
     text = _CONTRACTED.sub(lambda m: f"{m.group(1)} is", " ".join(text.split()))
+    asked = _LEAD_IN.sub("", text)
+    if asked != text and _ASKS.match(asked):
+        # "Can you tell me who the CEO is?": "Who is the CEO?"
+        asked = _EMBEDDED.sub(lambda m: f"{m.group(1)} {m.group(3)} {m.group(2)}", asked)
+        text = asked[:1].upper() + asked[1:]
     if text and text[-1] not in "?.!" and _ASKS.match(text):
         return text + "?"
     return text
 
 
+# "Can you tell me", "Do you know", "I'd like to know": the question is what follows.
+_LEAD_IN = re.compile(
+    r"^(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|show)\s+me|"
+    r"tell\s+me|do\s+you\s+know|i(?:\s+want|\s+would\s+like|['’]d\s+like)\s+to\s+know|"
+    r"i\s+wonder)\s*,?\s+",
+    re.I,
+)
+_EMBEDDED = re.compile(
+    r"^(who|what|when|where|which\s+\w+)\s+(.+?)\s+(is|was|are|were)(?=[?.!]*$)", re.I
+)
 # "What's the price", "Who’s the CEO", "whats": the wh-word and "is" the answerer reads.
 _CONTRACTED = re.compile(r"\b(what|who|where|when|how|which)(?:['’]s|(?<=what)s)\b", re.I)
 

@@ -432,7 +432,7 @@ _PHRASE_END = frozenset(
     """of who whom that which whose for at in on to from with by after before during when where per
     did does do is was were will has had are have would could can should""".split()
 )
-_NOT_NOUNS = frozenset("did does do is was were time year date day name".split())
+_NOT_NOUNS = frozenset("did does do is was were time year date day name him her them it us".split())
 # "Which two brothers": how many are asked for, not what.
 _COUNTING = frozenset(
     """two three four five six seven eight nine ten both several former then current new

@@ -380,6 +380,16 @@ class TestStandaloneQuestion:
         assert standalone_question("who’s the ceo", None) == "who is the ceo?"
         assert standalone_question("whats new", None) == "what is new?"
 
+    def test_a_request_to_tell_is_the_question_it_holds(self) -> None:
+        for typed, asked in [
+            ("Can you tell me who the CEO of JetBlue is?", "Who is the CEO of JetBlue?"),
+            ("do you know when the runoff is", "When is the runoff?"),
+            ("I'd like to know where the fire was", "Where was the fire?"),
+            ("Please tell me how many people died.", "How many people died."),
+        ]:
+            assert standalone_question(typed, None) == asked
+        assert standalone_question("Tell me about the runoff", None) == "Tell me about the runoff"
+
     def test_with_history_it_gets_the_validated_turns_oldest_first(self) -> None:
         condense = Recording()
         history = [{"role": "system", "content": "Be nice."}, *LUKASHENKO]

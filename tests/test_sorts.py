@@ -435,6 +435,9 @@ class TestCandidates:
         question = "What 1980 musical fantasy film did she make with Gene Kelly?"
         assert "Xanadu" in candidates(question, sentence)
 
+    def test_a_pronoun_after_the_verb_is_no_noun_asked(self) -> None:
+        assert read_question("Which court sentenced him?").noun == "court"  # type: ignore[union-attr]
+
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
 RESIGNATION = "53b51f26e31f"  # Rajapaksa's letter, delivered to the parliamentary speaker
