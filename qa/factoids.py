@@ -609,7 +609,38 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         if _named_as_asked(sentence, candidate, ask):
             fit += NEXT_TO_NOUN_BONUS
         fresh.append(replace(candidate, fit=fit))
+    nearest = _named_before_asked_number(sentence, fresh, ask)
+    if nearest is not None:  # "Which bank's shares fell nearly 7%?": "Goldman Sachs falling
+        # nearly 7%", not "JP Morgan down more than 4%" in the same sentence
+        fresh = [replace(c, fit=c.fit + NEAR_NOUN_BONUS) if c is nearest else c for c in fresh]
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
+
+
+def _named_before_asked_number(
+    sentence: str, found: Sequence[Candidate], ask: Ask
+) -> Candidate | None:
+    """Of two or more candidates, the one right before (within a few words) a number the
+    question states, when the sentence states it too."""
+    if ask.kind == "number" or len(found) < 2:
+        return None
+    dated = any(_MONTH_IN.fullmatch(w) for w in ask.words)  # "January 18": a day, no anchor
+    asked = [
+        w
+        for w in ask.words
+        if re.fullmatch(r"[$£€]?\d[\d,.]*%?", w)  # a number, not "BZ4X"
+        and not _YEAR.fullmatch(w)
+        and not (dated and re.fullmatch(r"\d{1,2}", w))
+    ]
+    spots = [
+        m.start()
+        for w in asked
+        for m in re.finditer(rf"(?<![\w.]){re.escape(w)}(?![\w])", sentence, re.I)
+    ]
+    if not spots:
+        return None
+    # The name the number is said of comes before it ("Goldman Sachs falling nearly 7%").
+    before = [(spot - c.end, c) for spot in spots for c in found if 0 <= spot - c.end <= 30]
+    return min(before, key=lambda gap: gap[0])[1] if before else None
 
 
 _HANDLE_NOUNS = frozenset({"account", "handle", "username"})

@@ -438,6 +438,17 @@ class TestCandidates:
     def test_a_pronoun_after_the_verb_is_no_noun_asked(self) -> None:
         assert read_question("Which court sentenced him?").noun == "court"  # type: ignore[union-attr]
 
+    def test_the_name_beside_a_number_the_question_states_is_the_one_asked(self) -> None:
+        sentence = "Shares fell, with JP Morgan down more than 4% and Goldman Sachs down nearly 7%."
+        found = candidates("Which bank's shares fell nearly 7% on Tuesday?", sentence)
+        assert next(iter(found)) == "Goldman Sachs"
+        found = candidates("Which bank's shares fell more than 4% on Tuesday?", sentence)
+        assert next(iter(found)) == "JP Morgan"
+        # A model name with a digit in it is no number to stand beside.
+        sentence = "The Toyota BZ4X and Subaru Solterra crossovers were developed jointly."
+        found = candidates("Which Subaru crossover was developed with Toyota's BZ4X?", sentence)
+        assert next(iter(found)) == "Subaru Solterra"
+
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
 RESIGNATION = "53b51f26e31f"  # Rajapaksa's letter, delivered to the parliamentary speaker
