@@ -28,7 +28,7 @@ Sort = Literal[
     "person",
     "someone", "place", "organisation", "event", "work", "thing",
     "money", "count", "duration", "age", "length", "weight", "percent", "speed", "temperature",
-    "area", "volume",
+    "area", "volume", "frequency",
 ]  # fmt: skip
 
 FITS, UNKNOWN, CONFLICTS = 1, 0, -1
@@ -70,6 +70,7 @@ _QUANTITY_Q: tuple[tuple[str, Sort], ...] = (
     (r"\bhow\s+fast\b|\bwhat\s+speed\b", "speed"),
     (r"\bhow\s+(?:hot|cold)\b|\btemperature\b", "temperature"),
     (r"\bpercent(?:age)?\b|\bwhat\s+(?:share|proportion)\b", "percent"),
+    (r"\bhow\s+often\b", "frequency"),
     (
         r"\bhow\s+long\b|\bhow\s+many\s+(?:more\s+)?(?:years|months|weeks|days|hours|minutes|"
         r"decades)\b",
@@ -313,7 +314,7 @@ def agreement(sort: Sort | None, sentence: str, start: int, end: int, noun: str 
 
 
 _NUMBER_SORTS = frozenset(
-    "money count duration age length weight percent speed temperature area volume".split()
+    "money count duration age length weight percent speed temperature area volume frequency".split()
 )
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|March|April|May|June|July|Aug(?:ust)?|Sept?(?:ember)?|"
@@ -391,6 +392,11 @@ _NUMBER_WORDS = frozenset(
 
 def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
     found = number_sort(sentence, start, end)
+    if sort == "frequency":
+        # "How often did she vote with Trump?": "93% of the time", "three times a week", not
+        # "one of 10 Republicans".
+        around = fold(sentence[start : end + 16])
+        return FITS if found == "percent" or _HOW_OFTEN.search(around) else CONFLICTS
     if found is None:
         # A measure is written with its unit ("$29 million", "209 feet", "six months"): a bare
         # number does not answer "how much did it cost" or "how tall"; it may answer "how
@@ -410,6 +416,7 @@ def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
     return CONFLICTS
 
 
+_HOW_OFTEN = re.compile(r"\btimes?\b|\bevery\b|\b(?:a|per)\s+(?:day|week|month|year)\b")
 _NAMED_STORMS = frozenset("hurricane typhoon cyclone storm tropical".split())
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir dame lord lady rev".split())
 _SPEAKS = (

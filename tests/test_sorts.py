@@ -449,6 +449,12 @@ class TestCandidates:
         found = candidates("Which Subaru crossover was developed with Toyota's BZ4X?", sentence)
         assert next(iter(found)) == "Subaru Solterra"
 
+    def test_how_often_asks_for_a_share_of_the_time_or_times_not_a_count(self) -> None:
+        question = "How often did she vote with the president?"
+        assert candidates(question, "She was one of 10 Republicans to vote against.") == {}
+        assert "93%" in candidates(question, "She voted with him 93% of the time.")
+        assert "three times" in candidates(question, "She voted with him three times.")
+
 
 VESUVIUS = "cc7d7eb5b571"  # the tourist who fell into the crater; a guides' president speaks
 RESIGNATION = "53b51f26e31f"  # Rajapaksa's letter, delivered to the parliamentary speaker
