@@ -47,10 +47,13 @@ _BOILERPLATE = re.compile(
 # A site's links to its other stories, set between paragraphs: "FORMULA SHORTAGE:5 things you
 # can do ...", "'YOUR ATTORNEYS MESSED UP':Alex Jones confronted ..." (a capitals label glued to
 # a headline; a transcript's "BIDEN: I think ..." has a space and stays), and a video player's
-# "JUST WATCHED ... Replay More Videos ..." and "MUST WATCH <title> 02:03".
+# "JUST WATCHED ... Replay More Videos ..." and "MUST WATCH <title> 02:03"; a site's "► More:"
+# or "Related:" link before a headline ("More:Eligible families to receive $95 more ...").
 _TEASER = re.compile(
     r"^\W*[A-Z][A-Z0-9 '’&.,-]+[A-Z'’]\W*:(?=[\w'‘“\"$])|\bJUST WATCHED\b|\bReplay More Videos\b"
     r"|\bMUST WATCH\b"
+    r"|^\W*(?i:more|related|read\s+more|see\s+also|also\s+read|watch|map|video|photos?|opinion|"
+    r"trending|latest|recommended)\s*:\s*(?=[\w'‘“\"$])"
 )
 # "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -",
 # "SYDNEY, Aug 9 (Reuters) -" (a wire dateline may carry the day of the month).

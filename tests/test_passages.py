@@ -61,6 +61,10 @@ class TestBoilerplate:
             "'YOUR ATTORNEYS MESSED UP':Jones confronted with texts from his phone",
             "JUST WATCHED Storms could impact holiday travel Replay More Videos ...",
             "MUST WATCH Why second quarter earnings test the streamer 02:03",
+            "More:Eligible families to receive at least $95 more in food aid in January",
+            "► More:Here's a map of the cases in the state",
+            "Related: The city's budget in five charts",
+            "MORE: Tourist injured after falling into a crater",
             "Subscribe to the newsletter here or text messages to your phone.",
             "Support our reporters and become a digital subscriber to the Gazette.",
             "Please consider a subscription.",
@@ -80,6 +84,8 @@ class TestBoilerplate:
             "The streamer said it lost 970,000 subscribers in the second quarter.",
             "Plans are available for $6.99 a month with a free trial for new subscribers.",
             "Analysts expect a cheaper subscription with advertising.",
+            "More than 40 people were hurt, the police said.",
+            "Watch out for scams, the attorney general said.",
         ]:
             assert not is_boilerplate(line), line
 
