@@ -532,7 +532,8 @@ _WHY = re.compile(
 )
 _CAUSE = re.compile(
     r"\b(?:because|due\s+to|after|as\s+a\s+result|caused\s+by|sparked\s+by|blam(?:e|ed|es|ing)|"
-    r"reasons?|led\s+to|amid|following|so\s+that|in\s+order\s+to|citing|owing\s+to|"
+    r"reasons?|led\s+to|amid|(?<!been\s)(?<!be\s)(?<!re\s)(?<!is\s)(?<!was\s)(?<!am\s)following|so\s+that|"
+    r"in\s+order\s+to|citing|owing\s+to|"
     r"triggered|prompted|result\s+of|over\s+(?:concerns?|fears?))\b",
     re.I,
 )

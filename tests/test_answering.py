@@ -448,6 +448,20 @@ class TestShortAnswer:
         unweighted = plan_for(question, text, max_sentences=1, slot_weight=0.0)
         assert unweighted.sentences[0].text.startswith("Sam Reed found a purple pearl")
 
+    def test_following_a_story_is_no_reason(self) -> None:
+        # "Following" gives a cause ("following a heart attack"), not "if you've been following".
+        text = (
+            "If you've been following Chef Lina Park's cooking show, you know it took a break. "
+            "The show took a break following her heart attack."
+        )
+        question = "Why did Chef Lina Park's cooking show take a break?"
+        weighted = {c.position: c.score for c in answerer().score(question, [source(text)])}
+        plain = {
+            c.position: c.score for c in answerer(slot_weight=0.0).score(question, [source(text)])
+        }
+        assert weighted[0] == pytest.approx(plain[0]), "no reason bonus for 'been following'"
+        assert weighted[1] > plain[1], "the reason bonus for 'following her heart attack'"
+
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
         plan = answerer(factoid_sentences=2).select(question, [source(HOCKEY)])
