@@ -613,7 +613,17 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
     if nearest is not None:  # "Which bank's shares fell nearly 7%?": "Goldman Sachs falling
         # nearly 7%", not "JP Morgan down more than 4%" in the same sentence
         fresh = [replace(c, fit=c.fit + NEAR_NOUN_BONUS) if c is nearest else c for c in fresh]
+    if ask.kind == "date" and "since" in ask.words:
+        # "Since when had inflation not risen as fast?": the date a sentence says it is since
+        # ("the fastest increase since June 1982"), not the report's "Wednesday".
+        fresh = [
+            replace(c, fit=c.fit + NEXT_TO_NOUN_BONUS) if _SINCE.search(sentence, 0, c.start) else c
+            for c in fresh
+        ]
     return sorted(fresh, key=lambda c: c.fit, reverse=True)
+
+
+_SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+)?$", re.I)
 
 
 def _named_before_asked_number(

@@ -449,6 +449,14 @@ class TestCandidates:
         found = candidates("Which Subaru crossover was developed with Toyota's BZ4X?", sentence)
         assert next(iter(found)) == "Subaru Solterra"
 
+    def test_since_when_is_answered_by_the_date_a_sentence_says_it_is_since(self) -> None:
+        sentence = "Rents have doubled since 2019, a report said on June 8, 2022."
+        assert next(iter(candidates("Since when have rents doubled?", sentence))) == "2019"
+        # Asked when, the fuller date is the better answer, as before.
+        assert next(iter(candidates("When did a report say rents doubled?", sentence))) == (
+            "June 8, 2022"
+        )
+
     def test_how_often_asks_for_a_share_of_the_time_or_times_not_a_count(self) -> None:
         question = "How often did she vote with the president?"
         assert candidates(question, "She was one of 10 Republicans to vote against.") == {}
