@@ -89,7 +89,10 @@ MONEY_Q = re.compile(
     r"fees|charge|charged|prize|jackpot|dollars?|valued?|valuation|funding|revenue|bond|bail|"
     r"wage|wages|bonus|payout|reward|bounty|"
     r"apprais(?:ed|al)|auction(?:ed)?|ransom|damages|settlement|sue|sued|suing|"
-    r"ask(?:ed|ing)?\s+for|demand(?:ed|ing)?)\b"
+    r"ask(?:ed|ing)?\s+for|demand(?:ed|ing)?)\b|"
+    # "How much will LeBron James make?", "How much did 'Bullet Train' make?": earnings, when
+    # "how much" is asked of no noun ("how much progress did they make" asks no sum).
+    r"\bhow\s+much\s+(?:will|would|did|does|do|could|can|is|was|has|have|had)\b[^?]*\bma(?:ke|kes|de)\b"
 )
 _PERSON_NOUNS = frozenset(
     """person man woman men women people son sons daughter daughters child children player

@@ -67,6 +67,8 @@ class TestAskedSort:
             ("How much was the pearl appraised at?", "money"),
             ("How much is the actor suing his ex-wife for?", "money"),
             ("How much did the seller ask for the database?", "money"),
+            ("How much will the star make this season?", "money"),  # earnings
+            ("How much progress did the talks make?", None),  # asked of a noun: no sum
             ("How many acres had the fire burned by Sunday?", "area"),  # its unit says
             ("How much more did Americans pay for beef roasts?", None),  # a sum or a share
             ("How many Family Dollar stores sold the products?", "count"),
