@@ -422,9 +422,10 @@ _AVERAGED = re.compile(r"\baverag(?:ed|es|ing)\s+(?:a\s+|an\s+|about\s+|nearly\s
 # The head of the noun phrase a question names its answer by: "the name of the *son* of",
 # "Who is the JetBlue *CEO*", "Roughly how many *firefighters* fought".
 _NAME_OF = re.compile(r"\bnames?\s+of\s+(.+)", re.I)
-# "Who is the JetBlue CEO", "Who was Rudy Giuliani's attorney"
+# "Who is the JetBlue CEO", "Who was Rudy Giuliani's attorney", "Who became the first president"
 _WHO_IS = re.compile(
-    r"^\s*(?i:who\s+(?:is|was|are|were)\s+)(?:(?i:the|a|an)\s+|(?:[A-Z][\w.-]*\s+){0,3}"
+    r"^\s*(?i:who\s+(?:is|was|are|were|became|becomes|(?:will|would|has|had)\s+(?:be|been|become))\s+)"
+    r"(?:(?i:the|a|an)\s+|(?:[A-Z][\w.-]*\s+){0,3}"
     r"[A-Z][\w.-]*[’']s\s+)(.+)"
 )
 _WH_NOUN = re.compile(r"\b(?:which|what|how\s+many|how\s+much)\s+(.+)", re.I)

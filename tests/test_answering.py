@@ -111,6 +111,8 @@ class TestWhatIsAsked:
             ("What is the name of the son of Tony Dow, the actor?", "son"),
             ("Who is the CEO of JetBlue, which agreed to buy Spirit?", "ceo"),
             ("Who is the Rockland County health commissioner who announced it?", "commissioner"),
+            ("Who became the first president of the new republic?", "president"),
+            ("Who will be the next coach of the Giants?", "coach"),
             ("Roughly how many firefighters fought the Utah fire?", "firefighters"),
             ("Which German court sentenced the former guard?", "court"),
             ("Which university's lab is working with Colossal?", "university"),
@@ -326,6 +328,14 @@ class TestWhatIsAsked:
         assert ask is not None and ask.opening == "from"
         sentence = "Tepper bought the team from Jerry Richardson, as Cam Newton looked on."
         assert find_candidates(sentence, ask)[0].text == "Jerry Richardson"
+
+    def test_who_became_the_role_is_named_by_the_role(self) -> None:
+        sentence = (
+            "The ceremony was attended by Prime Minister Mia Mottley, singer Rihanna and "
+            "inaugural president Sandra Mason."
+        )
+        question = "Who became the first president of Barbados?"
+        assert found_in(question, sentence)[0] == "Sandra Mason"
 
     def test_the_doer_of_the_asked_deed_is_named_by_its_agent_noun(self) -> None:
         ask = read_question("Who hosted the awards show in Las Vegas?")
