@@ -678,6 +678,7 @@ SAME_NOUN: dict[str, tuple[str, ...]] = {
     "movie": ("film",),
     "company": ("firm",),
     "firm": ("company",),
+    "city": ("capital",),
 }
 
 
@@ -762,9 +763,15 @@ def _noun_nearness(sentence: str, candidate: Candidate, ask: Ask) -> int:
         if modifier not in ask.words or modifier in STOPWORDS:
             break
         after = after[1:]
+    # "Bridgetown, the capital", "Sitakunda, a town in Chittagong": the noun in apposition.
+    apposed = re.match(
+        r",\s+(?:the|a|an)\s+(?:[a-z-]+\s+)?([\w’'-]+)",
+        sentence[candidate.end : candidate.end + 60],
+    )
     next_to = (
         pattern.search(inside)
         or pattern.fullmatch(before[-1] if before else "")
+        or (apposed is not None and pattern.fullmatch(apposed.group(1)))
         # "a 100-point season" counts points, not seasons: a compound's own unit is its noun.
         or (re.search(r"\d-[a-z]+$", candidate.text) is None and pattern.match(after[0]))
     )

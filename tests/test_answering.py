@@ -174,6 +174,19 @@ class TestWhatIsAsked:
         sentence = "After a year in Muncie, the contest will be held in New Castle, Indiana."
         assert found_in(question, sentence)[0] == "New Castle"
 
+    def test_a_noun_in_apposition_names_the_place(self) -> None:
+        # "Sitakunda, a coastal town" says it is a town as "the town of Sitakunda" does.
+        ask = read_question("In which town is the depot?")
+        assert ask is not None
+        apposed = find_candidates("The depot is in Sitakunda, a coastal town.", ask)
+        before = find_candidates("The depot is in the coastal town of Sitakunda.", ask)
+        assert apposed[0].text == before[0].text == "Sitakunda"
+        assert apposed[0].fit == pytest.approx(before[0].fit)
+        # A capital is a city.
+        question = "In which city was the ceremony held?"
+        sentence = "The ceremony, near Speightstown, was held in Bridgetown, the capital."
+        assert found_in(question, sentence)[0] == "Bridgetown"
+
     def test_the_questions_own_words_may_stand_between_a_count_and_its_noun(self) -> None:
         question = "How many glazed donuts did the champion eat?"
         sentence = "He ate 55 glazed donuts in eight minutes, 8 donuts more than the runner-up."
