@@ -40,6 +40,7 @@ from qa.text import (
     restore_case,
     stem,
     weighted_coverage,
+    with_demonyms,
     words,
 )
 
@@ -290,7 +291,7 @@ class ExtractiveAnswerer:
         the passages and nothing is close in meaning."""
         if not shape.focus:
             return True
-        terms = [set(content_terms(c.text)) for c in candidates]
+        terms = [with_demonyms(set(content_terms(c.text))) for c in candidates]
         found = weighted_coverage(_rarity_weights(shape.focus, terms), set().union(*terms))
         return (
             found >= self._settings.focus_coverage
@@ -331,7 +332,7 @@ class ExtractiveAnswerer:
         if not raw:
             return [], question_shape(question)
         shape = _with_role_holder(question, [r[3] for r in raw])
-        terms = [set(content_terms(r[3])) for r in raw]
+        terms = [with_demonyms(set(content_terms(r[3]))) for r in raw]
         weights = _rarity_weights(shape.focus, terms)
         focus = [weighted_coverage(weights, t) for t in terms]
         attribution = [

@@ -100,6 +100,83 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in content_words(text)]
 
 
+def with_demonyms(terms: set[str]) -> set[str]:
+    """Stemmed terms plus the demonym of each country among them: a question's "English city"
+    is a sentence's "Cambridge, England", its "French president" the "President of France"."""
+    return terms | {_DEMONYM_OF[t] for t in terms if t in _DEMONYM_OF}
+
+
+# Country stem -> its demonym's stem (both as ``stem`` writes them).
+_DEMONYM_OF = {
+    "england": "english",
+    "franc": "french",
+    "britain": "british",
+    "uk": "british",
+    "china": "chines",
+    "russia": "russian",
+    "ukrain": "ukrainian",
+    "america": "american",
+    "australia": "australian",
+    "italy": "italian",
+    "germany": "german",
+    "spain": "spanish",
+    "japan": "japanes",
+    "india": "indian",
+    "mexico": "mexican",
+    "canada": "canadian",
+    "israel": "israeli",
+    "iran": "iranian",
+    "iraq": "iraqi",
+    "scotland": "scottish",
+    "ireland": "irish",
+    "wal": "welsh",
+    "netherland": "dutch",
+    "switzerland": "swiss",
+    "sweden": "swedish",
+    "brazil": "brazilian",
+    "korea": "korean",
+    "turkey": "turkish",
+    "poland": "polish",
+    "greec": "greek",
+    "egypt": "egyptian",
+    "afghanistan": "afghan",
+    "pakistan": "pakistani",
+    "chil": "chilean",
+    "colombia": "colombian",
+    "cuba": "cuban",
+    "belaru": "belarusian",
+    "taiwan": "taiwanes",
+    "norway": "norwegian",
+    "denmark": "danish",
+    "finland": "finnish",
+    "portugal": "portugues",
+    "austria": "austrian",
+    "belgium": "belgian",
+    "argentina": "argentinian",
+    "peru": "peruvian",
+    "venezuela": "venezuelan",
+    "nigeria": "nigerian",
+    "kenya": "kenyan",
+    "ethiopia": "ethiopian",
+    "vietnam": "vietnames",
+    "thailand": "thai",
+    "philippin": "filipino",
+    "indonesia": "indonesian",
+    "syria": "syrian",
+    "lebanon": "lebanes",
+    "jordan": "jordanian",
+    "hungary": "hungarian",
+    "serbia": "serbian",
+    "croatia": "croatian",
+    "romania": "romanian",
+    "barbado": "barbadian",
+    "jamaica": "jamaican",
+    "haiti": "haitian",
+    "zealand": "zealander",
+    "lanka": "lankan",
+}
+
+
 def content_words(text: str) -> list[str]:
     """The words ``content_terms`` stems."""
     return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]

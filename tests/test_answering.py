@@ -485,6 +485,15 @@ class TestShortAnswer:
         assert weighted[0] == pytest.approx(plain[0]), "no reason bonus for 'been following'"
         assert weighted[1] > plain[1], "the reason bonus for 'following her heart attack'"
 
+    def test_a_country_covers_its_demonym_in_the_question(self) -> None:
+        text = (
+            "Olivia Newton-John, who died in August 2022, lived on a ranch in California. "
+            "Newton-John was born in Cambridge, England, in 1948."
+        )
+        question = "In which English city was Olivia Newton-John born?"
+        focus = {c.position: c.focus for c in answerer().score(question, [source(text)])}
+        assert focus[1] > focus[0], "'England' is the question's 'English'"
+
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
         plan = answerer(factoid_sentences=2).select(question, [source(HOCKEY)])

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from qa.text import fold, stem, words
+from qa.text import content_terms, fold, stem, with_demonyms, words
 
 
 class TestFold:
@@ -53,3 +53,9 @@ class TestStem:
     def test_different_words_stay_apart(self) -> None:
         assert stem("agree") != stem("agent")
         assert len({stem(w) for w in ("gas", "game", "gate", "use", "fir")}) == 5
+
+
+def test_a_country_brings_its_demonym() -> None:
+    assert with_demonyms({"cambridg", "england"}) == {"cambridg", "england", "english"}
+    assert with_demonyms(set(content_terms("President of France"))) >= {"french"}
+    assert with_demonyms({"english"}) == {"english"}  # the other way: the question's word
