@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from qa.sorts import (
+    CHANGE_Q,
     COMMON_ABBREVIATIONS,
     CONFLICTS,
     COUNTRIES,
@@ -272,8 +273,8 @@ def read_question(question: str) -> Ask | None:
             ),
             "time" if re.search(r"\b(?:what|which)\s+hour\b", lowered) else None,
         )
-    elif kind == "number" and MONEY_Q.search(lowered):
-        detail = "money"
+    elif kind == "number" and MONEY_Q.search(lowered) and not CHANGE_Q.search(lowered):
+        detail = "money"  # not "how much did prices rise": by a sum or by a share
     noun = _asked_noun(question)
     rate = _RATE_Q.search(question) if kind == "number" else None
     per = (rate.group(1) or rate.group(2)).lower() if rate else None

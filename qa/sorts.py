@@ -77,7 +77,7 @@ _QUANTITY_Q: tuple[tuple[str, Sort], ...] = (
         "duration",
     ),
 )
-_CHANGE_Q = re.compile(
+CHANGE_Q = re.compile(
     r"\b(?:increase|increased|rise|risen|rose|fall|fallen|fell|drop|dropped|grow|grown|grew|"
     r"climb|climbed|jump|jumped|decline|declined|change|changed|up|down)\b|"
     r"\bhow\s+much\s+(?:more|less)\b"  # "how much more did they pay": a sum or a share
@@ -182,7 +182,7 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
             return _MEASURES[counted.group(1)]
         if re.search(r"\bhow\s+many\b|\bnumber\s+of\b", lowered):
             return "count"  # "how many tickets were sold": a count, not a price
-        if _CHANGE_Q.search(lowered):
+        if CHANGE_Q.search(lowered):
             return None  # "how much have prices risen": by a sum or by a share
         return "money" if detail == "money" or MONEY_Q.search(lowered) else None
     if kind == "date" or kind == "quote":

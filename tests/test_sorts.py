@@ -451,6 +451,14 @@ class TestCandidates:
         found = candidates("Which Subaru crossover was developed with Toyota's BZ4X?", sentence)
         assert next(iter(found)) == "Subaru Solterra"
 
+    def test_a_rise_in_prices_is_a_share_as_much_as_a_sum(self) -> None:
+        sentence = "Electricity prices rose 12% over the year, or about $10 a month."
+        found = candidates("How much did electricity prices rise over the year?", sentence)
+        assert found["12%"] == pytest.approx(found["about $10"])
+        # Asked what something cost, the sum is the answer.
+        found = candidates("How much did electricity cost a month?", sentence)
+        assert found["about $10"] > found.get("12%", 0.0)
+
     def test_since_when_is_answered_by_the_date_a_sentence_says_it_is_since(self) -> None:
         sentence = "Rents have doubled since 2019, a report said on June 8, 2022."
         assert next(iter(candidates("Since when have rents doubled?", sentence))) == "2019"
