@@ -460,7 +460,12 @@ def _asked_noun(question: str) -> str | None:
     if owner:
         return owner.group(1)  # "which country's laboratory": a country
     found = _ASKED_NOUN.search(question)
-    if found and found.group(1)[0].islower() and found.group(1) not in _PHRASE_END | _NOT_NOUNS:
+    if (
+        found
+        and found.group(1)[0].islower()
+        and found.group(1) not in _PHRASE_END | _NOT_NOUNS
+        and not _is_past_verb(found.group(1))  # "Which Delta executive *said* in March"
+    ):
         return found.group(1).lower()
     # "which German *court* sentenced", "how many *firefighters* fought": its first common noun.
     match = _WH_NOUN.search(question)
@@ -477,9 +482,58 @@ def _asked_noun(question: str) -> str | None:
                 folded
             )  # "Which former Trump Energy *Secretary*", not "Justice spokesperson"
         if token[0].islower() and folded not in _COUNTING | STOPWORDS:
-            folded = re.sub(r"[’']s$", "", folded)
+            folded = re.sub(r"[’']s$", "", _run_head(tokens, at).lower())
             return None if folded in _NOT_NOUNS else folded
     return None
+
+
+def _run_head(tokens: Sequence[str], at: int) -> str:
+    """The last noun of the run of common words from ``tokens[at]``: "prime *minister*",
+    "pop *star*", "annual US inflation *rate*" (an acronym may stand inside), up to the
+    question's verb ("Which Russian lawmaker *warned*", "Which Japanese prime minister stood")."""
+    head = at
+    step = at + 1
+    while step < len(tokens):
+        word = tokens[step]
+        if word.isupper() and len(word) > 1 and step + 1 < len(tokens):
+            step += 1  # "annual US inflation rate": the acronym modifies what follows
+            continue
+        after = tokens[step + 1] if step + 1 < len(tokens) else "?"
+        noun_like = (
+            word[:1].islower()
+            and word.lower() not in _PHRASE_END | STOPWORDS
+            and not _is_past_verb(word)
+            and not _is_adverb(word)  # "Which coach *mistakenly* texted", "which reporter first"
+            # "Which company owns the team": a word in -s before a determiner is a verb.
+            and not (word.endswith("s") and after.lower() in _DETERMINERS)
+        )
+        if not noun_like:
+            break
+        head = step
+        step += 1
+    return tokens[head]
+
+
+_DETERMINERS = frozenset("the a an his her its their our my this that these those".split())
+_IRREGULAR_PAST = frozenset(
+    """said told quit led stood won lost made took gave got saw became began ran wrote held left
+    sold bought paid met sent spent kept found brought fought hit beat struck shot set put cut
+    drew threw flew grew knew rose fell broke spoke chose wore sang hurt""".split()
+)
+
+
+def _is_adverb(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in _ADVERBS or (lowered.endswith("ly") and len(lowered) > 4)
+
+
+_ADVERBS = frozenset("first also just still never ever later then now once already again".split())
+
+
+def _is_past_verb(word: str) -> bool:
+    """A past tense: the question's verb, not the noun it asks for."""
+    lowered = word.lower()
+    return lowered in _IRREGULAR_PAST or (lowered.endswith("ed") and len(lowered) > 4)
 
 
 def _inside_name(tokens: Sequence[str], at: int) -> bool:
@@ -731,8 +785,13 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     if ask.qualifier is None or ask.noun is None:
         return False
     before = sentence[max(0, candidate.start - 60) : candidate.start]
-    found = re.search(
-        rf"\b([A-Z][\w.&-]*?)(?:[’']s)?[\s-]+(?i:{re.escape(ask.noun)})s?\s+$", before
+    noun = re.escape(ask.noun)
+    found = re.search(rf"\b([A-Z][\w.&-]*?)(?:[’']s)?[\s-]+(?i:{noun})s?\s+$", before)
+    # Or in apposition after it: "Matt Smith, an analyst with data analytics firm Kpler".
+    found = found or re.match(
+        rf",\s+(?:an?|the)\s+(?i:{noun})\s+(?:with|at|for|of)\s+(?:[a-z]+\s+){{0,3}}"
+        r"([A-Z][\w.&-]*)",
+        sentence[candidate.end : candidate.end + 80],
     )
     if found is None:
         return False
@@ -770,7 +829,7 @@ def _noun_nearness(sentence: str, candidate: Candidate, ask: Ask) -> int:
         sentence[candidate.end : candidate.end + 60],
     )
     next_to = (
-        pattern.search(inside)
+        _heads(pattern, inside)
         or pattern.fullmatch(before[-1] if before else "")
         or (apposed is not None and pattern.fullmatch(apposed.group(1)))
         # "a 100-point season" counts points, not seasons: a compound's own unit is its noun.
@@ -780,6 +839,16 @@ def _noun_nearness(sentence: str, candidate: Candidate, ask: Ask) -> int:
         return 2
     window = sentence[max(0, candidate.start - 25) : candidate.end + 25]
     return 1 if pattern.search(window) else 0
+
+
+def _heads(noun: re.Pattern[str], name: str) -> bool:
+    """The noun is the name's head: its last word ("Neuruppin Regional *Court*") or its first
+    before "of" ("*University* of Michigan"), not a word inside ("Public Health Law Center" is
+    no law; "a *nine-day* trip" counts days)."""
+    words = re.split(r"[\s-]+", name)
+    return bool(noun.fullmatch(words[-1])) or (
+        len(words) > 2 and words[1] == "of" and bool(noun.fullmatch(words[0]))
+    )
 
 
 def _new_share(text: str, ask: Ask) -> float:

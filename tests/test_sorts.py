@@ -317,6 +317,16 @@ class TestCandidates:
         assert "Derrick Johnson" in candidates("Which NAACP leader urged Musk to act?", sentence)
         sentence = "She was her country's answer to then-US President Donald Trump."
         assert candidates("Which French president was the last to win reelection?", sentence) == {}
+        # The title may follow the name in apposition.
+        sentence = "Matt Smith, an analyst with data analytics firm Kpler, told USA TODAY."
+        assert "Matt Smith" not in candidates("Which GasBuddy analyst warned of $5 gas?", sentence)
+        assert "Matt Smith" in candidates("Which Kpler analyst warned of $5 gas?", sentence)
+
+    def test_a_noun_inside_a_name_must_be_its_head(self) -> None:
+        # "Public Health Law Center" is no law; "the Tobacco Control Act" may be one.
+        sentence = "The Public Health Law Center cited the Tobacco Control Act of 2009."
+        found = candidates("Which law banned flavored cigarettes?", sentence)
+        assert found["Tobacco Control Act"] >= found["Public Health Law Center"]
 
     def test_a_run_ending_in_a_title_is_whose_title_it_is_not_a_name(self) -> None:
         sentence = "In that time the Tesla and SpaceX CEO became one of Twitter's largest owners."
