@@ -646,6 +646,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         agrees = agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun)
         if agrees == CONFLICTS:
             continue  # a team for "which quarterback", a weight for "how much did it cost"
+        if ask.sort == "duration" and _other_time_unit(candidate.text, ask.noun):
+            continue  # "more than 12 minutes" does not say how many hours a match lasted
         if ask.per and not _states_rate(sentence, candidate, ask.per):
             continue  # a contract's total for "how much per year"
         if factual and not stated(sentence, candidate.start, candidate.end):
@@ -680,6 +682,23 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
 
 
 _SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+)?$", re.I)
+
+
+_TIME_UNITS = frozenset("second minute hour day week month year decade century".split())
+
+
+def _time_unit(word: str | None) -> str | None:
+    singular = re.sub(r"(?:ies|s)$", lambda m: "y" if m.group() == "ies" else "", word or "")
+    return singular if singular in _TIME_UNITS else None
+
+
+def _other_time_unit(text: str, noun: str | None) -> bool:
+    """True when the question counts in one unit of time ("how many hours") and the span
+    measures in another ("12 minutes")."""
+    asked = _time_unit(noun)
+    words = text.lower().split()
+    own = _time_unit(words[-1]) if words else None
+    return asked is not None and own is not None and own != asked
 
 
 def _named_before_asked_number(

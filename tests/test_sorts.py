@@ -469,6 +469,13 @@ class TestCandidates:
         found = candidates("How much did electricity cost a month?", sentence)
         assert found["about $10"] > found.get("12%", 0.0)
 
+    def test_a_duration_in_another_unit_does_not_answer_how_many_hours(self) -> None:
+        sentence = "The final game lasted more than 12 minutes; the match lasted five hours."
+        found = candidates("How many hours did the match last?", sentence)
+        assert list(found) == ["five hours"]
+        # "How long" names no unit: either may answer.
+        assert "more than 12 minutes" in candidates("How long did the final game last?", sentence)
+
     def test_since_when_is_answered_by_the_date_a_sentence_says_it_is_since(self) -> None:
         sentence = "Rents have doubled since 2019, a report said on June 8, 2022."
         assert next(iter(candidates("Since when have rents doubled?", sentence))) == "2019"
