@@ -60,7 +60,11 @@ _TALLY_ASKED = (
 )
 _NUMBER_Q = re.compile(
     r"\bhow\s+(?:many|much|long|old|far|fast|big|large|high|tall|often|deep|heavy|wide|strong)\b|"
-    r"\bwhat\s+(?:\w+\s+)?(?:percentage|percent|share|proportion|number|age|amount|price|"
+    # "What annual US inflation rate": up to three words of the noun phrase, no verb or small
+    # word among them ("What happened to the price?" asks no number)
+    r"\bwhat\s+(?:(?!(?:is|was|are|were|did|does|do|will|has|had|have|would|could|can|to|the|"
+    r"a|an|of|in|on|for|with|about|at|by|from)\b)(?![\w’'.-]+ed\s)[\w’'.-]+\s+){0,3}?"
+    r"(?:percentage|percent|share|proportion|number|age|amount|price|"
     r"score|speed|size|distance|sum|margin|rate|temperature|total)\b|\bby\s+how\s+much\b|"
     # "What was the US average diesel price", "What was China's birth rate"
     r"\bwhat\s+(?:is|was|are|were|will\s+be)\s+(?:the\s+)?(?:[\w’'.-]+\s+){0,4}?"

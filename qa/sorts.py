@@ -69,7 +69,15 @@ _QUANTITY_Q: tuple[tuple[str, Sort], ...] = (
     (r"\bhow\s+heavy\b|\bweigh(?:s|ed)?\b|\bwhat\s+weight\b", "weight"),
     (r"\bhow\s+fast\b|\bwhat\s+speed\b", "speed"),
     (r"\bhow\s+(?:hot|cold)\b|\btemperature\b", "temperature"),
-    (r"\bpercent(?:age)?\b|\bwhat\s+(?:share|proportion)\b", "percent"),
+    (
+        r"\bpercent(?:age)?\b|\bwhat\s+(?:share|proportion)\b|"
+        # "What annual inflation rate": a rate of change is a share ("8.3%"), unlike a birth rate
+        # ("in how many years did the interest rate ...?" asks for years)
+        r"\b(?:what|which)\s+(?:[\w’'.-]+\s+){0,3}?(?:inflation|interest|unemployment|"
+        r"jobless|tax|mortgage|growth|vacancy|poverty|participation|savings|approval|positivity|"
+        r"vaccination)\s+rates?\b",
+        "percent",
+    ),
     (r"\bhow\s+often\b", "frequency"),
     (
         r"\bhow\s+long\b|\bhow\s+many\s+(?:more\s+)?(?:years|months|weeks|days|hours|minutes|"

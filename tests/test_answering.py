@@ -75,6 +75,8 @@ class TestWhatIsAsked:
             ("Where did the launch occur?", "place"),
             ("In which town did the fire start?", "place"),
             ("What did Xi say about sanctions?", "quote"),
+            ("What annual US inflation rate did the index show?", "number"),
+            ("What happened to the price of eggs?", None),
             ("Why did prices rise?", None),
             ("Who is Alexander Lukashenko?", None),  # asks for a description, not a name
             ("Who was James Webb, the telescope's namesake?", None),

@@ -58,6 +58,8 @@ class TestAskedSort:
             ("How much does the shark weigh?", "weight"),
             ("How old was the guard?", "age"),
             ("What percentage of adults disapprove?", "percent"),
+            ("What annual US inflation rate did the index show?", "percent"),
+            ("The bank raised its interest rate to the highest in how many years?", "duration"),
             ("How many firefighters fought the fire?", "count"),
             ("How many tickets were sold?", "count"),
             ("Which Inc. magazine tech columnist wrote about it?", "person"),  # the head noun
