@@ -427,6 +427,7 @@ def _number_agreement(sort: Sort, sentence: str, start: int, end: int) -> int:
     return CONFLICTS
 
 
+_DEMONYM = re.compile(r"\w(?:ian|ean|ese|ish)$")
 _HOW_OFTEN = re.compile(r"\btimes?\b|\bevery\b|\b(?:a|per)\s+(?:day|week|month|year)\b")
 _NAMED_STORMS = frozenset("hurricane typhoon cyclone storm tropical".split())
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir dame lord lady rev".split())
@@ -515,6 +516,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
     if sort == "place":
         if person or title or source or (org and not venue):
             return CONFLICTS
+        if len(tokens) == 1 and text not in PLACES and _DEMONYM.search(text):
+            return CONFLICTS  # "Victorian Premier Daniel Andrews": a people's word, no place
         if noun in _FINE_PLACE_NOUNS and text in COUNTRIES:
             return CONFLICTS  # "which city": not the country it is in
         if noun in _TOWN_NOUNS and tokens and tokens[-1] in _WIDER_AREAS:
@@ -803,5 +806,7 @@ ORG_WORDS = frozenset(
     corp corporation inc ltd llc group bank party association club team fund foundation
     institute hospital center centre museum board commission service services network news
     times post journal airlines airline organization organisation administration office
-    police army navy force league federation union house senate congress parliament""".split()
+    police army navy force league federation union house senate congress parliament media
+    studios entertainment records holdings partners labs motors pharmaceuticals technologies
+    communications enterprises industries brands""".split()
 )

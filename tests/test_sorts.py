@@ -471,6 +471,13 @@ class TestCandidates:
         found = candidates("How much did electricity cost a month?", sentence)
         assert found["about $10"] > found.get("12%", 0.0)
 
+    def test_a_company_or_a_peoples_word_is_no_venue(self) -> None:
+        question = "At which venue was the state memorial held?"
+        assert candidates(question, "She is morning editor at Katie Couric Media.") == {}
+        said = "A state memorial will be held in Australia, Victorian Premier Daniel Andrews said."
+        assert "Victorian" not in candidates(question, said)
+        assert "Hamer Hall" in candidates(question, "The memorial was held at Hamer Hall.")
+
     def test_a_duration_in_another_unit_does_not_answer_how_many_hours(self) -> None:
         sentence = "The final game lasted more than 12 minutes; the match lasted five hours."
         found = candidates("How many hours did the match last?", sentence)
