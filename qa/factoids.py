@@ -385,7 +385,16 @@ def _qualifier(question: str, noun: str | None) -> str | None:
     found = re.search(
         rf"(?<!^)\b([A-Z][\w.&-]*?)(?:[’']s)?\s+(?i:{re.escape(noun)})\b", question.strip()
     ) or re.search(rf"\b(?i:{re.escape(noun)})\s+(?:of|at)\s+(?:the\s+)?([A-Z][\w.&-]*)", question)
+    # "Whom did the Miami Dolphins hire as head coach": the body that hires names the post.
+    found = found or (_HIRER.search(question) if _HIRED_AS.search(question) else None)
     return fold(found.group(1)).strip(".") if found else None
+
+
+_HIRER = re.compile(
+    r"\b(?:did|does|do|will|has|have|had|were|was|are|is)\s+(?:the\s+)?(?:[A-Z][\w.&-]*\s+)*"
+    r"([A-Z][\w.&-]*)\s+(?:hire|hiring|name|naming|appoint|appointing|pick|picking|choose|"
+    r"choosing|select|selecting|tap|tapping|promote|promoting|install|installing)\b"
+)
 
 
 _PERIODS = r"(year|season|month|week|day|hour|game|match)"
@@ -881,6 +890,8 @@ def _new_share(text: str, ask: Ask) -> float:
         tokens = _fold_words(text)  # a title of small words: "We Are", "Let It Be"
     if not tokens or _initials_asked(text, ask.acronyms):
         return 0.0
+    if ask.kind == "person" and len(tokens) > 1 and tokens[-1] not in ask.words:
+        return 1.0  # "Brian Daboll" is another man than the question's Brian Flores
     return sum(1 for t in tokens if t not in ask.words) / len(tokens)
 
 

@@ -502,6 +502,8 @@ def _name_agreement(sort: Sort, sentence: str, start: int, end: int, noun: str |
         )
         is not None
     )
+    if sort == "person" and re.search(r"\s(?:the|and\s+the)\s", text):
+        return CONFLICTS  # "the Dolphins and the NFL": no one's name holds a lowercase "the"
     if sort in ("person", "someone"):
         role = word_before if word_before in _ROLE_WORDS else _appositive_role(after)
         if person and not _other_role(noun, role):
@@ -579,7 +581,21 @@ def _employs_next_name(after: str) -> bool:
     words = between.group(1).split()
     if len(words) == 1:
         return _role_like(words[0])
-    return all(w in _ROLE_WORDS - {"people"} for w in words)
+    if all(w in _ROLE_WORDS - {"people"} for w in words):
+        return True
+    # "Buffalo Bills offensive coordinator Brian Daboll": adjectives before the role.
+    return (
+        len(words) <= 3
+        and words[-1] != "people"
+        and _role_like(words[-1])
+        and all(_MODIFIER.search(w) for w in words[:-1])
+    )
+
+
+# Adjectives of a post ("offensive coordinator", "special counsel", "assistant coach").
+_MODIFIER = re.compile(
+    r"^(?:head|chief|top|lead|senior|junior|deputy|acting|interim|[a-z-]+(?:ive|al|ant|ent|ic|ary|ior))$"
+)
 
 
 def _role_like(word: str) -> bool:

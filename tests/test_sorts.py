@@ -471,6 +471,27 @@ class TestCandidates:
         found = candidates("How much did electricity cost a month?", sentence)
         assert found["about $10"] > found.get("12%", 0.0)
 
+    def test_whom_a_body_hires_is_named_by_that_body(self) -> None:
+        question = "Whom were the Giants hiring as head coach, according to the text Flores got?"
+        sentence = "The Giants were hiring Buffalo Bills offensive coordinator Brian Daboll."
+        found = candidates(question, sentence)
+        assert next(iter(found)) == "Brian Daboll"  # the Bills employ him; they are no coach
+        assert "Buffalo Bills" not in found
+        # Another team's coach is not the one the Giants hire.
+        said = "Flores got a text from Patriots coach Bill Belichick."
+        assert "Bill Belichick" not in candidates(question, said)
+
+    def test_a_name_sharing_a_first_name_with_the_question_is_still_new(self) -> None:
+        question = "Whom were the Giants hiring, according to Brian Flores?"
+        one = candidates(question, "I think they are naming Brian Daboll.")
+        other = candidates(question, "I think they are naming Mike Daboll.")
+        assert one["Brian Daboll"] == pytest.approx(other["Mike Daboll"])
+
+    def test_no_persons_name_holds_a_lowercase_the(self) -> None:
+        sentence = "Brian Flores filed suit against the Dolphins and the NFL on Tuesday."
+        question = "Whom did the Miami Dolphins hire as head coach?"
+        assert "Dolphins and the NFL" not in candidates(question, sentence)
+
     def test_a_company_or_a_peoples_word_is_no_venue(self) -> None:
         question = "At which venue was the state memorial held?"
         assert candidates(question, "She is morning editor at Katie Couric Media.") == {}
