@@ -478,6 +478,8 @@ def _asked_noun(question: str) -> str | None:
         and found.group(1)[0].islower()
         and found.group(1) not in _PHRASE_END | _NOT_NOUNS
         and not _is_past_verb(found.group(1))  # "Which Delta executive *said* in March"
+        # nor a word after the question's verb ("Which candidate came *fourth* in")
+        and not any(_is_past_verb(w) for w in found.group(0).split()[1:-1])
     ):
         return found.group(1).lower()
     # "which German *court* sentenced", "how many *firefighters* fought": its first common noun.
@@ -531,7 +533,7 @@ _DETERMINERS = frozenset("the a an his her its their our my this that these thos
 _IRREGULAR_PAST = frozenset(
     """said told quit led stood won lost made took gave got saw became began ran wrote held left
     sold bought paid met sent spent kept found brought fought hit beat struck shot set put cut
-    drew threw flew grew knew rose fell broke spoke chose wore sang hurt""".split()
+    drew threw flew grew knew rose fell broke spoke chose wore sang hurt came went""".split()
 )
 
 

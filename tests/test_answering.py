@@ -120,6 +120,7 @@ class TestWhatIsAsked:
             ("Which Barbadian pop star attended the ceremony?", "star"),
             ("Which coach mistakenly texted Brian Flores?", "coach"),
             ("Which company owns the team?", "company"),
+            ("Which candidate came fourth in the first round?", "candidate"),
             ("Who will be the next coach of the Giants?", "coach"),
             ("Roughly how many firefighters fought the Utah fire?", "firefighters"),
             ("Which German court sentenced the former guard?", "court"),
