@@ -447,7 +447,9 @@ _PHRASE_END = frozenset(
     """of who whom that which whose for at in on to from with by after before during when where per
     did does do is was were will has had are have would could can should""".split()
 )
-_NOT_NOUNS = frozenset("did does do is was were time year date day name him her them it us".split())
+_NOT_NOUNS = frozenset(
+    "did does do is was were time year date day name him her them it us more less".split()
+)
 # "Which two brothers": how many are asked for, not what.
 _COUNTING = frozenset(
     """two three four five six seven eight nine ten both several former then current new
@@ -479,7 +481,9 @@ def _asked_noun(question: str) -> str | None:
         and found.group(1) not in _PHRASE_END | _NOT_NOUNS
         and not _is_past_verb(found.group(1))  # "Which Delta executive *said* in March"
         # nor a word after the question's verb ("Which candidate came *fourth* in")
-        and not any(_is_past_verb(w) for w in found.group(0).split()[1:-1])
+        and not any(
+            _is_past_verb(w) or w.lower() in _AUXILIARIES for w in found.group(0).split()[1:-1]
+        )
     ):
         return found.group(1).lower()
     # "which German *court* sentenced", "how many *firefighters* fought": its first common noun.
@@ -610,6 +614,8 @@ def _phrase_head(text: str) -> str | None:
         folded = token.lower()
         if token in {",", "?"} or folded in _PHRASE_END or folded in STOPWORDS - {"the"}:
             break
+        if head is not None and token[0].islower() and _is_past_verb(folded):
+            break  # "the name of the man *killed* in the attack": a man
         if folded not in {"the", "a", "an"} and not token[0].isdigit():
             head = folded
     return None if head in _NOT_NOUNS else head
