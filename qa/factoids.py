@@ -773,6 +773,7 @@ SAME_NOUN: dict[str, tuple[str, ...]] = {
     "movie": ("film",),
     "company": ("firm",),
     "firm": ("company",),
+    "nomination": ("nod",),
     "city": ("capital",),
 }
 

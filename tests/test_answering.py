@@ -172,6 +172,10 @@ class TestWhatIsAsked:
         question = "Who is the lawyer who questioned Alex Jones?"
         sentence = "Reporter Jane Doe watched as the plaintiffs' attorney, Mark Bankston, began."
         assert found_in(question, sentence)[0] == "Mark Bankston"
+        # Nominations are "nods" in entertainment news.
+        question = "How many nominations did the soap receive?"
+        sentence = "The soap, in its 59th season, has 17 nods."
+        assert found_in(question, sentence)[0] == "17"
 
     def test_a_title_in_quotes_answers_which_song_before_a_name(self) -> None:
         question = "Which song did Kelly sing in her interview?"
