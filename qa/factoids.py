@@ -496,10 +496,9 @@ def _asked_noun(question: str) -> str | None:
         if token in {",", "?"} or folded in _PHRASE_END:
             break
         following = tokens[at + 1] if at + 1 < len(tokens) else ""
+        # "Which former Trump Energy *Secretary*", not "Justice" before "spokesperson"
         if token[0].isupper() and folded in TITLE_WORDS and not _PERSON_NOUN.fullmatch(following):
-            return str(
-                folded
-            )  # "Which former Trump Energy *Secretary*", not "Justice spokesperson"
+            return str(folded)
         if token[0].islower() and folded not in _COUNTING | STOPWORDS:
             folded = re.sub(r"[’']s$", "", _run_head(tokens, at).lower())
             return None if folded in _NOT_NOUNS else folded

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import REPO, HashingEmbedder, real_sentence
 
-from qa.answering import ExtractiveAnswerer, Plan, question_shape
+from qa.answering import Candidate, ExtractiveAnswerer, Plan, question_shape
 from qa.chunking import split_sentences
 from qa.citations import CANNOT_ANSWER
 from qa.embeddings import LocalEmbedder
@@ -60,6 +60,11 @@ def found_in(question: str, sentence: str) -> list[str]:
 def plan_for(question: str, text: str, **settings: Any) -> Plan:
     """The offline answer's plan for ``question`` over one passage holding ``text``."""
     return answerer(**settings).select(question, [source(text)])
+
+
+def by_position(question: str, text: str, **settings: Any) -> dict[int, Candidate]:
+    """Every sentence of one passage holding ``text``, scored for ``question``, by position."""
+    return {c.position: c for c in answerer(**settings).score(question, [source(text)])}
 
 
 class TestWhatIsAsked:
@@ -496,12 +501,10 @@ class TestShortAnswer:
             "The show took a break following her heart attack."
         )
         question = "Why did Chef Lina Park's cooking show take a break?"
-        weighted = {c.position: c.score for c in answerer().score(question, [source(text)])}
-        plain = {
-            c.position: c.score for c in answerer(slot_weight=0.0).score(question, [source(text)])
-        }
-        assert weighted[0] == pytest.approx(plain[0]), "no reason bonus for 'been following'"
-        assert weighted[1] > plain[1], "the reason bonus for 'following her heart attack'"
+        weighted = by_position(question, text)
+        plain = by_position(question, text, slot_weight=0.0)
+        assert weighted[0].score == pytest.approx(plain[0].score), "no bonus for 'been following'"
+        assert weighted[1].score > plain[1].score, "the bonus for 'following her heart attack'"
 
     def test_a_country_covers_its_demonym_in_the_question(self) -> None:
         text = (
@@ -509,8 +512,8 @@ class TestShortAnswer:
             "Newton-John was born in Cambridge, England, in 1948."
         )
         question = "In which English city was Olivia Newton-John born?"
-        focus = {c.position: c.focus for c in answerer().score(question, [source(text)])}
-        assert focus[1] > focus[0], "'England' is the question's 'English'"
+        scored = by_position(question, text)
+        assert scored[1].focus > scored[0].focus, "'England' is the question's 'English'"
 
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
