@@ -26,8 +26,10 @@ from qa.sorts import (
     CONFLICTS,
     COUNTRIES,
     FITS,
+    IRREGULAR_PAST,
     MONEY_Q,
     ORG_WORDS,
+    PERSON_NOUNS,
     PLACE_WORDS,
     PLACES,
     STATES,
@@ -92,19 +94,16 @@ _PLACE_Q = re.compile(
 )
 # "Which *Texas Department of Criminal Justice* spokesperson": a name before the noun asked.
 _NAMED_BY = r"(?:(?-i:[A-Z][\w.&’'-]*)\s+(?:(?:of|for|and|the)\s+)?){0,6}"
-_PERSON_NOUNS = (
-    r"person|man|woman|men|women|people|son|daughter|player|actor|actress|singer|official|"
-    r"leader|politician|minister|senator|judge|coach|manager|ceo|executive|founder|"
-    r"president|candidate|driver|athlete|artist|author|writer|star|member|suspect|"
-    r"victim|doctor|scientist|researcher|director|owner|chief|spokesperson|spokesman|"
-    r"spokeswoman|commissioner|governor|mayor|husband|wife|brother|sister|father|mother|"
-    r"reporter|lawyer|attorney|quarterback|pitcher|striker|goalkeeper|golfer|boxer|champion"
-)
+# The person nouns of qa.sorts, longest first so that "spokeswoman" is not read as "spokes".
+_PERSON_NOUNS = "|".join(re.escape(n) for n in sorted(PERSON_NOUNS, key=len, reverse=True))
 _PERSON_NOUN = re.compile(_PERSON_NOUNS, re.I)
+# Words that end the wh-phrase before a person noun: "Which race *did* cyclist ... win", "in
+# which *a* diner found".
+_NOT_MODIFIER = r"(?:a|an|the|did|does|do|is|was|were|are|will|would|has|had|have|can|could)"
 _PERSON_Q = re.compile(
     rf"^\s*(?:who|whom|whose)\b|\b(?:who|whom)\s+(?:did|does|is|was|were|will|has|had)\b|"
     rf"\bwhat\s+(?:is|was|are|were)\s+the\s+names?\s+of\b|"
-    rf"\b(?:which|what)\s+{_NAMED_BY}(?:\w+\s+){{0,2}}(?:{_PERSON_NOUNS})\b",
+    rf"\b(?:which|what)\s+{_NAMED_BY}(?:(?!{_NOT_MODIFIER}\b)\w+\s+){{0,2}}(?:{_PERSON_NOUNS})\b",
     re.I,
 )
 # "which team", "what company", "what is the name": not "what happened", "what did they do".
@@ -533,11 +532,6 @@ def _run_head(tokens: Sequence[str], at: int) -> str:
 
 
 _DETERMINERS = frozenset("the a an his her its their our my this that these those".split())
-_IRREGULAR_PAST = frozenset(
-    """said told quit led stood won lost made took gave got saw became began ran wrote held left
-    sold bought paid met sent spent kept found brought fought hit beat struck shot set put cut
-    drew threw flew grew knew rose fell broke spoke chose wore sang hurt came went""".split()
-)
 
 
 def _is_adverb(word: str) -> bool:
@@ -551,7 +545,7 @@ _ADVERBS = frozenset("first also just still never ever later then now once alrea
 def _is_past_verb(word: str) -> bool:
     """A past tense: the question's verb, not the noun it asks for."""
     lowered = word.lower()
-    return lowered in _IRREGULAR_PAST or (lowered.endswith("ed") and len(lowered) > 4)
+    return lowered in IRREGULAR_PAST or (lowered.endswith("ed") and len(lowered) > 4)
 
 
 def _inside_name(tokens: Sequence[str], at: int) -> bool:

@@ -102,7 +102,7 @@ MONEY_Q = re.compile(
     # "how much" is asked of no noun ("how much progress did they make" asks no sum).
     r"\bhow\s+much\s+(?:will|would|did|does|do|could|can|is|was|has|have|had)\b[^?]*\bma(?:ke|kes|de)\b"
 )
-_PERSON_NOUNS = frozenset(
+PERSON_NOUNS = frozenset(
     """person man woman men women people son sons daughter daughters child children player
     players actor actress singer rapper musician official officials leader politician
     minister senator judge coach manager ceo executive founder president candidate driver
@@ -159,7 +159,7 @@ _WORK_NOUNS = frozenset(
     records track single musical""".split()
 )
 _NOUN_SORTS: tuple[tuple[frozenset[str], Sort], ...] = (
-    (_PERSON_NOUNS, "person"),
+    (PERSON_NOUNS, "person"),
     (_PLACE_NOUNS, "place"),
     (_ORG_NOUNS, "organisation"),
     (_EVENT_NOUNS, "event"),
@@ -210,7 +210,7 @@ def asked_sort(question: str, kind: str, noun: str | None, detail: str | None) -
     if kind == "person":
         # "Who will start at quarterback?": a person; a bare "who" may be a company too.
         asked = {_singular(w) for w in re.findall(r"[a-z-]+", lowered)}
-        if asked & (_PERSON_NOUNS - {"people"}) or _THE_PEOPLE.search(lowered):
+        if asked & (PERSON_NOUNS - {"people"}) or _THE_PEOPLE.search(lowered):
             return "person"
         return "someone"
     if (
@@ -238,7 +238,7 @@ def names_a_person(question: str) -> bool:
     """True when the noun phrase after "which"/"what" names a person by a role or a tie
     ("Which Inc. magazine tech *columnist*", "Which Bay County *couple*")."""
     words = _wh_phrase(question.lower())
-    return any(_singular(w) in _PERSON_NOUNS - {"people"} for w in words)
+    return any(_singular(w) in PERSON_NOUNS - {"people"} for w in words)
 
 
 def _wh_phrase(lowered: str) -> list[str]:
@@ -255,10 +255,20 @@ def _wh_phrase(lowered: str) -> list[str]:
     return words
 
 
+# Past tenses that do not end in -ed: "Which justice *wrote* the opinion".
+IRREGULAR_PAST = frozenset(
+    """said told quit led stood won lost made took gave got saw became began ran wrote held left
+    sold bought paid met sent spent kept found brought fought hit beat struck shot set put cut
+    drew threw flew grew knew rose fell broke spoke chose wore sang hurt came went""".split()
+)
+
+
 def _ends_phrase_as_verb(word: str, before: Sequence[str]) -> bool:
     """A past tense after the phrase's first word is the question's verb: "which PBS program
     *earned* John Legend ...", not "which *retired* general" or "a highly *decorated* officer"."""
-    return bool(before) and word.endswith("ed") and not before[-1].endswith("ly")
+    if not before:
+        return False
+    return word in IRREGULAR_PAST or (word.endswith("ed") and not before[-1].endswith("ly"))
 
 
 # What a count of people is a count of, when news prose has few words for it: the dead, the hurt.
@@ -763,7 +773,7 @@ TITLE_WORDS = frozenset(
 )
 # Words that qualify a title rather than make one ("acting", "General Motors").
 _QUALIFIERS = frozenset("acting interim deputy vice general".split())
-_ROLE_WORDS = _PERSON_NOUNS | (TITLE_WORDS - _QUALIFIERS)
+_ROLE_WORDS = PERSON_NOUNS | (TITLE_WORDS - _QUALIFIERS)
 _TOWN_NOUNS = frozenset("city cities town towns village villages suburb borough".split())
 _WIDER_AREAS = frozenset("district county state region province territory".split())
 _FINE_PLACE_NOUNS = frozenset(

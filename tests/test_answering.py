@@ -86,6 +86,10 @@ class TestWhatIsAsked:
             ("Who is Alexander Lukashenko?", None),  # asks for a description, not a name
             ("Who was James Webb, the telescope's namesake?", None),
             ("What happened in Utah?", None),
+            ("Which justice wrote the court's majority opinion?", "person"),  # "wrote": a verb
+            ("Which astronaut flew with Branson?", "person"),  # any role of qa.sorts
+            ("Which race did cyclist Moriah Wilson win?", "name"),  # "did" ends the phrase
+            ("Which farm grew the clam in which a diner found a pearl?", "name"),
         ],
     )
     def test_the_kind_of_short_answer(self, question: str, kind: str | None) -> None:
