@@ -227,6 +227,18 @@ class ExtractiveAnswerer:
             others = [c for c in others if c.focus > 0 or c.source.chunk.article_id == story]
             more += self._best_sentences(others, slots - len(more)) if len(more) < slots else []
             chosen = [lead, *goes_on, *more]
+        elif (
+            _WHY.search(question)
+            and chosen
+            and not _CAUSE.search(chosen[0].text)
+            and chosen[0].similarity >= self._settings.restates_similarity
+        ):
+            # "Muldoon said the fire was caused by humans. "As you all know, there was no
+            # lightning on that day."": a sentence that states what is asked without a reason
+            # is often explained by the next one.
+            after = _next_sentence(chosen[0], candidates)
+            if after is not None and after not in chosen:
+                chosen = _with_reason_after(chosen, after, self._settings.max_sentences)
         short = None
         if shape.kind == "quote":
             # The speaker's words: in the lead sentence, else in the quotations after it.
@@ -560,6 +572,28 @@ def _speaker_goes_on(lead: Candidate, candidates: Sequence[Candidate]) -> list[C
         if _QUOTE_MARK.search(sentence.text):
             found.append(sentence)
     return found
+
+
+def _next_sentence(lead: Candidate, candidates: Sequence[Candidate]) -> Candidate | None:
+    """The sentence right after ``lead`` in its passage, if the passages hold it."""
+    return next(
+        (c for c in candidates if c.source is lead.source and c.position == lead.position + 1),
+        None,
+    )
+
+
+def _with_reason_after(
+    chosen: Sequence[Candidate], after: Candidate, limit: int
+) -> list[Candidate]:
+    """``after`` quoted right after the lead, in place of the weakest chosen sentence that
+    gives no reason (none gives way to it if each of them gives one)."""
+    rest = list(chosen[1:])
+    if len(rest) + 2 > limit:
+        plain = [c for c in rest if not _CAUSE.search(c.text)]
+        if not plain:
+            return list(chosen)
+        rest.remove(plain[-1])
+    return [chosen[0], after, *rest][:limit]
 
 
 def _combine(similarity: float, focus: float, attribution: float, *, has_speaker: bool) -> float:

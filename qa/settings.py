@@ -267,6 +267,14 @@ class AnswerSettings(_Section):
         "set (docs/benchmarks.md, news-open) it refused more unanswerable questions and fewer "
         "answered ones, cross-validated.",
     )
+    restates_similarity: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="A why-question's best sentence this close to the question (cosine) that "
+        "gives no reason states what is asked: the sentence after it is quoted next, as the "
+        "reason often follows.",
+    )
     coverage_weight: float = Field(
         0.3,
         ge=0.0,

@@ -498,6 +498,23 @@ class TestShortAnswer:
         unweighted = plan_for(question, text, max_sentences=1, slot_weight=0.0)
         assert unweighted.sentences[0].text.startswith("Sam Reed found a purple pearl")
 
+    def test_the_reason_that_follows_a_sentence_stating_what_is_asked_is_quoted_next(
+        self,
+    ) -> None:
+        text = (
+            "Singer Jo Reyes pulls out of the Desert Sun festival. "
+            "Her manager said she wants to spend the summer with her children. "
+            "The festival sold 90,000 passes in a week. "
+            "Organisers said Reyes will pull out of the Desert Sun festival lineup for good."
+        )
+        question = "Why did singer Jo Reyes pull out of the Desert Sun festival?"
+        plan = plan_for(question, text, max_sentences=2)
+        quoted = [c.text for c in plan.sentences]
+        assert quoted[0].startswith("Singer Jo Reyes pulls out"), "it states what is asked"
+        assert quoted[1].startswith("Her manager said"), "the sentence after it explains"
+        unchanged = plan_for(question, text, max_sentences=2, restates_similarity=1.0)
+        assert not any(c.text.startswith("Her manager") for c in unchanged.sentences)
+
     def test_following_a_story_is_no_reason(self) -> None:
         # "Following" gives a cause ("following a heart attack"), not "if you've been following".
         text = (
