@@ -1,4 +1,4 @@
-"""The hand-written news gold sets (development, check and three fresh ones) load with qa's own
+"""The hand-written news gold sets (development, check and four fresh ones) load with qa's own
 loader, spread over the question types, never share an article, and every gold answer is a short
 string found verbatim in the article it names."""
 
@@ -23,6 +23,7 @@ CHECK_SET = EVAL_DIR / "news-open-check.jsonl"
 FRESH_SET = EVAL_DIR / "news-open-fresh.jsonl"
 FRESH2_SET = EVAL_DIR / "news-open-fresh2.jsonl"
 FRESH3_SET = EVAL_DIR / "news-open-fresh3.jsonl"
+FRESH4_SET = EVAL_DIR / "news-open-fresh4.jsonl"
 ANSWERABLE_TYPES = {"who", "how-many", "how-much", "when", "where", "which", "what-said", "why"}
 # Gold answers are names, numbers, places or a few quoted words, never passages: the articles are
 # copyrighted and only a short answer string may be copied into the repository.
@@ -35,6 +36,7 @@ SETS = [
     pytest.param(FRESH_SET, 80, 25, id="news-open-fresh"),
     pytest.param(FRESH2_SET, 120, 30, id="news-open-fresh2"),
     pytest.param(FRESH3_SET, 150, 30, id="news-open-fresh3"),
+    pytest.param(FRESH4_SET, 200, 30, id="news-open-fresh4"),
 ]
 
 
@@ -99,6 +101,7 @@ NAMED_SETS = {
     "fresh": FRESH_SET,
     "fresh2": FRESH2_SET,
     "fresh3": FRESH3_SET,
+    "fresh4": FRESH4_SET,
 }
 
 
