@@ -55,6 +55,13 @@ _SPEAKER = re.compile(
     r"promise|promised|pledge|pledged|predict|predicted)\b(.*)$",
     re.IGNORECASE,
 )
+# "How did Ed Smith describe the sequoia groves?": the words he used are the short answer; the
+# sentences are chosen on all the question's words (the thing described is often "the move").
+_DESCRIBES = re.compile(
+    r"^\s*how\s+(?:did|does|do|has|have|had|will|would)\s+.+?\s+"
+    r"(?:describe|described|characteri[sz]e|characteri[sz]ed|sum\s+up)\b",
+    re.IGNORECASE,
+)
 # "What was the House vote count?", "the final score", "By what vote": a tally is asked.
 _TALLY_ASKED = (
     r"\bwhat\s+(?:is|was|were)\s+the\s+(?:\w+\s+){0,2}(?:score|scoreline|vote|tally)\b|"
@@ -133,7 +140,7 @@ def asked_kind(question: str) -> Kind | None:
     >>> asked_kind("Who is Alexander Lukashenko?") is None
     True
     """
-    if _SPEAKER.match(question):
+    if _SPEAKER.match(question) or _DESCRIBES.match(question):
         return "quote"
     if _DEFINITION.match(question.strip()):
         return None

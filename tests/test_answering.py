@@ -90,6 +90,7 @@ class TestWhatIsAsked:
             ("Which astronaut flew with Branson?", "person"),  # any role of qa.sorts
             ("Which race did cyclist Moriah Wilson win?", "name"),  # "did" ends the phrase
             ("Which farm grew the clam in which a diner found a pearl?", "name"),
+            ("How did the mayor describe the new bridge?", "quote"),  # the words she used
         ],
     )
     def test_the_kind_of_short_answer(self, question: str, kind: str | None) -> None:
@@ -535,6 +536,17 @@ class TestShortAnswer:
         question = "In which English city was Olivia Newton-John born?"
         scored = by_position(question, text)
         assert scored[1].focus > scored[0].focus, "'England' is the question's 'English'"
+
+    def test_how_someone_described_a_thing_is_answered_by_their_quoted_words(self) -> None:
+        text = (
+            "The new bridge over the Tanner River opened to traffic on Monday. "
+            "Mayor Ana Cruz described the opening as a “turning point for the valley” in a "
+            "speech at the riverbank."
+        )
+        question = "How did Mayor Ana Cruz describe the opening of the Tanner River bridge?"
+        plan = plan_for(question, text)
+        assert plan.short == "turning point for the valley"
+        assert plan.sentences[0].text.startswith("Mayor Ana Cruz described")
 
     def test_factoid_sentences_adds_the_best_other_sentence(self) -> None:
         question = "How many championships do the Colorado Avalanche have?"
