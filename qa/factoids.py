@@ -299,7 +299,7 @@ def read_question(question: str) -> Ask | None:
     # "a US drone strike" names the United States; "at Wimbledon" names no "Ajla Tomljanovic".
     acronyms = frozenset(
         fold(t).replace(".", "") for t in re.findall(r"\b[A-Z][A-Z.]+", question) if len(t) > 1
-    )
+    ) | _name_initials(question)
     words = frozenset(_fold_words(question))
     # "When is the runoff in 2022?" dates the answer; "Before the case in July 2022, when was
     # the last one?" only sets the scene: a year counts after the wh-word.
@@ -906,12 +906,34 @@ def _new_share(text: str, ask: Ask) -> float:
 
 def _initials_asked(text: str, asked: frozenset[str]) -> bool:
     """True when the question names the span by its initials ("United States" for "a US drone
-    strike", "World Health Organization" for "WHO")."""
+    strike", "World Health Organization" for "WHO"), or the span is the initials of a name
+    the question spells out ("JWST" for "the James Webb Space Telescope")."""
+    if re.fullmatch(r"[A-Z][A-Z.]+", text):
+        return fold(text).replace(".", "") in asked
     capitals = [w for w in text.split() if w[:1].isupper()]
     if len(capitals) < 2:
         return False
     initials = "".join(w[0] for w in capitals).lower()
     return initials in asked
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the)\s+)?[A-Z][\w’'-]*)+")
+
+
+def _name_initials(question: str) -> frozenset[str]:
+    """The initials of the names of two or more capitalised words in ``question``, with and
+    without their small words ("jwst" for "James Webb Space Telescope", "doj" and "dj" for
+    "Department of Justice"); not the question's first word, capitalised anyway."""
+    found = set()
+    for match in _NAME_RUN.finditer(question):
+        words = match.group(0).split()
+        if match.start() == len(question) - len(question.lstrip()):
+            words = words[1:]  # "Which James Webb ...": "Which" opens the question
+        capitals = [w for w in words if w[:1].isupper()]
+        if len(capitals) >= 2:
+            found.add("".join(w[0] for w in capitals).lower())
+            found.add("".join(w[0] for w in words).lower())
+    return frozenset(found)
 
 
 def _quoted(sentence: str) -> Iterator[tuple[int, str]]:

@@ -255,11 +255,13 @@ def _wh_phrase(lowered: str) -> list[str]:
     return words
 
 
-# Past tenses that do not end in -ed: "Which justice *wrote* the opinion".
+# Past tenses that the "-ed" test of a longer word misses: "Which justice *wrote* the opinion",
+# "Which three states *sued*" ("seed", "shed" and "need" are nouns).
 IRREGULAR_PAST = frozenset(
     """said told quit led stood won lost made took gave got saw became began ran wrote held left
     sold bought paid met sent spent kept found brought fought hit beat struck shot set put cut
-    drew threw flew grew knew rose fell broke spoke chose wore sang hurt came went""".split()
+    drew threw flew grew knew rose fell broke spoke chose wore sang hurt came went sued used
+    owed died tied lied eyed fled bled bred sped""".split()
 )
 
 

@@ -105,6 +105,12 @@ class TestWhatIsAsked:
         ]
         assert find_candidates("It was extended by 3 months.", ask) == []
 
+    def test_the_initials_of_a_name_the_question_spells_out_are_no_answer(self) -> None:
+        question = "Which rocket carried the James Webb Space Telescope into space?"
+        sentence = "The JWST was built by Nasa and launched on an Ariane rocket."
+        assert "JWST" not in found_in(question, sentence)
+        assert "Nasa" in found_in(question, sentence)
+
     def test_a_day_or_a_month_is_not_a_name(self) -> None:
         ask = read_question("Whose seat is she filling?")
         assert ask is not None
@@ -144,6 +150,8 @@ class TestWhatIsAsked:
             ("How much per year was the contract offer?", None),
             ("How many medical professionals tried to stop the bleeding?", "professionals"),
             ("How many people did the fire force to evacuate?", "people"),
+            ("Which three states sued the administration?", "states"),  # "sued": a verb
+            ("Which two climbers died on the peak?", "climbers"),
         ],
     )
     def test_the_noun_the_question_names_its_answer_by(self, question: str, noun: str) -> None:
