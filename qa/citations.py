@@ -75,9 +75,9 @@ def refusal_text(question: str) -> str:
     >>> refusal_text("Who designed Utah's new flag?")
     "The articles do not say who designed Utah's new flag."
 
-    A question with "did/does/do" after its wh-phrase cannot be embedded as it stands ("do not
-    say what score did Owen predict"), and undoing the inversion needs the verb's past tense, so
-    it is quoted:
+    A question that puts its verb before its subject cannot be embedded as it stands ("do not
+    say what score did Owen predict", "where was the funeral held"), and undoing the inversion
+    needs the verb's past tense, so it is quoted:
 
     >>> refusal_text("What score did Michael Owen predict?")
     'The articles do not answer “What score did Michael Owen predict?”'
@@ -86,10 +86,33 @@ def refusal_text(question: str) -> str:
     if not asked:
         return CANNOT_ANSWER
     words = asked.lower().split()
-    inverted = any(w in {"did", "does", "do"} for w in words[1:5])
-    if words[0] in {"who", "what", "when", "where", "which", "how", "whose"} and not inverted:
+    if words[0] in {"who", "what", "when", "where", "which", "how", "whose"} and not _inverted(
+        words
+    ):
         return f"The articles do not say {asked[0].lower()}{asked[1:]}."
     return f"The articles do not answer “{asked}?”"
+
+
+_DO = frozenset({"did", "does", "do"})
+_AUXILIARIES = _DO | frozenset(
+    "is are was were will would can could should may might must has have had".split()
+)
+_MODALS = frozenset("will would can could should may might must".split())
+
+
+def _inverted(words: list[str]) -> bool:
+    """Whether the question puts a verb before its subject: "what share of the vote *did*
+    she win", "where *was* the funeral held", "how much *will* he make". A subject question
+    ("who will start", "how many people were hurt") embeds as it stands."""
+    return (
+        any(w in _DO for w in words[1:])
+        or (
+            words[0] in {"when", "where", "why", "how"}
+            and len(words) > 1
+            and words[1] in _AUXILIARIES
+        )
+        or (words[0] == "how" and any(w in _MODALS for w in words[2:6]))
+    )
 
 
 def split_short_answer(draft: str) -> tuple[str | None, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,26 @@ class TestRefusalText:
     def test_a_question_with_did_after_its_wh_phrase_is_quoted_not_garbled(self) -> None:
         for question in ("What score did Michael Owen predict?", "Who did they beat in the final?"):
             assert refusal_text(question) == f"The articles do not answer “{question}”"
+
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "What share of the vote did Marjorie Taylor Greene win in 2020?",  # "did" far on
+            "Where was the funeral held?",
+            "How much will LeBron James make this season?",
+            "When is the runoff?",
+        ],
+    )
+    def test_any_question_with_its_verb_before_its_subject_is_quoted(self, question: str) -> None:
+        assert refusal_text(question) == f"The articles do not answer “{question}”"
+
+    def test_a_question_asking_for_its_subject_is_said_as_it_stands(self) -> None:
+        assert refusal_text("Who will start at quarterback?") == (
+            "The articles do not say who will start at quarterback."
+        )
+        assert refusal_text("How many people were hurt?") == (
+            "The articles do not say how many people were hurt."
+        )
 
     def test_an_empty_question_gets_the_plain_refusal(self) -> None:
         assert refusal_text("  ?") == CANNOT_ANSWER
