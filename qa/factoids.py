@@ -685,6 +685,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
                 # of Vogue" names the magazine.
                 nearness = 1
             fit += (0.0, NEAR_NOUN_BONUS, NEXT_TO_NOUN_BONUS)[nearness]
+            if nearness < 2 and ask.sort == "count" and _counts_another(sentence, candidate, ask):
+                fit *= OTHER_COUNT_FACTOR  # "21 billion scam calls" for "how many customers"
         if _named_as_asked(sentence, candidate, ask):
             fit += NEXT_TO_NOUN_BONUS
         fresh.append(replace(candidate, fit=fit))
@@ -838,6 +840,28 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
         return False
     theirs = fold(found.group(1)).strip(".")
     return theirs != ask.qualifier and theirs not in ask.words
+
+
+OTHER_COUNT_FACTOR = 0.5
+_PEOPLE = frozenset({"people", "persons", "men", "women", "children"})
+
+
+def _counts_another(sentence: str, candidate: Candidate, ask: Ask) -> bool:
+    """True when the number counts a plural noun of its own that the question does not name
+    ("21 billion scam *calls*", "two *people* familiar with the search" for "how many agents")."""
+    words = candidate.text.split()
+    last = words[-1].lower()
+    counted = [last] if len(words) > 1 and last.isalpha() and not re.fullmatch(_SCALE, last) else []
+    if not counted:
+        counted = re.findall(r"[a-z][a-z-]*", sentence[candidate.end : candidate.end + 30])[:2]
+    for word in counted:
+        if word in STOPWORDS:
+            return False
+        if word in _PEOPLE:
+            return False  # "74 people": the dead, the agents or the fans asked may be people
+        if word.endswith("s") and len(word) > 3:
+            return word.lower() not in ask.words and word.lower()[:-1] not in ask.words
+    return False
 
 
 def _noun_nearness(sentence: str, candidate: Candidate, ask: Ask) -> int:

@@ -111,6 +111,19 @@ class TestWhatIsAsked:
         assert "JWST" not in found_in(question, sentence)
         assert "Nasa" in found_in(question, sentence)
 
+    def test_a_number_that_counts_another_noun_fits_how_many_less(self) -> None:
+        ask = read_question("How many customers had activated the feature by March?")
+        assert ask is not None
+
+        def fit(sentence: str) -> float:
+            return find_candidates(sentence, ask)[0].fit
+
+        calls = fit("By then it had blocked more than 21 billion scam calls, the company said.")
+        bare = fit("By then it had blocked more than 21 billion, the company told reporters.")
+        people = fit("By then it had signed up more than 21 billion people, the company said.")
+        assert calls < bare, "21 billion counts calls, not customers"
+        assert people >= bare, "people may be the customers asked"
+
     def test_a_day_or_a_month_is_not_a_name(self) -> None:
         ask = read_question("Whose seat is she filling?")
         assert ask is not None
