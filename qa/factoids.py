@@ -183,7 +183,7 @@ _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|"
     rf"\b\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b|"
     rf"\b(?:early|mid|late)[- ]{_MONTH}\b|"
-    rf"\b{_WEEKDAY}\b|\b(?:1[89]\d\d|20\d\d)s?\b|"
+    rf"\b{_WEEKDAY}s?\b|\b(?:1[89]\d\d|20\d\d)s?\b|"
     r"\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b(?:noon|midnight)\b"
 )
 _CLOCK = re.compile(r"\d(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am|pm)$|noon|midnight")

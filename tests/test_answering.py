@@ -124,6 +124,10 @@ class TestWhatIsAsked:
         assert calls < bare, "21 billion counts calls, not customers"
         assert people >= bare, "people may be the customers asked"
 
+    def test_a_weekday_in_the_plural_is_a_day(self) -> None:
+        question = "On which day of the week do scam calls peak?"
+        assert "Wednesdays" in found_in(question, "Calls peak on Wednesdays, the report found.")
+
     def test_a_day_or_a_month_is_not_a_name(self) -> None:
         ask = read_question("Whose seat is she filling?")
         assert ask is not None
