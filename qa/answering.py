@@ -34,12 +34,14 @@ from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
 from qa.sorts import TITLE_WORDS
 from qa.text import (
+    adverb_base,
     content_terms,
     fold,
     holds_span,
     restore_case,
     stem,
     weighted_coverage,
+    with_adverb_bases,
     with_demonyms,
     words,
 )
@@ -128,8 +130,14 @@ def question_shape(question: str) -> QuestionShape:
     return QuestionShape(speaker=(), focus=_focus_terms(question), kind=kind)
 
 
+def _sentence_terms(sentence: str) -> set[str]:
+    """A sentence's stemmed terms, with the demonyms of its countries and the adjectives of
+    its adverbs, as a question's focus terms are matched against them."""
+    return with_adverb_bases(with_demonyms(set(content_terms(sentence))))
+
+
 def _focus_terms(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(t for t in content_terms(text) if t not in _NOT_FOCUS))
+    return tuple(dict.fromkeys(adverb_base(t) for t in content_terms(text) if t not in _NOT_FOCUS))
 
 
 class ExtractiveAnswerer:
@@ -303,7 +311,7 @@ class ExtractiveAnswerer:
         the passages and nothing is close in meaning."""
         if not shape.focus:
             return True
-        terms = [with_demonyms(set(content_terms(c.text))) for c in candidates]
+        terms = [_sentence_terms(c.text) for c in candidates]
         found = weighted_coverage(_rarity_weights(shape.focus, terms), set().union(*terms))
         return (
             found >= self._settings.focus_coverage
@@ -344,7 +352,7 @@ class ExtractiveAnswerer:
         if not raw:
             return [], question_shape(question)
         shape = _with_role_holder(question, [r[3] for r in raw])
-        terms = [with_demonyms(set(content_terms(r[3]))) for r in raw]
+        terms = [_sentence_terms(r[3]) for r in raw]
         weights = _rarity_weights(shape.focus, terms)
         focus = [weighted_coverage(weights, t) for t in terms]
         attribution = [

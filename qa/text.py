@@ -106,6 +106,33 @@ def with_demonyms(terms: set[str]) -> set[str]:
     return terms | {_DEMONYM_OF[t] for t in terms if t in _DEMONYM_OF}
 
 
+def adverb_base(term: str) -> str:
+    """The adjective a stemmed adverb is made from ("unfairly" -> unfair, "completely" ->
+    complet, "happily" -> happy, "financially" -> financial); any other term as it is.
+
+    >>> adverb_base("unfairly"), adverb_base("family"), adverb_base("likely")
+    ('unfair', 'family', 'likely')
+    """
+    if not term.endswith("ly") or len(term) < 7 or term in _NOT_ADVERBS:
+        return term
+    base = term[:-3] + "y" if term.endswith("ily") else term[:-2]
+    return stem(base)
+
+
+# Words in -ly that are no adverb of an adjective, or whose adjective means something else.
+_NOT_ADVERBS = frozenset(
+    """family assembly anomaly monopoly butterfly multiply elderly friendly lovely costly
+    deadly lonely likely unlikely weekly monthly yearly hourly quarterly nightly orderly
+    curly holy silly early daily""".split()
+)
+
+
+def with_adverb_bases(terms: set[str]) -> set[str]:
+    """Stemmed terms plus the adjective of each adverb among them: a sentence's "unfairly
+    attacked" answers a question's "unfair attacks"."""
+    return terms | {adverb_base(t) for t in terms}
+
+
 # Country stem -> its demonym's stem (both as ``stem`` writes them).
 _DEMONYM_OF = {
     "england": "english",

@@ -562,6 +562,12 @@ class TestShortAnswer:
         scored = by_position(question, text)
         assert scored[1].focus > scored[0].focus, "'England' is the question's 'English'"
 
+    def test_an_adverb_is_matched_as_its_adjective_on_either_side(self) -> None:
+        # "briefly paused" / "a brief hiatus"; "unfair attacks" / "unfairly attacked"
+        assert "brief" in question_shape("Why was filming briefly halted?").focus
+        plan = plan_for("Why were the attacks unfair?", "They were unfairly attacked by rivals.")
+        assert plan.sentences and plan.sentences[0].focus > 0.5
+
     def test_how_someone_described_a_thing_is_answered_by_their_quoted_words(self) -> None:
         text = (
             "The new bridge over the Tanner River opened to traffic on Monday. "
@@ -788,7 +794,7 @@ class TestRefusal:
         )
         text = archive["5bd02217ee38"]
         plan = ExtractiveAnswerer(real_embedder).select(question, [source(text)])
-        assert plan.coverage < 0.25
+        assert plan.coverage < 0.35  # ("officially" has matched "official" since 2026-12-03)
         assert not plan.refused
         assert plan.short is not None and "74" in plan.short
 
