@@ -123,8 +123,10 @@ def question_shape(question: str) -> QuestionShape:
     kind = asked_kind(question)
     spoken = speaker_of(question)
     if spoken:
-        # "Anne Heche's son": the son speaks, not Anne Heche.
-        speaker = tuple(content_terms(re.split(r"[’']s\s+", spoken[0])[-1]))
+        # "Anne Heche's son": the son speaks, not Anne Heche; "Scott Keyes, founder of Scott's
+        # Cheap Flights,": the name before the apposition speaks.
+        named = spoken[0].split(",")[0]
+        speaker = tuple(content_terms(re.split(r"[’']s\s+", named)[-1]))
         focus = tuple(t for t in _focus_terms(spoken[1]) if t not in speaker)
         return QuestionShape(speaker=speaker, focus=focus, kind=kind)
     return QuestionShape(speaker=(), focus=_focus_terms(question), kind=kind)

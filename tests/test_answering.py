@@ -722,6 +722,13 @@ class TestWhatSomeoneSaid:
         assert plan.short == "TELL THEM TO GO HOME"
         assert question_shape("What did Trump tweet about Frazier?").kind == "quote"
 
+    def test_the_speaker_is_the_name_before_an_apposition_or_the_noun_after_a_possessive(
+        self,
+    ) -> None:
+        asked = "What did Scott Keyes, founder of Scott's Cheap Flights, say about the deal?"
+        assert question_shape(asked).speaker == ("scott", "key")
+        assert question_shape("What did Anne Heche's son say about her?").speaker == ("son",)
+
 
 class TestRefusal:
     def test_a_question_the_covered_story_does_not_answer_is_refused_with_the_nearest(
