@@ -848,7 +848,8 @@ _PEOPLE = frozenset({"people", "persons", "men", "women", "children"})
 
 def _counts_another(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     """True when the number counts a plural noun of its own that the question does not name
-    ("21 billion scam *calls*", "two *people* familiar with the search" for "how many agents")."""
+    ("more than 21 billion scam *calls*" for "how many customers"); a count of people may count
+    whoever is asked."""
     words = candidate.text.split()
     last = words[-1].lower()
     counted = [last] if len(words) > 1 and last.isalpha() and not re.fullmatch(_SCALE, last) else []
@@ -860,7 +861,7 @@ def _counts_another(sentence: str, candidate: Candidate, ask: Ask) -> bool:
         if word in _PEOPLE:
             return False  # "74 people": the dead, the agents or the fans asked may be people
         if word.endswith("s") and len(word) > 3:
-            return word.lower() not in ask.words and word.lower()[:-1] not in ask.words
+            return word not in ask.words and word[:-1] not in ask.words
     return False
 
 
