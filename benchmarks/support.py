@@ -1,7 +1,8 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|seen|heldout|heldout3|heldout4|all] [--show-errors] [--loso [--soft]]
+        [--split dev|seen|heldout|heldout3|heldout4|heldout5|all] [--show-errors]
+        [--loso [--soft]]
 
 ``tests/data/claims.jsonl`` holds claim/passage pairs over development articles: each names an
 article and the character range of a passage in it (never the text: the articles are
@@ -28,8 +29,11 @@ blind during the fourth round and measured once after it: false support 6.1% (12
 61.8% (126/204). Of its errors only the one accepted injection was then read and its pattern
 added (an instruction must never pass): 5.6% after that; the rest are unread. After round 5
 (coordinated doers, for/against stances, names the unit only refers to) it was measured once
-more, its errors unread: 5.6% (11/197), 62.3% (127/204). ``all`` lists it last; ``--loso``
-leaves it out.
+more, its errors unread: 5.6% (11/197), 62.3% (127/204); in 2026-12-03's first session the
+list of its supported claims rejected for a number was printed, so it is not blind for number
+rules. ``heldout5`` (407 pairs, 26 other articles, 2026-12-03) was written blind by two writers
+who never saw the check, after its last change, and measured once on arrival. ``all`` lists the
+two blind splits last; ``--loso`` leaves them out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
 three splits, best recall at false support at most ``FS_BUDGET``, and measures them on the
@@ -192,6 +196,7 @@ def rules_and_encoder() -> Callable[[str, Source], bool]:
 
 
 SPLITS = ["dev", "seen", "heldout", "heldout3"]
+BLIND = ["heldout4", "heldout5"]
 FS_BUDGET = 0.04
 """Leave-one-split-out picks the thresholds with the best recall on the other three splits at
 a false-support rate at most this (the issue's limit is 5%: the rest is margin)."""
@@ -205,7 +210,7 @@ GRID = [
 
 
 def tuning_pairs(pairs: Sequence[Pair]) -> list[Pair]:
-    """The pairs a setting may be chosen on: the tuned splits, never the blind ``heldout4``."""
+    """The pairs a setting may be chosen on: the tuned splits, never the blind ones (BLIND)."""
     return [p for p in pairs if p.split in SPLITS]
 
 
@@ -213,7 +218,7 @@ def leave_one_split_out(pairs: Sequence[Pair], *, soft: bool = False) -> Iterabl
     """For each tuned split: the encoder thresholds (``qa.support.Thresholds``) that the other
     three splits choose, and the figures they give on it, beside the shipped thresholds'; then
     the four held-out figures pooled. The rules run once per pair; only the encoder's verdict on
-    open claims is redone per setting. ``heldout4`` takes no part: it is blind.
+    open claims is redone per setting. The blind splits take no part.
 
     ``soft``: the same, with soft coverage of the missing words added to every setting (see
     ``word_coverage``): the encoder also vouches at a lower similarity ``low`` when every claim
@@ -354,9 +359,7 @@ def word_overlap(claim: str, source: Source) -> bool:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument(
-        "--split", choices=["dev", "seen", "heldout", "heldout3", "heldout4", "all"], default="all"
-    )
+    parser.add_argument("--split", choices=[*SPLITS, *BLIND, "all"], default="all")
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument(
         "--loso", action="store_true", help="leave-one-split-out choice of encoder thresholds"
@@ -372,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     check = rules_and_encoder()
     check(pairs[0].claim, pairs[0].source)  # load the encoder outside the timings
-    splits = [*SPLITS, "heldout4"] if args.split == "all" else [args.split]
+    splits = [*SPLITS, *BLIND] if args.split == "all" else [args.split]
     for split in splits:
         chosen = [p for p in pairs if p.split == split]
         if not chosen:
