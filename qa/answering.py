@@ -246,7 +246,7 @@ class ExtractiveAnswerer:
             # "Muldoon said the fire was caused by humans. "As you all know, there was no
             # lightning on that day."": a sentence that states what is asked without a reason
             # is often explained by the next one.
-            after = _next_sentence(chosen[0], candidates)
+            after = _passage_sentences(chosen[0], candidates).get(chosen[0].position + 1)
             if after is not None and after not in chosen:
                 chosen = _with_reason_after(chosen, after, self._settings.max_sentences)
         short = None
@@ -573,7 +573,7 @@ _QUOTE_MARK = re.compile(r"[\"“”]")
 def _speaker_goes_on(lead: Candidate, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The quotations in the sentences right after ``lead`` in its passage while the same
     speaker is still talking (a pronoun says it, or the quotation runs on), at most three on."""
-    after = {c.position: c for c in candidates if c.source is lead.source}
+    after = _passage_sentences(lead, candidates)
     found = []
     for position in range(lead.position + 1, lead.position + 4):
         sentence = after.get(position)
@@ -584,12 +584,9 @@ def _speaker_goes_on(lead: Candidate, candidates: Sequence[Candidate]) -> list[C
     return found
 
 
-def _next_sentence(lead: Candidate, candidates: Sequence[Candidate]) -> Candidate | None:
-    """The sentence right after ``lead`` in its passage, if the passages hold it."""
-    return next(
-        (c for c in candidates if c.source is lead.source and c.position == lead.position + 1),
-        None,
-    )
+def _passage_sentences(lead: Candidate, candidates: Sequence[Candidate]) -> dict[int, Candidate]:
+    """The scored sentences of ``lead``'s passage, by their place in it."""
+    return {c.position: c for c in candidates if c.source is lead.source}
 
 
 def _with_reason_after(

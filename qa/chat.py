@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from qa.models import History, Message
-from qa.text import STOPWORDS, content_terms, stem
+from qa.text import AUXILIARIES, STOPWORDS, content_terms, stem
 
 if TYPE_CHECKING:
     from qa.settings import Settings
@@ -208,9 +208,6 @@ def _bound(question: str, pronoun: str) -> bool:
 
 
 _PLURAL = frozenset({"they", "them", "their", "theirs"})
-_AUXILIARIES = frozenset(
-    """do does did are were was is have has had will would can could should may might""".split()
-)
 _NOT_PLURAL = frozenset("""news series species means always perhaps whereas""".split())
 
 
@@ -228,7 +225,7 @@ def _plural_before(question: str, pronoun: re.Match[str]) -> bool:
     Not "How many games did they win?": a "they" right after its auxiliary is the subject the
     question asks about, and the noun before it ("games") is what is counted."""
     before = question[: pronoun.start()].split()
-    if pronoun.group().lower() == "they" and before and before[-1].lower() in _AUXILIARIES:
+    if pronoun.group().lower() == "they" and before and before[-1].lower() in AUXILIARIES:
         return False
     return _plural_noun(" ".join(before))
 

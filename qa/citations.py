@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from qa.chunking import Span, split_sentences
 from qa.models import Citation, Source
 from qa.support import Entailment, Similarity, is_instruction, judge
-from qa.text import content_terms, holds_span, words
+from qa.text import AUXILIARIES, content_terms, holds_span, words
 
 CANNOT_ANSWER = "The articles do not contain the answer."
 """The refusal sentinel: the prompt tells the model to reply with exactly this sentence."""
@@ -94,9 +94,7 @@ def refusal_text(question: str) -> str:
 
 
 _DO = frozenset({"did", "does", "do"})
-_AUXILIARIES = _DO | frozenset(
-    "is are was were will would can could should may might must has have had".split()
-)
+_AUXILIARIES = AUXILIARIES | {"must"}
 _MODALS = frozenset("will would can could should may might must".split())
 
 

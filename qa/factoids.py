@@ -936,10 +936,11 @@ def _initials_asked(text: str, asked: frozenset[str]) -> bool:
     if re.fullmatch(r"[A-Z][A-Z.]+", text):
         return fold(text).replace(".", "") in asked
     capitals = [w for w in text.split() if w[:1].isupper()]
-    if len(capitals) < 2:
-        return False
-    initials = "".join(w[0] for w in capitals).lower()
-    return initials in asked
+    return len(capitals) >= 2 and _initials(capitals) in asked
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(w[0] for w in words).lower()
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the)\s+)?[A-Z][\w’'-]*)+")
@@ -949,15 +950,14 @@ def _name_initials(question: str) -> frozenset[str]:
     """The initials of the names of two or more capitalised words in ``question``, with and
     without their small words ("jwst" for "James Webb Space Telescope", "doj" and "dj" for
     "Department of Justice"); not the question's first word, capitalised anyway."""
-    found = set()
+    found: set[str] = set()
     for match in _NAME_RUN.finditer(question):
         words = match.group(0).split()
         if match.start() == len(question) - len(question.lstrip()):
             words = words[1:]  # "Which James Webb ...": "Which" opens the question
         capitals = [w for w in words if w[:1].isupper()]
         if len(capitals) >= 2:
-            found.add("".join(w[0] for w in capitals).lower())
-            found.add("".join(w[0] for w in words).lower())
+            found.update((_initials(capitals), _initials(words)))
     return frozenset(found)
 
 

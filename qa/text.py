@@ -100,6 +100,12 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in content_words(text)]
 
 
+# Verbs that help another: "do", "be", "have" and the modals a question may open with.
+AUXILIARIES = frozenset(
+    "do does did are were was is have has had will would can could should may might".split()
+)
+
+
 def with_demonyms(terms: set[str]) -> set[str]:
     """Stemmed terms plus the demonym of each country among them: a question's "English city"
     is a sentence's "Cambridge, England", its "French president" the "President of France"."""
