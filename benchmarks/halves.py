@@ -29,17 +29,9 @@ Half = Literal["A", "B"]
 def article_halves(items: Sequence[EvalItem]) -> dict[str, Half]:
     """Each item's half: A for the items about the 1st, 3rd, 5th ... article in order of first
     appearance (an item's first ``article_ids`` entry), B for the rest."""
-    order: list[str] = []
-    for item in items:
-        article = item.article_ids[0] if item.article_ids else ""
-        if article not in order:
-            order.append(article)
-    return {
-        item.id: "A"
-        if order.index(item.article_ids[0] if item.article_ids else "") % 2 == 0
-        else "B"
-        for item in items
-    }
+    article = {item.id: item.article_ids[0] if item.article_ids else "" for item in items}
+    order = {name: place for place, name in enumerate(dict.fromkeys(article.values()))}
+    return {key: "A" if order[name] % 2 == 0 else "B" for key, name in article.items()}
 
 
 def figures(results: Sequence[ItemResult]) -> str:
