@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 
 from qa.chunking import Span, split_sentences
 from qa.sorts import TITLE_WORDS
@@ -180,6 +181,30 @@ for _one, _other in _OPPOSITES:
         _OPPOSITE[_b] = _OPPOSITE.get(_b, frozenset()) | {_a}
 
 
+@lru_cache(maxsize=1)
+def _lexicon_opposites() -> dict[str, frozenset[str]]:
+    """WordNet's direct antonyms (``qa/data/antonyms.txt``, from ``scripts/build_antonyms.py``)
+    by the term of each regular form: the general list beside the table above, which holds the
+    pairs news writes that WordNet lacks ('rose'/'fell', 'praise'/'criticize') and the graded
+    forms."""
+    text = (resources.files("qa") / "data" / "antonyms.txt").read_text(encoding="utf-8")
+    table: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        one, other = line.split()
+        for a, b in itertools.product(_forms(one), _forms(other)):
+            if a != b:
+                table.setdefault(a, set()).add(b)
+                table.setdefault(b, set()).add(a)
+    return {term: frozenset(opposite) for term, opposite in table.items()}
+
+
+def _opposites(root: str) -> frozenset[str]:
+    """The terms that say the opposite of ``root``: the table's, then WordNet's."""
+    return _OPPOSITE.get(root, frozenset()) | _lexicon_opposites().get(root, frozenset())
+
+
 def _lexeme(root: str) -> str:
     """The opposites table's entry for a stem ('receive' and 'receiv' -> 'receiv')."""
     if root in _OPPOSITE:
@@ -269,6 +294,11 @@ def _term(word: str) -> str:
     (``qa.text.stem``: 'hitting' -> hit, 'planned' -> plan), and no final 'e' ('takes' and
     'take' -> 'tak'; 'issued' and 'issue' -> 'issu')."""
     return _shape(stem(_IRREGULAR.get(word, word)))
+
+
+def _forms(word: str) -> set[str]:
+    """The terms of a word and of its regular forms."""
+    return {_term(word)} | _inflections(word)
 
 
 def _inflections(word: str) -> set[str]:
@@ -706,18 +736,16 @@ def _verdict(
     # A claim word the unit lacks, whose opposite it has anywhere, is a flip ('rejected' for
     # 'voted to approve'); a word it has is checked within the clauses that say the claim.
     absent = {_lexeme(t.root) for t in claim if t.term in missing}
-    unit_roots |= {
-        _lexeme(t.root) for t in unit if _OPPOSITE.get(_lexeme(t.root), frozenset()) & absent
-    }
+    unit_roots |= {_lexeme(t.root) for t in unit if _opposites(_lexeme(t.root)) & absent}
     converse = {
         root
         for root in claim_roots
-        if root in _OPPOSITE and _converse(claim, unit, root, _OPPOSITE[root], context)
+        if (opposite := _opposites(root)) and _converse(claim, unit, root, opposite, context)
     }
     # 'beat' is said, as 'a loss to' with the names the other way round
     missing = tuple(w for w in missing if _lexeme(w) not in converse)
     for root in claim_roots - converse:
-        opposite = _OPPOSITE.get(root, frozenset())
+        opposite = _opposites(root)
         if not opposite or root in unit_roots or opposite & claim_roots:
             continue
         groups = frozenset().union(*(_SYNONYMS.get(o, frozenset()) for o in opposite))
@@ -1500,7 +1528,7 @@ def _opposite_displaced(
     mine = _content(claim, lambda t: False)
     theirs = _content(unit, lambda t: False)
     for i, slot in enumerate(mine):
-        opposite = _OPPOSITE.get(_lexeme(slot.term))
+        opposite = _opposites(_lexeme(slot.term))
         if not opposite or _lexeme(slot.term) in (converse or set()):
             continue
         own = other = 0

@@ -96,6 +96,38 @@ class TestWhatIsNot:
         assert judge(claim, COUNCIL).span is None
 
 
+class TestOppositesBeyondTheHandTable:
+    """WordNet's direct antonyms (qa/data/antonyms.txt) flip a claim as the table's pairs do:
+    words no news writer's pair list had to foresee."""
+
+    @pytest.mark.parametrize(
+        ("claim", "text"),
+        [
+            (
+                "The jury found the officer guilty.",
+                "The jury found the officer innocent on all counts after a week of testimony.",
+            ),
+            (
+                "Senator Ruiz was present for the vote on the budget.",
+                "Senator Ruiz was absent for the vote on the budget, her office said.",
+            ),
+            (
+                "The economy expanded in the second quarter.",
+                "The economy contracted in the second quarter, the agency reported.",
+            ),
+        ],
+    )
+    def test_a_word_replaced_by_its_antonym_fails_whatever_the_encoder_says(
+        self, claim: str, text: str
+    ) -> None:
+        result = judge(claim, text, similarity=lambda claim, text: 1.0)
+        assert result.span is None and result.reason == "antonym"
+
+    def test_the_same_word_on_both_sides_still_supports(self) -> None:
+        text = "The jury found the officer guilty on all counts after a week of testimony."
+        assert judge("The jury found the officer guilty.", text).span is not None
+
+
 class TestNumbersKeepTheirRoles:
     def test_a_score_is_one_number_not_two(self) -> None:
         text = "The Bears beat the Lions 42-21 on Sunday, a week after a 17-3 loss in Denver."
