@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
@@ -87,6 +88,7 @@ class Candidate:
     score: float
     focus: float = 0.0  # weighted share of the question's focus terms it holds
     position: int = 0  # its place among the source's quotable sentences
+    terms: frozenset[str] = frozenset()  # its terms as focus terms match them (_sentence_terms)
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,7 @@ class ExtractiveAnswerer:
         the passages and nothing is close in meaning."""
         if not shape.focus:
             return True
-        terms = [_sentence_terms(c.text) for c in candidates]
+        terms = [c.terms for c in candidates]
         found = weighted_coverage(_rarity_weights(shape.focus, terms), set().union(*terms))
         return (
             found >= self._settings.focus_coverage
@@ -387,7 +389,17 @@ class ExtractiveAnswerer:
             if typed[i]:
                 score += self._settings.slot_weight
             scored.append(
-                Candidate(source, start, end, sentence, similarity, score, focus[i], position)
+                Candidate(
+                    source,
+                    start,
+                    end,
+                    sentence,
+                    similarity,
+                    score,
+                    focus[i],
+                    position,
+                    frozenset(terms[i]),
+                )
             )
         return sorted(scored, key=lambda c: c.score, reverse=True), shape
 
@@ -469,7 +481,7 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip(" \t\n\"'”’)]").endswith("?")
 
 
-def _rarity_weights(focus: Sequence[str], terms: list[set[str]]) -> dict[str, float]:
+def _rarity_weights(focus: Sequence[str], terms: Sequence[AbstractSet[str]]) -> dict[str, float]:
     """Focus terms found in few candidate sentences weigh more (an idf over the candidates)."""
     total = len(terms)
     weights = {}
