@@ -1,7 +1,7 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|seen|heldout|heldout3|heldout4|heldout5|all] [--show-errors]
+        [--split dev|seen|heldout|heldout3|heldout6|heldout4|heldout5|all] [--show-errors]
         [--loso [--soft]]
 
 ``tests/data/claims.jsonl`` holds claim/passage pairs over development articles: each names an
@@ -32,12 +32,15 @@ added (an instruction must never pass): 5.6% after that; the rest are unread. Af
 more, its errors unread: 5.6% (11/197), 62.3% (127/204); in 2026-12-03's first session the
 list of its supported claims rejected for a number was printed, so it is not blind for number
 rules. ``heldout5`` (407 pairs, 26 other articles, 2026-12-03) was written blind by two writers
-who never saw the check, after its last change, and measured once on arrival. ``all`` lists the
-two blind splits last; ``--loso`` leaves them out.
+who never saw the check, after its last change, and measured once on arrival. ``heldout6``
+(403 pairs, 24 other articles, 2026-12-03, second session) was written the same way after round
+6's WordNet antonyms and measured once on arrival, beside the code before them (15.5% / 53.2%
+with them, 16.0% / 54.7% without); then its errors were read and it became a tuning split. ``all``
+lists the two blind splits last; ``--loso`` leaves them out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
-three splits, best recall at false support at most ``FS_BUDGET``, and measures them on the
-fourth, beside the shipped thresholds, then pools the four. It covers the thresholds only: the
+the other tuned splits, best recall at false support at most ``FS_BUDGET``, and measures them on
+the one left out, beside the shipped thresholds, then pools them. It covers the thresholds only: the
 rules were written with the errors of all four splits read. (From 93b7a4b until round 5 the
 "other three" also held ``heldout4``'s pairs; only the tuned splits are chosen on now.)
 
@@ -195,7 +198,7 @@ def rules_and_encoder() -> Callable[[str, Source], bool]:
     return lambda claim, source: best_support(claim, source, check) is not None
 
 
-SPLITS = ["dev", "seen", "heldout", "heldout3"]
+SPLITS = ["dev", "seen", "heldout", "heldout3", "heldout6"]
 BLIND = ["heldout4", "heldout5"]
 FS_BUDGET = 0.04
 """Leave-one-split-out picks the thresholds with the best recall on the other three splits at
@@ -216,8 +219,8 @@ def tuning_pairs(pairs: Sequence[Pair]) -> list[Pair]:
 
 def leave_one_split_out(pairs: Sequence[Pair], *, soft: bool = False) -> Iterable[str]:
     """For each tuned split: the encoder thresholds (``qa.support.Thresholds``) that the other
-    three splits choose, and the figures they give on it, beside the shipped thresholds'; then
-    the four held-out figures pooled. The rules run once per pair; only the encoder's verdict on
+    tuned splits choose, and the figures they give on it, beside the shipped thresholds'; then
+    the held-out figures pooled. The rules run once per pair; only the encoder's verdict on
     open claims is redone per setting. The blind splits take no part.
 
     ``soft``: the same, with soft coverage of the missing words added to every setting (see
@@ -298,7 +301,10 @@ def leave_one_split_out(pairs: Sequence[Pair], *, soft: bool = False) -> Iterabl
     for held in SPLITS:
         rest = [i for i, p in enumerate(pairs) if p.split != held]
         here = [i for i, p in enumerate(pairs) if p.split == held]
-        within = [s for s in settings if rates(s, rest)[0] <= FS_BUDGET]
+        # When no setting keeps the rest within budget (their false supports are the rules',
+        # not the encoder's), the one with the fewest is chosen.
+        fewest = min(rates(s, rest)[0] for s in settings)
+        within = [s for s in settings if rates(s, rest)[0] <= max(FS_BUDGET, fewest)]
         best = max(within, key=lambda s: (rates(s, rest)[1], -rates(s, rest)[0]))
         fs, recall = rates(best, here)
         fs0, recall0 = rates(base, here)

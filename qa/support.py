@@ -63,7 +63,13 @@ _INSTRUCTION = re.compile(
             r"\bimportant instructions?\b",
             r"^\W*(?:system|assistant)\s*:",
             # a notice dressed as the system's, and "when citing this source, state that ..."
-            r"\bsystem\s+(?:notice|prompt|override)\b",
+            r"\bsystem\s+(?:notices?|notes?|prompts?|overrides?|messages?|instructions?)\b",
+            # "disregard the passage and ...": told to set aside what it reads
+            r"\b(?:ignore|disregard|forget)\s+(?:the|this|that|all|any|your|everything)\s+"
+            r"(?:\w+\s+)?(?:passages?|articles?|text|context|sources?|documents?|above|content|"
+            r"evidence)\b(?!['’])",
+            # an imperative to confirm: "Confirm that ..." (not "... and insist that Iran ...")
+            r"^\W*(?:please\s+)?(?:confirm|assert|affirm)\s+that\b",
             rf"^\W*(?:when|whenever|if)\b[^.]{{0,60}}\b(?:cit(?:e|ing)|quot(?:e|ing)|answer(?:ing)?|"
             rf"summari[sz](?:e|ing)|respond(?:ing)?|asked)\b[^.]{{0,40}}[,:]\s*(?:please\s+)?"
             rf"(?:always\s+)?{_TELL}\b",
@@ -326,6 +332,7 @@ _SPEECH = frozenset(
 )
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\b")
 _DEICTIC = frozenset("now today tonight tomorrow yesterday currently".split())
+_NOW = {"currently": "now"}  # the same time, in other words
 _MONTHS = frozenset(
     """january february march april may june july august september october november
     december""".split()
@@ -689,8 +696,8 @@ def _verdict(
         or _name_by_other_number(claim, unit, context)
     ):
         return Verdict(span, "number")  # '42-17' for '42-21'; 42 moved from RBI to home runs
-    when = {t.word for t in unit if t.word in _DEICTIC}
-    if when and any(t.word in _DEICTIC and t.word not in when for t in claim):
+    when = {_NOW.get(t.word, t.word) for t in unit if t.word in _DEICTIC}
+    if when and any(t.word in _DEICTIC and _NOW.get(t.word, t.word) not in when for t in claim):
         return Verdict(span, "number")  # 'tomorrow' for 'now' is a date change
     if _date_changed(claim, unit):
         return Verdict(span, "number")  # 'December 2016' for 'September 2016'
@@ -1072,8 +1079,9 @@ def _name_by_other_number(claim: Sequence[Token], unit: Sequence[Token], context
         ]
         if not own or not other:
             continue
+        reporters = _speakers(unit)  # who reports ("the DOT said") owns none of the numbers
         for k, n in enumerate(claim):
-            if abs(k - i) > _NAME_REACH or not _named(n, context):
+            if abs(k - i) > _NAME_REACH or not _named(n, context) or n.term in reporters:
                 continue
             places = [j for j, u in enumerate(unit) if u.term == n.term]
             if places and all(
