@@ -341,6 +341,8 @@ _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday"
 # Calendar words in any case: 'In December, according to ...' names a date, not a person.
 _CALENDAR = _MONTHS | _WEEKDAYS | frozenset(_MONTH_ABBREVIATIONS)
 # Phrases whose negation word negates nothing.
+# 'No. 9 seed', 'his first No. 1': the sign for 'number', not a negation.
+_NUMBER_SIGN = re.compile(r"\bNo\.\s*(?=\d)")
 _IDIOMS = re.compile(r"\b(?:make no mistake|no doubt|not only|no matter|nothing but)\b", re.I)
 
 
@@ -1210,7 +1212,8 @@ def _same(a: float, b: float) -> bool:
 
 
 def _negations(text: str) -> int:
-    words = [t.word for t in tokens(_IDIOMS.sub(" ", text))]
+    text = _NUMBER_SIGN.sub("number ", _IDIOMS.sub(" ", text))
+    words = [t.word for t in tokens(text)]
     count = sum(w in _NEGATIONS or w.endswith("n't") for w in words)
     count += sum(1 for a, b in itertools.pairwise(words) if a == "yet" and b == "to")
     return count

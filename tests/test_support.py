@@ -135,6 +135,13 @@ class TestNumbersKeepTheirRoles:
         assert judge(claim, text).span is not None
         assert judge(claim.replace("Delta", "United"), text).span is None
 
+    def test_no_before_a_number_is_the_number_sign_not_a_negation(self) -> None:
+        text = "In the second match of the day, No. 9 seed Cameron Norrie will face David Goffin."
+        claim = "Ninth seed Cameron Norrie will face David Goffin in the day's second match."
+        assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
+        denied = "Cameron Norrie will not face David Goffin in the day's second match."
+        assert judge(denied, text, similarity=lambda claim, text: 1.0).reason == "negation"
+
     def test_currently_is_now_not_another_time(self) -> None:
         text = "Disney shares are now hovering near their lowest levels since November 2020."
         claim = "Disney shares are currently hovering near their lowest levels since November 2020."
