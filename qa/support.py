@@ -687,10 +687,10 @@ def _verdict(
     unit = tuple(t for s in sentences for t in tokens(s.of(passage)))
     have_terms = _Terms(_with_parts(t.term for t in unit if t.term) | _compounds(unit))
     have_terms.acts = frozenset(t.term for t in unit if t.word.endswith(("ed", "ing")))
-    have_numbers = {t.number for t in unit if t.number is not None}
+    have_numbers = {t.number for t in unit if t.number is not None} | _equivalents(text)
     wanted = list(dict.fromkeys(t.term for t in claim if t.term and t.number is None))
-    for t in claim:
-        if t.number is not None and not any(_same(t.number, n) for n in have_numbers):
+    for i, t in enumerate(claim):
+        if t.number is not None and not any(_close(claim, i, n) for n in have_numbers):
             return Verdict(span, "number")
     if (
         not _pairs(claim_text) <= _pairs(text)
@@ -1045,6 +1045,8 @@ def _numbers_misplaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         near = {w.term for w in _around(claim, i) if w.term and w.number is None}
         if not near:
             continue
+        if not any(u.number is not None and _same(u.number, t.number) for u in unit):
+            continue  # said in other words ('1 in 4' for 'a quarter'): no place to compare
         own = other = 0
         kind = _kind(t)
         for j, u in enumerate(unit):
@@ -1205,6 +1207,64 @@ def _prefix_flipped(claim_roots: set[str], unit_roots: set[str]) -> bool:
             if len(base) >= 4 and base in theirs and base not in mine:
                 return True
     return False
+
+
+# The same amount written another way: '1 in 4' is 25% and a quarter, '25 basis points' a
+# quarter of a percentage point, 'three-quarters' 75%, "the '80s" the 1980s.
+_RATIO = re.compile(
+    r"\b(\d+|one|two|three|four|five)\s+(?:in|out of)\s+(\d+|two|three|four|five|six|ten)\b"
+)
+_BASIS_POINTS = re.compile(r"\b(\d+(?:\.\d+)?)\s+basis\s+points?\b")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
+_FRACTIONS = {
+    "three-quarters": 0.75, "three quarters": 0.75, "two-thirds": 2 / 3, "two thirds": 2 / 3,
+    "one-third": 1 / 3, "a third": 1 / 3, "one-quarter": 0.25, "one-half": 0.5,
+}  # fmt: skip
+_DECADE = re.compile(r"[’'](\d0)s\b")
+
+
+def _equivalents(text: str) -> set[float]:
+    """Numbers ``text`` says in other words than one token: ratios, basis points, fractions of
+    more than one word, two-digit decades; each fraction also as a percentage and back."""
+    folded = fold(text)
+    found: set[float] = set()
+    for a, b in _RATIO.findall(folded):
+        x, y = _number(a), _number(b)
+        if x is not None and y and x < y:
+            found |= {x / y, 100 * x / y}
+    found |= {float(n) / 100 for n in _BASIS_POINTS.findall(folded)}
+    found |= {float(n) / 100 for n in _PERCENT.findall(folded)}
+    for phrase, value in _FRACTIONS.items():
+        if phrase in folded:
+            found |= {value, round(100 * value, 1)}
+    for decade in _DECADE.findall(text):
+        found |= {1900.0 + int(decade), 2000.0 + int(decade)}
+    return found
+
+
+_ABOVE = frozenset("more over above upwards exceeding".split())  # 'more than 740' of 741.46
+_BELOW = frozenset("nearly almost under less fewer".split())
+_ABOUT = frozenset("about around roughly approximately some".split())
+_APPROXIMATE = 0.02  # how far an approximate amount may lie from the one the unit gives
+
+
+def _close(claim: Sequence[Token], i: int, value: float) -> bool:
+    """The claim's ``i``-th token states ``value``: the same number, or the number an
+    approximation before it ('more than', 'nearly', 'about') allows, within 2%."""
+    number = claim[i].number
+    if number is None:
+        return False
+    if _same(number, value) or (0 < number < 1 and _same(round(100 * number, 1), value)):
+        return True
+    before = {t.word for t in claim[max(0, i - 3) : i]}
+    near = abs(value - number) <= _APPROXIMATE * max(abs(number), 1e-9)
+    if not near:
+        return False
+    if before & _ABOVE:
+        return value >= number
+    if before & _BELOW:
+        return value <= number
+    return bool(before & _ABOUT)
 
 
 def _same(a: float, b: float) -> bool:

@@ -135,6 +135,47 @@ class TestNumbersKeepTheirRoles:
         assert judge(claim, text).span is not None
         assert judge(claim.replace("Delta", "United"), text).span is None
 
+    @pytest.mark.parametrize(
+        ("text", "claim", "changed"),
+        [
+            (
+                "About 1 in 4 hospitals reported a critical staffing shortage on Saturday.",
+                "Roughly a quarter of hospitals reported a critical staffing shortage on Saturday.",
+                "Roughly a third of hospitals reported a critical staffing shortage on Saturday.",
+            ),
+            (
+                "About three-quarters of the state's vaccine supply went to New York City.",
+                "About 75% of the state's vaccine supply went to New York City.",
+                "About 60% of the state's vaccine supply went to New York City.",
+            ),
+            (
+                "The Bank of England lifted its key rate by 25 basis points to 1.25%.",
+                "The Bank of England lifted its key rate by a quarter of a point to 1.25%.",
+                "The Bank of England lifted its key rate by half a point to 1.25%.",
+            ),
+            (
+                "The Dow ended down 741.46 points at 29,927.07.",
+                "The Dow ended down more than 740 points at 29,927.07.",
+                "The Dow ended down more than 750 points at 29,927.07.",
+            ),
+            (
+                "Jackson scored No. 1 hits in the ’70s, ’80s and ’90s.",
+                "Jackson scored No. 1 hits in the 1970s, 1980s and 1990s.",
+                "Jackson scored No. 1 hits in the 1960s, 1980s and 1990s.",
+            ),
+        ],
+    )
+    def test_an_amount_said_another_way_is_the_same_amount(
+        self, text: str, claim: str, changed: str
+    ) -> None:
+        assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
+        assert judge(changed, text, similarity=lambda claim, text: 1.0).reason == "number"
+
+    def test_an_approximation_keeps_its_direction(self) -> None:
+        text = "The Dow ended down 741.46 points at 29,927.07."
+        assert judge("The Dow ended down nearly 740 points.", text).reason == "number"
+        assert judge("The Dow ended down about 740 points.", text).span is not None
+
     def test_no_before_a_number_is_the_number_sign_not_a_negation(self) -> None:
         text = "In the second match of the day, No. 9 seed Cameron Norrie will face David Goffin."
         claim = "Ninth seed Cameron Norrie will face David Goffin in the day's second match."
