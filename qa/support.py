@@ -704,7 +704,8 @@ def _verdict(
     if _date_changed(claim, unit):
         return Verdict(span, "number")  # 'December 2016' for 'September 2016'
     names = [t for t in claim if _is_name(t, context)]
-    spelled = _spelled_out(claim_text, unit)  # 'Wall Street Journal' where the unit says WSJ
+    # 'Wall Street Journal' where the unit says WSJ; 'United States' where it says 'the US'
+    spelled = _spelled_out(claim_text, unit) | _united_states(claim_text, text)
     for t in names:
         here = t.term in have_terms or _acronym_of(t.word, text) or t.term in spelled
         if not here and t.term not in context.terms and not _acronym_of(t.word, context.text):
@@ -1014,6 +1015,17 @@ def _spelled_out(claim_text: str, unit: Sequence[Token]) -> set[str]:
             if end is not None and end - i > 1:
                 found |= {_term(fold(w)) for w in words[i:end]}
     return found
+
+
+_US = re.compile(r"\bU\.?S\.?(?=\W|$)")
+
+
+def _united_states(claim_text: str, unit_text: str) -> set[str]:
+    """The terms of 'United States' when the unit writes it 'US' or 'U.S.' (two letters: too
+    short for the acronym rule, and 'us' is a stopword)."""
+    if "United States" in claim_text and _US.search(unit_text):
+        return {_term("united"), _term("states")}
+    return set()
 
 
 # -- numbers in their roles -------------------------------------------------------------------

@@ -128,6 +128,14 @@ class TestOppositesBeyondTheHandTable:
         assert judge("The jury found the officer guilty.", text).span is not None
 
 
+class TestNamesWrittenShort:
+    def test_the_united_states_is_the_us(self) -> None:
+        text = "The U.S. announced Monday that it had killed al Qaeda leader Ayman al-Zawahiri."
+        claim = "On Monday the United States said it had killed al Qaeda leader Ayman al-Zawahiri."
+        assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
+        assert judge(claim.replace("United States", "United Kingdom"), text).reason == "name"
+
+
 class TestNumbersKeepTheirRoles:
     def test_who_reports_a_ranking_owns_none_of_its_numbers(self) -> None:
         text = "In 2019, Delta ranked second for complaints, and United was fourth, the DOT said."
