@@ -738,7 +738,7 @@ def _verdict(
         return Verdict(span, "hedge", missing, terms)  # 'will face' for 'it is possible ... face'
     if _questioned(claim, claim_text, unit):
         return Verdict(span, "hedge", missing, terms)  # 'would bring' for 'whether to bring'
-    if _overclaims(claim, unit):
+    if _overclaims(claim, unit) or _one_of_many(claim_text, text):
         return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     claim_roots = {_lexeme(t.root) for t in claim}
     touching = [c for c in _CLAUSE.split(text) if len(_clause_terms(c) & claim_terms) >= 2]
@@ -1172,6 +1172,26 @@ def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     }
     words = {t.word for t in claim}
     return any(words & group and not have & group for group in _TOTAL)
+
+
+# 'one of the worst performers', 'among the largest': not 'the worst', 'the largest'.
+_ONE_OF = re.compile(r"\b(?:one of|among) the (?:\w+ )?(\w+est|most|least|best|worst)\b")
+_NOT_SUPERLATIVE = frozenset(
+    """interest protest forest request arrest harvest contest suggest invest guest west rest
+    test chest nest quest vest crest manifest conquest honest modest""".split()
+)
+
+
+def _one_of_many(claim_text: str, unit_text: str) -> bool:
+    """The unit ranks something among others ('one of the worst performers'), the claim puts
+    it alone at the top or bottom ('the single worst performer')."""
+    ranked = {w for w in _ONE_OF.findall(fold(unit_text)) if w not in _NOT_SUPERLATIVE}
+    claim = fold(claim_text)
+    return any(
+        re.search(rf"\bthe (?:\w+ )?{w}\b", claim)
+        and not re.search(rf"\b(?:one of|among) the (?:\w+ )?{w}\b", claim)
+        for w in ranked
+    )
 
 
 _NEGATING_PREFIX = re.compile(r"^(?:non-?|un|dis|mis|in(?=[^bmplr])|im(?=[bmp])|il(?=l)|ir(?=r))")

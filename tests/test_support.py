@@ -128,6 +128,21 @@ class TestOppositesBeyondTheHandTable:
         assert judge("The jury found the officer guilty.", text).span is not None
 
 
+class TestRanks:
+    TEXT = (
+        "Disney is one of the worst performers in the Dow this year, and most analysts expect "
+        "more losses."
+    )
+
+    def test_one_of_the_worst_is_not_the_worst(self) -> None:
+        claim = "Disney is the single worst performer in the Dow this year."
+        assert judge(claim, self.TEXT, similarity=lambda c, t: 1.0).reason == "overclaim"
+
+    def test_the_rank_among_others_and_other_superlatives_still_support(self) -> None:
+        assert judge("Disney is among the worst performers in the Dow this year.", self.TEXT).span
+        assert judge("Most analysts expect more losses for Disney this year.", self.TEXT).span
+
+
 class TestNamesWrittenShort:
     def test_the_united_states_is_the_us(self) -> None:
         text = "The U.S. announced Monday that it had killed al Qaeda leader Ayman al-Zawahiri."
