@@ -1141,11 +1141,13 @@ _HEDGE = re.compile(
     # what is believed or only looks so: 'believed to have been', 'make it sound as if'
     r"believed|thought to|seems?|seemed|appears? to|appeared to|as if|as though|"
     r"scheduled to|set to|predicted|projected|forecast|"
+    # what is about to happen has not: 'close to implementing', 'on the verge of a deal'
+    r"close to \w+ing|on the verge of|poised to|about to|preparing to|"
     r"(?:plans?|hopes?|aims?|expects?)\s+to)\b"  # 'plans to', not 'the plan'
 )
 _TENTATIVE = re.compile(
     _HEDGE.pattern + r"|\b(?:if|unless|whether|should|can|charged?|accus\w*|alleg\w*|"
-    r"suspect\w*|claims?|claimed|said|says|according|expect\w*|hope[sd]?|hoping|plans?|"
+    r"suspect\w*|claims?|claimed|expect\w*|hope[sd]?|hoping|plans?|"
     r"planned|planning|aim(?:s|ed|ing)?|intend\w*)\b"
 )
 # Words that make a claim total or certain: the unit must say as much.

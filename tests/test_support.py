@@ -529,6 +529,18 @@ class TestHedgesAndOverclaims:
         assert judge("The deal will face scrutiny from regulators.", text).reason == "hedge"
         assert judge("The deal could face scrutiny from regulators.", text).span is not None
 
+    def test_what_is_close_to_happening_has_not_happened_whoever_says_so(self) -> None:
+        text = (
+            "The University of Kansas Health System is close to implementing crisis standards "
+            "of care, Chief Medical Officer Steven Stites said Saturday."
+        )
+        claim = "The University of Kansas Health System has implemented crisis standards of care."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "hedge"
+        said = claim.rstrip(".") + ", Steven Stites said."
+        assert judge(said, text, similarity=lambda c, t: 1.0).reason == "hedge"
+        close = "The health system is close to implementing crisis standards of care, Stites said."
+        assert judge(close, text).span is not None
+
     def test_a_plan_is_not_a_deed(self) -> None:
         text = "The company plans to open a battery plant in Ohio next year."
         assert judge("The company will open a battery plant in Ohio.", text).reason == "hedge"
