@@ -694,6 +694,7 @@ def _verdict(
             return Verdict(span, "number")
     if (
         not _pairs(claim_text) <= _pairs(text)
+        or _reversed_change(claim_text, text)
         or _numbers_misplaced(claim, unit)
         or _name_by_other_number(claim, unit, context)
     ):
@@ -1045,6 +1046,23 @@ def _pairs(text: str) -> set[tuple[float, float]]:
 
 
 _NUMBER_REACH = 3
+# A change from one amount to another: 'from 17.5% in December to 45% in January'.
+_FROM_TO = re.compile(
+    r"\bfrom\s+\$?(\d[\d,]*(?:\.\d+)?)%?(?:\s+[\w’'-]+){0,4}?\s+to\s+\$?(\d[\d,]*(?:\.\d+)?)"
+)
+
+
+def _changes(text: str) -> set[tuple[float, float]]:
+    return {
+        (float(a.replace(",", "")), float(b.replace(",", ""))) for a, b in _FROM_TO.findall(text)
+    }
+
+
+def _reversed_change(claim_text: str, unit_text: str) -> bool:
+    """The claim has the unit's change the other way round: 'went from 45% to 17.5%' where
+    it says 'increased from 17.5% to 45%'."""
+    theirs = _changes(unit_text)
+    return any((b, a) in theirs and (a, b) not in theirs for a, b in _changes(claim_text))
 
 
 def _numbers_misplaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
@@ -1509,9 +1527,10 @@ def _roles_swapped(
     names = [n for j, n in enumerate(names) if n[1] not in {m[1] for m in names[:j]}]
     for (i, a), (j, b) in itertools.combinations(names, 2):
         between = {
-            t.term
+            term
             for t in claim[i + 1 : j]
-            if t.term and not t.name and t.term not in _SPEECH and t.term in unit_pos
+            if t.term and not t.name and t.term not in _SPEECH
+            for term in _as_written(t.term, unit_pos)
         }
         if (
             between
@@ -1520,6 +1539,16 @@ def _roles_swapped(
         ):
             return True
     return False
+
+
+def _as_written(term: str, unit_terms: Iterable[str]) -> set[str]:
+    """The unit's terms for a claim term: itself, or else the words of its synonym groups
+    ('beat' where the unit says 'winning over')."""
+    terms = set(unit_terms)
+    if term in terms:
+        return {term}
+    groups = _SYNONYMS.get(term, frozenset())
+    return {u for u in terms if _SYNONYMS.get(u, frozenset()) & groups} if groups else set()
 
 
 def _doer_moved(claim: Sequence[Token], unit: Sequence[Token], context: Context) -> bool:

@@ -86,6 +86,26 @@ class TestWhatIsNot:
         assert judge("Holmes accused Balwani of abuse.", text).span is not None
         assert judge("Balwani accused Holmes of abuse.", text).reason == "roles"
 
+    def test_swapped_subjects_fail_though_the_verb_is_reworded(self) -> None:
+        text = (
+            "Djokovic heads into the quarterfinals after winning in four sets over Van Rijthoven."
+        )
+        claim = "Van Rijthoven beat Djokovic in four sets."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "roles"
+        right = "Djokovic beat Van Rijthoven in four sets."
+        assert judge(right, text, similarity=lambda c, t: 1.0).span is not None
+
+    def test_a_change_told_backwards_fails(self) -> None:
+        text = (
+            "At the hospital, the positivity rate for children tested has increased from 17.5% "
+            "in December to 45% to date in January, according to its medical director."
+        )
+        claim = "At the hospital, the positivity rate among tested children went from {} in "
+        claim += "December to {} in January."
+        backwards, forwards = claim.format("45%", "17.5%"), claim.format("17.5%", "45%")
+        assert judge(backwards, text, similarity=lambda c, t: 1.0).reason == "number"
+        assert judge(forwards, text, similarity=lambda c, t: 1.0).span is not None
+
     def test_a_claim_stitched_from_the_passage_words_fails(self) -> None:
         # 'Paris is also the capital of Germany': Germany is named nowhere near 'capital'.
         text = f"{COUNCIL} Germany was not mentioned."
