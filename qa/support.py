@@ -155,6 +155,14 @@ _OPPOSITES = [
     ("near", "far"), ("deep", "shallow"), ("heavy", "light"), ("soft", "hard"),
     ("soft", "tough"), ("safe", "risky"), ("tight", "loose"), ("happy", "sad"),
     ("often", "rarely"), ("often", "seldom"), ("frequently", "rarely"), ("frequent", "rare"),
+    ("soon", "late"), ("sooner", "later"),
+    # round 6 (2026-12-03): pairs news writes for a change of direction or a verdict
+    ("prais", "censur"), ("prais", "rebuk"), ("prais", "blast"), ("improv", "worsen"),
+    ("improv", "deteriorat"), ("improv", "sour"), ("halv", "doubl"), ("strengthen", "weaken"),
+    ("tighten", "loosen"), ("tighten", "eas"), ("expand", "shrink"), ("grow", "shrink"),
+    ("surplus", "deficit"), ("uphold", "overturn"),
+    ("upheld", "overturn"), ("intensifi", "subsid"), ("intensifi", "eas"), ("escalat", "eas"),
+    ("roomi", "cramp"), ("spacious", "cramp"), ("friend", "foe"), ("ally", "enemy"),
 ]  # fmt: skip
 
 

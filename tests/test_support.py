@@ -143,6 +143,31 @@ class TestOppositesBeyondTheHandTable:
         result = judge(claim, text, similarity=lambda claim, text: 1.0)
         assert result.span is None and result.reason == "antonym"
 
+    @pytest.mark.parametrize(
+        ("claim", "text"),
+        [
+            (
+                "The state party formally praised Senator Ruiz after the vote.",
+                "The state party said it had formally censured Senator Ruiz after the vote.",
+            ),
+            (
+                "Relations between the two capitals have improved in recent years.",
+                "Relations between the two capitals have soured over the past several years.",
+            ),
+            (
+                "Camping fees would be halved to $8 per night under the proposal.",
+                "Camping fees would double to $8 per night under the proposal.",
+            ),
+            (
+                "Farmers will lose their water supply later than expected.",
+                "Farmers will lose their water supply much sooner than expected.",
+            ),
+        ],
+    )
+    def test_news_words_for_a_turn_flip_a_claim(self, claim: str, text: str) -> None:
+        result = judge(claim, text, similarity=lambda claim, text: 1.0)
+        assert result.span is None and result.reason == "antonym"
+
     def test_the_same_word_on_both_sides_still_supports(self) -> None:
         text = "The jury found the officer guilty on all counts after a week of testimony."
         assert judge("The jury found the officer guilty.", text).span is not None
