@@ -421,7 +421,8 @@ def tokens(text: str) -> tuple[Token, ...]:
 # Words that carry no content of their own, beside the shared stopwords: a paraphrase drops
 # them freely ('topped every one of the rounds among lawmakers' / 'won all rounds by lawmakers').
 _FUNCTION_WORDS = frozenset(
-    "every among amongst amid amidst while whilst upon via per within toward towards now".split()
+    """every among amongst amid amidst while whilst upon via per within toward towards now other
+    others merely really actually currently simply""".split()
 )
 _PAUSE = re.compile(r"[,;:()\[\]—–]|\s-+\s")
 _PRONOUN_ONE = frozenset("every each any no some someone anyone everyone".split())
