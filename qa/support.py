@@ -739,7 +739,12 @@ def _verdict(
         return Verdict(span, "words", missing, terms)  # too little of the claim is here to weigh
     relevant = _relevant_clauses(claim, text)
     scope = [*relevant, *_list_heads(relevant, text)]
-    if _polarity_differs(_negations(claim_text), scope, [s.of(passage) for s in sentences]):
+    denied = _negations(claim_text)
+    if denied % 2 and not sum(_negations(c) for c in scope) % 2:
+        # The claim denies; the unit's denial may stand in a clause worded otherwise ('none
+        # worked out' / 'none of which panned out'): a denying clause with a word of the claim.
+        scope += _denying_clauses(claim, text, scope)
+    if _polarity_differs(denied, scope, [s.of(passage) for s in sentences]):
         return Verdict(span, "negation", missing, terms)
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
@@ -1461,6 +1466,17 @@ def _polarity_differs(claimed: int, scope: Sequence[str], sentences: Sequence[st
         if mine and claimed % 2 != sum(_negations(c) for c in mine) % 2:
             return True
     return False
+
+
+def _denying_clauses(claim: Sequence[Token], text: str, scope: Sequence[str]) -> list[str]:
+    """The unit's clauses outside ``scope`` that deny something and share a content word (not
+    a name) with the claim."""
+    wanted = {_said(t) for t in claim if _said(t) and not t.name and t.word not in _NEGATIONS}
+    return [
+        c
+        for c in _CLAUSE.split(text)
+        if c not in scope and _negations(c) % 2 and _clause_terms(c) & wanted
+    ]
 
 
 def _list_heads(relevant: Sequence[str], text: str) -> list[str]:

@@ -94,6 +94,19 @@ class TestWhatIsNot:
         assert judge("Holmes accused Balwani of abuse.", text).span is not None
         assert judge("Balwani accused Holmes of abuse.", text).reason == "roles"
 
+    def test_a_denial_reworded_in_its_own_clause_still_denies(self) -> None:
+        text = (
+            "Hangout offered four potential headlining slots to female artists this year, none "
+            "of which panned out due to scheduling, the festival director said."
+        )
+        claim = "Hangout offered four slots to women, but none worked out because of scheduling."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        text = (
+            "The festival offered four slots to women this year, and its director did not comment."
+        )
+        claim = "The festival did not offer any slots to women this year."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+
     def test_swapped_subjects_fail_though_the_verb_is_reworded(self) -> None:
         text = (
             "Djokovic heads into the quarterfinals after winning in four sets over Van Rijthoven."
