@@ -744,7 +744,22 @@ def _verdict(
         # The claim denies; the unit's denial may stand in a clause worded otherwise ('none
         # worked out' / 'none of which panned out'): a denying clause with a word of the claim.
         scope += _denying_clauses(claim, text, scope)
-    if _polarity_differs(denied, scope, [s.of(passage) for s in sentences]):
+    said_roots, their_roots = {t.root for t in claim}, {t.root for t in unit}
+    # 'unsafe' where the unit says 'not safe' (or the other way round) is the negation said
+    # with a prefix: counted as one when that makes the two agree (and then no antonym).
+    prefixed = (_prefixed(said_roots, their_roots), _prefixed(their_roots, said_roots))
+    counted = frozenset[str]()
+    if any(prefixed) and not _polarity_differs(
+        denied + len(prefixed[0]), scope, [], extra=len(prefixed[1])
+    ):
+        denied += len(prefixed[0])
+        counted = frozenset(prefixed[0] | prefixed[1])
+    if _polarity_differs(
+        denied,
+        scope,
+        [s.of(passage) for s in sentences],
+        extra=len(prefixed[1]) if counted else 0,
+    ):
         return Verdict(span, "negation", missing, terms)
     claim_terms = {t.term for t in claim if t.term}
     if _hedged(relevant) and not _MODAL.search(claim_text):
@@ -769,8 +784,8 @@ def _verdict(
     }
     # 'beat' is said, as 'a loss to' with the names the other way round
     missing = tuple(w for w in missing if _lexeme(w) not in converse)
-    for root in claim_roots - converse:
-        opposite = _opposites(root)
+    for root in claim_roots - converse - counted:
+        opposite = _opposites(root) - counted
         if not opposite or root in unit_roots or opposite & claim_roots:
             continue
         groups = frozenset().union(*(_SYNONYMS.get(o, frozenset()) for o in opposite))
@@ -779,7 +794,9 @@ def _verdict(
         )
         if flipped:
             return Verdict(span, "antonym", missing, terms)
-    if _prefix_flipped(claim_roots, unit_roots) or _opposite_displaced(claim, unit, converse):
+    if _prefix_flipped(claim_roots, unit_roots, counted) or _opposite_displaced(
+        claim, unit, converse, counted
+    ):
         return Verdict(span, "antonym", missing, terms)  # 'irresponsible' for 'responsible'
     if _stance_flipped(claim, unit):
         return Verdict(span, "antonym", missing, terms)  # 'voted for' where it says 'against'
@@ -1261,18 +1278,27 @@ def _stance_flipped(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     )
 
 
-def _prefix_flipped(claim_roots: set[str], unit_roots: set[str]) -> bool:
+def _prefix_flipped(
+    claim_roots: set[str], unit_roots: set[str], counted: frozenset[str] = frozenset()
+) -> bool:
     """One side has a word, the other its negated form ('responsible' / 'irresponsible',
-    'fair' / 'unfair'): a polarity flip no negation word shows."""
-    for mine, theirs in ((claim_roots, unit_roots), (unit_roots, claim_roots)):
-        for root in mine - theirs:
-            match = _NEGATING_PREFIX.match(root)
-            if not match or root in _FALSE_PREFIXED:
-                continue
-            base = root[match.end() :]
-            if len(base) >= 4 and base in theirs and base not in mine:
-                return True
-    return False
+    'fair' / 'unfair'): a polarity flip no negation word shows. Not the words ``counted`` as
+    negations already ('unsafe' for 'not safe')."""
+    flipped = _prefixed(claim_roots, unit_roots) | _prefixed(unit_roots, claim_roots)
+    return bool(flipped - counted)
+
+
+def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:
+    """The roots of ``mine`` that negate, by a prefix, a word only ``theirs`` has."""
+    found = set()
+    for root in mine - theirs:
+        match = _NEGATING_PREFIX.match(root)
+        if not match or root in _FALSE_PREFIXED:
+            continue
+        base = root[match.end() :]
+        if len(base) >= 3 and base in theirs and base not in mine:
+            found.add(root)
+    return found
 
 
 # The same amount written another way: '1 in 4' is 25% and a quarter, '25 basis points' a
@@ -1452,14 +1478,16 @@ def _said(t: Token) -> str:
 _LIST_ITEM = 5  # words: a clause this short may be an item of a list
 
 
-def _polarity_differs(claimed: int, scope: Sequence[str], sentences: Sequence[str]) -> bool:
+def _polarity_differs(
+    claimed: int, scope: Sequence[str], sentences: Sequence[str], extra: int = 0
+) -> bool:
     """The claim's count of negations and the unit's clauses that say it differ in parity, in
     the unit's sentences together or in one of them: two sentences that each deny something do
     not make an assertion ('not a fan of kids. "I've never been interested in children"' does
     not say he disliked children)."""
-    if claimed % 2 != sum(_negations(c) for c in scope) % 2:
+    if claimed % 2 != (sum(_negations(c) for c in scope) + extra) % 2:
         return True
-    if len(sentences) < 2:
+    if len(sentences) < 2 or extra:
         return False
     for sentence in sentences:
         mine = [c for c in scope if c and c in sentence]
@@ -1679,7 +1707,10 @@ def _named(t: Token, context: Context) -> bool:
 
 
 def _opposite_displaced(
-    claim: Sequence[Token], unit: Sequence[Token], converse: set[str] | None = None
+    claim: Sequence[Token],
+    unit: Sequence[Token],
+    converse: set[str] | None = None,
+    counted: frozenset[str] = frozenset(),
 ) -> bool:
     """The place a claim's word holds is held in the unit by its opposite: 'fast during the
     night' for 'fast during daylight hours', though the claim says 'daylight' elsewhere too.
@@ -1687,7 +1718,7 @@ def _opposite_displaced(
     mine = _content(claim, lambda t: False)
     theirs = _content(unit, lambda t: False)
     for i, slot in enumerate(mine):
-        opposite = _opposites(_lexeme(slot.term))
+        opposite = _opposites(_lexeme(slot.term)) - counted  # 'unfair' counted as 'not fair'
         if not opposite or _lexeme(slot.term) in (converse or set()):
             continue
         own = other = 0

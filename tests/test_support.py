@@ -94,6 +94,13 @@ class TestWhatIsNot:
         assert judge("Holmes accused Balwani of abuse.", text).span is not None
         assert judge("Balwani accused Holmes of abuse.", text).reason == "roles"
 
+    def test_a_negating_prefix_is_a_negation_word_said_otherwise(self) -> None:
+        text = "Classes resume on January 18 unless health officials determine it's not safe."
+        claim = "Classes resume on January 18 unless health officials deem it unsafe."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        flipped = "Classes resume on January 18 unless health officials deem it safe."
+        assert judge(flipped, text, similarity=lambda c, t: 1.0).reason == "negation"
+
     def test_a_denial_reworded_in_its_own_clause_still_denies(self) -> None:
         text = (
             "Hangout offered four potential headlining slots to female artists this year, none "
