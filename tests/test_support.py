@@ -139,6 +139,16 @@ class TestWhatIsNot:
         text = f"{COUNCIL} Germany was not mentioned."
         assert judge("Paris is also the capital of Germany.", text).span is None
 
+    def test_an_added_clause_is_not_vouched_for_however_close(self) -> None:
+        text = "Disney shares are now hovering near their lowest levels since November 2020."
+        claim = (
+            "Disney shares are now hovering near their lowest levels since November 2020, "
+            "prompting a board review."
+        )
+        assert judge(claim, text, similarity=lambda c, t: 0.99).span is None
+        reworded = "Disney stock is hovering near its lowest level since November 2020."
+        assert judge(reworded, text, similarity=lambda c, t: 0.99).span is not None
+
     def test_an_added_word_needs_the_encoder_or_fails(self) -> None:
         claim = "The council voted to approve the budget after a long debate."
         assert judge(claim, COUNCIL).span is None
