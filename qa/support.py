@@ -351,7 +351,13 @@ _CALENDAR = _MONTHS | _WEEKDAYS | frozenset(_MONTH_ABBREVIATIONS)
 # Phrases whose negation word negates nothing.
 # 'No. 9 seed', 'his first No. 1': the sign for 'number', not a negation.
 _NUMBER_SIGN = re.compile(r"\bNo\.\s*(?=\d)")
-_IDIOMS = re.compile(r"\b(?:make no mistake|no doubt|not only|no matter|nothing but)\b", re.I)
+_IDIOMS = re.compile(
+    r"\b(?:make no mistake|no doubt|not only|no matter|nothing but|whether or not)\b", re.I
+)
+# Phrases that deny without a negation word: 'stops short of the fighter jets'.
+_SHORT_OF = re.compile(
+    r"\b(?:stop|stops|stopped|stopping|fall|falls|fell|falling) short of\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -1388,7 +1394,7 @@ def _negations(text: str) -> int:
     words = [t.word for t in tokens(text)]
     count = sum(w in _NEGATIONS or w.endswith("n't") for w in words)
     count += sum(1 for a, b in itertools.pairwise(words) if a == "yet" and b == "to")
-    return count
+    return count + len(_SHORT_OF.findall(text))
 
 
 _CLAUSE = re.compile(

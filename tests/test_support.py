@@ -94,6 +94,14 @@ class TestWhatIsNot:
         assert judge("Holmes accused Balwani of abuse.", text).span is not None
         assert judge("Balwani accused Holmes of abuse.", text).reason == "roles"
 
+    def test_stopping_short_denies_and_whether_or_not_does_not(self) -> None:
+        text = "The aid stops short of the fighter jets that Zelensky has said Ukraine needs."
+        claim = "The aid includes the fighter jets that Zelensky has said Ukraine needs."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+        text = "The increased risk was present whether or not someone had been vaccinated."
+        claim = "The increased risk did not appear in people who had been vaccinated."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+
     def test_a_negating_prefix_is_a_negation_word_said_otherwise(self) -> None:
         text = "Classes resume on January 18 unless health officials determine it's not safe."
         claim = "Classes resume on January 18 unless health officials deem it unsafe."
