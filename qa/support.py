@@ -1218,7 +1218,8 @@ _HEDGE = re.compile(
     r"scheduled to|set to|predicted|projected|forecast|"
     # what is about to happen has not: 'close to implementing', 'on the verge of a deal'
     r"close to \w+ing|on the verge of|poised to|about to|preparing to|"
-    r"(?:plans?|hopes?|aims?|expects?)\s+to)\b"  # 'plans to', not 'the plan'
+    # 'plans to', 'a plan Wednesday to start', not 'the plan'
+    r"(?:plans?|hopes?|aims?|expects?)\s+(?:\w+\s+)?to)\b"
 )
 _TENTATIVE = re.compile(
     _HEDGE.pattern + r"|\b(?:if|unless|whether|should|can|charged?|accus\w*|alleg\w*|"

@@ -620,6 +620,11 @@ class TestHedgesAndOverclaims:
         assert judge("The deal will face scrutiny from regulators.", text).reason == "hedge"
         assert judge("The deal could face scrutiny from regulators.", text).span is not None
 
+    def test_a_plan_announced_is_not_a_thing_begun(self) -> None:
+        text = "The park announced a plan Wednesday to start charging parking fees next year."
+        claim = "The park has already begun charging visitors parking fees."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "hedge"
+
     def test_what_is_close_to_happening_has_not_happened_whoever_says_so(self) -> None:
         text = (
             "The University of Kansas Health System is close to implementing crisis standards "
