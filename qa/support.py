@@ -338,6 +338,13 @@ _SPEECH = frozenset(
     finds find announced announces confirmed confirms admitted admits acknowledged
     acknowledges insisted insists explained explains""".split()
 )
+# Speech words a speaker's name may follow ('said Jones', 'according to Hueter'); after the
+# others a name is what they act on ('told Jones', 'found Holmes guilty').
+_SAID_BY = frozenset(
+    _term(w)
+    for w in """said says say wrote writes added adds noted notes according explained explains
+    insisted insists acknowledged acknowledges admitted admits argued""".split()
+)
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\b")
 _DEICTIC = frozenset("now today tonight tomorrow yesterday currently".split())
 _NOW = {"currently": "now"}  # the same time, in other words
@@ -1964,6 +1971,8 @@ def _speakers(words: Sequence[Token], *, before: bool = True) -> set[str]:
             j -= 1
         if j < i - 1:
             continue  # 'Hayes said JetBlue's...': JetBlue is what was said, not who said it
+        if t.root not in _SAID_BY:
+            continue  # 'jurors found Holmes guilty', 'told Jones': the name after is the object
         j = i + 1 + (i + 1 < len(words) and words[i + 1].word == "to")
         j += j < len(words) and words[j].word == "the"  # 'according to the Bureau of...'
         while j < len(words) - 1 and words[j].word in _TITLE_WORDS and not words[j].name:

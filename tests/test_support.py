@@ -142,6 +142,13 @@ class TestWhatIsNot:
         assert judge(backwards, text, similarity=lambda c, t: 1.0).reason == "number"
         assert judge(forwards, text, similarity=lambda c, t: 1.0).span is not None
 
+    def test_the_name_a_finding_is_about_is_not_its_speaker(self) -> None:
+        text = "A jury convicted Elizabeth Holmes on four counts after seven days of deliberation."
+        claim = "After deliberating seven days, jurors found Elizabeth Holmes guilty on 4 counts."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        text = "Holmes was convicted on four counts, said Jones, a juror."
+        assert judge("Smith said Holmes was convicted on four counts.", text).reason == "speaker"
+
     def test_a_claim_stitched_from_the_passage_words_fails(self) -> None:
         # 'Paris is also the capital of Germany': Germany is named nowhere near 'capital'.
         text = f"{COUNCIL} Germany was not mentioned."
