@@ -163,6 +163,7 @@ _OPPOSITES = [
     ("surplus", "deficit"), ("uphold", "overturn"),
     ("upheld", "overturn"), ("intensifi", "subsid"), ("intensifi", "eas"), ("escalat", "eas"),
     ("roomi", "cramp"), ("spacious", "cramp"), ("friend", "foe"), ("ally", "enemy"),
+    ("improv", "hamper"), ("boost", "hamper"), ("help", "hamper"),
 ]  # fmt: skip
 
 

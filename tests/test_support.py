@@ -212,6 +212,10 @@ class TestOppositesBeyondTheHandTable:
                 "Camping fees would double to $8 per night under the proposal.",
             ),
             (
+                "The surge could improve the system's capacity to care for other patients.",
+                "The surge could hamper the system's capacity to care for other patients.",
+            ),
+            (
                 "Farmers will lose their water supply later than expected.",
                 "Farmers will lose their water supply much sooner than expected.",
             ),
