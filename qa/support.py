@@ -822,6 +822,8 @@ def _verdict(
         opposite = _opposites(root) - counted
         if not opposite or root in unit_roots or opposite & claim_roots:
             continue
+        if _negated_form(opposite, unit_roots):
+            continue  # 'cheap' where the unit says 'inexpensive' (and 'expensive' elsewhere)
         groups = frozenset().union(*(_SYNONYMS.get(o, frozenset()) for o in opposite))
         flipped = opposite & unit_roots or any(
             _SYNONYMS.get(r, frozenset()) & groups for r in unit_roots
@@ -1321,6 +1323,16 @@ def _prefix_flipped(
     negations already ('unsafe' for 'not safe')."""
     flipped = _prefixed(claim_roots, unit_roots) | _prefixed(unit_roots, claim_roots)
     return bool(flipped - counted)
+
+
+def _negated_form(words: Iterable[str], roots: Iterable[str]) -> bool:
+    """One of ``roots`` is one of ``words`` with a negating prefix ('inexpensiv' for
+    'expensiv')."""
+    wanted = set(words)
+    return any(
+        (match := _NEGATING_PREFIX.match(root)) is not None and root[match.end() :] in wanted
+        for root in roots
+    )
 
 
 def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:

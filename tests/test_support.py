@@ -225,6 +225,14 @@ class TestOppositesBeyondTheHandTable:
         result = judge(claim, text, similarity=lambda claim, text: 1.0)
         assert result.span is None and result.reason == "antonym"
 
+    def test_the_opposite_negated_by_a_prefix_says_the_same(self) -> None:
+        text = (
+            'Dai said "low-end inexpensive products" will be hit as well, forcing shoppers to buy '
+            "a more expensive item instead."
+        )
+        claim = "Dai said cheap low-end products will be hit as well, forcing shoppers to buy more."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+
     def test_the_same_word_on_both_sides_still_supports(self) -> None:
         text = "The jury found the officer guilty on all counts after a week of testimony."
         assert judge("The jury found the officer guilty.", text).span is not None
@@ -775,9 +783,18 @@ def test_thresholds_are_never_chosen_on_the_blind_split() -> None:
     """benchmarks/support.py --loso chooses encoder settings on the tuned splits only."""
     pairs = [
         Pair("The council met.", source(COUNCIL), True, "verbatim", split)
-        for split in ("dev", "seen", "heldout", "heldout3", "heldout4", "heldout5", "heldout6")
+        for split in (
+            "dev",
+            "seen",
+            "heldout",
+            "heldout3",
+            "heldout4",
+            "heldout5",
+            "heldout6",
+            "heldout8",
+        )
     ]
-    tuned = ["dev", "seen", "heldout", "heldout3", "heldout6"]
+    tuned = ["dev", "seen", "heldout", "heldout3", "heldout6", "heldout8"]
     assert [p.split for p in tuning_pairs(pairs)] == tuned
 
 
@@ -790,8 +807,8 @@ class TestLabelledClaimSet:
     third round read and tuned on all three; ``heldout3`` was written blind to the check during
     the third round and measured once after it, then tuned on in the fourth; ``heldout4`` was
     written blind during the fourth and measured once after it; ``heldout5`` was written blind
-    after the fifth and measured once on arrival; ``heldout6`` was written blind after the sixth,
-    measured once on arrival, then read and tuned on."""
+    after the fifth and measured once on arrival; ``heldout6`` and ``heldout8`` were written
+    blind during the sixth, measured once on arrival, then read and tuned on."""
 
     @pytest.fixture(scope="class")
     def accepts(self, real_embedder: LocalEmbedder) -> object:
@@ -817,12 +834,14 @@ class TestLabelledClaimSet:
         pairs = [p for p in load_pairs(SHARED_DATA) if p.kind in {"verbatim", "injection"}]
         assert not evaluate(pairs, accepts).errors  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("split", ["heldout", "heldout3", "heldout4", "heldout5", "heldout6"])
+    @pytest.mark.parametrize(
+        "split", ["heldout", "heldout3", "heldout4", "heldout5", "heldout6", "heldout8"]
+    )
     def test_a_held_out_set_is_apart_from_what_was_tuned_on(self, split: str) -> None:
         """``heldout`` was written before the second round of rules, ``heldout3`` and
         ``heldout4`` blind to the check in the third and fourth, ``heldout5`` after the fifth,
-        ``heldout6`` after the sixth, each on articles no other pair uses, about half true claims;
-        their figures are measured and reported, never asserted."""
+        ``heldout6`` and ``heldout8`` during the sixth, each on articles no other pair uses,
+        about half true claims; their figures are measured and reported, never asserted."""
         pairs = load_pairs(SHARED_DATA)
         held = [p for p in pairs if p.split == split]
         others = {p.source.chunk.article_id for p in pairs if p.split != split}
