@@ -163,7 +163,8 @@ _OPPOSITES = [
     ("surplus", "deficit"), ("uphold", "overturn"),
     ("upheld", "overturn"), ("intensifi", "subsid"), ("intensifi", "eas"), ("escalat", "eas"),
     ("roomi", "cramp"), ("spacious", "cramp"), ("friend", "foe"), ("ally", "enemy"),
-    ("improv", "hamper"), ("boost", "hamper"), ("help", "hamper"),
+    ("improv", "hamper"), ("boost", "hamper"), ("help", "hamper"), ("prais", "bash"),
+    ("success", "fail"), ("exporter", "importer"),
 ]  # fmt: skip
 
 
@@ -806,7 +807,11 @@ def _verdict(
         return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     claim_roots = {_lexeme(t.root) for t in claim}
     touching = [c for c in _CLAUSE.split(text) if len(_clause_terms(c) & claim_terms) >= 2]
-    unit_roots = {_lexeme(t.root) for c in [*relevant, *touching] for t in tokens(c)}
+    said = [t for c in [*relevant, *touching] for t in tokens(c)]
+    # and the parts of a hyphenated word: 'less-stringent' says 'less'
+    unit_roots = {_lexeme(t.root) for t in said} | {
+        _lexeme(_term(part)) for t in said if "-" in t.word for part in t.word.split("-") if part
+    }
     # A claim word the unit lacks, whose opposite it has anywhere, is a flip ('rejected' for
     # 'voted to approve'); a word it has is checked within the clauses that say the claim.
     absent = {_lexeme(t.root) for t in claim if t.term in missing}

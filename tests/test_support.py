@@ -216,6 +216,18 @@ class TestOppositesBeyondTheHandTable:
                 "The surge could hamper the system's capacity to care for other patients.",
             ),
             (
+                "Ecuador suffers greater losses than Japan because of its more stringent codes.",
+                "Ecuador suffers greater losses than Japan because of its less-stringent codes.",
+            ),
+            (
+                "Dorsey said permanent bans have generally been a success for Twitter.",
+                "Dorsey said generally permanent bans are a failure for Twitter.",
+            ),
+            (
+                "Russia and Ukraine are major importers of grain and fertilizer.",
+                "Russia and Ukraine are huge exporters of grain and fertilizer.",
+            ),
+            (
                 "Farmers will lose their water supply later than expected.",
                 "Farmers will lose their water supply much sooner than expected.",
             ),
