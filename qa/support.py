@@ -868,6 +868,7 @@ def _verdict(
         or _agent_moved(claim_text, unit, text)
         or _agent_moved(text, claim, claim_text)
         or _reversed_triple(claim, unit)
+        or _reversed_route(claim_text, text)
         or _compared_backwards(claim, unit)
     ):
         return Verdict(span, "roles", missing, terms)
@@ -1135,6 +1136,34 @@ def _reversed_change(claim_text: str, unit_text: str) -> bool:
     it says 'increased from 17.5% to 45%'."""
     theirs = _changes(unit_text)
     return any((b, a) in theirs and (a, b) not in theirs for a, b in _changes(claim_text))
+
+
+def _reversed_route(claim_text: str, unit_text: str) -> bool:
+    """The claim goes the unit's way backwards: 'from Chicago to Los Angeles' where it says
+    'from Los Angeles to Chicago', 'shifted from the conflict to the pandemic' where it says
+    'from the pandemic to the conflict'."""
+    routes = _routes(unit_text)
+    return any(
+        any(a & d and b & c for c, d in routes) and not any(a & c and b & d for c, d in routes)
+        for a, b in _routes(claim_text)
+    )
+
+
+# 'from the Russia-Ukraine conflict to the pandemic', 'from Chicago to Los Angeles'
+_ROUTE = re.compile(
+    r"\bfrom\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+to\s+((?:the\s+)?[\w’'-]+(?:\s+[A-Z][\w’'-]*)?)"
+)
+
+
+def _routes(text: str) -> list[tuple[set[str], set[str]]]:
+    """The content terms of each 'from ... to ...' pair's two ends (not numbers: see
+    ``_changes``)."""
+    found = []
+    for start, end in _ROUTE.findall(text):
+        one, other = ({t.term for t in tokens(s) if t.term} for s in (start, end))
+        if one and other and not one & other:
+            found.append((one, other))
+    return found
 
 
 def _numbers_misplaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:

@@ -131,6 +131,13 @@ class TestWhatIsNot:
         right = "Djokovic beat Van Rijthoven in four sets."
         assert judge(right, text, similarity=lambda c, t: 1.0).span is not None
 
+    def test_a_route_told_backwards_fails(self) -> None:
+        text = "The train was going from Los Angeles to Chicago when it hit a truck in Mendon."
+        backwards = "The train was going from Chicago to Los Angeles when it hit a truck in Mendon."
+        assert judge(backwards, text, similarity=lambda c, t: 1.0).reason == "roles"
+        forwards = "Traveling from Los Angeles to Chicago, the train hit a truck in Mendon."
+        assert judge(forwards, text, similarity=lambda c, t: 1.0).span is not None
+
     def test_a_change_told_backwards_fails(self) -> None:
         text = (
             "At the hospital, the positivity rate for children tested has increased from 17.5% "
