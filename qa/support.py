@@ -869,6 +869,7 @@ def _verdict(
         or _agent_moved(text, claim, claim_text)
         or _reversed_triple(claim, unit)
         or _reversed_route(claim_text, text)
+        or _crossed_pairs(claim_text, text)
         or _compared_backwards(claim, unit)
     ):
         return Verdict(span, "roles", missing, terms)
@@ -1146,6 +1147,26 @@ def _reversed_route(claim_text: str, unit_text: str) -> bool:
     return any(
         any(a & d and b & c for c, d in routes) and not any(a & c and b & d for c, d in routes)
         for a, b in _routes(claim_text)
+    )
+
+
+# A name joined to another by a preposition: 'Great Value from Walmart', 'Neighbours in
+# Australia'.
+_NAME = r"[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*"
+_JOINED = re.compile(rf"(?<![\w’'])({_NAME})\s+(?:from|of|at|by|in)\s+(?:the\s+)?({_NAME})")
+
+
+def _crossed_pairs(claim_text: str, unit_text: str) -> bool:
+    """Two names the claim joins ('Great Value from Kroger') stand in the unit joined each to
+    another of the claim's names ('Great Value from Walmart and Simple Truth from Kroger')."""
+    mine, theirs = (
+        {(a.casefold().rstrip("."), b.casefold().rstrip(".")) for a, b in _JOINED.findall(text)}
+        for text in (claim_text, unit_text)
+    )
+    seconds = {b for _, b in mine}
+    return any(
+        (a, b) not in theirs and any(x == a and y != b and y in seconds for x, y in theirs)
+        for a, b in mine
     )
 
 

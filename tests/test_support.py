@@ -131,6 +131,13 @@ class TestWhatIsNot:
         right = "Djokovic beat Van Rijthoven in four sets."
         assert judge(right, text, similarity=lambda c, t: 1.0).span is not None
 
+    def test_names_joined_crosswise_fail(self) -> None:
+        text = "Other store brands include Great Value from Walmart and Simple Truth from Kroger."
+        crossed = "Store brands include Great Value from Kroger and Simple Truth from Walmart."
+        assert judge(crossed, text, similarity=lambda c, t: 1.0).reason == "roles"
+        reordered = "Store brands include Simple Truth from Kroger and Great Value from Walmart."
+        assert judge(reordered, text, similarity=lambda c, t: 1.0).span is not None
+
     def test_a_route_told_backwards_fails(self) -> None:
         text = "The train was going from Los Angeles to Chicago when it hit a truck in Mendon."
         backwards = "The train was going from Chicago to Los Angeles when it hit a truck in Mendon."
