@@ -103,11 +103,17 @@ _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "half": 0.5, "quarter": 0.25, "dozens": 12,
     "once": 1, "twice": 2, "single": 1, "double": 2, "triple": 3, "pair": 2, "decade": 10,
 }  # fmt: skip
+_TENS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety".split())
+_UNITS = frozenset("one two three four five six seven eight nine".split())
+_AND_A_HALF = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten)\s+and\s+a\s+half\b", re.I
+)
 # What a number word counts, when it says so itself: 'a decade' is 'ten years'.
 _UNIT_OF = {"decade": "year"}
 _MONTH_ABBREVIATIONS = dict(
@@ -393,6 +399,7 @@ def _number(token: str) -> float | None:
 def tokens(text: str) -> tuple[Token, ...]:
     """The sentence as tokens; a number followed by a scale word is one number."""
     out: list[Token] = []
+    text = _AND_A_HALF.sub(lambda m: f"{_number(fold(m[1])):g}.5", text)  # 'one and a half'
     found = list(_TOKEN.finditer(text))
     raw = [m.group() for m in found]
     for i, piece in enumerate(raw):
@@ -411,6 +418,8 @@ def tokens(text: str) -> tuple[Token, ...]:
         value = _number(word)
         if split and parts[0] == "half" and parts[1] == "dozen":
             value, split = 6.0, False  # 'a half-dozen times' is six
+        elif split and len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS:
+            value, split = _NUMBER_WORDS[parts[0]] + _NUMBER_WORDS[parts[1]], False  # 'forty-eight'
         elif value is not None and not piece[:1].isdigit() and _not_a_count(word, raw, i):
             value = None
         if word in _SCALES and out and out[-1].number is not None:
@@ -452,10 +461,14 @@ def _not_a_count(word: str, raw: Sequence[str], i: int) -> bool:
     facility was fumigated' (a conjunction), 'Abe first took office' (an adverb of time)."""
     before = fold(raw[i - 1]) if i > 0 else ""
     after = fold(raw[i + 1]) if i + 1 < len(raw) else ""
-    if word == "one":
-        return before in _PRONOUN_ONE or after == "another"
-    if word == "once":
-        return after in _CLAUSE_OPENERS
+    if word == "one":  # 'every one of', 'one another', 'the one that hit Haiti'
+        return (
+            before in _PRONOUN_ONE
+            or after == "another"
+            or (before == "the" and after in {"that", "who", "which"})
+        )
+    if word == "once":  # 'once the facility was fumigated', 'once Senate leaders announced'
+        return after in _CLAUSE_OPENERS or (i + 1 < len(raw) and raw[i + 1][:1].isupper())
     return word in _ORDINALS and bool(after) and _past(after) and before not in {"the", "a"}
 
 

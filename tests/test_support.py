@@ -330,6 +330,33 @@ class TestNumbersKeepTheirRoles:
         assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
         assert judge(changed, text, similarity=lambda claim, text: 1.0).reason == "number"
 
+    @pytest.mark.parametrize(
+        ("text", "claim", "changed"),
+        [
+            (
+                "Some 48 golfers are heading to New Jersey for the third event on the tour.",
+                "Forty-eight golfers are heading to New Jersey for the third event on the tour.",
+                "Forty-six golfers are heading to New Jersey for the third event on the tour.",
+            ),
+            (
+                "About 1.5 million people were left homeless in Port-au-Prince.",
+                "Roughly one and a half million people were left homeless in Port-au-Prince.",
+                "Roughly two and a half million people were left homeless in Port-au-Prince.",
+            ),
+        ],
+    )
+    def test_a_number_in_words_is_the_number(self, text: str, claim: str, changed: str) -> None:
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert judge(changed, text, similarity=lambda c, t: 1.0).reason == "number"
+
+    def test_one_and_once_that_count_nothing(self) -> None:
+        text = "That quake was about two times stronger than the quake 11 years ago, the USGS said."
+        claim = "The USGS said the quake was about twice as strong as the one that hit 11 years ago"
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        text = "His tone changed after Senate Republican leaders announced the hiring in March."
+        claim = "His stance shifted once Senate Republican leaders announced the hiring in March."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+
     def test_an_approximation_keeps_its_direction(self) -> None:
         text = "The Dow ended down 741.46 points at 29,927.07."
         assert judge("The Dow ended down nearly 740 points.", text).reason == "number"
