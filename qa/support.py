@@ -125,7 +125,8 @@ _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NEGATIONS = frozenset(
     """not no never none nobody nothing neither nor without cannot isn't aren't wasn't weren't
     don't doesn't didn't won't wouldn't can't couldn't shouldn't hasn't haven't hadn't
-    unknown unable unlikely fail failed fails refuse refused refuses deny denied denies""".split()
+    unknown unable unlikely fail failed fails failing refuse refused refuses refusing deny denied
+    denies denying""".split()
 )
 # Words that say one thing and its opposite; a claim word whose opposite stands in the unit
 # (and the word itself does not) has flipped the sentence. Stems, as ``qa.text.stem`` makes them.
@@ -1483,6 +1484,7 @@ def _negations(text: str) -> int:
     words = [t.word for t in tokens(text)]
     count = sum(w in _NEGATIONS or w.endswith("n't") for w in words)
     count += sum(1 for a, b in itertools.pairwise(words) if a == "yet" and b == "to")
+    count -= "neither" in words and "nor" in words  # 'neither A nor B' denies once
     return count + len(_SHORT_OF.findall(text))
 
 

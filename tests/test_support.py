@@ -94,6 +94,16 @@ class TestWhatIsNot:
         assert judge("Holmes accused Balwani of abuse.", text).span is not None
         assert judge("Balwani accused Holmes of abuse.", text).reason == "roles"
 
+    def test_neither_nor_denies_once_and_failing_denies(self) -> None:
+        text = "Musk acknowledged that his purchase of Twitter is not yet a done deal."
+        claim = "Musk acknowledged that neither the purchase nor the deal for Twitter is done yet."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason != "negation"
+        text = "Opening Day was postponed after the league and the union did not reach a deal."
+        claim = "Opening Day was postponed after the league and the union reached a deal."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+        claim = "Opening Day was postponed after the league and the union failed reaching a deal."
+        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+
     def test_stopping_short_denies_and_whether_or_not_does_not(self) -> None:
         text = "The aid stops short of the fighter jets that Zelensky has said Ukraine needs."
         claim = "The aid includes the fighter jets that Zelensky has said Ukraine needs."
