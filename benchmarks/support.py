@@ -1,7 +1,8 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|seen|heldout|heldout3|heldout6|heldout8|heldout4|heldout5|all] [--show-errors]
+        [--split dev|seen|heldout|heldout3|heldout6|heldout8|heldout4|heldout5|heldout7|all]
+        [--show-errors]
         [--loso [--soft]]
 
 ``tests/data/claims.jsonl`` holds claim/passage pairs over development articles: each names an
@@ -35,12 +36,15 @@ rules. ``heldout5`` (407 pairs, 26 other articles, 2026-12-03) was written blind
 who never saw the check, after its last change, and measured once on arrival. ``heldout6``
 (403 pairs, 24 other articles, 2026-12-03, second session) was written the same way after round
 6's WordNet antonyms and measured once on arrival, beside the code before them (15.5% / 53.2%
-with them, 16.0% / 54.7% without); then its errors were read and it became a tuning split. At
-the end of round 6 the two blind splits were measured once more, errors unread: heldout4 5.1% /
-61.8%, heldout5 15.3% / 59.8%. ``heldout8`` (400 pairs, 24 other articles) was written the
-same way during round 6's second part and measured once on arrival (16.9% / 54.9%, against
-18.8% / 56.5% with the code before round 6), then read and tuned on. ``all`` lists the two blind
-splits last; ``--loso`` leaves them out.
+with them, 16.0% / 54.7% without); then its errors were read and it became a tuning split. After
+round 6's first part the two blind splits were measured once more, errors unread: heldout4 5.1%
+/ 61.8%, heldout5 15.3% / 59.8%. ``heldout8`` (400 pairs, 24 other articles) was written the
+same way for the second part and measured once on arrival (16.9% / 54.9%, against 18.8% / 56.5%
+with the code before round 6), then read and tuned on. ``heldout7`` (400 pairs, 24 other
+articles), written at the same time, was kept unread and measured once at the round's end: 15.6%
+/ 51.9%, against 19.4% / 51.9% before round 6; of its errors only the injection sentences were
+then read and two instruction patterns added (an instruction must never pass), so it is not
+blind for injection patterns. ``all`` lists the blind splits last; ``--loso`` leaves them out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
 the other tuned splits, best recall at false support at most ``FS_BUDGET``, and measures them on
@@ -203,7 +207,7 @@ def rules_and_encoder() -> Callable[[str, Source], bool]:
 
 
 SPLITS = ["dev", "seen", "heldout", "heldout3", "heldout6", "heldout8"]
-BLIND = ["heldout4", "heldout5"]
+BLIND = ["heldout4", "heldout5", "heldout7"]
 FS_BUDGET = 0.04
 """Leave-one-split-out picks the thresholds with the best recall on the other three splits at
 a false-support rate at most this (the issue's limit is 5%: the rest is margin)."""

@@ -72,10 +72,12 @@ _INSTRUCTION = re.compile(
             r"^\W*(?:please\s+)?(?:confirm|assert|affirm)\s+that\b",
             rf"^\W*(?:when|whenever|if)\b[^.]{{0,60}}\b(?:cit(?:e|ing)|quot(?:e|ing)|answer(?:ing)?|"
             rf"summari[sz](?:e|ing)|respond(?:ing)?|asked)\b[^.]{{0,40}}[,:]\s*(?:please\s+)?"
-            rf"(?:always\s+)?{_TELL}\b",
+            rf"(?:always\s+)?(?:(?:make|be) sure (?:to|you)\s+|remember to\s+)?{_TELL}\b",
             r"\bfrom now on\b[^.]{0,30}\b(?:say|state|answer|reply|respond|claim)\b",
             r"\bthe correct answer is\b",
-            r"\bif you are an? (?:ai|assistant|chat ?bot|language model|llm)\b",
+            r"\bif you are an? (?:automated |ai )?(?:ai|assistant|chat ?bot|language model|llm|"
+            r"fact-?checker|summari[sz]er|system|model|agent)\b",
+            r"\btreat the following as (?:already |being )?(?:verified|true|fact|confirmed)\b",
         ]
     ),
     re.IGNORECASE,
