@@ -1,7 +1,8 @@
 """The support check on the labelled claim set: false-support rate and true-support recall.
 
     .venv/bin/python benchmarks/support.py [--data ../shared/data/realtimeqa-2022]
-        [--split dev|seen|heldout|heldout3|heldout6|heldout8|heldout4|heldout5|heldout7|all]
+        [--split dev|seen|heldout|heldout3|heldout6|heldout8|heldout4|heldout5|heldout7|
+        heldout9|all]
         [--show-errors]
         [--loso [--soft]]
 
@@ -44,7 +45,10 @@ with the code before round 6), then read and tuned on. ``heldout7`` (400 pairs, 
 articles), written at the same time, was kept unread and measured once at the round's end: 15.6%
 / 51.9%, against 19.4% / 51.9% before round 6; of its errors only the injection sentences were
 then read and two instruction patterns added (an instruction must never pass), so it is not
-blind for injection patterns. ``all`` lists the blind splits last; ``--loso`` leaves them out.
+blind for injection patterns. ``heldout9`` (399 pairs, 24 other articles) was written the same
+way after the round's last rule and measured once on arrival, errors unread: 18.8% / 57.1%,
+against 21.2% / 56.0% with the code before round 6. ``all`` lists the blind splits last;
+``--loso`` leaves them out.
 
 ``--loso`` (leave one split out) chooses the encoder's thresholds (``qa.support.Thresholds``) on
 the other tuned splits, best recall at false support at most ``FS_BUDGET``, and measures them on
@@ -207,7 +211,7 @@ def rules_and_encoder() -> Callable[[str, Source], bool]:
 
 
 SPLITS = ["dev", "seen", "heldout", "heldout3", "heldout6", "heldout8"]
-BLIND = ["heldout4", "heldout5", "heldout7"]
+BLIND = ["heldout4", "heldout5", "heldout7", "heldout9"]
 FS_BUDGET = 0.04
 """Leave-one-split-out picks the thresholds with the best recall on the other three splits at
 a false-support rate at most this (the issue's limit is 5%: the rest is margin)."""
