@@ -218,7 +218,7 @@ def _lexicon_opposites() -> dict[str, frozenset[str]]:
         if not line or line.startswith("#"):
             continue
         one, other = line.split()
-        for a, b in itertools.product(_forms(one), _forms(other)):
+        for a, b in itertools.product(_inflections(one), _inflections(other)):
             if a != b:
                 table.setdefault(a, set()).add(b)
                 table.setdefault(b, set()).add(a)
@@ -319,11 +319,6 @@ def _term(word: str) -> str:
     (``qa.text.stem``: 'hitting' -> hit, 'planned' -> plan), and no final 'e' ('takes' and
     'take' -> 'tak'; 'issued' and 'issue' -> 'issu')."""
     return _shape(stem(_IRREGULAR.get(word, word)))
-
-
-def _forms(word: str) -> set[str]:
-    """The terms of a word and of its regular forms."""
-    return {_term(word)} | _inflections(word)
 
 
 def _inflections(word: str) -> set[str]:
@@ -1129,10 +1124,15 @@ _PAIR = re.compile(
 def _pairs(text: str) -> set[tuple[float, float]]:
     """Scores, results and ranges ('42-21', '7-2', '24 to 30'): two numbers read as one."""
     return {
-        (float(a.replace(",", "")), float(b.replace(",", "")))
+        (_amount(a), _amount(b))
         for a, b in _PAIR.findall(text)
         if a.replace(",", "").replace(".", "").isdigit()
     }
+
+
+def _amount(digits: str) -> float:
+    """A number as written with digits ('1,200.5')."""
+    return float(digits.replace(",", ""))
 
 
 _NUMBER_REACH = 3
@@ -1143,9 +1143,7 @@ _FROM_TO = re.compile(
 
 
 def _changes(text: str) -> set[tuple[float, float]]:
-    return {
-        (float(a.replace(",", "")), float(b.replace(",", ""))) for a, b in _FROM_TO.findall(text)
-    }
+    return {(_amount(a), _amount(b)) for a, b in _FROM_TO.findall(text)}
 
 
 def _reversed_change(claim_text: str, unit_text: str) -> bool:
@@ -1396,27 +1394,29 @@ def _prefix_flipped(
     return bool(flipped - counted)
 
 
+def _negated_base(root: str) -> str:
+    """The word a root negates by its prefix ('inexpensiv' -> 'expensiv'); '' for none."""
+    match = _NEGATING_PREFIX.match(root)
+    return root[match.end() :] if match else ""
+
+
 def _negated_form(words: Iterable[str], roots: Iterable[str]) -> bool:
     """One of ``roots`` is one of ``words`` with a negating prefix ('inexpensiv' for
     'expensiv')."""
     wanted = set(words)
-    return any(
-        (match := _NEGATING_PREFIX.match(root)) is not None and root[match.end() :] in wanted
-        for root in roots
-    )
+    return any(_negated_base(root) in wanted for root in roots)
 
 
 def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:
     """The roots of ``mine`` that negate, by a prefix, a word only ``theirs`` has."""
-    found = set()
-    for root in mine - theirs:
-        match = _NEGATING_PREFIX.match(root)
-        if not match or root in _FALSE_PREFIXED:
-            continue
-        base = root[match.end() :]
-        if len(base) >= 3 and base in theirs and base not in mine:
-            found.add(root)
-    return found
+    return {
+        root
+        for root in mine - theirs
+        if root not in _FALSE_PREFIXED
+        and len(base := _negated_base(root)) >= 3
+        and base in theirs
+        and base not in mine
+    }
 
 
 # The same amount written another way: '1 in 4' is 25% and a quarter, '25 basis points' a
