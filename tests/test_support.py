@@ -18,7 +18,7 @@ from qa.citations import SupportCheck, best_support, find_injections, injection_
 from qa.embeddings import LocalEmbedder
 from qa.models import Source, StoredChunk
 from qa.settings import Settings
-from qa.support import is_instruction, judge
+from qa.support import Support, is_instruction, judge
 from qa.verify import make_support_check
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -46,6 +46,12 @@ def source(text: str, title: str = "Council passes budget") -> Source:
         url=None,
     )
     return Source(n=1, chunk=chunk, score=1.0)
+
+
+def vouched(claim: str, text: str, close: float = 1.0) -> Support:
+    """``judge`` with an encoder that finds every rewording ``close``: what the rules alone
+    reject, whatever the encoder would say."""
+    return judge(claim, text, similarity=lambda claim, text: close)
 
 
 class TestWhatIsSupported:
@@ -97,27 +103,27 @@ class TestWhatIsNot:
     def test_neither_nor_denies_once_and_failing_denies(self) -> None:
         text = "Musk acknowledged that his purchase of Twitter is not yet a done deal."
         claim = "Musk acknowledged that neither the purchase nor the deal for Twitter is done yet."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason != "negation"
+        assert vouched(claim, text).reason != "negation"
         text = "Opening Day was postponed after the league and the union did not reach a deal."
         claim = "Opening Day was postponed after the league and the union reached a deal."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+        assert vouched(claim, text).reason == "negation"
         claim = "Opening Day was postponed after the league and the union failed reaching a deal."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
 
     def test_stopping_short_denies_and_whether_or_not_does_not(self) -> None:
         text = "The aid stops short of the fighter jets that Zelensky has said Ukraine needs."
         claim = "The aid includes the fighter jets that Zelensky has said Ukraine needs."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+        assert vouched(claim, text).reason == "negation"
         text = "The increased risk was present whether or not someone had been vaccinated."
         claim = "The increased risk did not appear in people who had been vaccinated."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+        assert vouched(claim, text).reason == "negation"
 
     def test_a_negating_prefix_is_a_negation_word_said_otherwise(self) -> None:
         text = "Classes resume on January 18 unless health officials determine it's not safe."
         claim = "Classes resume on January 18 unless health officials deem it unsafe."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
         flipped = "Classes resume on January 18 unless health officials deem it safe."
-        assert judge(flipped, text, similarity=lambda c, t: 1.0).reason == "negation"
+        assert vouched(flipped, text).reason == "negation"
 
     def test_a_denial_reworded_in_its_own_clause_still_denies(self) -> None:
         text = (
@@ -125,35 +131,42 @@ class TestWhatIsNot:
             "of which panned out due to scheduling, the festival director said."
         )
         claim = "Hangout offered four slots to women, but none worked out because of scheduling."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
         text = (
             "The festival offered four slots to women this year, and its director did not comment."
         )
         claim = "The festival did not offer any slots to women this year."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "negation"
+        assert vouched(claim, text).reason == "negation"
 
-    def test_swapped_subjects_fail_though_the_verb_is_reworded(self) -> None:
-        text = (
-            "Djokovic heads into the quarterfinals after winning in four sets over Van Rijthoven."
-        )
-        claim = "Van Rijthoven beat Djokovic in four sets."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "roles"
-        right = "Djokovic beat Van Rijthoven in four sets."
-        assert judge(right, text, similarity=lambda c, t: 1.0).span is not None
-
-    def test_names_joined_crosswise_fail(self) -> None:
-        text = "Other store brands include Great Value from Walmart and Simple Truth from Kroger."
-        crossed = "Store brands include Great Value from Kroger and Simple Truth from Walmart."
-        assert judge(crossed, text, similarity=lambda c, t: 1.0).reason == "roles"
-        reordered = "Store brands include Simple Truth from Kroger and Great Value from Walmart."
-        assert judge(reordered, text, similarity=lambda c, t: 1.0).span is not None
-
-    def test_a_route_told_backwards_fails(self) -> None:
-        text = "The train was going from Los Angeles to Chicago when it hit a truck in Mendon."
-        backwards = "The train was going from Chicago to Los Angeles when it hit a truck in Mendon."
-        assert judge(backwards, text, similarity=lambda c, t: 1.0).reason == "roles"
-        forwards = "Traveling from Los Angeles to Chicago, the train hit a truck in Mendon."
-        assert judge(forwards, text, similarity=lambda c, t: 1.0).span is not None
+    @pytest.mark.parametrize(
+        ("text", "swapped", "kept"),
+        [
+            pytest.param(
+                "Djokovic heads into the quarterfinals after winning in four sets over Van "
+                "Rijthoven.",
+                "Van Rijthoven beat Djokovic in four sets.",
+                "Djokovic beat Van Rijthoven in four sets.",
+                id="through a reworded verb",
+            ),
+            pytest.param(
+                "Other store brands include Great Value from Walmart and Simple Truth from Kroger.",
+                "Store brands include Great Value from Kroger and Simple Truth from Walmart.",
+                "Store brands include Simple Truth from Kroger and Great Value from Walmart.",
+                id="names joined crosswise",
+            ),
+            pytest.param(
+                "The train was going from Los Angeles to Chicago when it hit a truck in Mendon.",
+                "The train was going from Chicago to Los Angeles when it hit a truck in Mendon.",
+                "Traveling from Los Angeles to Chicago, the train hit a truck in Mendon.",
+                id="a route told backwards",
+            ),
+        ],
+    )
+    def test_swapped_roles_fail_and_the_same_roles_reworded_support(
+        self, text: str, swapped: str, kept: str
+    ) -> None:
+        assert vouched(swapped, text).reason == "roles"
+        assert vouched(kept, text).span is not None
 
     def test_a_change_told_backwards_fails(self) -> None:
         text = (
@@ -163,13 +176,13 @@ class TestWhatIsNot:
         claim = "At the hospital, the positivity rate among tested children went from {} in "
         claim += "December to {} in January."
         backwards, forwards = claim.format("45%", "17.5%"), claim.format("17.5%", "45%")
-        assert judge(backwards, text, similarity=lambda c, t: 1.0).reason == "number"
-        assert judge(forwards, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(backwards, text).reason == "number"
+        assert vouched(forwards, text).span is not None
 
     def test_the_name_a_finding_is_about_is_not_its_speaker(self) -> None:
         text = "A jury convicted Elizabeth Holmes on four counts after seven days of deliberation."
         claim = "After deliberating seven days, jurors found Elizabeth Holmes guilty on 4 counts."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
         text = "Holmes was convicted on four counts, said Jones, a juror."
         assert judge("Smith said Holmes was convicted on four counts.", text).reason == "speaker"
 
@@ -184,9 +197,9 @@ class TestWhatIsNot:
             "Disney shares are now hovering near their lowest levels since November 2020, "
             "prompting a board review."
         )
-        assert judge(claim, text, similarity=lambda c, t: 0.99).span is None
+        assert vouched(claim, text, 0.99).span is None
         reworded = "Disney stock is hovering near its lowest level since November 2020."
-        assert judge(reworded, text, similarity=lambda c, t: 0.99).span is not None
+        assert vouched(reworded, text, 0.99).span is not None
 
     def test_an_added_word_needs_the_encoder_or_fails(self) -> None:
         claim = "The council voted to approve the budget after a long debate."
@@ -217,7 +230,7 @@ class TestOppositesBeyondTheHandTable:
     def test_a_word_replaced_by_its_antonym_fails_whatever_the_encoder_says(
         self, claim: str, text: str
     ) -> None:
-        result = judge(claim, text, similarity=lambda claim, text: 1.0)
+        result = vouched(claim, text)
         assert result.span is None and result.reason == "antonym"
 
     @pytest.mark.parametrize(
@@ -258,7 +271,7 @@ class TestOppositesBeyondTheHandTable:
         ],
     )
     def test_news_words_for_a_turn_flip_a_claim(self, claim: str, text: str) -> None:
-        result = judge(claim, text, similarity=lambda claim, text: 1.0)
+        result = vouched(claim, text)
         assert result.span is None and result.reason == "antonym"
 
     def test_the_opposite_negated_by_a_prefix_says_the_same(self) -> None:
@@ -267,7 +280,7 @@ class TestOppositesBeyondTheHandTable:
             "a more expensive item instead."
         )
         claim = "Dai said cheap low-end products will be hit as well, forcing shoppers to buy more."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
 
     def test_the_same_word_on_both_sides_still_supports(self) -> None:
         text = "The jury found the officer guilty on all counts after a week of testimony."
@@ -282,7 +295,7 @@ class TestRanks:
 
     def test_one_of_the_worst_is_not_the_worst(self) -> None:
         claim = "Disney is the single worst performer in the Dow this year."
-        assert judge(claim, self.TEXT, similarity=lambda c, t: 1.0).reason == "overclaim"
+        assert vouched(claim, self.TEXT).reason == "overclaim"
 
     def test_the_rank_among_others_and_other_superlatives_still_support(self) -> None:
         assert judge("Disney is among the worst performers in the Dow this year.", self.TEXT).span
@@ -293,7 +306,7 @@ class TestNamesWrittenShort:
     def test_the_united_states_is_the_us(self) -> None:
         text = "The U.S. announced Monday that it had killed al Qaeda leader Ayman al-Zawahiri."
         claim = "On Monday the United States said it had killed al Qaeda leader Ayman al-Zawahiri."
-        assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
+        assert vouched(claim, text).span is not None
         assert judge(claim.replace("United States", "United Kingdom"), text).reason == "name"
 
 
@@ -337,8 +350,8 @@ class TestNumbersKeepTheirRoles:
     def test_an_amount_said_another_way_is_the_same_amount(
         self, text: str, claim: str, changed: str
     ) -> None:
-        assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
-        assert judge(changed, text, similarity=lambda claim, text: 1.0).reason == "number"
+        assert vouched(claim, text).span is not None
+        assert vouched(changed, text).reason == "number"
 
     @pytest.mark.parametrize(
         ("text", "claim", "changed"),
@@ -356,16 +369,16 @@ class TestNumbersKeepTheirRoles:
         ],
     )
     def test_a_number_in_words_is_the_number(self, text: str, claim: str, changed: str) -> None:
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
-        assert judge(changed, text, similarity=lambda c, t: 1.0).reason == "number"
+        assert vouched(claim, text).span is not None
+        assert vouched(changed, text).reason == "number"
 
     def test_one_and_once_that_count_nothing(self) -> None:
         text = "That quake was about two times stronger than the quake 11 years ago, the USGS said."
         claim = "The USGS said the quake was about twice as strong as the one that hit 11 years ago"
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
         text = "His tone changed after Senate Republican leaders announced the hiring in March."
         claim = "His stance shifted once Senate Republican leaders announced the hiring in March."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).span is not None
+        assert vouched(claim, text).span is not None
 
     def test_an_approximation_keeps_its_direction(self) -> None:
         text = "The Dow ended down 741.46 points at 29,927.07."
@@ -375,14 +388,14 @@ class TestNumbersKeepTheirRoles:
     def test_no_before_a_number_is_the_number_sign_not_a_negation(self) -> None:
         text = "In the second match of the day, No. 9 seed Cameron Norrie will face David Goffin."
         claim = "Ninth seed Cameron Norrie will face David Goffin in the day's second match."
-        assert judge(claim, text, similarity=lambda claim, text: 1.0).span is not None
+        assert vouched(claim, text).span is not None
         denied = "Cameron Norrie will not face David Goffin in the day's second match."
-        assert judge(denied, text, similarity=lambda claim, text: 1.0).reason == "negation"
+        assert vouched(denied, text).reason == "negation"
 
     def test_currently_is_now_not_another_time(self) -> None:
         text = "Disney shares are now hovering near their lowest levels since November 2020."
         claim = "Disney shares are currently hovering near their lowest levels since November 2020."
-        assert judge(claim, text, similarity=lambda claim, text: 0.95).span is not None
+        assert vouched(claim, text, 0.95).span is not None
         assert judge(claim.replace("currently", "tomorrow"), text).reason == "number"
 
     def test_a_score_is_one_number_not_two(self) -> None:
@@ -527,7 +540,7 @@ class TestWordsInTheirPlaces:
     def test_another_name_in_the_place_a_list_gives_the_claims_fails(self) -> None:
         text = "It met a day before the summit of the Quad, a grouping of the US, Japan and India."
         claim = "The Quad is a grouping of the US, Japan and Taiwan."
-        assert judge(claim, text, similarity=lambda a, b: 0.9).span is None
+        assert vouched(claim, text, 0.9).span is None
 
     def test_the_two_sides_of_a_comparison_keep_their_places(self) -> None:
         text = "The ruling was embraced more widely on the left than the right."
@@ -705,7 +718,7 @@ class TestHedgesAndOverclaims:
     def test_a_plan_announced_is_not_a_thing_begun(self) -> None:
         text = "The park announced a plan Wednesday to start charging parking fees next year."
         claim = "The park has already begun charging visitors parking fees."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "hedge"
+        assert vouched(claim, text).reason == "hedge"
 
     def test_what_is_close_to_happening_has_not_happened_whoever_says_so(self) -> None:
         text = (
@@ -713,9 +726,9 @@ class TestHedgesAndOverclaims:
             "of care, Chief Medical Officer Steven Stites said Saturday."
         )
         claim = "The University of Kansas Health System has implemented crisis standards of care."
-        assert judge(claim, text, similarity=lambda c, t: 1.0).reason == "hedge"
+        assert vouched(claim, text).reason == "hedge"
         said = claim.rstrip(".") + ", Steven Stites said."
-        assert judge(said, text, similarity=lambda c, t: 1.0).reason == "hedge"
+        assert vouched(said, text).reason == "hedge"
         close = "The health system is close to implementing crisis standards of care, Stites said."
         assert judge(close, text).span is not None
 
