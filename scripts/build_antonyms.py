@@ -47,22 +47,30 @@ def synset_lines(lines: Iterable[str]) -> Iterator[str]:
     return (line for line in lines if line and not line.startswith(" "))
 
 
-def antonym_pairs(records: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+def antonym_pairs(records: Iterable[str]) -> Iterator[tuple[str, str, int]]:
     """(word, target synset offset, target word number) for every antonym pointer.
 
     A record is ``offset lex_filenum ss_type w_cnt word lex_id ... p_cnt [pointer...] | gloss``,
     with ``w_cnt`` and the pointers' source/target word numbers in hexadecimal, and a pointer
     as ``symbol offset pos source_target``."""
     for record in records:
-        fields = record.split("|", 1)[0].split()
-        count = int(fields[3], 16)
-        words = [fields[4 + 2 * i] for i in range(count)]
-        at = 4 + 2 * count
+        fields = _fields(record)
+        words = _words(fields)
+        at = 4 + 2 * len(words)
         for i in range(int(fields[at])):
             symbol, offset, _pos, where = fields[at + 1 + 4 * i : at + 5 + 4 * i]
             source, target = int(where[:2], 16), int(where[2:], 16)
-            if symbol == "!" and 1 <= source <= count:
-                yield words[source - 1], offset, str(target)
+            if symbol == "!" and 1 <= source <= len(words):
+                yield words[source - 1], offset, target
+
+
+def _fields(record: str) -> list[str]:
+    return record.split("|", 1)[0].split()
+
+
+def _words(fields: list[str]) -> list[str]:
+    """A record's words, in their order (pointers number them from 1)."""
+    return [fields[4 + 2 * i] for i in range(int(fields[3], 16))]
 
 
 def _plain(word: str) -> str:
@@ -77,11 +85,9 @@ def read_antonyms(wordnet: Path) -> set[tuple[str, str]]:
     for pos in PARTS_OF_SPEECH:
         text = (wordnet / f"data.{pos}").read_text(encoding="utf-8")
         records = list(synset_lines(text.splitlines()))
-        words_at = {r.split(" ", 1)[0]: r.split("|", 1)[0].split() for r in records}
+        words_at = {r.split(" ", 1)[0]: _words(_fields(r)) for r in records}
         for word, offset, target in antonym_pairs(records):
-            fields = words_at[offset]
-            other = fields[4 + 2 * (int(target) - 1)]
-            a, b = _plain(word), _plain(other)
+            a, b = _plain(word), _plain(words_at[offset][target - 1])
             if _kept(a) and _kept(b) and a != b:
                 found.add((min(a, b), max(a, b)))
     return found
