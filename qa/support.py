@@ -761,7 +761,11 @@ def _verdict(
         return Verdict(span, "number")  # 'December 2016' for 'September 2016'
     names = [t for t in claim if _is_name(t, context)]
     # 'Wall Street Journal' where the unit says WSJ; 'United States' where it says 'the US'
-    spelled = _spelled_out(claim_text, unit) | _united_states(claim_text, text)
+    spelled = (
+        _spelled_out(claim_text, unit)
+        | _united_states(claim_text, text)
+        | _written_otherwise(claim_text, text, have_terms)
+    )
     for t in names:
         here = t.term in have_terms or _acronym_of(t.word, text) or t.term in spelled
         if not here and t.term not in context.terms and not _acronym_of(t.word, context.text):
@@ -875,7 +879,7 @@ def _verdict(
     if not converse and (  # a converse has its names swapped on purpose
         _roles_swapped(claim, claim_text, unit, text, context)
         or _doer_moved(claim, unit, context)
-        or _name_displaced(claim, claim_text, unit, text, context)
+        or _name_displaced(claim, unit, text, context, spelled)
         or _agent_moved(claim_text, unit, text)
         or _agent_moved(text, claim, claim_text)
         or _reversed_triple(claim, unit)
@@ -1112,6 +1116,60 @@ def _united_states(claim_text: str, unit_text: str) -> set[str]:
     if "United States" in claim_text and _US.search(unit_text):
         return {_term("united"), _term("states")}
     return set()
+
+
+# AP style abbreviates a state after a city ('Manchester, Tenn.').
+_STATE_ABBREVIATIONS = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California",
+    "Colo.": "Colorado", "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida",
+    "Ga.": "Georgia", "Ill.": "Illinois", "Ind.": "Indiana", "Kan.": "Kansas",
+    "Ky.": "Kentucky", "La.": "Louisiana", "Md.": "Maryland", "Mass.": "Massachusetts",
+    "Mich.": "Michigan", "Minn.": "Minnesota", "Miss.": "Mississippi", "Mo.": "Missouri",
+    "Mont.": "Montana", "Neb.": "Nebraska", "Nev.": "Nevada", "N.H.": "New Hampshire",
+    "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York", "N.C.": "North Carolina",
+    "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon", "Pa.": "Pennsylvania",
+    "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota",
+    "Tenn.": "Tennessee", "Vt.": "Vermont", "Va.": "Virginia", "Wash.": "Washington",
+    "W.Va.": "West Virginia", "Wis.": "Wisconsin", "Wyo.": "Wyoming",
+}  # fmt: skip
+_INITIALISM = re.compile(r"\b([A-Z]{2,4})s?\b")
+_HYPHENATED_NAME = re.compile(r"\b[A-Z][\w'’]*(?:-[\w'’]+)+")
+
+
+def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[str]:
+    """The claim's name terms the unit writes another way: an initialism it spells out in
+    words of any case ('UN' / 'United Nations', 'CEO' / 'chief executive officer', 'PCs' /
+    'personal computers'), a hyphenated name it writes apart ('Port-au-Prince' /
+    'Port au Prince'), a state it abbreviates ('Tennessee' / 'Tenn.') or
+    spells out, and 'American' where it says 'U.S.'."""
+    found: set[str] = set()
+    initials = "".join(w[0] for w in _words(unit_text)).lower()
+    for match in _INITIALISM.finditer(claim_text):
+        if match[1].lower() in initials and _spelled_in_words(match[1].lower(), unit_text):
+            found |= {t.term for t in tokens(match[0])}
+    for match in _HYPHENATED_NAME.finditer(claim_text):
+        if all(_term(fold(p)) in have for p in match[0].split("-") if fold(p) not in STOPWORDS):
+            found |= {t.term for t in tokens(match[0])}
+    for short, state in _STATE_ABBREVIATIONS.items():
+        written = re.compile(rf"\b{re.escape(short)}")
+        if state in claim_text and written.search(unit_text):
+            found |= {t.term for t in tokens(state)}
+        elif written.search(claim_text) and state in unit_text:
+            found |= {t.term for t in tokens(short)}
+    if re.search(r"\bAmericans?\b", claim_text) and _US.search(unit_text):
+        found.add(_term("american"))
+    return found
+
+
+def _spelled_in_words(initialism: str, text: str) -> bool:
+    """``text`` has as many words in a row, none a stopword, whose initials spell it."""
+    words = [fold(w) for w in _words(text)]
+    n = len(initialism)
+    return any(
+        "".join(w[0] for w in words[i : i + n]) == initialism
+        and not any(w in STOPWORDS for w in words[i : i + n])
+        for i in range(len(words) - n + 1)
+    )
 
 
 # -- numbers in their roles -------------------------------------------------------------------
@@ -1775,14 +1833,18 @@ _FRAME = 2  # content words on each side of a name that place it in its sentence
 
 
 def _name_displaced(
-    claim: Sequence[Token], claim_text: str, unit: Sequence[Token], unit_text: str, context: Context
+    claim: Sequence[Token],
+    unit: Sequence[Token],
+    unit_text: str,
+    context: Context,
+    spelled: set[str],
 ) -> bool:
     """The place a claim's name holds (the content words on either side of it) is held in the
     unit by another name, and the claim's own name stands less well placed or not at all: 'Fox's
     ACC Network' for 'ESPN's ACC Network', 'Garland is accused of' for 'Garland ... Meany are
-    accused of'."""
+    accused of'. ``spelled``: the claim's names the unit writes another way ('ACC' / 'Atlantic
+    Coast Conference')."""
     speakers = _speakers(claim)
-    spelled = _spelled_out(claim_text, unit)
     mine = _content(claim, lambda t: _named(t, context))
     theirs = _content(unit, lambda t: _named(t, context))
     unit_runs = _runs(theirs)

@@ -309,6 +309,47 @@ class TestNamesWrittenShort:
         assert vouched(claim, text).span is not None
         assert judge(claim.replace("United States", "United Kingdom"), text).reason == "name"
 
+    @pytest.mark.parametrize(
+        ("text", "claim", "wrong"),
+        [
+            (
+                "Taylor, a 26-year-old emergency room technician, was shot in her apartment.",
+                "Taylor was a 26-year-old ER technician.",
+                "Taylor was a 26-year-old ICU technician.",
+            ),
+            (
+                "The outbreak was traced to a United Nations peacekeeping camp near the river.",
+                "The outbreak was traced to a UN peacekeeping camp near the river.",
+                "The outbreak was traced to a EU peacekeeping camp near the river.",
+            ),
+            (
+                "He said personal computers and video game consoles were hit hardest.",
+                "He said PCs and video game consoles were hit hardest.",
+                "He said TVs and video game consoles were hit hardest.",
+            ),
+            (
+                "The quake brought Intensity VII shaking to Port au Prince, Jones said.",
+                "The quake brought Intensity VII shaking to Port-au-Prince, Jones said.",
+                "The quake brought Intensity VII shaking to Port-de-Paix, Jones said.",
+            ),
+            (
+                "Fewer than 20 of the 100 artists at Bonnaroo (in Manchester, Tenn.) are female.",
+                "Bonnaroo, held in Manchester, Tennessee, has fewer than 20 female artists.",
+                "Bonnaroo, held in Manchester, Kentucky, has fewer than 20 female artists.",
+            ),
+            (
+                "Russian crude oil accounts for 3% of imports and is valuable to U.S. refineries.",
+                "Russian crude is valuable to American refineries.",
+                "Russian crude is valuable to Canadian refineries.",
+            ),
+        ],
+    )
+    def test_a_name_the_unit_writes_another_way(self, text: str, claim: str, wrong: str) -> None:
+        """An initialism spelled out, a hyphenated name written apart, a state abbreviated,
+        'American' for 'U.S.': the same name. Another name is still another name."""
+        assert vouched(claim, text).span is not None
+        assert vouched(wrong, text).reason == "name"
+
 
 class TestNumbersKeepTheirRoles:
     def test_who_reports_a_ranking_owns_none_of_its_numbers(self) -> None:
