@@ -1453,9 +1453,10 @@ def _prefix_flipped(
 
 
 def _negated_base(root: str) -> str:
-    """The word a root negates by its prefix ('inexpensiv' -> 'expensiv'); '' for none."""
+    """The word a root negates by its prefix ('inexpensiv' -> 'expensiv'); '' for none, and
+    for a word that only starts like a negation ('diseas' does not negate 'eas')."""
     match = _NEGATING_PREFIX.match(root)
-    return root[match.end() :] if match else ""
+    return root[match.end() :] if match and root not in _FALSE_PREFIXED else ""
 
 
 def _negated_form(words: Iterable[str], roots: Iterable[str]) -> bool:
@@ -1470,8 +1471,7 @@ def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:
     return {
         root
         for root in mine - theirs
-        if root not in _FALSE_PREFIXED
-        and len(base := _negated_base(root)) >= 3
+        if len(base := _negated_base(root)) >= 3
         and base in theirs
         and base not in mine
     }

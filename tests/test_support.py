@@ -282,6 +282,12 @@ class TestOppositesBeyondTheHandTable:
         claim = "Dai said cheap low-end products will be hit as well, forcing shoppers to buy more."
         assert vouched(claim, text).span is not None
 
+    def test_a_word_that_only_looks_prefixed_negates_nothing(self) -> None:
+        """'disease' is no 'not ease': the unit's 'ease' still flips a claim of 'tighten'."""
+        text = "Restrictions were eased by state officials on Monday as the disease waned."
+        claim = "State officials tightened restrictions on Monday as the disease waned."
+        assert vouched(claim, text).reason == "antonym"
+
     def test_the_same_word_on_both_sides_still_supports(self) -> None:
         text = "The jury found the officer guilty on all counts after a week of testimony."
         assert judge("The jury found the officer guilty.", text).span is not None
