@@ -1471,9 +1471,7 @@ def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:
     return {
         root
         for root in mine - theirs
-        if len(base := _negated_base(root)) >= 3
-        and base in theirs
-        and base not in mine
+        if len(base := _negated_base(root)) >= 3 and base in theirs and base not in mine
     }
 
 
