@@ -78,6 +78,11 @@ _INSTRUCTION = re.compile(
             r"\bif you are an? (?:automated |ai )?(?:ai|assistant|chat ?bot|language model|llm|"
             r"fact-?checker|summari[sz]er|system|model|agent)\b",
             r"\btreat the following as (?:already |being )?(?:verified|true|fact|confirmed)\b",
+            # "Readers and AI tools: ...", "... so repeat that in any summary"
+            r"^\W*(?:(?:dear|attention|readers and|users and)\s+)?(?:all\s+|any\s+)?(?:ai|llm)\s+"
+            r"(?:tools?|systems?|assistants?|models?|agents?|readers?|summari[sz]ers?)\s*:",
+            r"\b(?:repeat|mention|include|say|state)\s+(?:that|this|it)\s+in\s+(?:any|every|"
+            r"all|each|your)\s+(?:summar|answer|response|repl|output)",
         ]
     ),
     re.IGNORECASE,
@@ -174,6 +179,11 @@ _OPPOSITES = [
     ("roomi", "cramp"), ("spacious", "cramp"), ("friend", "foe"), ("ally", "enemy"),
     ("improv", "hamper"), ("boost", "hamper"), ("help", "hamper"), ("prais", "bash"),
     ("success", "fail"), ("exporter", "importer"),
+    # round 7: how much, how openly, which end of a run
+    ("sharp", "slight"), ("sharpli", "slightli"), ("quietli", "open"), ("secret", "public"),
+    ("secretli", "publicli"), ("secretli", "open"), ("premier", "final"), ("spik", "drop"),
+    ("spik", "declin"), ("spik", "fall"), ("reopen", "shut"), ("reopen", "clos"),
+    ("accelerat", "eas"),
 ]  # fmt: skip
 
 
@@ -818,6 +828,8 @@ def _verdict(
         return Verdict(span, "hedge", missing, terms)  # 'will face' for 'it is possible ... face'
     if _questioned(claim, claim_text, unit):
         return Verdict(span, "hedge", missing, terms)  # 'would bring' for 'whether to bring'
+    if _bound_flipped(claim_text, text):
+        return Verdict(span, "antonym", missing, terms)  # 'a minimum of 10' for 'up to 10'
     if _overclaims(claim, unit) or _one_of_many(claim_text, text):
         return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     claim_roots = {_lexeme(t.root) for t in claim}
@@ -1378,6 +1390,32 @@ _QUALIFIERS = frozenset(
 )
 
 
+_BOUNDS = {
+    "lower": r"at least|a minimum of|minimum of|no less than|no fewer than|not less than",
+    "upper": r"up to|at most|a maximum of|maximum of|no more than|as many as|as much as|"
+    r"not more than",
+}
+_BOUNDED = {
+    side: re.compile(rf"\b(?:{pattern})\s+\$?(\d[\d,]*(?:\.\d+)?|[a-z]+)\b")
+    for side, pattern in _BOUNDS.items()
+}
+
+
+def _bound_flipped(claim_text: str, unit_text: str) -> bool:
+    """The claim puts the other bound on the unit's number: 'a minimum of 10 years' where
+    the unit says 'up to 10 years', 'as many as 500' where it says 'at least 500'."""
+
+    def bounded(text: str, side: str) -> set[float]:
+        found = (_number(m[1].replace(",", "")) for m in _BOUNDED[side].finditer(fold(text)))
+        return {n for n in found if n is not None}
+
+    return bool(
+        bounded(claim_text, "lower") & (bounded(unit_text, "upper") - bounded(unit_text, "lower"))
+        or bounded(claim_text, "upper")
+        & (bounded(unit_text, "lower") - bounded(unit_text, "upper"))
+    )
+
+
 def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     # 'substantially all' is not all
     have = {
@@ -1485,6 +1523,7 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
 _FRACTIONS = {
     "three-quarters": 0.75, "three quarters": 0.75, "two-thirds": 2 / 3, "two thirds": 2 / 3,
     "one-third": 1 / 3, "a third": 1 / 3, "one-quarter": 0.25, "one-half": 0.5,
+    "three-quarter": 0.75,
 }  # fmt: skip
 _DECADE = re.compile(r"[’'](\d0)s\b")
 
