@@ -363,7 +363,8 @@ _SAID_BY = frozenset(
 )
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\b")
 _DEICTIC = frozenset("now today tonight tomorrow yesterday currently".split())
-_NOW = {"currently": "now"}  # the same time, in other words
+# the same time, in other words: 'Today, 78% disapprove' is now
+_NOW = {"currently": "now", "today": "now"}
 _MONTHS = frozenset(
     """january february march april may june july august september october november
     december""".split()
@@ -712,6 +713,9 @@ def _referred(title: str, context: Context, unit: Sequence[Token]) -> set[str]:
 _REFERRING = frozenset("he she they it".split())
 
 
+_ELLIPTICAL = 2  # content words at most in a sentence that only adds numbers ('In 2020, 43% did.')
+
+
 def _pair_adds(claim: Sequence[Token], pair: tuple[Span, Span], passage: str) -> bool:
     """Two sentences support a claim together only when the second brings words of it the first
     lacks and the first brings some the second lacks; a claim one sentence says alone is judged
@@ -720,9 +724,22 @@ def _pair_adds(claim: Sequence[Token], pair: tuple[Span, Span], passage: str) ->
     first, second = (
         _Terms(_with_parts(t.term for t in tokens(s.of(passage)) if t.term)) for s in pair
     )
-    return any(w not in first for w in wanted if w in second) and any(
-        w not in second for w in wanted if w in first
-    )
+    # A short sentence that only adds numbers counts too: 'Today, 78% disapprove. In 2020,
+    # just 43% did.' says '78%, up from 43% in 2020' together. (Not a sentence of its own
+    # words: 'report on Dec. 26' does not lend its date to the next sentence's 'resume'.)
+    counts = {t.number for t in claim if t.number is not None}
+    first_counts, second_counts = (_numbers_only(tokens(s.of(passage)), counts) for s in pair)
+    return (
+        any(w not in first for w in wanted if w in second) or bool(second_counts - first_counts)
+    ) and (any(w not in second for w in wanted if w in first) or bool(first_counts - second_counts))
+
+
+def _numbers_only(sentence: Sequence[Token], counts: set[float]) -> set[float]:
+    """The numbers of ``counts`` a sentence of hardly any words of its own states."""
+    words = {t.term for t in sentence if t.term and t.number is None}
+    if len(words) > _ELLIPTICAL:
+        return set()
+    return {t.number for t in sentence if t.number in counts}
 
 
 def _normal(text: str) -> str:

@@ -665,6 +665,17 @@ class TestWordsInTheirPlaces:
         assert judge("The league schedule is set to resume on Dec. 27.", text).span is not None
         assert judge("The league schedule is set to resume on Dec. 26.", text).span is None
 
+    def test_a_short_sentence_of_numbers_completes_the_one_before(self) -> None:
+        text = (
+            "Today, 78% of Democrats disapprove of the job the court is doing, a poll found. "
+            "In 2020, just 43% did."
+        )
+        claim = (
+            "A poll found 78% of Democrats now disapprove of the court's job, up from 43% in 2020."
+        )
+        assert vouched(claim, text).span is not None
+        assert vouched(claim.replace("43%", "48%"), text).reason == "number"
+
 
 class TestLighterMorphology:
     @pytest.mark.parametrize(
