@@ -183,7 +183,7 @@ _OPPOSITES = [
     ("sharp", "slight"), ("sharpli", "slightli"), ("quietli", "open"), ("secret", "public"),
     ("secretli", "publicli"), ("secretli", "open"), ("premier", "final"), ("spik", "drop"),
     ("spik", "declin"), ("spik", "fall"), ("reopen", "shut"), ("reopen", "clos"),
-    ("accelerat", "eas"),
+    ("accelerat", "eas"), ("nominat", "win"), ("tied", "break"), ("tie", "break"),
 ]  # fmt: skip
 
 
@@ -849,6 +849,8 @@ def _verdict(
         return Verdict(span, "antonym", missing, terms)  # 'a minimum of 10' for 'up to 10'
     if _overclaims(claim, unit) or _one_of_many(claim_text, text):
         return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
+    if _most_of_a_minority(claim_text, text):
+        return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     claim_roots = {_lexeme(t.root) for t in claim}
     touching = [c for c in _CLAUSE.split(text) if len(_clause_terms(c) & claim_terms) >= 2]
     said = [t for c in [*relevant, *touching] for t in tokens(c)]
@@ -1384,6 +1386,8 @@ _HEDGE = re.compile(
     r"scheduled to|set to|predicted|projected|forecast|"
     # what is about to happen has not: 'close to implementing', 'on the verge of a deal'
     r"close to \w+ing|on the verge of|poised to|about to|preparing to|"
+    # a sentence one faces is the most it may be: 'faces up to 10 years'
+    r"fac(?:es|ing|e) up to|"
     # 'plans to', 'a plan Wednesday to start', not 'the plan'
     r"(?:plans?|hopes?|aims?|expects?)\s+(?:\w+\s+)?to)\b"
 )
@@ -1442,6 +1446,19 @@ def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     }
     words = {t.word for t in claim}
     return any(words & group and not have & group for group in _TOTAL)
+
+
+_MOST = re.compile(r"(?<!\bthe )\bmost\b(?! of the time)|\bmajority\b|\bmore than half\b")
+_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
+
+
+def _most_of_a_minority(claim_text: str, unit_text: str) -> bool:
+    """The claim says most where the unit gives a share under half and says no 'most': 'most
+    fires are ignited on July 4' where 'nearly 30% of the fires' are."""
+    if not _MOST.search(fold(claim_text)) or _MOST.search(fold(unit_text)):
+        return False
+    shares = [float(n) for n in _SHARE.findall(unit_text)]
+    return bool(shares) and max(shares) < 50
 
 
 # 'one of the worst performers', 'among the largest': not 'the worst', 'the largest'.

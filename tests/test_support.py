@@ -321,6 +321,38 @@ class TestOppositesBeyondTheHandTable:
         assert judge("The jury found the officer guilty.", text).span is not None
 
 
+class TestMoreThanTheUnitSays:
+    def test_most_is_not_a_share_under_half(self) -> None:
+        text = "Nearly 30% of the fires caused by fireworks are ignited on the Fourth of July."
+        claim = "Most fires caused by fireworks are ignited on the Fourth of July."
+        assert vouched(claim, text).reason == "overclaim"
+        text = text.replace("Nearly 30%", "About 60%")
+        assert vouched(claim, text).span is not None
+
+    @pytest.mark.parametrize(
+        ("claim", "text"),
+        [
+            (
+                "Free Solo won the Oscar for best documentary this year.",
+                "Free Solo was nominated for the Oscar for best documentary this year.",
+            ),
+            (
+                "Palm Springs broke its all-time record high on Thursday at 123 degrees.",
+                "Palm Springs tied its all-time record high on Thursday at 123 degrees.",
+            ),
+        ],
+    )
+    def test_winning_is_not_a_nomination_and_a_tie_is_no_new_record(
+        self, claim: str, text: str
+    ) -> None:
+        assert vouched(claim, text).span is None
+
+    def test_the_sentence_one_faces_is_not_the_sentence_one_serves(self) -> None:
+        text = "Griner has pleaded guilty and faces up to 10 years in prison under the charge."
+        assert vouched("Griner will serve 10 years in prison.", text).reason == "hedge"
+        assert vouched("Griner faces up to 10 years in prison.", text).span is not None
+
+
 class TestBounds:
     TEXT = "Griner, a basketball star, faces up to 10 years in prison under the charge."
 
