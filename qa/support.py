@@ -184,6 +184,7 @@ _OPPOSITES = [
     ("secretli", "publicli"), ("secretli", "open"), ("premier", "final"), ("spik", "drop"),
     ("spik", "declin"), ("spik", "fall"), ("reopen", "shut"), ("reopen", "clos"),
     ("accelerat", "eas"), ("nominat", "win"), ("tied", "break"), ("tie", "break"),
+    ("above", "shy"), ("grow", "lag"),
 ]  # fmt: skip
 
 
@@ -1245,7 +1246,8 @@ def _reversed_change(claim_text: str, unit_text: str) -> bool:
 def _reversed_route(claim_text: str, unit_text: str) -> bool:
     """The claim goes the unit's way backwards: 'from Chicago to Los Angeles' where it says
     'from Los Angeles to Chicago', 'shifted from the conflict to the pandemic' where it says
-    'from the pandemic to the conflict'."""
+    'from the pandemic to the conflict', 'trading Bout for Griner' where it trades Griner for
+    Bout."""
     routes = _routes(unit_text)
     return any(
         any(a & d and b & c for c, d in routes) and not any(a & c and b & d for c, d in routes)
@@ -1279,11 +1281,19 @@ _ROUTE = re.compile(
 )
 
 
+# 'trading Griner and Whelan for a notorious Russian arms trader, Viktor Bout': what goes
+# out, then what comes back, as a route runs from its start to its end
+_EXCHANGE = re.compile(
+    r"\b(?:trad|swap|exchang)\w*\s+((?:[\w’'-]+\s+){0,3}?[\w’'-]+)\s+for\s+"
+    r"((?:[\w’',-]+\s+){0,6}[\w’'-]+)"
+)
+
+
 def _routes(text: str) -> list[tuple[set[str], set[str]]]:
     """The content terms of each 'from ... to ...' pair's two ends (not numbers: see
-    ``_changes``)."""
+    ``_changes``), and of each exchange's ('trade X for Y')."""
     found = []
-    for start, end in _ROUTE.findall(text):
+    for start, end in [*_ROUTE.findall(text), *_EXCHANGE.findall(text)]:
         one, other = ({t.term for t in tokens(s) if t.term} for s in (start, end))
         if one and other and not one & other:
             found.append((one, other))
@@ -1539,11 +1549,14 @@ def _negated_form(words: Iterable[str], roots: Iterable[str]) -> bool:
 
 
 def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:
-    """The roots of ``mine`` that negate, by a prefix, a word only ``theirs`` has."""
+    """The roots of ``mine`` that negate, by a prefix, a word only ``theirs`` has (in any
+    form the opposites table knows: 'disapproval' negates 'approv')."""
     return {
         root
         for root in mine - theirs
-        if len(base := _negated_base(root)) >= 3 and base in theirs and base not in mine
+        if len(base := _negated_base(root)) >= 3
+        and {base, _lexeme(base)} & theirs
+        and not {base, _lexeme(base)} & mine
     }
 
 

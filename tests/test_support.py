@@ -160,6 +160,13 @@ class TestWhatIsNot:
                 "Traveling from Los Angeles to Chicago, the train hit a truck in Mendon.",
                 id="a route told backwards",
             ),
+            pytest.param(
+                "The U.S. proposal envisions trading Griner and Whelan for a Russian arms "
+                "trader, Viktor Bout.",
+                "The U.S. proposal envisions trading Viktor Bout for Griner and Whelan.",
+                "The U.S. proposal envisions swapping Griner and Whelan for Viktor Bout.",
+                id="an exchange told backwards",
+            ),
         ],
     )
     def test_swapped_roles_fail_and_the_same_roles_reworded_support(
@@ -295,6 +302,18 @@ class TestOppositesBeyondTheHandTable:
             (
                 "Retailers reported that discretionary spending is accelerating.",
                 "Retailers reported that discretionary spending is easing.",
+            ),
+            (
+                "Republican approval of the court has declined from 38% to 28%.",
+                "Republican disapproval of the court has declined from 38% to 28%.",
+            ),
+            (
+                "Saturday's forecast high of 117 is two degrees above the record of 119.",
+                "Saturday's forecast high of 117 is two degrees shy of the record of 119.",
+            ),
+            (
+                "Trust in the central bank is growing among investors.",
+                "Trust in the central bank is also lagging among investors.",
             ),
         ],
     )
