@@ -789,10 +789,15 @@ def _verdict(
         return Verdict(span, "number")  # 'December 2016' for 'September 2016'
     names = [t for t in claim if _is_name(t, context)]
     # 'Wall Street Journal' where the unit says WSJ; 'United States' where it says 'the US'
+    # A people for its country keeps its place in the sentence (the roles checks compare it);
+    # a party's other name, like an abbreviation, may be a run of another length.
+    peoples = _same_names(claim_text, text, _PEOPLES)
+    same = peoples | _same_names(claim_text, text, _PARTIES)
     spelled = (
         _spelled_out(claim_text, unit)
         | _united_states(claim_text, text)
-        | _written_otherwise(claim_text, text, have_terms)
+        | same
+        | _written_otherwise(claim_text, text, have_terms | same)
     )
     for t in names:
         here = t.term in have_terms or _acronym_of(t.word, text) or t.term in spelled
@@ -911,7 +916,7 @@ def _verdict(
     if not converse and (  # a converse has its names swapped on purpose
         _roles_swapped(claim, claim_text, unit, text, context)
         or _doer_moved(claim, unit, context)
-        or _name_displaced(claim, unit, text, context, spelled)
+        or _name_displaced(claim, unit, text, context, spelled - peoples)
         or _agent_moved(claim_text, unit, text)
         or _agent_moved(text, claim, claim_text)
         or _reversed_triple(claim, unit)
@@ -1190,6 +1195,45 @@ def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[s
             found |= {t.term for t in tokens(short)}
     if re.search(r"\bAmericans?\b", claim_text) and _US.search(unit_text):
         found.add(_term("american"))
+    return found
+
+
+def _name_pairs(text: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """'tory_tories:conservative' -> ({tory, tories}, {conservative})."""
+    return [
+        (frozenset(a.replace("_", " ").split()), frozenset(b.replace("_", " ").split()))
+        for a, b in (pair.split(":") for pair in text.split())
+    ]
+
+
+# A people and its country where the light stemmer leaves them apart ('Russian' and 'Russia'
+# it joins); parties by their other names.
+_PEOPLES = _name_pairs(
+    """turkish:turkey chinese:china french:france british:britain dutch:netherlands
+    swiss:switzerland spanish:spain polish:poland greek:greece danish:denmark swedish:sweden
+    finnish:finland norwegian:norway irish:ireland scottish:scotland welsh:wales
+    filipino:philippines thai:thailand peruvian:peru cuban:cuba iraqi:iraq iranian:iran
+    english:england icelandic:iceland portuguese:portugal belgian:belgium afghan:afghanistan"""
+)
+_PARTIES = _name_pairs(
+    "tory_tories:conservative_conservatives gop:republican_republicans fed:federal"
+)
+
+
+def _same_names(
+    claim_text: str, unit_text: str, pairs: Sequence[tuple[frozenset[str], frozenset[str]]]
+) -> set[str]:
+    """The claim's terms for a people or party the unit names otherwise (``pairs``: 'Turkish'
+    where it says 'Turkey', 'Tory' where it says 'Conservative')."""
+    claim_words, unit_words = (
+        set(re.findall(r"[^\W_]+", fold(t))) for t in (claim_text, unit_text)
+    )
+    found: set[str] = set()
+    for one, other in pairs:
+        if one & claim_words and other & unit_words and not one & unit_words:
+            found |= {_term(w) for w in one}
+        if other & claim_words and one & unit_words and not other & unit_words:
+            found |= {_term(w) for w in other}
     return found
 
 

@@ -438,6 +438,16 @@ class TestNamesWrittenShort:
                 "Bonnaroo, held in Manchester, Kentucky, has fewer than 20 female artists.",
             ),
             (
+                "Turkey-backed Syrian forces and Kurdish fighters shelled one another on Monday.",
+                "Kurdish fighters and Turkish-backed Syrian forces shelled one another on Monday.",
+                "Kurdish fighters and Iranian-backed Syrian forces shelled one another on Monday.",
+            ),
+            (
+                "First, Conservative Party lawmakers hold round after round of votes.",
+                "First, Tory lawmakers hold round after round of votes.",
+                "First, Labour lawmakers hold round after round of votes.",
+            ),
+            (
                 "Russian crude oil accounts for 3% of imports and is valuable to U.S. refineries.",
                 "Russian crude is valuable to American refineries.",
                 "Russian crude is valuable to Canadian refineries.",
