@@ -769,7 +769,13 @@ def _verdict(
     text = span.of(passage)
     unit = tuple(t for s in sentences for t in tokens(s.of(passage)))
     have_terms = _Terms(_with_parts(t.term for t in unit if t.term) | _compounds(unit))
-    have_terms.acts = frozenset(t.term for t in unit if t.word.endswith(("ed", "ing")))
+    # the acts, with the last part of a hyphenated one ('truck-driving' drives: a 'driver')
+    have_terms.acts = frozenset(
+        term
+        for t in unit
+        if t.word.endswith(("ed", "ing"))
+        for term in (t.term, _term(t.word.rsplit("-", 1)[-1]))
+    )
     have_numbers = {t.number for t in unit if t.number is not None} | _equivalents(text)
     wanted = list(dict.fromkeys(t.term for t in claim if t.term and t.number is None))
     for i, t in enumerate(claim):

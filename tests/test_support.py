@@ -751,6 +751,7 @@ class TestLighterMorphology:
             ("The schedule resumes on December 27.", "The schedule resumes on Dec. 27."),
             ("They have lived there for ten years.", "They have lived there for a decade."),
             ("Camp workers kept it running.", "People who worked in the camp kept it running."),
+            ("Durr, a truck driver, won a seat.", "Durr, a truck-driving Republican, won a seat."),
             ("The union quickly rejected the offer.", "The union was quick to reject the offer."),
             ("The White House played down the remarks.", "The White House downplayed the remarks."),
             ("Lee won every one of the polls among voters.", "Lee won all the polls of voters."),
