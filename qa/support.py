@@ -1684,6 +1684,8 @@ def _negations(text: str) -> int:
 
 _CLAUSE = re.compile(
     r"\s*(?:[,;:!?][\"”’']?(?=\s)|[()]|\s[-–—]+\s|\bbut\b|\bwhile\b|\balthough\b|\bwhereas\b|"
+    # 'moved the end to April 18 and said agencies would consult': a second statement
+    r"\band (?=(?:said|says|added|warned|noted)\b)|"
     # a full stop ends a clause, not an abbreviation's ('the U.S. Open', 'Aug. 29', 'Sen. Joe')
     r"(?<!\b\w)(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})\.[\"”’']?(?=\s))\s*"
 )

@@ -708,6 +708,16 @@ class TestWordsInTheirPlaces:
         text = "Willis said she will decide by December whether to bring criminal charges."
         assert judge("Willis said she would bring criminal charges.", text).reason == "hedge"
 
+    def test_a_hedge_in_a_second_statement_hedges_only_that_statement(self) -> None:
+        text = (
+            "Earlier this month, the White House moved the end of the mask mandate to April 18 "
+            "and said agencies would consult the CDC on whether it could expire sooner."
+        )
+        claim = "Earlier this month the White House pushed the end of the mask mandate to April 18."
+        assert vouched(claim, text).span is not None
+        claim = "The White House said agencies consulted the CDC on the mask mandate."
+        assert vouched(claim, text).reason == "hedge"
+
     def test_what_will_happen_has_not_happened(self) -> None:
         text = "In their meeting on Tuesday, committee members will vote on the booster question."
         assert judge("Committee members will vote on the booster question.", text).span
