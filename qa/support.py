@@ -1504,8 +1504,18 @@ def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         for t, before in zip(unit, [None, *unit], strict=False)
         if not (before and before.word in _QUALIFIERS)
     }
-    words = {t.word for t in claim}
+    if have & {"just", "merely"}:
+        have.add("only")  # 'just a fraction' is only a fraction
+    # 'each year' is yearly, not all of something
+    words = {
+        t.word
+        for t, after in zip(claim, [*claim[1:], None], strict=True)
+        if not (t.word in {"each", "every"} and after and after.word in _PERIODS)
+    }
     return any(words & group and not have & group for group in _TOTAL)
+
+
+_PERIODS = frozenset("year day week month night morning evening season time".split())
 
 
 _MOST = re.compile(r"(?<!\bthe )\bmost\b(?! of the time)|\bmajority\b|\bmore than half\b")

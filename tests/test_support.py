@@ -919,6 +919,13 @@ class TestHedgesAndOverclaims:
         assert judge("All of the 40 workers at the plant were fired.", text).reason == "overclaim"
         assert judge("Some of the 40 workers at the plant were fired.", text).span is not None
 
+    def test_each_year_is_yearly_and_just_is_only(self) -> None:
+        text = "The plant annually produces about 200,000 tons of salt."
+        assert vouched("Each year the plant produces about 200,000 tons of salt.", text).span
+        assert vouched("All of the plant's salt is produced annually.", text).span is None
+        text = "Gibbs has raised just a fraction of the money Meijer has."
+        assert vouched("Gibbs has raised only a fraction of the money Meijer has.", text).span
+
     def test_substantially_all_is_not_all(self) -> None:
         text = "Substantially all of the costs were paid by the couple."
         assert judge("All of the costs were paid by the couple.", text).reason == "overclaim"
