@@ -862,7 +862,7 @@ def _verdict(
     if _overclaims(claim, unit) or _one_of_many(claim_text, text):
         return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
     if _most_of_a_minority(claim_text, text):
-        return Verdict(span, "overclaim", missing, terms)  # 'all of' for 'some of'
+        return Verdict(span, "overclaim", missing, terms)  # 'most' for 'nearly 30%'
     claim_roots = {_lexeme(t.root) for t in claim}
     touching = [c for c in _CLAUSE.split(text) if len(_clause_terms(c) & claim_terms) >= 2]
     said = [t for c in [*relevant, *touching] for t in tokens(c)]
@@ -1175,6 +1175,10 @@ _STATE_ABBREVIATIONS = {
     "Tenn.": "Tennessee", "Vt.": "Vermont", "Va.": "Virginia", "Wash.": "Washington",
     "W.Va.": "West Virginia", "Wis.": "Wisconsin", "Wyo.": "Wyoming",
 }  # fmt: skip
+_STATE_WRITTEN = [
+    (re.compile(rf"\b{re.escape(short)}"), state, short)
+    for short, state in _STATE_ABBREVIATIONS.items()
+]
 _INITIALISM = re.compile(r"\b([A-Z]{2,4})s?\b")
 _HYPHENATED_NAME = re.compile(r"\b[A-Z][\w'’]*(?:-[\w'’]+)+")
 
@@ -1193,8 +1197,7 @@ def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[s
     for match in _HYPHENATED_NAME.finditer(claim_text):
         if all(_term(fold(p)) in have for p in match[0].split("-") if fold(p) not in STOPWORDS):
             found |= {t.term for t in tokens(match[0])}
-    for short, state in _STATE_ABBREVIATIONS.items():
-        written = re.compile(rf"\b{re.escape(short)}")
+    for written, state, short in _STATE_WRITTEN:
         if state in claim_text and written.search(unit_text):
             found |= {t.term for t in tokens(state)}
         elif written.search(claim_text) and state in unit_text:
@@ -1497,6 +1500,9 @@ def _bound_flipped(claim_text: str, unit_text: str) -> bool:
     )
 
 
+_PERIODS = frozenset("year day week month night morning evening season time".split())
+
+
 def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     # 'substantially all' is not all
     have = {
@@ -1513,9 +1519,6 @@ def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         if not (t.word in {"each", "every"} and after and after.word in _PERIODS)
     }
     return any(words & group and not have & group for group in _TOTAL)
-
-
-_PERIODS = frozenset("year day week month night morning evening season time".split())
 
 
 _MOST = re.compile(r"(?<!\bthe )\bmost\b(?! of the time)|\bmajority\b|\bmore than half\b")
