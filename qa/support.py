@@ -1194,7 +1194,10 @@ def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[s
     for match in _INITIALISM.finditer(claim_text):
         if match[1].lower() in initials and _spelled_in_words(match[1].lower(), unit_text):
             found |= {t.term for t in tokens(match[0])}
+    opening = len(claim_text) - len(claim_text.lstrip(" '\"‘“"))
     for match in _HYPHENATED_NAME.finditer(claim_text):
+        if match.start() == opening:
+            continue  # 'Double-digit inflation ...': a capital the sentence gives, no name
         if all(_term(fold(p)) in have for p in match[0].split("-") if fold(p) not in STOPWORDS):
             found |= {t.term for t in tokens(match[0])}
     for written, state, short in _STATE_WRITTEN:

@@ -460,6 +460,18 @@ class TestNamesWrittenShort:
         assert vouched(claim, text).span is not None
         assert vouched(wrong, text).reason == "name"
 
+    def test_a_sentence_opening_compound_is_no_name(self) -> None:
+        """'Double-digit' opens the sentence with a capital: not a name written apart, so the
+        name it stands before is still checked in its place."""
+        text = (
+            "In Sri Lanka, protests have erupted over shortages of gas. Double-digit inflation "
+            "in Pakistan has eroded support for Prime Minister Imran Khan."
+        )
+        claim = (
+            "Double-digit inflation in Sri Lanka has eroded support for Prime Minister Imran Khan."
+        )
+        assert vouched(claim, text).span is None
+
 
 class TestNumbersKeepTheirRoles:
     def test_who_reports_a_ranking_owns_none_of_its_numbers(self) -> None:
@@ -1047,7 +1059,7 @@ class TestRewordings:
 
 
 # The claim splits written apart from the first (dev, seen), in the order they were written.
-HELD_OUT = [f"heldout{n}" for n in ("", "3", "4", "5", "6", "7", "8", "9", "10")]
+HELD_OUT = [f"heldout{n}" for n in ("", "3", "4", "5", "6", "7", "8", "9", "10", "12")]
 
 
 def test_thresholds_are_never_chosen_on_the_blind_split() -> None:
@@ -1056,7 +1068,9 @@ def test_thresholds_are_never_chosen_on_the_blind_split() -> None:
         Pair("The council met.", source(COUNCIL), True, "verbatim", split)
         for split in ("dev", "seen", *HELD_OUT)
     ]
-    tuned = ["dev", "seen", "heldout", "heldout3", "heldout6", "heldout8", "heldout10"]
+    tuned = [
+        "dev", "seen", "heldout", "heldout3", "heldout6", "heldout8", "heldout10", "heldout12"
+    ]  # fmt: skip
     assert [p.split for p in tuning_pairs(pairs)] == tuned
 
 
@@ -1072,8 +1086,8 @@ class TestLabelledClaimSet:
     after the fifth and measured once on arrival; ``heldout6`` and ``heldout8`` were written
     blind during the sixth, measured once on arrival, then read and tuned on; ``heldout7`` was
     written during the sixth and measured once at its end, ``heldout9`` after it and measured
-    once on arrival, their errors unread; ``heldout10`` was written blind for the seventh,
-    measured once on arrival, then read and tuned on."""
+    once on arrival, their errors unread; ``heldout10`` and ``heldout12`` were written blind
+    during the seventh, measured once on arrival, then read and tuned on."""
 
     @pytest.fixture(scope="class")
     def accepts(self, real_embedder: LocalEmbedder) -> object:
@@ -1104,7 +1118,7 @@ class TestLabelledClaimSet:
         """``heldout`` was written before the second round of rules, ``heldout3`` and
         ``heldout4`` blind to the check in the third and fourth, ``heldout5`` after the fifth,
         ``heldout6``, ``heldout7`` and ``heldout8`` during the sixth, ``heldout9`` after it,
-        ``heldout10`` for the seventh, each
+        ``heldout10`` and ``heldout12`` during the seventh, each
         on articles no other pair uses, about half true claims; their figures are reported,
         never asserted."""
         pairs = load_pairs(SHARED_DATA)
