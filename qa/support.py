@@ -184,7 +184,9 @@ _OPPOSITES = [
     ("secretli", "publicli"), ("secretli", "open"), ("premier", "final"), ("spik", "drop"),
     ("spik", "declin"), ("spik", "fall"), ("reopen", "shut"), ("reopen", "clos"),
     ("accelerat", "eas"), ("nominat", "win"), ("tied", "break"), ("tie", "break"),
-    ("above", "shy"), ("grow", "lag"),
+    ("above", "shy"), ("grow", "lag"), ("boost", "erod"), ("spar", "destroy"), ("ris", "eas"),
+    ("waterlog", "dry"), ("lower", "increas"), ("reduc", "increas"), ("doubt", "confirm"),
+    ("advanc", "stall"), ("shelter", "vulnerabl"),
 ]  # fmt: skip
 
 

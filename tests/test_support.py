@@ -315,6 +315,30 @@ class TestOppositesBeyondTheHandTable:
                 "Trust in the central bank is growing among investors.",
                 "Trust in the central bank is also lagging among investors.",
             ),
+            (
+                "Inflation has boosted support for the prime minister.",
+                "Inflation has eroded support for the prime minister.",
+            ),
+            (
+                "His fence was ripped out but his lawn was spared.",
+                "His fence was ripped out and his lawn destroyed.",
+            ),
+            (
+                "He expects gas prices to start easing.",
+                "He expects gas prices to continue to rise.",
+            ),
+            ("The drought left waterlogged soil.", "The drought left dry soil."),
+            ("The department is lowering park fees.", "The department is increasing park fees."),
+            ("The drug reduces connectivity in the brain.", "The drug increases connectivity."),
+            (
+                "The reports cast doubt on Biden's win in the county.",
+                "The reports confirmed Biden's win in the county.",
+            ),
+            ("Russian forces are advancing in Ukraine.", "Russian forces have stalled in Ukraine."),
+            (
+                "Flooding hit areas sheltered from hurricanes.",
+                "Flooding hit areas vulnerable to hurricanes.",
+            ),
         ],
     )
     def test_news_words_for_a_turn_flip_a_claim(self, claim: str, text: str) -> None:
