@@ -793,7 +793,7 @@ def _verdict(
     when = {_NOW.get(t.word, t.word) for t in unit if t.word in _DEICTIC}
     if when and any(t.word in _DEICTIC and _NOW.get(t.word, t.word) not in when for t in claim):
         return Verdict(span, "number")  # 'tomorrow' for 'now' is a date change
-    if _date_changed(claim, unit):
+    if _date_changed(claim, unit) or _dated_otherwise(claim_text, text):
         return Verdict(span, "number")  # 'December 2016' for 'September 2016'
     names = [t for t in claim if _is_name(t, context)]
     # 'Wall Street Journal' where the unit says WSJ; 'United States' where it says 'the US'
@@ -946,6 +946,22 @@ def _date_changed(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         if mine - theirs and theirs - mine:
             return True
     return False
+
+
+_MONTH_NAMES = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_DATED = re.compile(rf"(\d[\d,]*(?:\.\d+)?%?)\s+in\s+((?:{_MONTH_NAMES})|(?:19|20)\d\d)\b")
+
+
+def _dated_otherwise(claim_text: str, unit_text: str) -> bool:
+    """A number the claim dates ('6,161 in 1990') the unit dates otherwise ('6,161 in 2000')
+    and never as the claim does: numbers of a series traded between their dates."""
+    theirs = {(n.replace(",", ""), d) for n, d in _DATED.findall(unit_text)}
+    return any(
+        (n, d) not in theirs and any(m == n and e != d for m, e in theirs)
+        for n, d in ((n.replace(",", ""), d) for n, d in _DATED.findall(claim_text))
+    )
 
 
 _PARTICLES = frozenset("down up out off over back".split())

@@ -175,6 +175,13 @@ class TestWhatIsNot:
         assert vouched(swapped, text).reason == "roles"
         assert vouched(kept, text).span is not None
 
+    def test_numbers_of_a_series_keep_their_dates(self) -> None:
+        text = "The town's population was just 3,754 in 1990 and 6,161 in 2000, the census said."
+        claim = "The town's population was 3,754 in 1990 and 6,161 in 2000, the census said."
+        assert vouched(claim, text).span is not None
+        swapped = "The town's population was 6,161 in 1990 and 3,754 in 2000, the census said."
+        assert vouched(swapped, text).reason == "number"
+
     def test_a_change_told_backwards_fails(self) -> None:
         text = (
             "At the hospital, the positivity rate for children tested has increased from 17.5% "
