@@ -1482,7 +1482,7 @@ _TENTATIVE = re.compile(
 )
 # Words that make a claim total or certain: the unit must say as much.
 _TOTAL = [
-    frozenset("all every entire entirely whole completely fully each".split()),
+    frozenset("all every entire entirely whole completely fully each everyone everybody".split()),
     frozenset("only sole solely alone".split()),
     frozenset("exactly precisely".split()),
     frozenset({"always"}),
@@ -1563,14 +1563,25 @@ _NOT_SUPERLATIVE = frozenset(
 )
 
 
+_PLACED = re.compile(
+    r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"[- ](\w+est|most|least|best|worst)\b"
+)
+
+
 def _one_of_many(claim_text: str, unit_text: str) -> bool:
-    """The unit ranks something among others ('one of the worst performers'), the claim puts
-    it alone at the top or bottom ('the single worst performer')."""
-    ranked = {w for w in _ONE_OF.findall(fold(unit_text)) if w not in _NOT_SUPERLATIVE}
+    """The unit ranks something among others ('one of the worst performers', 'the
+    second-largest reservoir'), the claim puts it alone at the top or bottom ('the single worst
+    performer', 'the largest reservoir')."""
+    folded = fold(unit_text)
+    ranked = {
+        w for w in [*_ONE_OF.findall(folded), *_PLACED.findall(folded)] if w not in _NOT_SUPERLATIVE
+    }
     claim = fold(claim_text)
     return any(
         re.search(rf"\bthe (?:\w+ )?{w}\b", claim)
         and not re.search(rf"\b(?:one of|among) the (?:\w+ )?{w}\b", claim)
+        and not _PLACED.search(claim)
         for w in ranked
     )
 

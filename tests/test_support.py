@@ -428,6 +428,13 @@ class TestRanks:
         claim = "Disney is the single worst performer in the Dow this year."
         assert vouched(claim, self.TEXT).reason == "overclaim"
 
+    def test_second_largest_is_not_the_largest(self) -> None:
+        text = "Lake Powell, the second-largest reservoir on the river, is about to hit a low."
+        claim = "Lake Powell, the largest reservoir on the river, is about to hit a low."
+        assert vouched(claim, text).reason == "overclaim"
+        claim = "Lake Powell, the river's second-largest reservoir, is about to hit a low."
+        assert vouched(claim, text).span is not None
+
     def test_the_rank_among_others_and_other_superlatives_still_support(self) -> None:
         assert judge("Disney is among the worst performers in the Dow this year.", self.TEXT).span
         assert judge("Most analysts expect more losses for Disney this year.", self.TEXT).span
@@ -958,6 +965,9 @@ class TestHedgesAndOverclaims:
         assert judge("The company will open a battery plant in Ohio.", text).reason == "hedge"
 
     def test_all_is_more_than_some(self) -> None:
+        text = "Some people with depression have low levels of serotonin."
+        claim = "Everyone with depression has low levels of serotonin."
+        assert vouched(claim, text).reason == "overclaim"
         text = "Some of the 40 workers at the plant were fired on Friday."
         assert judge("All of the 40 workers at the plant were fired.", text).reason == "overclaim"
         assert judge("Some of the 40 workers at the plant were fired.", text).span is not None
