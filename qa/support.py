@@ -432,6 +432,8 @@ def tokens(text: str) -> tuple[Token, ...]:
             value, split = 6.0, False  # 'a half-dozen times' is six
         elif split and len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS:
             value, split = _NUMBER_WORDS[parts[0]] + _NUMBER_WORDS[parts[1]], False  # 'forty-eight'
+        elif word in _PARTS and i and fold(raw[i - 1]) in {"a", "one"} and _next(raw, i) == "of":
+            value = 1 / _NUMBER_WORDS[word]  # 'a third of the population' is a fraction
         elif value is not None and not piece[:1].isdigit() and _not_a_count(word, raw, i):
             value = None
         if word in _SCALES and out and out[-1].number is not None:
@@ -439,7 +441,9 @@ def tokens(text: str) -> tuple[Token, ...]:
             value = (prev.number or 0) * _SCALES[word]
             out.append(Token(prev.word, prev.term, False, value, root=prev.root))
             continue
-        capital = piece[:1].isupper() and (i > 0 or (piece.isupper() and len(piece) > 1))
+        # a capital after 'Carbon Hill:' or a dash opens a sentence ('Two city leaders')
+        opens = i == 0 or bool(_OPENING.search(text[found[i - 1].end() : found[i].start()]))
+        capital = piece[:1].isupper() and (not opens or (piece.isupper() and len(piece) > 1))
         if capital and value is not None and not piece[:1].isdigit():
             value = None  # "Big Ten", "Fortune Five Hundred": a name, not a number
         plain = word in STOPWORDS or word in _FUNCTION_WORDS
@@ -454,6 +458,7 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
+_OPENING = re.compile(r"[:—–]\s*[\"“‘']?\s*$")
 # Words that carry no content of their own, beside the shared stopwords: a paraphrase drops
 # them freely ('topped every one of the rounds among lawmakers' / 'won all rounds by lawmakers').
 _FUNCTION_WORDS = frozenset(
@@ -466,6 +471,13 @@ _CLAUSE_OPENERS = frozenset(
     "the a an he she it they we i you his her its their this that these those".split()
 )
 _ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
+
+
+_PARTS = frozenset("third fourth fifth sixth seventh eighth ninth tenth".split())
+
+
+def _next(raw: Sequence[str], i: int) -> str:
+    return fold(raw[i + 1]) if i + 1 < len(raw) else ""
 
 
 def _not_a_count(word: str, raw: Sequence[str], i: int) -> bool:
@@ -482,6 +494,10 @@ def _not_a_count(word: str, raw: Sequence[str], i: int) -> bool:
     if word == "once":  # 'once the facility was fumigated', 'once Senate leaders announced'
         return after in _CLAUSE_OPENERS or (i + 1 < len(raw) and raw[i + 1][:1].isupper())
     return word in _ORDINALS and bool(after) and _past(after) and before not in {"the", "a"}
+
+
+def _in_decades(words: Sequence[Token], i: int) -> bool:
+    return i + 1 < len(words) and words[i + 1].word in {"decade", "decades"}
 
 
 # -- the verdict --------------------------------------------------------------------------------
@@ -782,6 +798,8 @@ def _verdict(
     wanted = list(dict.fromkeys(t.term for t in claim if t.term and t.number is None))
     for i, t in enumerate(claim):
         if t.number is not None and not any(_close(claim, i, n) for n in have_numbers):
+            if _in_decades(claim, i) and 10 * t.number in have_numbers:
+                continue  # 'four decades' where the unit says '40 years'
             return Verdict(span, "number")
     if (
         not _pairs(claim_text) <= _pairs(text)

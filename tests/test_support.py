@@ -175,6 +175,34 @@ class TestWhatIsNot:
         assert vouched(swapped, text).reason == "roles"
         assert vouched(kept, text).span is not None
 
+    @pytest.mark.parametrize(
+        ("text", "claim", "changed"),
+        [
+            (
+                "Carbon Hill: Two city leaders have resigned after the mayor's post.",
+                "Two Carbon Hill city leaders resigned after the mayor's post.",
+                "Three Carbon Hill city leaders resigned after the mayor's post.",
+            ),
+            (
+                '"In my 40 years, I have never seen the problem as widespread," he said.',
+                "In four decades he had never seen the problem as widespread, he said.",
+                "In five decades he had never seen the problem as widespread, he said.",
+            ),
+            (
+                "In the US, one-third of the population was under heat warnings on Tuesday.",
+                "About a third of people in the US were under heat warnings on Tuesday.",
+                "About a fifth of people in the US were under heat warnings on Tuesday.",
+            ),
+        ],
+    )
+    def test_a_count_written_otherwise_is_the_same_count(
+        self, text: str, claim: str, changed: str
+    ) -> None:
+        """A number word after a dateline's colon, decades for years, 'a third of' for
+        'one-third'."""
+        assert vouched(claim, text).span is not None
+        assert vouched(changed, text).reason == "number"
+
     def test_numbers_of_a_series_keep_their_dates(self) -> None:
         text = "The town's population was just 3,754 in 1990 and 6,161 in 2000, the census said."
         claim = "The town's population was 3,754 in 1990 and 6,161 in 2000, the census said."
