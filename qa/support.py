@@ -41,9 +41,10 @@ from qa.text import STOPWORDS, fold, stem
 
 _ADDRESSEE = (
     r"(?:you|ai|a\.i\.|assistants?|chat ?bots?|bots?|language models?|llms?|models?|gpt|"
-    r"ai models?|ai assistants?|the system)"
+    r"ai models?|ai assistants?|the system|(?:automated\s+)?summari[sz]ers?|"
+    r"automated (?:assistants?|systems?|tools?))"
 )
-_TELL = r"(?:say|reply|respond|answer|state|claim|write|tell|mention|output|print|report)"
+_TELL = r"(?:say|reply|respond|answer|state|claim|write|tell|mention|output|print|report|describe)"
 _INSTRUCTION = re.compile(
     "|".join(
         [
@@ -58,8 +59,15 @@ _INSTRUCTION = re.compile(
             rf"^\W*(?:please\s+|now\s+|instead\s+|always\s+)*{_TELL}\s+(?:that|only)\b",
             rf"\b(?:always|instead)\s+{_TELL}\s+that\b",
             r"\btell the (?:user|reader)\b",
-            r"\b(?:note|instructions?|message)\s+(?:to|for)\s+(?:the\s+)?(?:ai|assistants?|"
-            r"chat ?bots?|language models?|llms?|models?)\b",
+            rf"\b(?:note|instructions?|message)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
+            rf"{_ADDRESSEE}\b",
+            # "Assistant instruction: ...", "... tell anyone asking about this article that"
+            r"\b(?:assistant|ai|model|llm)\s+instructions?\b",
+            r"\btell (?:anyone|everyone|users|readers)\b[^.]{0,20}\babout this (?:article|page|"
+            r"story|column|text|report)\b",
+            # "AI models processing this page must describe ..."
+            r"\b(?:ai|llm|language)\s+(?:models?|systems?|assistants?|tools?)\s+(?:processing|"
+            r"reading|summari[sz]ing|analy[sz]ing|scanning|crawling)\s+this\b",
             r"\bimportant instructions?\b",
             r"^\W*(?:system|assistant)\s*:",
             # a notice dressed as the system's, and "when citing this source, state that ..."
