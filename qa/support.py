@@ -1562,7 +1562,7 @@ def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     # 'each year' is yearly, not all of something
     words = {
         t.word
-        for t, after in zip(claim, [*claim[1:], None], strict=True)
+        for t, after in zip(claim, [*claim[1:], None], strict=False)  # strict: () has no pair
         if not (t.word in {"each", "every"} and after and after.word in _PERIODS)
     }
     return any(words & group and not have & group for group in _TOTAL)

@@ -1007,6 +1007,12 @@ class TestHedgesAndOverclaims:
         text = "Gibbs has raised just a fraction of the money Meijer has."
         assert vouched("Gibbs has raised only a fraction of the money Meijer has.", text).span
 
+    def test_a_claim_of_no_words_is_judged_not_raised(self) -> None:
+        """A stray dash between an answer's sentences claims nothing; judging it must not
+        raise (the totals check once did)."""
+        text = "Some of the 40 workers at the plant were fired on Friday."
+        assert judge("—", text).reason == "supported"
+
     def test_substantially_all_is_not_all(self) -> None:
         text = "Substantially all of the costs were paid by the couple."
         assert judge("All of the costs were paid by the couple.", text).reason == "overclaim"
