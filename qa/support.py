@@ -2271,12 +2271,23 @@ def _attached(claim: Sequence[Token], unit: Sequence[Token], context: Context) -
             if _is_name(near, context) or near.term in _SPEECH or near.term not in positions:
                 continue
             if not any(
-                abs(a - b) <= _BESIDE and not _other_name_between(unit, a, b)
+                _content_distance(unit, a, b) <= _BOUND_REACH
+                and not _other_name_between(unit, a, b)
                 for a in positions[token.term]
                 for b in positions[near.term]
             ):
                 return False
     return True
+
+
+_BOUND_REACH = 2  # a name and its word: at most one content word between them in the unit
+
+
+def _content_distance(words: Sequence[Token], a: int, b: int) -> int:
+    """How far apart two words stand, counting only the content words between them ('shortage
+    on the Colorado River': 'on' and 'the' do not part 'shortage' from 'Colorado')."""
+    low, high = sorted((a, b))
+    return 1 + sum(1 for t in words[low + 1 : high] if t.term)
 
 
 def _other_name_between(unit: Sequence[Token], a: int, b: int) -> bool:

@@ -431,6 +431,17 @@ class TestMoreThanTheUnitSays:
         assert vouched("Griner faces up to 10 years in prison.", text).span is not None
 
 
+class TestWordsBoundToAName:
+    def test_a_word_bound_to_a_name_stands_beside_it_in_the_unit(self) -> None:
+        """Beside it: at most one content word between ('approved of the job the Supreme
+        Court was doing'); a word said of something else further off is not bound to it."""
+        text = "Most voters approved of the job the Supreme Court was doing, a poll found."
+        assert vouched("Most voters approved of the Supreme Court, a poll found.", text).span
+        text = "Voters approved of the job the governor did and criticized the Supreme Court."
+        claim = "Voters approved of the Supreme Court."
+        assert vouched(claim, text).reason == "attachment"
+
+
 class TestBounds:
     TEXT = "Griner, a basketball star, faces up to 10 years in prison under the charge."
 
