@@ -492,7 +492,7 @@ def _not_a_count(word: str, raw: Sequence[str], i: int) -> bool:
     """A number word that counts nothing: 'every one of the rounds' (a pronoun), 'once the
     facility was fumigated' (a conjunction), 'Abe first took office' (an adverb of time)."""
     before = fold(raw[i - 1]) if i > 0 else ""
-    after = fold(raw[i + 1]) if i + 1 < len(raw) else ""
+    after = _next(raw, i)
     if word == "one":  # 'every one of', 'one another', 'the one that hit Haiti'
         return (
             before in _PRONOUN_ONE
@@ -825,8 +825,8 @@ def _verdict(
     # 'Wall Street Journal' where the unit says WSJ; 'United States' where it says 'the US'
     # A people for its country keeps its place in the sentence (the roles checks compare it);
     # a party's other name, like an abbreviation, may be a run of another length.
-    peoples = _same_names(claim_text, text, _PEOPLES)
-    same = peoples | _same_names(claim_text, text, _PARTIES)
+    peoples, parties = _same_names(claim_text, text)
+    same = peoples | parties
     spelled = (
         _spelled_out(claim_text, unit)
         | _united_states(claim_text, text)
@@ -974,9 +974,7 @@ def _date_changed(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     return False
 
 
-_MONTH_NAMES = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTH_NAMES = "|".join(sorted(month.capitalize() for month in _MONTHS))
 _DATED = re.compile(rf"(\d[\d,]*(?:\.\d+)?%?)\s+in\s+((?:{_MONTH_NAMES})|(?:19|20)\d\d)\b")
 
 
@@ -1276,21 +1274,24 @@ _PARTIES = _name_pairs(
 )
 
 
-def _same_names(
-    claim_text: str, unit_text: str, pairs: Sequence[tuple[frozenset[str], frozenset[str]]]
-) -> set[str]:
-    """The claim's terms for a people or party the unit names otherwise (``pairs``: 'Turkish'
-    where it says 'Turkey', 'Tory' where it says 'Conservative')."""
+def _same_names(claim_text: str, unit_text: str) -> tuple[set[str], set[str]]:
+    """The claim's terms for a people (``_PEOPLES``: 'Turkish' where the unit says 'Turkey')
+    and for a party (``_PARTIES``: 'Tory' where it says 'Conservative') the unit names
+    otherwise."""
     claim_words, unit_words = (
         set(re.findall(r"[^\W_]+", fold(t))) for t in (claim_text, unit_text)
     )
-    found: set[str] = set()
-    for one, other in pairs:
-        if one & claim_words and other & unit_words and not one & unit_words:
-            found |= {_term(w) for w in one}
-        if other & claim_words and one & unit_words and not other & unit_words:
-            found |= {_term(w) for w in other}
-    return found
+
+    def found(pairs: Sequence[tuple[frozenset[str], frozenset[str]]]) -> set[str]:
+        terms: set[str] = set()
+        for one, other in pairs:
+            if one & claim_words and other & unit_words and not one & unit_words:
+                terms |= {_term(w) for w in one}
+            if other & claim_words and one & unit_words and not other & unit_words:
+                terms |= {_term(w) for w in other}
+        return terms
+
+    return found(_PEOPLES), found(_PARTIES)
 
 
 def _spelled_in_words(initialism: str, text: str) -> bool:
@@ -1540,11 +1541,9 @@ def _bound_flipped(claim_text: str, unit_text: str) -> bool:
         found = (_number(m[1].replace(",", "")) for m in _BOUNDED[side].finditer(fold(text)))
         return {n for n in found if n is not None}
 
-    return bool(
-        bounded(claim_text, "lower") & (bounded(unit_text, "upper") - bounded(unit_text, "lower"))
-        or bounded(claim_text, "upper")
-        & (bounded(unit_text, "lower") - bounded(unit_text, "upper"))
-    )
+    claim_lower, claim_upper = bounded(claim_text, "lower"), bounded(claim_text, "upper")
+    unit_lower, unit_upper = bounded(unit_text, "lower"), bounded(unit_text, "upper")
+    return bool(claim_lower & (unit_upper - unit_lower) or claim_upper & (unit_lower - unit_upper))
 
 
 _PERIODS = frozenset("year day week month night morning evening season time".split())
@@ -1569,7 +1568,6 @@ def _overclaims(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
 
 
 _MOST = re.compile(r"(?<!\bthe )\bmost\b(?! of the time)|\bmajority\b|\bmore than half\b")
-_SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)")
 
 
 def _most_of_a_minority(claim_text: str, unit_text: str) -> bool:
@@ -1577,7 +1575,7 @@ def _most_of_a_minority(claim_text: str, unit_text: str) -> bool:
     fires are ignited on July 4' where 'nearly 30% of the fires' are."""
     if not _MOST.search(fold(claim_text)) or _MOST.search(fold(unit_text)):
         return False
-    shares = [float(n) for n in _SHARE.findall(unit_text)]
+    shares = [float(n) for n in _PERCENT.findall(unit_text)]
     return bool(shares) and max(shares) < 50
 
 
@@ -1676,8 +1674,8 @@ def _prefixed(mine: set[str], theirs: set[str]) -> set[str]:
         root
         for root in mine - theirs
         if len(base := _negated_base(root)) >= 3
-        and {base, _lexeme(base)} & theirs
-        and not {base, _lexeme(base)} & mine
+        and (forms := {base, _lexeme(base)}) & theirs
+        and not forms & mine
     }
 
 
