@@ -1196,11 +1196,14 @@ _US = re.compile(r"\bU\.?S\.?(?=\W|$)")
 
 
 def _united_states(claim_text: str, unit_text: str) -> set[str]:
-    """The terms of 'United States' when the unit writes it 'US' or 'U.S.' (two letters: too
-    short for the acronym rule, and 'us' is a stopword)."""
-    if "United States" in claim_text and _US.search(unit_text):
-        return {_term("united"), _term("states")}
-    return set()
+    """The terms of 'United States', and of 'American', when the unit writes 'US' or 'U.S.'
+    (two letters: too short for the acronym rule, and 'us' is a stopword)."""
+    if not _US.search(unit_text):
+        return set()
+    found = {_term("united"), _term("states")} if "United States" in claim_text else set()
+    if re.search(r"\bAmericans?\b", claim_text):
+        found.add(_term("american"))
+    return found
 
 
 # AP style abbreviates a state after a city ('Manchester, Tenn.').
@@ -1229,8 +1232,8 @@ def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[s
     """The claim's name terms the unit writes another way: an initialism it spells out in
     words of any case ('UN' / 'United Nations', 'CEO' / 'chief executive officer', 'PCs' /
     'personal computers'), a hyphenated name it writes apart ('Port-au-Prince' /
-    'Port au Prince'), a state it abbreviates ('Tennessee' / 'Tenn.') or
-    spells out, and 'American' where it says 'U.S.'."""
+    'Port au Prince'), a state it abbreviates ('Tennessee' / 'Tenn.') or spells out.
+    ('American' where it says 'U.S.' is ``_united_states``'s.)"""
     found: set[str] = set()
     initials = "".join(w[0] for w in _words(unit_text)).lower()
     for match in _INITIALISM.finditer(claim_text):
@@ -1247,8 +1250,6 @@ def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[s
             found |= {t.term for t in tokens(state)}
         elif written.search(claim_text) and state in unit_text:
             found |= {t.term for t in tokens(short)}
-    if re.search(r"\bAmericans?\b", claim_text) and _US.search(unit_text):
-        found.add(_term("american"))
     return found
 
 
