@@ -430,8 +430,10 @@ def tokens(text: str) -> tuple[Token, ...]:
         if not word:
             continue
         parts = word.split("-")
-        split = len(parts) > 1 and (parts[0] in _NUMBER_WORDS or parts[0].isdigit())
-        if split:
+        split = len(parts) > 1 and (parts[0] in _NUMBER_WORDS or _number(parts[0]) is not None)
+        if parts[0] in _SCALES and len(parts) > 1 and out and out[-1].number is not None:
+            word, split = parts[0], True  # '369-million-pound' is 369 million, then 'pound'
+        elif split:
             word = parts[0]  # "sixth-lowest" -> sixth, lowest; "five-set" -> five, set
         if piece[:1].isupper():
             word = _MONTH_ABBREVIATIONS.get(word, word)  # 'Dec. 27' is 'December 27'
@@ -440,19 +442,25 @@ def tokens(text: str) -> tuple[Token, ...]:
             value, split = 6.0, False  # 'a half-dozen times' is six
         elif split and len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS:
             value, split = _NUMBER_WORDS[parts[0]] + _NUMBER_WORDS[parts[1]], False  # 'forty-eight'
-        elif word in _PARTS and i and fold(raw[i - 1]) in {"a", "one"} and _next(raw, i) == "of":
-            value = 1 / _NUMBER_WORDS[word]  # 'a third of the population' is a fraction
-        elif value is not None and not piece[:1].isdigit() and _not_a_count(word, raw, i):
-            value = None
+        elif split and parts[0] == "one" and parts[1] in _PARTS:
+            value, split = 1 / _NUMBER_WORDS[parts[1]], False  # 'one-tenth the cost'
+        elif word in _PARTS and i and fold(raw[i - 1]) in {"a", "one"} and _next(raw, i) in _PER:
+            value = 1 / _NUMBER_WORDS[word]  # 'a third of the population', 'a tenth as much'
+        elif value is not None and not piece[:1].isdigit() and not split:
+            # a hyphenated ordinal is an adjective ('seventh-largest based on'), not an adverb
+            value = None if _not_a_count(word, raw, i) else value
+        extras = [Token(x, _term(x), False, None, root=_term(x)) for x in parts[1:] if split and x]
+        extras = [t for t in extras if t.word not in STOPWORDS]
         if word in _SCALES and out and out[-1].number is not None:
             prev = out.pop()  # "$2.64 billion" is one number
             value = (prev.number or 0) * _SCALES[word]
-            out.append(Token(prev.word, prev.term, False, value, root=prev.root))
+            out += [Token(prev.word, prev.term, False, value, root=prev.root), *extras]
             continue
         # a capital after 'Carbon Hill:' or a dash opens a sentence ('Two city leaders')
         opens = i == 0 or bool(_OPENING.search(text[found[i - 1].end() : found[i].start()]))
         capital = piece[:1].isupper() and (not opens or (piece.isupper() and len(piece) > 1))
-        if capital and value is not None and not piece[:1].isdigit():
+        titled = piece.lstrip("'’")[:1].isupper() and not opens  # "'Twice as Tall'"
+        if (capital or titled) and value is not None and not piece[:1].isdigit():
             value = None  # "Big Ten", "Fortune Five Hundred": a name, not a number
         plain = word in STOPWORDS or word in _FUNCTION_WORDS
         term = "" if plain or (len(word) < 2 and value is None) else _term(word)
@@ -460,9 +468,7 @@ def tokens(text: str) -> tuple[Token, ...]:
         name = capital and value is None and bool(term)
         initial = i == 0 and piece[:1].isupper() and bool(term)
         out.append(Token(word, term, name, value, initial, possessive, term or _term(word), pause))
-        for extra in parts[1:] if split else ():
-            if extra and extra not in STOPWORDS:
-                out.append(Token(extra, _term(extra), False, None, root=_term(extra)))
+        out += extras
     return tuple(out)
 
 
@@ -482,6 +488,7 @@ _ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth nint
 
 
 _PARTS = frozenset("third fourth fifth sixth seventh eighth ninth tenth".split())
+_PER = frozenset({"of", "as"})  # 'a tenth of', 'a tenth as much': a fraction, not an ordinal
 
 
 def _next(raw: Sequence[str], i: int) -> str:
@@ -803,6 +810,8 @@ def _verdict(
         for term in (t.term, _term(t.word.rsplit("-", 1)[-1]))
     )
     have_numbers = {t.number for t in unit if t.number is not None} | _equivalents(text)
+    # '20 years' where the unit says 'two decades'
+    have_numbers |= {10 * t.number for i, t in enumerate(unit) if t.number and _in_decades(unit, i)}
     wanted = list(dict.fromkeys(t.term for t in claim if t.term and t.number is None))
     for i, t in enumerate(claim):
         if t.number is not None and not any(_close(claim, i, n) for n in have_numbers):
@@ -813,6 +822,7 @@ def _verdict(
         not _pairs(claim_text) <= _pairs(text)
         or _reversed_change(claim_text, text)
         or _numbers_misplaced(claim, unit)
+        or _coordination_crossed(claim, unit)
         or _name_by_other_number(claim, unit, context)
     ):
         return Verdict(span, "number")  # '42-17' for '42-21'; 42 moved from RBI to home runs
@@ -1429,6 +1439,47 @@ def _numbers_misplaced(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
     return False
 
 
+def _coordination_crossed(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """Two numbers joined by 'and' whose closing words change places: 'fifth-largest based on
+    revenue and seventh-largest based on seat capacity' where the unit has 'fifth-largest
+    based on seat capacity and seventh-largest based on revenue'."""
+    segments = _number_segments(unit)
+    for i, t in enumerate(claim):
+        if t.number is None:
+            continue
+        following = claim[i + 1 : _next_number(claim, i)]
+        ands = [j for j, w in enumerate(following) if w.word == "and"]
+        closing = [w.term for w in following[: ands[-1]] if w.term] if ands else []
+        if not closing:
+            continue
+        own = {term for n, terms in segments if _same(n, t.number) for term in terms}
+        theirs = {
+            term
+            for n, terms in segments
+            if not _same(n, t.number) and any(_same(n, c.number or -1) for c in claim)
+            for term in terms
+        }
+        if own and closing[-1] not in own and closing[-1] in theirs:
+            return True
+    return False
+
+
+def _next_number(words: Sequence[Token], i: int) -> int:
+    """Where the next number after the ``i``-th token stands, at most _SEGMENT tokens on."""
+    end = min(len(words), i + 1 + _SEGMENT)
+    return next((j for j in range(i + 1, end) if words[j].number is not None), end)
+
+
+def _number_segments(words: Sequence[Token]) -> list[tuple[float, set[str]]]:
+    """Each number with the terms that follow it up to the next number."""
+    return [
+        (t.number, {w.term for w in words[i + 1 : _next_number(words, i)] if w.term})
+        for i, t in enumerate(words)
+        if t.number is not None
+    ]
+
+
+_SEGMENT = 8  # tokens: how far the words that follow a number are its own
 _NAME_REACH = 8  # tokens: a name this near a number in the claim goes with it
 
 

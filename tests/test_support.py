@@ -193,13 +193,41 @@ class TestWhatIsNot:
                 "About a third of people in the US were under heat warnings on Tuesday.",
                 "About a fifth of people in the US were under heat warnings on Tuesday.",
             ),
+            (
+                "The old bridge has carried the valley's traffic for two decades, the city said.",
+                "The old bridge has carried traffic in the valley for 20 years, the city said.",
+                "The old bridge has carried traffic in the valley for 30 years, the city said.",
+            ),
+            (
+                "Above all the town is cheap, easily one-tenth the cost of its neighbours.",
+                "The town costs about a tenth as much as its neighbours.",
+                "The town costs about a fifth as much as its neighbours.",
+            ),
+            (
+                "The mill was awarded a 40 million-pound grant on Monday.",
+                "The mill was awarded a grant of 40 million pounds on Monday.",
+                "The mill was awarded a grant of 40,000 pounds on Monday.",
+            ),
+            (
+                "The deal would create the fifth-largest lender based on deposits and "
+                "seventh-largest based on assets, the bank said.",
+                "Based on assets, the merged bank would be the seventh-largest.",
+                "Based on assets, the merged bank would be the sixth-largest.",
+            ),
+            (
+                'Her album "Twice as Tall" came out on Thursday, the label said.',
+                "Her album 'Twice as Tall' was released on Thursday, the label said.",
+                "Her album 'Twice as Tall' was released on Friday, the label said.",
+            ),
         ],
     )
     def test_a_count_written_otherwise_is_the_same_count(
         self, text: str, claim: str, changed: str
     ) -> None:
         """A number word after a dateline's colon, decades for years, 'a third of' for
-        'one-third'."""
+        'one-third', 'a tenth as much' for 'one-tenth the cost', a scale before a hyphen
+        ('40 million-pound'), an ordinal before one ('seventh-largest based on'), and a
+        number word that opens a quoted title ('Twice as Tall')."""
         assert vouched(claim, text).span is not None
         assert vouched(changed, text).reason == "number"
 
@@ -208,6 +236,19 @@ class TestWhatIsNot:
         claim = "The town's population was 3,754 in 1990 and 6,161 in 2000, the census said."
         assert vouched(claim, text).span is not None
         swapped = "The town's population was 6,161 in 1990 and 3,754 in 2000, the census said."
+        assert vouched(swapped, text).reason == "number"
+
+    def test_numbers_joined_by_and_keep_their_closing_words(self) -> None:
+        text = (
+            "The merger would make it the second-biggest lender measured by deposits and the "
+            "fourth-biggest measured by assets."
+        )
+        claim = "The merger would make it the second-biggest lender by deposits and the "
+        assert vouched(claim + "fourth-biggest by assets.", text).span is not None
+        swapped = (
+            "The merger would make it the second-biggest lender measured by assets and the "
+            "fourth-biggest measured by deposits."
+        )
         assert vouched(swapped, text).reason == "number"
 
     def test_a_change_told_backwards_fails(self) -> None:
