@@ -937,6 +937,8 @@ def _verdict(
         return Verdict(span, "antonym", missing, terms)  # 'irresponsible' for 'responsible'
     if _stance_flipped(claim, unit):
         return Verdict(span, "antonym", missing, terms)  # 'voted for' where it says 'against'
+    if _graded_flipped(claim, unit) or _graded_flipped(unit, claim):
+        return Verdict(span, "antonym", missing, terms)  # 'cheapest' for 'most expensive'
     abbreviated = {t.term for t in names if _acronym_of(t.word, text)}  # 'the CDC said'
     # 'Biden called Niinisto' / 'Biden placed a phone call to Niinisto': a name shortly
     # before a speech word speaks, though not written against it.
@@ -1693,6 +1695,29 @@ def _stance_flipped(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         (verb, _STANCES[word]) in theirs and (verb, word) not in theirs
         for verb, word in stances(claim)
     )
+
+
+def _graded_flipped(one: Sequence[Token], other: Sequence[Token]) -> bool:
+    """A graded form in ``one`` ('cheapest', 'roomier') whose opposite ``other`` grades with
+    'most' or 'more' ('most expensive', 'more cramped'): the forms the table pairs only with
+    each other ('cheapest'/'dearest')."""
+    opposites = {
+        _lexeme(o) for t in one for base in _bases(t.word) for o in _opposites(_lexeme(_term(base)))
+    }
+    return any(
+        a.word in {"most", "more"} and _lexeme(b.root) in opposites
+        for a, b in itertools.pairwise(other)
+    )
+
+
+def _bases(word: str) -> set[str]:
+    """The plain adjectives whose -er or -est form ``word`` is ('cheapest' -> cheap)."""
+    for ending in ("est", "er"):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            stem = word[: -len(ending)]
+            found = {stem, stem + "e", stem[:-1], stem[:-1] + "y"}  # large, big, roomy
+            return {b for b in found if word in _graded(b) and _opposites(_lexeme(_term(b)))}
+    return set()
 
 
 def _prefix_flipped(

@@ -289,6 +289,36 @@ class TestWhatIsNot:
         assert judge(claim, COUNCIL).span is None
 
 
+class TestGradedOpposites:
+    """An -er or -est form against its opposite graded with 'more' or 'most' is a flip; the
+    same grading in other words ('less expensive' for 'cheaper') is not."""
+
+    @pytest.mark.parametrize(
+        ("claim", "text"),
+        [
+            (
+                "Ohio has the cheapest gas in the region at $4.10 a gallon.",
+                "Ohio has the most expensive gas in the region at $4.10 a gallon.",
+            ),
+            (
+                "Rents in the city are cheaper than a year ago, the survey found.",
+                "Rents in the city are more expensive than a year ago, the survey found.",
+            ),
+            (
+                "Rents in the city are more expensive than a year ago, the survey found.",
+                "Rents in the city are cheaper than a year ago, the survey found.",
+            ),
+        ],
+    )
+    def test_a_grade_turned_over_fails(self, claim: str, text: str) -> None:
+        assert vouched(claim, text).reason == "antonym"
+
+    def test_the_same_grade_in_other_words_holds(self) -> None:
+        text = "Rents in the city are less expensive than a year ago, the survey found."
+        claim = "Rents in the city are cheaper than a year ago, the survey found."
+        assert vouched(claim, text).span is not None
+
+
 class TestOppositesBeyondTheHandTable:
     """WordNet's direct antonyms (qa/data/antonyms.txt) flip a claim as the table's pairs do:
     words no news writer's pair list had to foresee."""
