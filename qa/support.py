@@ -435,7 +435,7 @@ def tokens(text: str) -> tuple[Token, ...]:
             word, split = parts[0], True  # '369-million-pound' is 369 million, then 'pound'
         elif split:
             word = parts[0]  # "sixth-lowest" -> sixth, lowest; "five-set" -> five, set
-        if piece[:1].isupper():
+        if piece.lstrip("-")[:1].isupper():  # 'Aug. 24-Sept. 1'
             word = _MONTH_ABBREVIATIONS.get(word, word)  # 'Dec. 27' is 'December 27'
         value = _number(word)
         if split and parts[0] == "half" and parts[1] == "dozen":
@@ -1247,9 +1247,8 @@ def _written_otherwise(claim_text: str, unit_text: str, have: set[str]) -> set[s
     'Port au Prince'), a state it abbreviates ('Tennessee' / 'Tenn.') or spells out.
     ('American' where it says 'U.S.' is ``_united_states``'s.)"""
     found: set[str] = set()
-    initials = "".join(w[0] for w in _words(unit_text)).lower()
     for match in _INITIALISM.finditer(claim_text):
-        if match[1].lower() in initials and _spelled_in_words(match[1].lower(), unit_text):
+        if _spelled_in_words(match[1].lower(), unit_text):
             found |= {t.term for t in tokens(match[0])}
     opening = len(claim_text) - len(claim_text.lstrip(" '\"‘“"))
     for match in _HYPHENATED_NAME.finditer(claim_text):
@@ -1308,14 +1307,25 @@ def _same_names(claim_text: str, unit_text: str) -> tuple[set[str], set[str]]:
 
 
 def _spelled_in_words(initialism: str, text: str) -> bool:
-    """``text`` has as many words in a row, none a stopword, whose initials spell it."""
-    words = [fold(w) for w in _words(text)]
-    n = len(initialism)
+    """``text`` has words in a row whose initials spell it, the parts of a hyphenated word
+    each giving one ('post-traumatic stress disorder'); a joiner between them may give none
+    ('members of parliament' for 'MP'), another stopword breaks the run."""
+    words = [fold(p) for w in _words(text) for p in w.split("-") if p]
     return any(
-        "".join(w[0] for w in words[i : i + n]) == initialism
-        and not any(w in STOPWORDS for w in words[i : i + n])
-        for i in range(len(words) - n + 1)
+        _initials_at(initialism, words, i) for i in range(len(words)) if words[i] not in STOPWORDS
     )
+
+
+def _initials_at(initialism: str, words: Sequence[str], i: int) -> bool:
+    k = 0
+    while k < len(initialism) and i < len(words):
+        word = words[i]
+        if word not in STOPWORDS and word[0] == initialism[k]:
+            k += 1
+        elif k == 0 or word not in _JOINERS:
+            return False
+        i += 1
+    return k == len(initialism)
 
 
 # -- numbers in their roles -------------------------------------------------------------------

@@ -965,6 +965,12 @@ class TestNumberWordsThatCountNothing:
         assert judge("The $9 million prize went to Utah.", text).reason == "number"
         assert judge("The $4 million prize went to Utah.", text).span is not None
 
+    def test_a_month_abbreviated_after_a_dash_is_the_month(self) -> None:
+        text = "The storm dropped more than 20 inches of rain on the town from Aug. 24-Sept. 1."
+        claim = "The town got more than 20 inches of rain from the storm between Aug. 24 and {}."
+        assert vouched(claim.format("Sept. 1"), text).span is not None
+        assert vouched(claim.format("Oct. 1"), text).span is None
+
     def test_a_changed_month_is_a_changed_date(self) -> None:
         text = "The breach was revealed by the firm in September 2016."
         assert judge("The firm revealed the breach in December 2016.", text).reason == "number"
@@ -984,6 +990,26 @@ class TestAbbreviations:
         text = "Grocery prices rose 6.5% in December, the BLS said."
         claim = "Grocery prices rose 6.5% in December, according to the Bureau of Labor Statistics."
         assert judge(claim, text).span is not None
+
+    @pytest.mark.parametrize(
+        ("text", "claim", "other"),
+        [
+            (
+                "Veterans with post-traumatic stress disorder often sleep badly, the study found.",
+                "Veterans with PTSD often sleep badly, the study found.",
+                "Veterans with ADHD often sleep badly, the study found.",
+            ),
+            (
+                "Over five rounds of voting, members of parliament cut the field to two.",
+                "Over five rounds of voting, MPs cut the field to two.",
+                "Over five rounds of voting, MEPs cut the field to two.",
+            ),
+        ],
+    )
+    def test_initials_spelled_in_lower_case_words(self, text: str, claim: str, other: str) -> None:
+        """Each part of a hyphenated word gives its initial; 'of' between may give none."""
+        assert judge(claim, text).span is not None
+        assert judge(other, text).span is None
 
 
 class TestSpeakers:
