@@ -2352,12 +2352,18 @@ def _attached(claim: Sequence[Token], unit: Sequence[Token], context: Context) -
             or token.term not in positions
         ):
             continue
-        for near in _bound(claim, i):
-            if _is_name(near, context) or near.term in _SPEECH or near.term not in positions:
-                continue
-            if not any(
+        for phrase in _bound(claim, i):
+            words = [
+                w
+                for w in phrase
+                if not _is_name(w, context) and w.term not in _SPEECH and w.term in positions
+            ]
+            # checked when its first word is a plain word the unit has ('Japan's Iwate
+            # prefecture' binds a name to a name: not checked)
+            if phrase[0] in words and not any(
                 _content_distance(unit, a, b) <= _BOUND_REACH
                 and not _other_name_between(unit, a, b)
+                for near in words
                 for a in positions[token.term]
                 for b in positions[near.term]
             ):
@@ -2384,17 +2390,20 @@ def _other_name_between(unit: Sequence[Token], a: int, b: int) -> bool:
 _BESIDE = 3
 
 
-def _bound(words: Sequence[Token], i: int) -> list[Token]:
-    """The words a name owns in the claim: 'president' in 'the president of Russia',
-    'commitment' in 'Russia's commitment'."""
+def _bound(words: Sequence[Token], i: int) -> list[list[Token]]:
+    """The phrases a name owns in the claim, any word of which may stand by it in the unit:
+    'president' in 'the president of Russia', 'first water shortage' in 'Idaho's first water
+    shortage' (the unit may write 'the first water shortage in Idaho')."""
     found = []
-    if words[i].possessive and i + 1 < len(words) and words[i + 1].term:
-        found.append(words[i + 1])
+    if words[i].possessive:
+        phrase = list(itertools.takewhile(lambda t: t.term and not t.pause, words[i + 1 : i + 4]))
+        if phrase:
+            found.append(phrase)
     j = i - 1
     while j >= 0 and words[j].word in {"the", "a", "an"}:
         j -= 1
     if j >= 1 and words[j].word == "of" and words[j - 1].term:
-        found.append(words[j - 1])
+        found.append([words[j - 1]])
     return found
 
 

@@ -512,6 +512,18 @@ class TestWordsBoundToAName:
         claim = "Voters approved of the Supreme Court."
         assert vouched(claim, text).reason == "attachment"
 
+    def test_any_word_of_a_possessive_phrase_may_stand_beside_the_name(self) -> None:
+        """'Idaho's first water shortage' is 'the first water shortage in Idaho': the noun
+        stands by the name, the modifier before it further off."""
+        claim = "On Monday officials declared Idaho's first water shortage."
+        text = "Officials on Monday declared the first water shortage in Idaho, the agency said."
+        assert vouched(claim, text).span is not None
+        text = (
+            "Officials on Monday declared the first water shortage in the valley, the agency "
+            "said, and Idaho is next."
+        )
+        assert vouched(claim, text).reason == "attachment"
+
 
 class TestBounds:
     TEXT = "Griner, a basketball star, faces up to 10 years in prison under the charge."
