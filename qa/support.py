@@ -1931,7 +1931,37 @@ def _compared_backwards(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         return found
 
     theirs = set(sides(unit))
-    return any((b, a) in theirs and (a, b) not in theirs for a, b in sides(claim))
+    if any((b, a) in theirs and (a, b) not in theirs for a, b in sides(claim)):
+        return True
+    # 'the press is more tolerant than the public' where the unit says 'the public is more
+    # tolerant than the press': the same grade, each side standing where the other stood
+    mine = _compared(claim)
+    return any(
+        grade == their_grade
+        and other != their_other
+        and other in their_side
+        and their_other in side
+        for grade, other, side in mine
+        for their_grade, their_other, their_side in _compared(unit)
+    )
+
+
+def _compared(words: Sequence[Token]) -> list[tuple[str, str, set[str]]]:
+    """Each 'than' with its grade (the word before it), the first word of what is compared
+    to (after it), and the words of its clause before it (where the subject stands)."""
+    found = []
+    for i, t in enumerate(words):
+        if t.word != "than" or i == 0 or not words[i - 1].root:
+            continue
+        after = [u.term for u in words[i + 1 : i + 4] if u.term]
+        start = max([0, *(j for j in range(max(0, i - _CLAUSE_REACH), i) if words[j].pause)])
+        side = {u.term for u in words[start : i - 1] if u.term}
+        if after:
+            found.append((words[i - 1].root, after[0], side))
+    return found
+
+
+_CLAUSE_REACH = 12  # tokens before 'than' where the subject of a comparison may stand
 
 
 def _clause_terms(clause: str) -> set[str]:
@@ -2424,6 +2454,8 @@ def _speakers(words: Sequence[Token], *, before: bool = True) -> set[str]:
     for i, t in enumerate(words):
         if t.root not in _SPEECH:
             continue
+        if before and t.pause:
+            found |= _apposed(words, i)  # 'Nancy Kelley, chief executive of Stonewall, told'
         j = i - 1
         while before and named(j) and not (j < i - 1 and words[j + 1].pause):
             found.add(words[j].term)
@@ -2448,6 +2480,22 @@ def _speakers(words: Sequence[Token], *, before: bool = True) -> set[str]:
             if title > j and named(title):
                 j = title
     return found
+
+
+def _apposed(words: Sequence[Token], i: int) -> set[str]:
+    """The name before an apposition that ends at the speech verb ``words[i]``: 'Tom Kloza,
+    chief global analyst for the Oil Price Information Service, said'. Empty when no comma
+    opens one within _TITLE_REACH words, or it holds a speech word of its own."""
+    for k in range(i - 1, max(0, i - _TITLE_REACH) - 1, -1):
+        if words[k].root in _SPEECH:
+            return set()
+        if words[k].pause:
+            run = list(itertools.takewhile(lambda t: t.name, reversed(words[:k])))
+            return {t.term for t in run}
+    return set()
+
+
+_TITLE_REACH = 12  # tokens: the longest title written between a name and its speech verb
 
 
 def _reporter_made_doer(claim: Sequence[Token], unit: Sequence[Token], context: Context) -> bool:

@@ -790,6 +790,15 @@ class TestPrefixAntonyms:
 
 
 class TestRolesAroundAVerb:
+    def test_the_sides_of_a_comparison_keep_their_places(self) -> None:
+        text = (
+            "Voters in the county are more tolerant than most politicians care to admit, Moss said."
+        )
+        kept = "Moss said voters in the county are more tolerant than most politicians admit."
+        assert vouched(kept, text).span is not None
+        swapped = "Moss said most politicians are more tolerant than voters in the county."
+        assert vouched(swapped, text).reason == "roles"
+
     def test_the_same_names_later_in_the_other_order_fail(self) -> None:
         text = "Park had led Ruiz in early polls, but on Tuesday Ruiz beat Park by 300 votes."
         assert judge("Ruiz beat Park on Tuesday.", text).span is not None
@@ -1038,6 +1047,15 @@ class TestNegationScope:
 
 
 class TestSpeakersAndReporters:
+    def test_a_speaker_may_stand_before_a_title_set_off_by_commas(self) -> None:
+        text = (
+            "Rents will keep rising this year, Ann Moss, chief economist at the Lane Housing "
+            "Trust, said on Monday."
+        )
+        claim = "{} said on Monday that rents will keep rising this year."
+        assert vouched(claim.format("Ann Moss"), text).span is not None
+        assert vouched(claim.format("Tom Reed"), text).span is None
+
     def test_a_comma_ends_who_speaks(self) -> None:
         text = "The broadcaster NHK reported that Yamagami served in the navy for three years."
         claim = "According to NHK, Yamagami served in the navy for three years."
