@@ -477,7 +477,7 @@ _OPENING = re.compile(r"[:—–]\s*[\"“‘']?\s*$")
 # them freely ('topped every one of the rounds among lawmakers' / 'won all rounds by lawmakers').
 _FUNCTION_WORDS = frozenset(
     """every among amongst amid amidst while whilst upon via per within toward towards now other
-    others merely really actually currently simply""".split()
+    others merely really actually currently simply roughly approximately around plus""".split()
 )
 _PAUSE = re.compile(r"[,;:()\[\]—–]|\s-+\s")
 _PRONOUN_ONE = frozenset("every each any no some someone anyone everyone".split())

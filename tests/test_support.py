@@ -1228,6 +1228,25 @@ class TestInjections:
 
 
 class TestRewordings:
+    @pytest.mark.parametrize(
+        ("claim", "text"),
+        [
+            (
+                "The plant turns out roughly 200,000 tons of salt a year.",
+                "The plant turns out about 200,000 tons of salt a year.",
+            ),
+            (
+                "The lottery is played in 45 states plus the District of Columbia.",
+                "The lottery is played in 45 states and the District of Columbia.",
+            ),
+        ],
+    )
+    def test_approximators_and_plus_are_no_content_of_their_own(
+        self, claim: str, text: str
+    ) -> None:
+        """The rules alone accept them: 'roughly' for 'about', 'plus' for 'and'."""
+        assert judge(claim, text).reason == "supported"
+
     def test_the_encoder_accepts_a_reworded_claim_the_rules_leave_open(
         self, real_embedder: LocalEmbedder
     ) -> None:
