@@ -355,7 +355,8 @@ def _inflections(word: str) -> set[str]:
 _SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in _SYNONYM_GROUPS:
     for _word in _group.split():
-        for _form in _inflections(_word):
+        # a superlative too: 'biggest' for 'largest' (not the -er form: 'supporter' is no grade)
+        for _form in _inflections(_word) | {_term(_graded(_word)[2])}:
             _SYNONYMS[_form] = _SYNONYMS.get(_form, frozenset()) | {_group}
 
 _SPEECH = frozenset(

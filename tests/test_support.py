@@ -1228,6 +1228,12 @@ class TestInjections:
 
 
 class TestRewordings:
+    def test_a_superlative_reads_as_its_synonyms_superlative(self) -> None:
+        text = "The largest share of the grant went to schools, the city said."
+        claim = "The {} share of the grant went to schools, the city said."
+        assert judge(claim.format("biggest"), text).reason == "supported"
+        assert judge(claim.format("smallest"), text).reason == "antonym"
+
     @pytest.mark.parametrize(
         ("claim", "text"),
         [
