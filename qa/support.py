@@ -824,6 +824,7 @@ def _verdict(
         or _reversed_change(claim_text, text)
         or _numbers_misplaced(claim, unit)
         or _coordination_crossed(claim, unit)
+        or _bounded_otherwise(claim, unit)
         or _name_by_other_number(claim, unit, context)
     ):
         return Verdict(span, "number")  # '42-17' for '42-21'; 42 moved from RBI to home runs
@@ -1824,6 +1825,26 @@ def _close(claim: Sequence[Token], i: int, value: float) -> bool:
     if before & _BELOW:
         return value <= number
     return bool(before & _ABOUT)
+
+
+def _bounded_otherwise(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """A claim number bounded the other way wherever the unit gives it: 'more than 5,000'
+    where the unit says 'nearly 5,000'."""
+    for i, t in enumerate(claim):
+        side = _side(claim, i)
+        if t.number is None or side is None:
+            continue
+        theirs = [_side(unit, j) for j, u in enumerate(unit) if u.number == t.number]
+        if theirs and all(s is not None and s != side for s in theirs):
+            return True
+    return False
+
+
+def _side(words: Sequence[Token], i: int) -> str | None:
+    """Which side of the ``i``-th number an approximation before it puts the amount."""
+    before = {t.word for t in words[max(0, i - 3) : i]}
+    above, below = bool(before & _ABOVE), bool(before & _BELOW)
+    return None if above == below else "above" if above else "below"
 
 
 def _same(a: float, b: float) -> bool:

@@ -251,6 +251,12 @@ class TestWhatIsNot:
         )
         assert vouched(swapped, text).reason == "number"
 
+    def test_an_amount_bounded_the_other_way_is_another_amount(self) -> None:
+        text = "The agency said about 700 homes were destroyed and nearly 500 were damaged."
+        claim = "The agency said about 700 homes were destroyed and {} 500 were damaged."
+        assert vouched(claim.format("almost"), text).span is not None
+        assert vouched(claim.format("more than"), text).reason == "number"
+
     def test_a_change_told_backwards_fails(self) -> None:
         text = (
             "At the hospital, the positivity rate for children tested has increased from 17.5% "
