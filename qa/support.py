@@ -967,6 +967,7 @@ def _verdict(
         or _name_displaced(claim, unit, text, context, spelled - peoples)
         or _agent_moved(claim_text, unit, text)
         or _agent_moved(text, claim, claim_text)
+        or _agent_swapped(claim_text, claim, text)
         or _reversed_triple(claim, unit)
         or _reversed_route(claim_text, text)
         or _crossed_pairs(claim_text, text)
@@ -2337,6 +2338,32 @@ def _agent_moved(passive_text: str, active: Sequence[Token], active_text: str) -
         if after and not before:
             return True
     return False
+
+
+def _agent_swapped(claim_text: str, claim: Sequence[Token], unit_text: str) -> bool:
+    """Both say it in the passive with a named doer, and the unit's doer of the act is a name
+    the claim puts elsewhere: 'Sweden were beaten on penalties by England' where the unit says
+    'they were beaten on penalties by Sweden'."""
+    mine = {verb: agent for verb, agent in _named_agents(claim_text)}
+    named = {t.term for t in claim}
+    return any(
+        verb in mine and mine[verb] != agent and agent in named
+        for verb, agent in _named_agents(unit_text)
+    )
+
+
+def _named_agents(text: str) -> list[tuple[str, str]]:
+    return [
+        (_term(fold(m[1])), _term(fold(m[2])))
+        for m in _PASSIVE_NAMED_BY.finditer(text)
+        if m[2][:1].isupper()
+    ]
+
+
+_PASSIVE_NAMED_BY = re.compile(
+    r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?(\w+(?:ed|en|wn))\s+"
+    r"(?:[a-z]+\s+){0,3}?by\s+(?:the\s+)?([\w'’-]+)"
+)
 
 
 def _reversed_triple(claim: Sequence[Token], unit: Sequence[Token]) -> bool:

@@ -796,6 +796,21 @@ class TestPrefixAntonyms:
 
 
 class TestRolesAroundAVerb:
+    def test_the_named_doer_of_a_passive_keeps_its_place(self) -> None:
+        """The unit says 'they were beaten ... by Brazil' (the title names Norway): a claim
+        that Brazil were beaten by Norway puts the unit's doer on the other side."""
+        text = "At the first Cup in 1998 they were beaten on penalties by Brazil after a 1-1 final."
+        title = "Norway's long wait for a title"
+        claim = "At the first Cup in 1998, {} were beaten on penalties by {} after a 1-1 final."
+
+        def close(claim: str, text: str) -> float:
+            return 1.0
+
+        kept = judge(claim.format("Norway", "Brazil"), text, title=title, similarity=close)
+        assert kept.span is not None
+        swapped = judge(claim.format("Brazil", "Norway"), text, title=title, similarity=close)
+        assert swapped.reason == "roles"
+
     def test_the_sides_of_a_comparison_keep_their_places(self) -> None:
         text = (
             "Voters in the county are more tolerant than most politicians care to admit, Moss said."
