@@ -1385,7 +1385,8 @@ def _reversed_route(claim_text: str, unit_text: str) -> bool:
 # A name joined to another by a preposition: 'Great Value from Walmart', 'Neighbours in
 # Australia'.
 _NAME = r"[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*"
-_JOINED = re.compile(rf"(?<![\w’'])({_NAME})\s+(?:from|of|at|by|in)\s+(?:the\s+)?({_NAME})")
+# a quoted name closes its quote before the word that joins it ('“Neighbours” in Australia')
+_JOINED = re.compile(rf"(?<![\w’'])({_NAME})[”\"]?\s+(?:from|of|at|by|in)\s+(?:the\s+)?({_NAME})")
 
 
 def _crossed_pairs(claim_text: str, unit_text: str) -> bool:

@@ -155,6 +155,12 @@ class TestWhatIsNot:
                 id="names joined crosswise",
             ),
             pytest.param(
+                "The producer has talked to “Bluey” in Britain, “Heartland” in Canada, and others.",
+                "The producer has talked to Bluey in Canada and Heartland in Britain.",
+                "The producer has talked to Bluey in Britain and Heartland in Canada.",
+                id="quoted names joined crosswise",
+            ),
+            pytest.param(
                 "The train was going from Los Angeles to Chicago when it hit a truck in Mendon.",
                 "The train was going from Chicago to Los Angeles when it hit a truck in Mendon.",
                 "Traveling from Los Angeles to Chicago, the train hit a truck in Mendon.",
