@@ -849,6 +849,8 @@ def _verdict(
         here = t.term in have_terms or _acronym_of(t.word, text) or t.term in spelled
         if not here and t.term not in context.terms and not _acronym_of(t.word, context.text):
             return Verdict(span, "name")
+    if _name_substituted(claim, unit, text, have_terms | spelled, context):
+        return Verdict(span, "name")  # 'Nevada became the first' / 'California became the first'
     attributed = any(t.root in _SPEECH for t in unit)
     # Within one sentence only: across two, a half-named person is less surely the same one.
     named_elsewhere = _partial_names(claim, have_terms, context) if len(sentences) == 1 else set()
@@ -1126,6 +1128,51 @@ class Context:
             terms=frozenset(_with_parts(t.term for t in found if t.term)),
             capitalised=frozenset(t.term for t in found if t.name),
         )
+
+
+def _name_substituted(
+    claim: Sequence[Token], unit: Sequence[Token], text: str, have: set[str], context: Context
+) -> bool:
+    """A claim name the unit lacks stands where the unit has another name the claim lacks,
+    between the same words: 'Fortune reporter John Carreyrou' where the unit says 'Wall
+    Street Journal reporter John Carreyrou'. (The passage may name both elsewhere.) Not a
+    title ('the President signed'), the name's people ('Japanese' for 'Japan') or its
+    initials ('DOJ' for 'Department of Justice')."""
+    mine = {t.term for t in claim}
+    absent = [
+        i
+        for i, t in enumerate(claim)
+        if _is_name(t, context) and t.term not in have and not _acronym_of(t.word, text)
+    ]
+    others = [
+        j for j, u in enumerate(unit) if _is_name(u, context) and u.term not in mine | _TITLES
+    ]
+    return any(
+        side(claim, i) == side(unit, j) is not None
+        and claim[i].term[:4] != unit[j].term[:4]  # 'Japan' and 'Japanese'
+        for i in absent
+        for j in others
+        for side in (_word_after, _word_before)
+    )
+
+
+def _word_after(words: Sequence[Token], i: int) -> str | None:
+    """The next content word after the name run at ``i``; None past the end or a pause."""
+    j = i + 1
+    while j < len(words) and words[j].name:
+        j += 1
+    while j < len(words) and not words[j].term and not words[j].pause:
+        j += 1
+    return words[j].term if j < len(words) and not words[j].pause else None
+
+
+def _word_before(words: Sequence[Token], i: int) -> str | None:
+    j = i - 1
+    while j >= 0 and words[j].name and not words[j + 1].pause:
+        j -= 1
+    while j >= 0 and not words[j].term and not words[j + 1].pause:
+        j -= 1
+    return words[j].term if j >= 0 and not words[j + 1].pause and not words[j].name else None
 
 
 def _partial_names(claim: Sequence[Token], have: set[str], context: Context) -> set[str]:

@@ -574,6 +574,18 @@ class TestRanks:
         assert judge("Most analysts expect more losses for Disney this year.", self.TEXT).span
 
 
+class TestNameSubstitutions:
+    def test_a_name_from_elsewhere_in_another_names_place_fails(self) -> None:
+        """The passage names Freddie Mac elsewhere; in the unit the economist is Redfin's."""
+        text = (
+            "Rates rose again this week, according to Freddie Mac. Buyers are wary. "
+            '"A typical loan would cost $900 a month," said Ann Moss, Redfin senior economist.'
+        )
+        claim = "{} senior economist Ann Moss said a typical loan would cost $900 a month."
+        assert vouched(claim.format("Redfin"), text).span is not None
+        assert vouched(claim.format("Freddie Mac"), text).span is None
+
+
 class TestNamesWrittenShort:
     def test_the_united_states_is_the_us(self) -> None:
         text = "The U.S. announced Monday that it had killed al Qaeda leader Ayman al-Zawahiri."
