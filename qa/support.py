@@ -970,6 +970,7 @@ def _verdict(
         or _agent_moved(claim_text, unit, text)
         or _agent_moved(text, claim, claim_text)
         or _agent_swapped(claim_text, claim, text)
+        or _object_made_doer(claim, unit)
         or _reversed_triple(claim, unit)
         or _reversed_route(claim_text, text)
         or _crossed_pairs(claim_text, text)
@@ -2398,6 +2399,29 @@ def _agent_swapped(claim_text: str, claim: Sequence[Token], unit_text: str) -> b
         verb in mine and mine[verb] != agent and agent in named
         for verb, agent in _named_agents(unit_text)
     )
+
+
+def _object_made_doer(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
+    """The unit's doer of an act done to a pronoun stands after the act in the claim: 'he
+    grabbed a police officer' where the unit says 'a police officer grabbed him'."""
+    for j, u in enumerate(unit[:-1]):
+        after = unit[j + 1]
+        if not u.term or after.word not in _OBJECT_PRONOUNS:
+            continue
+        if after.word == "her" and j + 2 < len(unit) and unit[j + 2].term:
+            continue  # 'grabbed her arm': her arm is what was grabbed
+        start = max(0, j - _BESIDE)
+        start = max([start, *(k for k in range(start, j + 1) if unit[k].pause)])
+        doers = {t.term for t in unit[start:j] if t.term}  # in its clause: 'earned him eight
+        # nominations, winning him three' has no doer of 'winning' written
+        for i, t in enumerate(claim):
+            done_to = {c.term for c in claim[i + 1 : i + 1 + _BESIDE] if c.term}
+            if t.term == u.term and doers & done_to:
+                return True
+    return False
+
+
+_OBJECT_PRONOUNS = frozenset("him her them me us".split())
 
 
 def _named_agents(text: str) -> list[tuple[str, str]]:

@@ -161,6 +161,20 @@ class TestWhatIsNot:
                 id="quoted names joined crosswise",
             ),
             pytest.param(
+                "Ruiz said a guard grabbed him by the collar at one point, a moment he won't "
+                "forget.",
+                "Ruiz said he grabbed a guard by the collar at one point.",
+                "Ruiz said a guard grabbed him by the collar at one point.",
+                id="who acts on a pronoun made what the claim acts on",
+            ),
+            pytest.param(
+                "Voters in the county are more tolerant than most politicians care to admit, "
+                "Moss said.",
+                "Moss said most politicians are more tolerant than voters in the county.",
+                "Moss said voters in the county are more tolerant than most politicians admit.",
+                id="the sides of a comparison trading places",
+            ),
+            pytest.param(
                 "The train was going from Los Angeles to Chicago when it hit a truck in Mendon.",
                 "The train was going from Chicago to Los Angeles when it hit a truck in Mendon.",
                 "Traveling from Los Angeles to Chicago, the train hit a truck in Mendon.",
@@ -828,15 +842,6 @@ class TestRolesAroundAVerb:
         assert kept.span is not None
         swapped = judge(claim.format("Brazil", "Norway"), text, title=title, similarity=close)
         assert swapped.reason == "roles"
-
-    def test_the_sides_of_a_comparison_keep_their_places(self) -> None:
-        text = (
-            "Voters in the county are more tolerant than most politicians care to admit, Moss said."
-        )
-        kept = "Moss said voters in the county are more tolerant than most politicians admit."
-        assert vouched(kept, text).span is not None
-        swapped = "Moss said most politicians are more tolerant than voters in the county."
-        assert vouched(swapped, text).reason == "roles"
 
     def test_the_same_names_later_in_the_other_order_fail(self) -> None:
         text = "Park had led Ruiz in early polls, but on Tuesday Ruiz beat Park by 300 votes."
