@@ -916,6 +916,8 @@ def _verdict(
     # 'voted to approve'); a word it has is checked within the clauses that say the claim.
     absent = {_lexeme(t.root) for t in claim if t.term in missing}
     unit_roots |= {_lexeme(t.root) for t in unit if _opposites(_lexeme(t.root)) & absent}
+    # and the plain form of a graded word: 'roomier seats' says 'roomy', the opposite of 'cramped'
+    unit_roots |= {_lexeme(_term(b)) for t in said for b in _bases(t.word)}
     converse = {
         root
         for root in claim_roots

@@ -339,6 +339,11 @@ class TestGradedOpposites:
     def test_a_grade_turned_over_fails(self, claim: str, text: str) -> None:
         assert vouched(claim, text).reason == "antonym"
 
+    def test_a_plain_word_against_its_opposites_grade_fails(self) -> None:
+        text = "The airline's planes have roomier seats in coach and free snacks, the review said."
+        claim = "The airline's planes have cramped seats in coach and free snacks, the review said."
+        assert vouched(claim, text).reason == "antonym"
+
     def test_the_same_grade_in_other_words_holds(self) -> None:
         text = "Rents in the city are less expensive than a year ago, the survey found."
         claim = "Rents in the city are cheaper than a year ago, the survey found."
