@@ -1353,7 +1353,9 @@ class TestRewordings:
 
 
 # The claim splits written apart from the first (dev, seen), in the order they were written.
-HELD_OUT = [f"heldout{n}" for n in ("", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")]
+HELD_OUT = [
+    f"heldout{n}" for n in ("", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14")
+]
 
 
 def test_thresholds_are_never_chosen_on_the_blind_split() -> None:
@@ -1383,7 +1385,8 @@ class TestLabelledClaimSet:
     once on arrival, their errors unread; ``heldout10`` and ``heldout12`` were written blind
     during the seventh, measured once on arrival, then read and tuned on; ``heldout11`` was
     written with ``heldout10`` and measured once at the seventh's end, its errors unread but
-    for its instruction sentences; ``heldout13`` after it, measured once on arrival."""
+    for its instruction sentences; ``heldout13`` after it, measured once on arrival; ``heldout14``
+    written before the eighth and measured once at its end."""
 
     @pytest.fixture(scope="class")
     def accepts(self, real_embedder: LocalEmbedder) -> object:
@@ -1415,7 +1418,7 @@ class TestLabelledClaimSet:
         ``heldout4`` blind to the check in the third and fourth, ``heldout5`` after the fifth,
         ``heldout6``, ``heldout7`` and ``heldout8`` during the sixth, ``heldout9`` after it,
         ``heldout10``, ``heldout11`` and ``heldout12`` during the seventh, ``heldout13`` after it,
-        each
+        ``heldout14`` before the eighth, each
         on articles no other pair uses, about half true claims; their figures are reported,
         never asserted."""
         pairs = load_pairs(SHARED_DATA)
