@@ -850,7 +850,7 @@ def _verdict(
         if not here and t.term not in context.terms and not _acronym_of(t.word, context.text):
             return Verdict(span, "name")
     if _name_substituted(claim, unit, text, have_terms | spelled, context):
-        return Verdict(span, "name")  # 'Nevada became the first' / 'California became the first'
+        return Verdict(span, "name")  # 'Fortune reporter X' where it says 'Journal reporter X'
     attributed = any(t.root in _SPEECH for t in unit)
     # Within one sentence only: across two, a half-named person is less surely the same one.
     named_elsewhere = _partial_names(claim, have_terms, context) if len(sentences) == 1 else set()
@@ -1886,7 +1886,11 @@ def _bounded_otherwise(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
         side = _side(claim, i)
         if t.number is None or side is None:
             continue
-        theirs = [_side(unit, j) for j, u in enumerate(unit) if u.number == t.number]
+        theirs = [
+            _side(unit, j)
+            for j, u in enumerate(unit)
+            if u.number is not None and _same(u.number, t.number)
+        ]
         if theirs and all(s is not None and s != side for s in theirs):
             return True
     return False
@@ -2395,7 +2399,7 @@ def _agent_swapped(claim_text: str, claim: Sequence[Token], unit_text: str) -> b
     """Both say it in the passive with a named doer, and the unit's doer of the act is a name
     the claim puts elsewhere: 'Sweden were beaten on penalties by England' where the unit says
     'they were beaten on penalties by Sweden'."""
-    mine = {verb: agent for verb, agent in _named_agents(claim_text)}
+    mine = dict(_named_agents(claim_text))
     named = {t.term for t in claim}
     return any(
         verb in mine and mine[verb] != agent and agent in named
@@ -2412,10 +2416,11 @@ def _object_made_doer(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
             continue
         if after.word == "her" and j + 2 < len(unit) and unit[j + 2].term:
             continue  # 'grabbed her arm': her arm is what was grabbed
+        # the doer is read within the act's clause: 'earned him eight nominations, winning
+        # him three' writes no doer of 'winning'
         start = max(0, j - _BESIDE)
         start = max([start, *(k for k in range(start, j + 1) if unit[k].pause)])
-        doers = {t.term for t in unit[start:j] if t.term}  # in its clause: 'earned him eight
-        # nominations, winning him three' has no doer of 'winning' written
+        doers = {t.term for t in unit[start:j] if t.term}
         for i, t in enumerate(claim):
             done_to = {c.term for c in claim[i + 1 : i + 1 + _BESIDE] if c.term}
             if t.term == u.term and doers & done_to:
@@ -2427,6 +2432,7 @@ _OBJECT_PRONOUNS = frozenset("him her them me us".split())
 
 
 def _named_agents(text: str) -> list[tuple[str, str]]:
+    """(act, doer) of each passive with a capitalised doer: 'were beaten ... by Sweden'."""
     return [
         (_term(fold(m[1])), _term(fold(m[2])))
         for m in _PASSIVE_NAMED_BY.finditer(text)
