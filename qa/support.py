@@ -373,7 +373,9 @@ _SAID_BY = frozenset(
     for w in """said says say wrote writes added adds noted notes according explained explains
     insisted insists acknowledged acknowledges admitted admits argued""".split()
 )
-_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\b")
+# 'was (quickly) beaten ': a passive's auxiliary and participle, the participle captured
+_PASSIVE_VERB = r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?(\w+(?:ed|en|wn))\s+"
+_PASSIVE = re.compile(_PASSIVE_VERB + r"by\b")
 _DEICTIC = frozenset("now today tonight tomorrow yesterday currently".split())
 # the same time, in other words: 'Today, 78% disapprove' is now
 _NOW = {"currently": "now", "today": "now"}
@@ -1510,6 +1512,7 @@ def _coordination_crossed(claim: Sequence[Token], unit: Sequence[Token]) -> bool
     revenue and seventh-largest based on seat capacity' where the unit has 'fifth-largest
     based on seat capacity and seventh-largest based on revenue'."""
     segments = _number_segments(unit)
+    claimed = [c.number for c in claim if c.number]  # a zero counts for no side
     for i, t in enumerate(claim):
         if t.number is None:
             continue
@@ -1522,7 +1525,7 @@ def _coordination_crossed(claim: Sequence[Token], unit: Sequence[Token]) -> bool
         theirs = {
             term
             for n, terms in segments
-            if not _same(n, t.number) and any(_same(n, c.number or -1) for c in claim)
+            if not _same(n, t.number) and any(_same(n, c) for c in claimed)
             for term in terms
         }
         if own and closing[-1] not in own and closing[-1] in theirs:
@@ -1868,7 +1871,7 @@ def _close(claim: Sequence[Token], i: int, value: float) -> bool:
         return False
     if _same(number, value) or (0 < number < 1 and _same(round(100 * number, 1), value)):
         return True
-    before = {t.word for t in claim[max(0, i - 3) : i]}
+    before = _qualifiers(claim, i)
     near = abs(value - number) <= _APPROXIMATE * max(abs(number), 1e-9)
     if not near:
         return False
@@ -1898,9 +1901,14 @@ def _bounded_otherwise(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
 
 def _side(words: Sequence[Token], i: int) -> str | None:
     """Which side of the ``i``-th number an approximation before it puts the amount."""
-    before = {t.word for t in words[max(0, i - 3) : i]}
+    before = _qualifiers(words, i)
     above, below = bool(before & _ABOVE), bool(before & _BELOW)
     return None if above == below else "above" if above else "below"
+
+
+def _qualifiers(words: Sequence[Token], i: int) -> set[str]:
+    """The words that may qualify the ``i``-th number: the three before it ('more than')."""
+    return {t.word for t in words[max(0, i - 3) : i]}
 
 
 def _same(a: float, b: float) -> bool:
@@ -2372,10 +2380,7 @@ def _terms_near(slots: Sequence[_Slot], start: int, end: int) -> _Terms:
     return _Terms(s.term for s in slots[max(0, start) : max(0, end)])
 
 
-_PASSIVE_BY = re.compile(
-    r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?(\w+(?:ed|en|wn))\s+by\s+"
-    r"(?:the\s+|a\s+|an\s+|its\s+|their\s+)?([\w'’-]+)"
-)
+_PASSIVE_BY = re.compile(_PASSIVE_VERB + r"by\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?([\w'’-]+)")
 
 
 def _agent_moved(passive_text: str, active: Sequence[Token], active_text: str) -> bool:
@@ -2440,10 +2445,7 @@ def _named_agents(text: str) -> list[tuple[str, str]]:
     ]
 
 
-_PASSIVE_NAMED_BY = re.compile(
-    r"\b(?:was|were|is|are|been|being|be)\s+(?:\w+ly\s+)?(\w+(?:ed|en|wn))\s+"
-    r"(?:[a-z]+\s+){0,3}?by\s+(?:the\s+)?([\w'’-]+)"
-)
+_PASSIVE_NAMED_BY = re.compile(_PASSIVE_VERB + r"(?:[a-z]+\s+){0,3}?by\s+(?:the\s+)?([\w'’-]+)")
 
 
 def _reversed_triple(claim: Sequence[Token], unit: Sequence[Token]) -> bool:
