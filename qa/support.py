@@ -927,7 +927,9 @@ def _verdict(
     }
     # 'beat' is said, as 'a loss to' with the names the other way round
     missing = tuple(w for w in missing if _lexeme(w) not in converse)
-    for root in claim_roots - converse - counted:
+    # 'less expensive' says 'cheaper': a lessened word agrees with its opposite
+    lessened = {_lexeme(b.root) for a, b in itertools.pairwise(claim) if a.word == "less"}
+    for root in claim_roots - converse - counted - lessened:
         opposite = _opposites(root) - counted
         if not opposite or root in unit_roots or opposite & claim_roots:
             continue

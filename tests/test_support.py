@@ -349,6 +349,12 @@ class TestGradedOpposites:
         claim = "Rents in the city are cheaper than a year ago, the survey found."
         assert vouched(claim, text).span is not None
 
+    def test_a_lessened_word_says_its_opposites_grade(self) -> None:
+        text = "Rents in the city are cheaper than a year ago, the survey found."
+        claim = "Rents in the city are less expensive than a year ago, the survey found."
+        assert vouched(claim, text).span is not None
+        assert vouched(claim.replace("less", "more"), text).reason == "antonym"
+
 
 class TestOppositesBeyondTheHandTable:
     """WordNet's direct antonyms (qa/data/antonyms.txt) flip a claim as the table's pairs do:
