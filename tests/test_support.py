@@ -1359,9 +1359,7 @@ class TestRewordings:
 
 
 # The claim splits written apart from the first (dev, seen), in the order they were written.
-HELD_OUT = [
-    f"heldout{n}" for n in ("", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14")
-]
+HELD_OUT = ["heldout", *(f"heldout{n}" for n in range(3, 22))]
 
 
 def test_thresholds_are_never_chosen_on_the_blind_split() -> None:
@@ -1392,7 +1390,8 @@ class TestLabelledClaimSet:
     during the seventh, measured once on arrival, then read and tuned on; ``heldout11`` was
     written with ``heldout10`` and measured once at the seventh's end, its errors unread but
     for its instruction sentences; ``heldout13`` after it, measured once on arrival; ``heldout14``
-    written before the eighth and measured once at its end."""
+    written before the eighth and measured once at its end; ``heldout15`` to ``heldout21`` after
+    it, from ``claims_brief.md``, measured once on arrival."""
 
     @pytest.fixture(scope="class")
     def accepts(self, real_embedder: LocalEmbedder) -> object:
@@ -1424,9 +1423,9 @@ class TestLabelledClaimSet:
         ``heldout4`` blind to the check in the third and fourth, ``heldout5`` after the fifth,
         ``heldout6``, ``heldout7`` and ``heldout8`` during the sixth, ``heldout9`` after it,
         ``heldout10``, ``heldout11`` and ``heldout12`` during the seventh, ``heldout13`` after it,
-        ``heldout14`` before the eighth, each
-        on articles no other pair uses, about half true claims; their figures are reported,
-        never asserted."""
+        ``heldout14`` before the eighth, ``heldout15`` to ``heldout21`` after it, each on
+        articles no other pair uses, about half true claims; their figures are reported, never
+        asserted."""
         pairs = load_pairs(SHARED_DATA)
         held = [p for p in pairs if p.split == split]
         others = {p.source.chunk.article_id for p in pairs if p.split != split}
