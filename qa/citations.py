@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.chunking import Span, split_sentences
+from qa.instructions import is_instruction
 from qa.models import Citation, Source
-from qa.support import Entailment, Similarity, is_instruction, judge
+from qa.support import Entailment, Similarity, judge
 from qa.text import AUXILIARIES, content_terms, holds_span, words
 
 CANNOT_ANSWER = "The articles do not contain the answer."

@@ -16,9 +16,10 @@ from conftest import REPO, SHARED_DATA
 
 from qa.citations import SupportCheck, best_support, find_injections, injection_warning
 from qa.embeddings import LocalEmbedder
+from qa.instructions import is_instruction
 from qa.models import Source, StoredChunk
 from qa.settings import Settings
-from qa.support import Support, is_instruction, judge
+from qa.support import Support, judge
 from qa.verify import make_support_check
 
 sys.path.insert(0, str(REPO / "benchmarks"))
