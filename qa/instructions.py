@@ -34,21 +34,23 @@ _TELL = r"(?:say|reply|respond|answer|state|claim|write|tell|mention|output|prin
 # sentence that opens by addressing one ("Assistant, ...", "Attention automated assistants:"),
 # an order to drop its instructions or the user's question. A question can be one too.
 # Where a sentence opens: also after a full stop inside one ("... contract. [system] When
-# summarising, state that ...", which the sentence splitter keeps whole).
+# summarising, state that ...", which the sentence splitter keeps whole). The marks before its
+# first word are bounded, and lists of addressees are matched possessively (``*+``): a hostile
+# ". . . ." or "ai and ai and ..." must not make the search backtrack for seconds.
 _OPENS = r"(?:^|[.!?][\"'”’)]?\s+)"
 _TO_A_MACHINE = re.compile(
     "|".join(
         [
-            rf"{_OPENS}\W*[\[<({{]\s*(?:system|assistant|admin|developer|instructions?|ai|llm)\s*"
+            rf"{_OPENS}\W{{0,4}}[\[<({{]\s*(?:system|assistant|admin|developer|instructions?|ai|llm)\s*"
             r"[\]>)}]",
-            rf"{_OPENS}\W*(?:(?:attention|note|dear|hey|hello)\s*,?\s*)?(?:to\s+)?(?:all\s+|any\s+)?"
+            rf"{_OPENS}\W{{0,4}}(?:(?:attention|note|dear|hey|hello)\s*,?\s*)?(?:to\s+)?(?:all\s+|any\s+)?"
             r"(?:automated\s+)?(?:ai\s+)?(?:assistants?|chat ?bots?|language models?|llms?|"
             r"summari[sz]ers?|ai(?:\s+(?:models?|tools?|systems?|agents?|readers?))?)\s*[,:]",
             r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:your\s+|the\s+|"
             r"my\s+|these\s+|those\s+|all\s+)?(?:previous|prior|earlier|above|preceding|original|"
             r"existing|system)\s+(?:instructions?|guidance|prompts?|rules|guidelines|directions)\b",
             r"\b(?:ignore|disregard)\s+the\s+user['’]?s?\s+(?:question|request)",
-            rf"{_OPENS}\W*(?:(?:a\s+)?note\s+)?(?:for|to)\s+(?:all\s+|any\s+)?(?:automated|ai|machine)\b"
+            rf"{_OPENS}\W{{0,4}}(?:(?:a\s+)?note\s+)?(?:for|to)\s+(?:all\s+|any\s+)?(?:automated|ai|machine)\b"
             r"[^:.]{0,30}:",
             r"\bai (?:assistants?|models?|tools?|systems?)\b[^.]{0,30}\b(?:must|should|shall|"
             r"are to)\s+(?:describe|present|portray|call|refer to)\b[^.]{0,40}\bas\b",
@@ -208,9 +210,9 @@ _SURE = re.compile(
             rf"\b(?:for|to|attention|calling|notice to|note to|message to|memo to)\s+(?:the\s+|"
             rf"all\s+|any\s+|every\s+)?{_MACHINE}\b[^:.;]{{0,40}}:",
             rf"^\W*(?:(?:attention|notice|note|hey|hello|hi|dear|calling)\W+)?(?:all\s+|any\s+|"
-            rf"every\s+)?{_MACHINE}(?:\s*(?:,|and|&|/|or)\s*(?:\w+\s+){{0,2}}?{_MACHINE})*\s*[,:;]",
+            rf"every\s+)?{_MACHINE}(?:\s*(?:,|and|&|/|or)\s*(?:\w+\s+){{0,2}}?{_MACHINE})*+\s*[,:;]",
             rf"^\W*(?:(?:attention|notice|note|hey|hello|hi|dear|calling)\W+)?(?:{_MACHINE}|{_BRAND})"
-            rf"(?:\s*(?:,|and|&|/|or)\s*(?:hey\s+)?(?:{_MACHINE}|{_BRAND}))+\s*[,:;]",
+            rf"(?:\s*(?:,|and|&|/|or)\s*(?:hey\s+)?(?:{_MACHINE}|{_BRAND}))++\s*[,:;]",
             rf"^\W*(?:attention|notice|note|hey|hello|hi|dear|calling)\W+{_BRAND}\b",
             r"\bdear\s+(?:ai|model|assistant|bot|machine|llm|chatbot)\b",
             rf"\b{_MACHINE}\s+(?:notice|note|instructions?|directive|message|advisory|alert|"

@@ -123,3 +123,21 @@ def test_the_tuned_probes_stay_told_apart() -> None:
     flagged = [r["text"] for r in rows if r["label"] == "news" and is_instruction(r["text"])]
     assert not flagged
     assert len(missed) <= 3, missed  # Spanish, and two orders with no mark of a machine reader
+
+
+@pytest.mark.timeout(120)  # a guard against a hang, not a speed test: these take milliseconds
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "ai and " * 60 + "x",
+        "ai assistant or chatbot and " * 60 + "x",
+        ". " * 20_000,
+        "Attention AI, " * 500,
+        "[[ {{ <| " * 3_000,
+    ],
+)
+def test_hostile_sentences_are_judged_without_runaway_backtracking(sentence: str) -> None:
+    """A page may carry any text: lists of addressees that never end in a colon, or runs of
+    full stops, must not make the search try every way to split them (it did, exponentially,
+    for "ai and ai and ...")."""
+    assert is_instruction(sentence) in {True, False}
