@@ -62,6 +62,8 @@ _INSTRUCTION = re.compile(
     "|".join(
         [
             # "ignore / disregard / forget (all) previous instructions"
+            # (not a body's decision: 'voted to ignore state guidelines')
+            r"(?<!voted to )(?<!decided to )(?<!chose to )(?<!refused to )(?<!moved to )"
             r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|rules|"
             r"prompts?|guidelines|directions)\b",
             # "you must answer that", "assistants reading this: say that"; 'you' only when told
