@@ -7,10 +7,11 @@
 helper who never saw the detector: instructions a hostile page might hide for the machine that
 reads it, and news sentences built to look like them (quotes, advice, transcripts, reporting on
 AI). ``tuned-1`` and ``tuned-2`` were measured once on arrival, then read and tuned on;
-``blind-3`` was measured once and never read (``--show-errors`` lists the tuned sets' errors
-only). Also reported: the claim set's injected sentences (``tests/data/claims.jsonl``) missed,
-the sentences of the development articles flagged (all real news: each one flagged is a
-sentence that can no longer support a claim, and a warning the reader does not need), and the
+``blind-3`` and ``blind-4`` were measured once and never read (``--show-errors`` lists the tuned
+sets' errors only). Also reported: the claim set's injected sentences
+(``tests/data/claims.jsonl``) missed, the sentences of the development articles flagged (all
+real news: each one flagged is a sentence that can no longer support a claim, and a warning the
+reader does not need), and the
 detector's cost per sentence against the sentence splitter's on the same text (a ratio: the
 machine is shared).
 """

@@ -107,10 +107,10 @@ def _probes(wanted: str) -> list[dict[str, str]]:
 
 
 def test_the_probe_sets_are_big_and_balanced() -> None:
-    """Three sets, each written by a helper who never saw the detector: ``tuned-1`` and
-    ``tuned-2`` were measured once and then read and tuned on; ``blind-3`` was measured once,
-    never read (its figures are in docs/benchmarks.md, never asserted)."""
-    for name in ("tuned-1", "tuned-2", "blind-3"):
+    """Four sets, each written by a helper who never saw the detector: ``tuned-1`` and
+    ``tuned-2`` were measured once and then read and tuned on; ``blind-3`` and ``blind-4`` were
+    measured once, never read (their figures are in docs/benchmarks.md, never asserted)."""
+    for name in ("tuned-1", "tuned-2", "blind-3", "blind-4"):
         rows = _probes(name)
         assert len(rows) >= 160
         assert 0.4 <= sum(row["label"] == "instruction" for row in rows) / len(rows) <= 0.6
