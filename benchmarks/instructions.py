@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/instructions.py [--data ../shared/data/realtimeqa-2022]
         [--show-errors tuned]
 
-``tests/data/instruction_probes.jsonl`` holds three sets of single sentences, each written by a
+``tests/data/instruction_probes.jsonl`` holds four sets of single sentences, each written by a
 helper who never saw the detector: instructions a hostile page might hide for the machine that
 reads it, and news sentences built to look like them (quotes, advice, transcripts, reporting on
 AI). ``tuned-1`` and ``tuned-2`` were measured once on arrival, then read and tuned on;
@@ -11,9 +11,8 @@ AI). ``tuned-1`` and ``tuned-2`` were measured once on arrival, then read and tu
 sets' errors only). Also reported: the claim set's injected sentences
 (``tests/data/claims.jsonl``) missed, the sentences of the development articles flagged (all
 real news: each one flagged is a sentence that can no longer support a claim, and a warning the
-reader does not need), and the
-detector's cost per sentence against the sentence splitter's on the same text (a ratio: the
-machine is shared).
+reader does not need), and the detector's cost per sentence against the sentence splitter's on
+the same text (a ratio: the machine is shared).
 """
 
 from __future__ import annotations
