@@ -37,7 +37,8 @@ _TELL = r"(?:say|reply|respond|answer|state|claim|write|tell|mention|output|prin
 # summarising, state that ...", which the sentence splitter keeps whole). The marks before its
 # first word are bounded, and lists of addressees are matched possessively (``*+``): a hostile
 # ". . . ." or "ai and ai and ..." must not make the search backtrack for seconds.
-_OPENS = r"(?:^|[.!?][\"'”’)]?\s+)"
+_BREAK = r"[.!?][\"'”’)]?\s+"
+_OPENS = rf"(?:^|{_BREAK})"
 _TO_A_MACHINE = re.compile(
     "|".join(
         [
@@ -186,11 +187,10 @@ _SURE = re.compile(
             r"message)|[\"']role[\"']\s*:\s*[\"'](?:system|assistant|developer|tool)",
             r"^\W*(?:developer|moderator|admin|administrator|operator|bots?|assistant|model|system|"
             r"user instruction|tool call)\s*(?:message|notice|note|override|instructions?|"
-            r"directive|"
-            r"required)?\s*[:—–]",
+            r"directive|required)?\s*[:—–]",
             r"^\W*(?:message|notice|note|memo|update|instructions?) (?:from|for|to) [^:]{0,40}"
-            r"\b(?:ai|"
-            r"models?|assistants?|bots?|developers?|admins?|summari[sz]ation tools?)\b[^:]{0,20}:",
+            r"\b(?:ai|models?|assistants?|bots?|developers?|admins?|summari[sz]ation tools?)\b"
+            r"[^:]{0,20}:",
             r"^\W*(?:before|after|when|whenever|while)\s+summari[sz]ing\b",
             r"\b(?:let's|let us) (?:play a game|role-?play)\b",
             r"\bwhoever (?:is )?(?:reading|processing|summari[sz]ing|parsing|indexing)\b",
@@ -238,8 +238,7 @@ _REPORTING = re.compile(
     r"(?<!will )(?<!then )(?<!instead )(?<!only )say|told(?! (?:you|me)\b)|tells|according to|"
     r"argued|argues|warned|warns|added|adds|noted|wrote|writes|reported(?! (?:below|above|here))|"
     r"reports|announced|(?<!be )(?<!if )(?<!when )asked|insisted|insists|claimed|urged|recalled|"
-    r"explained|joked|testified|"
-    r"tweeted)\b(?<!be told)"
+    r"explained|joked|testified|tweeted)\b(?<!be told)"
 )
 _QUOTATION = re.compile(r"[\"“][^\"”]*[\"”]")
 _ORDERED = re.compile(
@@ -277,8 +276,7 @@ _ORDERED = re.compile(
             r"^\W*(?:please\s+)?(?:say|state|claim|assert|declare)\s+(?!goodbye|hello|what|cheese)"
             r"(?:that\s+|the\s+|she\s+|he\s+|they\s+|yes\b|no\b)",
             r"^\W*(?:please\s+)?(?:(?:output|print)\s+(?:only|nothing|just|the (?:word|text|phrase|"
-            r"full|"
-            r"following)|[\"“'])|return only|reply with|respond with|answer with)",
+            r"full|following)|[\"“'])|return only|reply with|respond with|answer with)",
             r"^\W*(?:answer|respond|reply|write|behave|speak)\s+as (?:if|though)\b",
             r"\b(?:use|adopt|keep) an? (?:[\w-]+,?\s+){0,3}tone\b",
             r"^\W*(?:when|whenever|while|before|after)\s+(?:generating|writing|producing|creating|"
@@ -310,13 +308,15 @@ _ORDERED = re.compile(
 )
 
 
-def _ordered(folded: str) -> bool:
-    """An order to the reader outside reported speech and questions."""
-    if _QUOTED.search(folded) or folded.rstrip(" \"'”’)").endswith("?"):
-        return False
-    if _REPORTING.search(_QUOTATION.sub(" ", folded)):
-        return False
-    return bool(_ORDERED.search(folded))
+def _reported(folded: str) -> bool:
+    """Reported speech or a question: '"Say that again," the chairman interrupted', 'OpenAI
+    said it would detect attempts to override a system prompt', "What do you say to people who
+    say that ...?" (put to someone, not an order)."""
+    return (
+        bool(_QUOTED.search(folded))
+        or folded.rstrip(" \"'”’)").endswith("?")
+        or bool(_REPORTING.search(_QUOTATION.sub(" ", folded)))
+    )
 
 
 # Remembered: an answer's passages are scanned once per cited claim (``qa.support.judge``) and
@@ -335,17 +335,12 @@ def is_instruction(sentence: str) -> bool:
     folded = fold(sentence)
     if _TO_A_MACHINE.search(folded) or _SURE.search(folded):
         return True
-    if _QUOTED.search(folded):
-        return False  # '"Say that again," the chairman interrupted.'
-    if _ordered(folded):
-        return True
-    if _REPORTING.search(_QUOTATION.sub(" ", folded)):
-        return False  # 'OpenAI said it would detect attempts to override a system prompt.'
-    # "What do you say to people who say that ...?": a question put to someone, not an order
-    return not folded.rstrip(" \"'”’)").endswith("?") and bool(_INSTRUCTION.search(folded))
+    if _reported(folded):
+        return False
+    return bool(_ORDERED.search(folded) or _INSTRUCTION.search(folded))
 
 
-_INNER_BREAK = re.compile(r"[.!?][\"'”’)]?\s+")
+_INNER_BREAK = re.compile(_BREAK)
 
 
 def instruction_start(sentence: str) -> int:
