@@ -30,11 +30,12 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 
 from qa.chunking import Span, split_sentences
 from qa.instructions import instruction_start, is_instruction
+from qa.passages import without_dateline
 from qa.sorts import TITLE_WORDS
 from qa.text import STOPWORDS, fold, stem
 
@@ -560,9 +561,10 @@ def judge(
 
 
 def _sentences(passage: str) -> list[Span]:
-    """The passage's sentences, an instruction glued to the end of one cut off it."""
+    """The passage's sentences, as the answerer quotes them: a dateline cut off the front of
+    one ("(CNN) Four years after ..."), and an instruction glued to the end of one cut off it."""
     spans = []
-    for span in split_sentences(passage):
+    for span in map(partial(without_dateline, passage), split_sentences(passage)):
         text = span.of(passage)
         cut = instruction_start(text) if is_instruction(text) else 0
         if cut:

@@ -80,6 +80,23 @@ class TestWhatIsSupported:
         span = best_support("Mayor Ana Ruiz welcomed the vote.", source(COUNCIL))
         assert span is not None and span.of(COUNCIL).startswith("Mayor Ana Ruiz welcomed")
 
+    def test_a_sentence_under_a_dateline_supports_what_it_says_without_it(self) -> None:
+        # The offline answerer quotes a story's first sentence without its "(CNN)" dateline;
+        # that quote, and a claim reworded from it, are supported by the sentence.
+        text = (
+            "(CNN) Four years after the two executives were first indicted on fraud charges, "
+            "both have been convicted by juries. Sentencing is set for the fall."
+        )
+        verbatim = (
+            "Four years after the two executives were first indicted on fraud charges, "
+            "both have been convicted by juries."
+        )
+        reworded = "Four years after their indictment, both executives have been convicted."
+        for claim in (verbatim, reworded):
+            found = judge(claim, text)
+            assert found.span is not None, (claim, found.reason)
+            assert found.span.of(text).startswith("Four years after")
+
 
 class TestWhatIsNot:
     @pytest.mark.parametrize(
