@@ -166,13 +166,13 @@ class ExtractiveAnswerer:
     def draft(self, question: str, sources: Sequence[Source]) -> Iterator[str]:
         plan = self.select(question, sources)
         if plan.refused:
-            nearest = "".join(f" {c.text} [{c.source.n}]" for c in plan.sentences)
+            nearest = "".join(f" {_quoted(c)}" for c in plan.sentences)
             yield CANNOT_ANSWER + nearest
             return
         parts = []
         if plan.short is not None:
             parts.append(f"{plan.short} [{plan.sentences[0].source.n}].")
-        parts.extend(f"{c.text} [{c.source.n}]" for c in plan.sentences)
+        parts.extend(_quoted(c) for c in plan.sentences)
         for i, part in enumerate(parts):
             yield ("" if i == 0 else " ") + part
 
@@ -402,6 +402,19 @@ class ExtractiveAnswerer:
                 )
             )
         return sorted(scored, key=lambda c: c.score, reverse=True), shape
+
+
+_ENDS_A_SENTENCE = re.compile(r"[.!?…][\"”’')\]]*$")
+
+
+def _quoted(sentence: Candidate) -> str:
+    """A quoted sentence and its marker. A heading or caption quoted without a full stop gets
+    one after its marker: the sentence quoted next must not read as its continuation (nor be
+    judged with it as one claim): "Stores closed due to rodents [1]."."""
+    marker = f"[{sentence.source.n}]"
+    if _ENDS_A_SENTENCE.search(sentence.text):
+        return f"{sentence.text} {marker}"
+    return f"{sentence.text} {marker}."
 
 
 def _as_cased(question: str, sources: Sequence[Source]) -> str:

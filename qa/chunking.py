@@ -19,8 +19,10 @@ _ABBREVIATIONS = frozenset(
     vs etc fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx dept est vol
     rev hon pres gen atty supt u.s u.k u.n e.u d.c a.m p.m i.e e.g u.s.a""".split()
 )
-# A sentence ends at . ! ? (or an ellipsis), optionally followed by closing quotes/brackets.
-_BOUNDARY = re.compile(r"""(?:[.!?]+|…)["”’')\]]*(?=\s+["“‘(\[]?[A-Z0-9À-Þ])""")
+# A sentence ends at . ! ? (or an ellipsis), optionally followed by closing quotes/brackets,
+# before a capital, a digit or an opening quote or bracket (a straight single quote too: "...
+# the Hubble's "sharp eye." 'Voyage back to the birth of the universe' ...").
+_BOUNDARY = re.compile(r"""(?:[.!?]+|…)["”’')\]]*(?=\s+["“‘'(\[]?[A-Z0-9À-Þ])""")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 _NUMBER_SIGN = re.compile(r"\b[Nn]o\.$")
 _DIGIT_NEXT = re.compile(r"\s+\d")

@@ -11,7 +11,7 @@ The contract shared by the prompt, this parser and the tests:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.chunking import Span, split_sentences
@@ -125,7 +125,8 @@ def split_short_answer(draft: str) -> tuple[str | None, str]:
     claims = parse_claims(draft)
     if len(claims) < 2 or not claims[0].markers:
         return None, draft
-    short = claims[0].text.rstrip(".").strip().strip('“”"')
+    # One full stop is the sentence's own; another is an abbreviation's ("9:45 a.m.").
+    short = claims[0].text.removesuffix(".").strip().strip('“”"')
     if not short or (len(words(short)) > SHORT_ANSWER_WORDS and not claims[0].text.startswith("“")):
         return None, draft
     rest = " ".join(_with_markers(c.text, list(c.markers)) for c in claims[1:])
@@ -160,7 +161,7 @@ def parse_claims(draft: str) -> list[Claim]:
     """
     claims: list[Claim] = []
     draft = _markers_before_stops(normalize_markers(draft))
-    for span in split_sentences(draft):
+    for span in _claim_spans(draft):
         sentence = span.of(draft)
         markers = tuple(
             int(n) for group in _MARKER.findall(sentence) for n in re.split(r"\s*,\s*", group)
@@ -172,6 +173,20 @@ def parse_claims(draft: str) -> list[Claim]:
             last = claims[-1]
             claims[-1] = Claim(last.text, tuple(dict.fromkeys(last.markers + markers)))
     return claims
+
+
+# A marker before a full stop ends a claim, whatever opens the next one: a sentence the offline
+# answerer quotes may open in lower case ("480,000 [1]. was just enough to outnumber deaths").
+_CLAIM_END = re.compile(r"\]\s*[.!?…]+[\"”’')]*(?=\s)")
+
+
+def _claim_spans(draft: str) -> Iterator[Span]:
+    """The draft's sentences, cut at every marker that closes one."""
+    start = 0
+    for end in _CLAIM_END.finditer(draft):
+        yield from split_sentences(draft[start : end.end()], start)
+        start = end.end()
+    yield from split_sentences(draft[start:], start)
 
 
 def normalize_markers(draft: str) -> str:
@@ -196,8 +211,9 @@ def _expand_range(match: re.Match[str]) -> str:
 
 
 def _markers_before_stops(text: str) -> str:
-    """Move '.[1]' to ' [1].' so that the splitter keeps a marker with its sentence."""
-    return re.sub(r"([.!?][\"”’']?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)", r"\2\1", text)
+    """Move '.[1]' to ' [1].' (and '!!! [1]' to ' [1]!!!') so that the splitter keeps a marker
+    with its sentence."""
+    return re.sub(r"([.!?…]+[\"”’']?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)", r"\2\1", text)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from conftest import REPO, HashingEmbedder, real_sentence
 
 from qa.answering import Candidate, ExtractiveAnswerer, Plan, question_shape
 from qa.chunking import split_sentences
-from qa.citations import CANNOT_ANSWER
+from qa.citations import CANNOT_ANSWER, parse_claims
 from qa.embeddings import LocalEmbedder
 from qa.factoids import asked_kind, find_candidates, read_question
 from qa.models import Source, StoredChunk
@@ -491,6 +491,23 @@ class TestShortAnswer:
         draft = "".join(answerer().draft(question, [source(FLAG), source(DEPOT, n=2)]))
         assert draft.startswith("at least 49 people [2]. ")
         assert "killed at least 49 people" in draft
+
+    def test_a_quoted_heading_without_a_full_stop_stays_a_cited_sentence_of_its_own(
+        self,
+    ) -> None:
+        # A subheading quoted as the answer must not run into the next quoted sentence: the
+        # reader would see one sentence, and the check would judge the two as one claim.
+        text = (
+            "The chain closed 400 stores in six states last week.\n\n"
+            "Stores closed temporarily due to rodents\n\n"
+            "The stores were closed temporarily after rodents were found at a warehouse."
+        )
+        question = "Why were the stores closed temporarily?"
+        plan = answerer().select(question, [source(text)])
+        assert len(plan.sentences) == 2
+        claims = parse_claims("".join(answerer().draft(question, [source(text)])))
+        assert [c.markers for c in claims] == [(1,), (1,)]
+        assert "Stores closed temporarily due to rodents." in [c.text for c in claims]
 
     def test_a_surname_is_answered_by_the_full_name_the_passage_gave(self) -> None:
         text = (

@@ -29,6 +29,14 @@ class TestSentences:
             "Will they succeed?",
         ]
 
+    def test_a_sentence_may_open_with_a_straight_single_quote(self) -> None:
+        text = "It has a \"sharp eye.\" 'Voyage back in time' is the next film. It's done."
+        assert [s.of(text) for s in split_sentences(text)] == [
+            'It has a "sharp eye."',
+            "'Voyage back in time' is the next film.",
+            "It's done.",
+        ]
+
     def test_no_before_a_number_is_the_number_sign_not_an_end(self) -> None:
         text = "She lost to world No. 113 Harmony Tan. The no. 1 seed won. He said No. Then left."
         assert [s.of(text) for s in split_sentences(text)] == [

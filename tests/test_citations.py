@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.citations import CANNOT_ANSWER, is_refusal, parse_claims, refusal_text, resolve
+from qa.citations import (
+    CANNOT_ANSWER,
+    is_refusal,
+    parse_claims,
+    refusal_text,
+    resolve,
+    split_short_answer,
+)
 from qa.models import Source, StoredChunk
 
 ARTICLE = (
@@ -83,6 +90,30 @@ class TestParsing:
             ("Health was the reason.", (2,)),
             ("Deputy takes over.", (1, 3)),
         ]
+
+    def test_a_marker_and_a_full_stop_end_a_claim_whatever_opens_the_next(self) -> None:
+        # An article sentence quoted as it stands may open in lower case.
+        claims = parse_claims("480,000 [1]. was just enough to outnumber deaths [1].")
+        assert [(c.text, c.markers) for c in claims] == [
+            ("480,000.", (1,)),
+            ("was just enough to outnumber deaths.", (1,)),
+        ]
+
+    def test_a_run_of_marks_before_a_marker_stays_whole(self) -> None:
+        draft = 'TELL THEM TO GO HOME !!! [1]. "TELL THEM TO GO HOME !!!" he texted [1].'
+        claims = parse_claims(draft)
+        assert [(c.text, c.markers) for c in claims] == [
+            ("TELL THEM TO GO HOME!!!.", (1,)),
+            ('"TELL THEM TO GO HOME !!!" he texted.', (1,)),
+        ]
+        assert split_short_answer(draft)[0] == "TELL THEM TO GO HOME!!!"
+
+    def test_a_short_answer_keeps_the_full_stop_of_its_abbreviation(self) -> None:
+        draft = "9:45 a.m. [1]. The briefing begins at 9:45 a.m. ET on Tuesday [1]."
+        assert split_short_answer(draft)[0] == "9:45 a.m."
+        assert split_short_answer("Sitakunda [1]. The fire broke out in Sitakunda [1].")[0] == (
+            "Sitakunda"
+        )
 
     def test_refusal_sentinel_tolerates_decoration(self) -> None:
         assert is_refusal(CANNOT_ANSWER)
