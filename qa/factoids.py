@@ -654,6 +654,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
         return []  # a sentence about an evacuation counts no dead
     if ask.kind == "number" and ask.happened and not ask.polled and reports_poll(sentence):
         return []  # a poll's 51% forecasts the vote the question asks about
+    other_years = ask.kind != "date" and _dated_otherwise(sentence, ask)
     fresh = []
     # Quoted words are what someone said, whatever mood they are in; the date or the place an
     # article gives ahead ("will take place May 27 in New Castle") is, as a rule, where it was.
@@ -689,6 +690,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
                 fit *= OTHER_COUNT_FACTOR  # "21 billion scam calls" for "how many customers"
         if _named_as_asked(sentence, candidate, ask):
             fit += NEXT_TO_NOUN_BONUS
+        if other_years:
+            fit *= OTHER_YEAR_FACTOR  # "won the Stanley Cup in 2009, 2016 and 2017" for 2022
         fresh.append(replace(candidate, fit=fit))
     nearest = _named_before_asked_number(sentence, fresh, ask)
     if nearest is not None:  # "Which bank's shares fell nearly 7%?": "Goldman Sachs falling
@@ -705,6 +708,29 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
 
 
 _SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+)?$", re.I)
+
+OTHER_YEAR_FACTOR = 0.5
+# A year after these words dates something else than the sentence's deed: "the team's first
+# Stanley Cup *since* 2001" is this year's win, and "his first title since May 2021" this one.
+_REFERENCE_YEAR = re.compile(
+    r"\b(?:since|before|after|until|than|from)\s+(?:(?:early|late|mid)-?\s*)?"
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:\d{1,2},?\s+)?$",
+    re.I,
+)
+
+
+def _dated_otherwise(sentence: str, ask: Ask) -> bool:
+    """True when the question dates its answer by a year ("Who won the Stanley Cup in 2022?")
+    and the sentence dates its deed by other years only ("won the Stanley Cup in 2009, 2016
+    and 2017")."""
+    if not ask.years:
+        return False
+    years = {
+        m.group()
+        for m in _YEAR.finditer(sentence)
+        if not _REFERENCE_YEAR.search(sentence, max(0, m.start() - 20), m.start())
+    }
+    return bool(years) and not years & ask.years
 
 
 _TIME_UNITS = frozenset("second minute hour day week month year decade century".split())
@@ -804,10 +830,22 @@ def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     before = sentence[max(0, candidate.start - 30) : candidate.start]
     agent = re.search(r"([A-Za-z-]+)\s+$", before)
     if ask.kind == "person" and agent and agent.group(1).lower() in ask.agents:
-        return True
+        wider = sentence[max(0, candidate.start - 80) : candidate.start]
+        return not _agent_of_another(wider[: len(wider) - len(agent.group())], ask)
     word = re.search(r"([A-Za-z-]+)\s+(?:(?:a|an|the)\s+)?$", before)
     opening = word.group(1).lower() if word else None
     return opening is not None and opening == ask.opening and opening in _TELLING[ask.kind]
+
+
+def _agent_of_another(before: str, ask: Ask) -> bool:
+    """True when the name right before an agent noun names another deed's object than the
+    question's: "Norris Trophy winner Cale Makar" did not win the Stanley Cup asked about.
+    ``before`` is the text before the agent noun."""
+    named = re.search(r"(?<![.!?]\s)(?<!^)((?:[A-Z][\w’'&.-]*\s+)*[A-Z][\w’'&.-]*)\s*$", before)
+    if named is None:
+        return False
+    words = [fold(w).strip(".") for w in named.group(1).split()]
+    return not any(w in ask.words for w in words)
 
 
 # The opening prepositions that tell the answer's place in a sentence, by the kind asked: "on"

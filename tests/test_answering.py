@@ -412,6 +412,28 @@ class TestWhatIsAsked:
         who_is = read_question("Who is the CEO of the company?")
         assert who_is is not None and who_is.agents == frozenset()
 
+    def test_the_winner_of_another_prize_is_not_the_doer_asked_for(self) -> None:
+        ask = read_question("Who won the Stanley Cup in 2022?")
+        assert ask is not None and "winner" in ask.agents
+        sentence = "Norris Trophy winner Cale Makar praised the Colorado Avalanche after the game."
+        other, asked = (
+            next(c for c in find_candidates(s, ask) if c.text == "Cale Makar")
+            for s in (sentence, sentence.replace("Norris Trophy", "Stanley Cup"))
+        )
+        assert other.fit < asked.fit
+
+    def test_a_sentence_dating_its_deed_by_other_years_fits_a_dated_question_less(self) -> None:
+        ask = read_question("Who won the Stanley Cup in 2022?")
+        assert ask is not None and ask.years == frozenset({"2022"})
+
+        def fit(sentence: str) -> float:
+            return next(c.fit for c in find_candidates(sentence, ask) if c.text == "Jo Smith")
+
+        undated = fit("Jo Smith won the Stanley Cup with the Avalanche.")
+        assert fit("Jo Smith won the Stanley Cup in 2009 and 2016.") < undated
+        # A year after "since" dates another thing: this is this year's win.
+        assert fit("Jo Smith won the team's first Stanley Cup since 2001.") == undated
+
     def test_by_how_much_is_answered_by_the_share_after_by(self) -> None:
         ask = read_question("By how much did the state cut the water the district receives?")
         assert ask is not None and ask.opening == "by"
