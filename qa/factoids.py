@@ -199,7 +199,8 @@ _NUMBER = re.compile(
     rf"(?:(?:[$£€¥]\s?|\b)\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE}\b|%)?|"
     rf"\b{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD})*(?:\s+{_SCALE}\b)?)"
     r"(?:[- ]and[- ]a[- ]half\b)?"  # "five-and-a-half hours"
-    r"(?:-(?:year|month|week|day|hour|minute|match|game|point|yard|mile|foot|inch)s?(?:-old)?|"
+    r"(?:-(?:year|month|week|day|hour|minute|match|game|point|yard|mile|foot|inch|pound|ton|"
+    r"tonne|kilogram|gram|ounce|gallon|acre|meter|metre|kilometer|story)s?(?:-old)?|"
     r"-(?:thirds?|quarters?|fifths?|tenths?)\b)?"  # "two-thirds": a share, not "two"
     r"(?:\s+(?P<unit>[a-z]+))?",
     re.I,
@@ -831,10 +832,20 @@ def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     agent = re.search(r"([A-Za-z-]+)\s+$", before)
     if ask.kind == "person" and agent and agent.group(1).lower() in ask.agents:
         wider = sentence[max(0, candidate.start - 80) : candidate.start]
-        return not _agent_of_another(wider[: len(wider) - len(agent.group())], ask)
+        before_agent = wider[: len(wider) - len(agent.group())]
+        # "will receive Presidential Medal", "to host Trevor Noah": the word is the verb, and
+        # what follows it is its object, not its doer.
+        if not re.search(r"(?:er|or)$", agent.group(1)) and _VERB_BEFORE.search(before_agent):
+            return False
+        return not _agent_of_another(before_agent, ask)
     word = re.search(r"([A-Za-z-]+)\s+(?:(?:a|an|the)\s+)?$", before)
     opening = word.group(1).lower() if word else None
     return opening is not None and opening == ask.opening and opening in _TELLING[ask.kind]
+
+
+_VERB_BEFORE = re.compile(
+    r"\b(?:will|would|to|can|could|may|might|must|shall|should|did|does|do|not|n[’']t)\s+$", re.I
+)
 
 
 def _agent_of_another(before: str, ask: Ask) -> bool:

@@ -124,6 +124,10 @@ class TestWhatIsAsked:
         assert calls < bare, "21 billion counts calls, not customers"
         assert people >= bare, "people may be the customers asked"
 
+    def test_a_weight_written_as_a_compound_is_a_weight(self) -> None:
+        question = "How heavy was the python captured in Florida?"
+        assert found_in(question, "A 215-pound, 18-foot-long python was captured.") == ["215-pound"]
+
     def test_a_weekday_in_the_plural_is_a_day(self) -> None:
         question = "On which day of the week do scam calls peak?"
         assert "Wednesdays" in found_in(question, "Calls peak on Wednesdays, the report found.")
@@ -421,6 +425,18 @@ class TestWhatIsAsked:
             for s in (sentence, sentence.replace("Norris Trophy", "Stanley Cup"))
         )
         assert other.fit < asked.fit
+
+    def test_the_deed_as_a_verb_names_its_object_not_its_doer(self) -> None:
+        ask = read_question("Who received the medal in July?")
+        assert ask is not None and "receive" in ask.agents
+
+        def fit(sentence: str) -> float:
+            return next(c.fit for c in find_candidates(sentence, ask) if c.text == "Jo Smith")
+
+        # "receive" is the verb after "will": Jo Smith is what is received, not who receives.
+        assert fit("The panel will receive Jo Smith on Monday.") < fit(
+            "The medal went to receiver Jo Smith on Monday."
+        )
 
     def test_a_sentence_dating_its_deed_by_other_years_fits_a_dated_question_less(self) -> None:
         ask = read_question("Who won the Stanley Cup in 2022?")
