@@ -457,6 +457,13 @@ _PHRASE_END = frozenset(
 _NOT_NOUNS = frozenset(
     "did does do is was were time year date day name him her them it us more less".split()
 )
+# Verbs in the present that take "to" after them ("Which countries want to join"), read as the
+# noun asked when the wh-phrase runs on to "to".
+_TAKES_TO = frozenset(
+    """want wants plan plans hope hopes need needs try tries agree agrees decide decides refuse
+    refuses intend intends aim aims seek seeks wish wishes expect expects threaten threatens
+    promise promises fail fails tend tends continue continues""".split()
+)
 # "Which two brothers": how many are asked for, not what.
 _COUNTING = frozenset(
     """two three four five six seven eight nine ten both several former then current new
@@ -487,6 +494,11 @@ def _asked_noun(question: str) -> str | None:
         and found.group(1)[0].islower()
         and found.group(1) not in _PHRASE_END | _NOT_NOUNS
         and not _is_past_verb(found.group(1))  # "Which Delta executive *said* in March"
+        # "Which countries *want* to join NATO": a verb that takes "to", not the noun asked
+        and not (
+            found.group(1).lower() in _TAKES_TO
+            and re.match(r"\s+to\b", question[found.end(1) :]) is not None
+        )
         # nor a word after the question's verb ("Which candidate came *fourth* in")
         and not any(
             _is_past_verb(w) or w.lower() in _AUXILIARIES for w in found.group(0).split()[1:-1]
@@ -531,6 +543,7 @@ def _run_head(tokens: Sequence[str], at: int) -> str:
             and not _is_adverb(word)  # "Which coach *mistakenly* texted", "which reporter first"
             # "Which company owns the team": a word in -s before a determiner is a verb.
             and not (word.endswith("s") and after.lower() in _DETERMINERS)
+            and not (word.lower() in _TAKES_TO and after.lower() == "to")  # "countries *want* to"
         )
         if not noun_like:
             break

@@ -173,6 +173,9 @@ class TestWhatIsAsked:
             ("How many people did the fire force to evacuate?", "people"),
             ("Which three states sued the administration?", "states"),  # "sued": a verb
             ("Which two climbers died on the peak?", "climbers"),
+            ("Which countries want to join NATO?", "countries"),  # "want to": a verb
+            ("Which team needs to win to advance?", "team"),
+            ("Which plan did the council approve?", "plan"),
         ],
     )
     def test_the_noun_the_question_names_its_answer_by(self, question: str, noun: str) -> None:
