@@ -53,7 +53,7 @@ _TEASER = re.compile(
     r"^\W*[A-Z][A-Z0-9 '’&.,-]+[A-Z'’]\W*:(?=[\w'‘“\"$])|\bJUST WATCHED\b|\bReplay More Videos\b"
     r"|\bMUST WATCH\b"
     r"|^\W*(?i:more|related|read\s+more|see\s+also|also\s+read|watch|map|video|photos?|opinion|"
-    r"trending|latest|recommended)\s*:\s*(?=[\w'‘“\"$])"
+    r"trending|latest|recommended|in\s+pictures)\s*:\s*(?=[\w'‘“\"$])"
 )
 # "Sitakunda, Bangladesh (CNN)", "New York (CNN Business)", "WASHINGTON (AP) —", "(Reuters) -",
 # "SYDNEY, Aug 9 (Reuters) -" (a wire dateline may carry the day of the month).

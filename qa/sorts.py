@@ -827,7 +827,8 @@ PLACES = COUNTRIES | STATES | CITIES
 PLACE_WORDS = frozenset(
     """city county state states island islands river lake mountain mount valley bay coast
     province region district street avenue road square station airport stadium arena park
-    beach village town kingdom republic peninsula strait sea ocean desert""".split()
+    beach village town kingdom republic peninsula strait sea ocean desert prefecture borough
+    township territory oblast""".split()
 )
 ORG_WORDS = frozenset(
     """university college school court committee council department ministry agency company

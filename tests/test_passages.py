@@ -65,6 +65,7 @@ class TestBoilerplate:
             "► More:Here's a map of the cases in the state",
             "Related: The city's budget in five charts",
             "MORE: Tourist injured after falling into a crater",
+            "In pictures: Former Japanese Prime Minister Shinzo Abe",
             "Subscribe to the newsletter here or text messages to your phone.",
             "Support our reporters and become a digital subscriber to the Gazette.",
             "Please consider a subscription.",

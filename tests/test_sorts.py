@@ -190,6 +190,12 @@ class TestAgreement:
         assert agree(question, sentence, "Leave It To Beaver") == CONFLICTS
         assert agree("Who did she beat?", sentence, "Grand Slam") == CONFLICTS
 
+    def test_a_prefecture_is_a_place_not_a_person(self) -> None:
+        sentence = "He was taken to a hospital in Kashihara, Nara Prefecture, on July 8."
+        assert agree("Who shot the former prime minister?", sentence, "Nara Prefecture") == (
+            CONFLICTS
+        )
+
     def test_a_named_fire_or_storm_is_an_event_but_the_body_that_speaks_is_not(self) -> None:
         sentence = "The two pilots were contracted to help fight the Moose Fire, Cernicek said."
         assert agree("Who were the two pilots killed?", sentence, "Moose Fire") == CONFLICTS
