@@ -40,6 +40,7 @@ from qa.sorts import (
     counted_event,
     followed_by_region,
     names_a_person,
+    team_of_a_place,
     titled_name,
 )
 from qa.stance import asks_what_happened, may_hedge, reports_poll, stated
@@ -1236,6 +1237,7 @@ def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
         return 0.15  # "Now, ..." "Teaming up ...": capitalised only because it comes first
     if kind == "person":
         place = place and not titled_name(sentence, start, text)
+        place = place and not team_of_a_place(text)  # "Tampa Bay Lightning": a team
         if org or place or (len(words) == 1 and words[0].isupper()):
             return 0.15  # "Centers for Disease Control", "NFL": not someone's name
         fit = 0.9 if 2 <= len(words) <= 4 else 0.55

@@ -715,11 +715,27 @@ def titled_name(sentence: str, start: int, text: str) -> bool:
 
 
 def _looks_place(text: str, tokens: list[str], before: str, after: str, org: bool) -> bool:
-    if text in PLACES or (not org and any(t in PLACE_WORDS for t in tokens)):
+    if text in PLACES or (
+        not org and any(t in PLACE_WORDS for t in tokens) and not team_of_a_place(text)
+    ):
         return True
     if re.search(r"\b(?:town|city|village|community|county|province|region)\s+of\s*$", before):
         return True  # "the town of Ottaviano"
     return followed_by_region(after)
+
+
+def team_of_a_place(text: str) -> bool:
+    """True for a name of three or more words that goes on past its place word to a capitalised
+    word that is none ("Tampa Bay Lightning", "Green Bay Packers", "Kansas City Chiefs"): a
+    team or a body from the place, not the place."""
+    words = text.split()
+    return (
+        len(words) >= 3
+        and text not in PLACES
+        and fold(words[-1]).strip(".,’'") not in PLACE_WORDS
+        and words[-1][:1].isupper()
+        and any(fold(w).strip(".,’'") in PLACE_WORDS for w in words[:-1])
+    )
 
 
 def followed_by_region(after: str) -> bool:

@@ -190,6 +190,12 @@ class TestAgreement:
         assert agree(question, sentence, "Leave It To Beaver") == CONFLICTS
         assert agree("Who did she beat?", sentence, "Grand Slam") == CONFLICTS
 
+    def test_a_team_named_after_its_place_is_no_place(self) -> None:
+        sentence = "They beat the Green Bay Packers in Salt Lake City on Sunday."
+        assert agree("Who did the Bears beat?", sentence, "Green Bay Packers") != CONFLICTS
+        assert agree("Where did the Bears play?", sentence, "Green Bay Packers") != FITS
+        assert agree("Where did the Bears play?", sentence, "Salt Lake City") != CONFLICTS
+
     def test_a_prefecture_is_a_place_not_a_person(self) -> None:
         sentence = "He was taken to a hospital in Kashihara, Nara Prefecture, on July 8."
         assert agree("Who shot the former prime minister?", sentence, "Nara Prefecture") == (
