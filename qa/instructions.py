@@ -30,6 +30,9 @@ _ADDRESSEE = (
     r"automated (?:assistants?|systems?|tools?))"
 )
 _TELL = r"(?:say|reply|respond|answer|state|claim|write|tell|mention|output|print|report|describe)"
+# "that" pointing at a thing, not opening what is to be said: a word and a preposition or the
+# sentence's end follow it ("report that information on your return", "report that income.").
+_NOT_POINTING = r"(?!\s+[a-z]+(?:\s+(?:on|in|to|for|from|with|at|by|as)\b|\s*[.,;]))"
 # Said to a machine reader, whatever follows: a role tag ("[system]", "<assistant>"), a
 # sentence that opens by addressing one ("Assistant, ...", "Attention automated assistants:"),
 # an order to drop its instructions or the user's question. A question can be one too.
@@ -71,8 +74,9 @@ _INSTRUCTION = re.compile(
             # ("you could say that" is a figure of speech)
             rf"\b(?!you\b){_ADDRESSEE}\b[^.]{{0,40}}\b(?:must|should|shall|have to|need to|are to|"
             rf"will)?\s*(?:please\s+)?{_TELL}\b[^.]{{0,12}}\b(?:that|is|are|was|:)",
+            # (not "that" pointing at a thing: "You should report that income on your return")
             rf"\byou\s+(?:must|should|shall|need to|are to|will)\s+(?:now\s+|please\s+|always\s+)*"
-            rf"{_TELL}\b[^.]{{0,12}}\b(?:that|is|are|was|:)",
+            rf"{_TELL}\b[^.]{{0,12}}\b(?:that{_NOT_POINTING}|is|are|was|:)",
             rf"\byou\b[^.]{{0,40}}\bplease\s+{_TELL}\b",
             rf"\b{_ADDRESSEE}\s*[,:]\s*(?:please\s+)?(?:always\s+)?{_TELL}\b",
             # an imperative to the reader: "say that ...", "always write that ..."

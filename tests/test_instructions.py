@@ -75,6 +75,7 @@ def test_orders_to_a_machine_reader_are_instructions(sentence: str) -> None:
         "What do you say to people who say a woman can't win?",
         "The letter should indicate where to send your response.",
         "A school board has voted to ignore state guidelines on protecting transgender students.",
+        "You should report that information on your return.",  # "that" points at a thing
     ],
 )
 def test_news_about_machines_advice_and_quotes_are_not(sentence: str) -> None:
