@@ -421,6 +421,22 @@ def answerer_label(settings: Settings) -> str:
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Za-z]+)?){1,2}\b")
 """Two or three capitalised words in a row: a person's or a place's name in a headline."""
 
+_SITE_AFTER = re.compile(r"\s+[|–—-]\s+[^|–—-]+$")
+"""The site's name after a headline: "... | The Week UK", "... - CNN"."""
+_NOT_A_NAME_START = frozenset(
+    """the a an this that these those what why how who when where which here there ten nine
+    eight seven six five four three two one new more most""".split()
+)
+"""First words of a capitalised run that is a headline's words, not a name ("The Week")."""
+
+
+def _title_case(headline: str) -> bool:
+    """True for a headline with nearly every longer word capitalised: its capitals name
+    nothing."""
+    longer = [w for w in re.findall(r"[A-Za-z][\w'’-]*", headline) if len(w) > 3]
+    return len(longer) >= 3 and sum(w[0].isupper() for w in longer) >= 0.8 * len(longer)
+
+
 EMPTY_LIBRARY = (
     "**The library is empty.** Open the **Library** tab and add article files "
     "(.txt .md .html .json .jsonl), or run `qa ingest PATH` — then ask about them here."
@@ -437,8 +453,15 @@ def example_questions(titles: Sequence[str], limit: int = 4) -> list[str]:
     """
     counts: dict[str, int] = {}
     for title in titles:
-        for name in dict.fromkeys(_NAME.findall(title)):
-            counts[name] = counts.get(name, 0) + 1
+        headline = _SITE_AFTER.sub("", title)
+        if _title_case(headline):
+            continue  # "Ten Things You Need to Know Today": every word capitalised, no names
+        seen: set[str] = set()
+        for found in _NAME.findall(headline):
+            name = re.sub(r"[’']s$", "", found)  # "Ketanji Brown Jackson's hearing"
+            if name.split()[0].lower() not in _NOT_A_NAME_START and name not in seen:
+                seen.add(name)
+                counts[name] = counts.get(name, 0) + 1
     # Most mentioned first; among equals the newest headline's (dicts keep insertion order).
     names = sorted(counts, key=lambda name: -counts[name])[:limit]
     return [f"What do the articles say about {name}?" for name in names]

@@ -34,6 +34,7 @@ from qa.webui import (
     check_upload,
     date_problems,
     display_source,
+    example_questions,
     preset_range,
     quote_in_context,
     render_answer,
@@ -213,6 +214,21 @@ class TestRenderAnswer:
         assert "understood as: Will taxes rise in 2023?" in page
         same = answer("Taxes stay [1].", [citation(1)], question="And taxes?")
         assert "understood as" not in render_answer(same, turn=2, asked="And taxes?")
+
+
+class TestExampleQuestions:
+    def test_they_ask_about_the_names_headlines_mention_most(self) -> None:
+        titles = [
+            "Xi Jinping meets Ottilie Hask | The Week UK",
+            "Ottilie Hask's budget passes - CNN",
+            "Ten Things You Need to Know Today: 6 July 2022 | The Week UK",
+            "What the papers say about the budget | The Week UK",
+        ]
+        # Not the site's name, a Title-Case headline's words, nor a possessive's "'s".
+        assert example_questions(titles) == [
+            "What do the articles say about Ottilie Hask?",
+            "What do the articles say about Xi Jinping?",
+        ]
 
 
 class TestQuoteInContext:
