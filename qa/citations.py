@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from qa.chunking import Span, split_sentences
 from qa.instructions import is_instruction
 from qa.models import Citation, Source
+from qa.sorts import IRREGULAR_PAST
 from qa.support import Entailment, Similarity, judge
 from qa.text import AUXILIARIES, content_terms, holds_span, words
 
@@ -88,7 +89,7 @@ def refusal_text(question: str) -> str:
         return CANNOT_ANSWER
     words = asked.lower().split()
     if words[0] in {"who", "what", "when", "where", "which", "how", "whose"} and not _inverted(
-        words
+        asked.split()
     ):
         return f"The articles do not say {asked[0].lower()}{asked[1:]}."
     return f"The articles do not answer “{asked}?”"
@@ -99,10 +100,24 @@ _AUXILIARIES = AUXILIARIES | {"must"}
 _MODALS = frozenset("will would can could should may might must".split())
 
 
-def _inverted(words: list[str]) -> bool:
+_BE = frozenset("is was are were".split())
+# Words that open a subject: after "is" or "will" they show the verb came first.
+_SUBJECT_START = frozenset(
+    "the a an his her their its this that these those he she they it we".split()
+)
+
+
+def _inverted(asked: list[str]) -> bool:
     """Whether the question puts a verb before its subject: "what share of the vote *did*
-    she win", "where *was* the funeral held", "how much *will* he make". A subject question
-    ("who will start", "how many people were hurt") embeds as it stands."""
+    she win", "where *was* the funeral held", "how much *will* he make", "what *is*
+    monkeypox", "how many people *is* the guard charged with killing". A subject question
+    ("who will start", "how many people were hurt", "who is leading") embeds as it stands.
+    ``asked`` is the question's words as typed (a capital shows a name)."""
+    words = [w.lower().strip(",") for w in asked]
+    verb_then_subject = any(
+        words[i] in _BE | _MODALS and (words[i + 1] in _SUBJECT_START or asked[i + 1][:1].isupper())
+        for i in range(1, min(len(words) - 1, 6))
+    )
     return (
         any(w in _DO for w in words[1:])
         or (
@@ -111,7 +126,19 @@ def _inverted(words: list[str]) -> bool:
             and words[1] in _AUXILIARIES
         )
         or (words[0] == "how" and any(w in _MODALS for w in words[2:6]))
+        or (
+            words[0] in {"what", "who"}
+            and len(words) > 2
+            and words[1] in _BE
+            and not _participle(words[2])
+        )
+        or verb_then_subject
     )
+
+
+def _participle(word: str) -> bool:
+    """ "hurt", "stolen", "leading", "killed": a verb form a subject question goes on with."""
+    return word in IRREGULAR_PAST or word.endswith(("ed", "en", "wn", "ing"))
 
 
 def split_short_answer(draft: str) -> tuple[str | None, str]:

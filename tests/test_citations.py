@@ -46,6 +46,10 @@ class TestRefusalText:
             "Where was the funeral held?",
             "How much will LeBron James make this season?",
             "When is the runoff?",
+            "What is monkeypox?",
+            "Who is Alexander Lukashenko?",
+            "How many people is the former guard charged with helping murder?",
+            "Which team will Brady join?",
         ],
     )
     def test_any_question_with_its_verb_before_its_subject_is_quoted(self, question: str) -> None:
@@ -58,6 +62,11 @@ class TestRefusalText:
         assert refusal_text("How many people were hurt?") == (
             "The articles do not say how many people were hurt."
         )
+        for question in ("Who is leading the race?", "What is known about the gunman?"):
+            assert (
+                refusal_text(question)
+                == f"The articles do not say {question[0].lower()}{question[1:-1]}."
+            )
 
     def test_an_empty_question_gets_the_plain_refusal(self) -> None:
         assert refusal_text("  ?") == CANNOT_ANSWER

@@ -356,7 +356,9 @@ class TestWhatTheEngineDoesWithTheReply:
         )
         answer = make_engine().ask("What is the population of Belarus?")
         assert answer.refused and answer.short_answer is None
-        assert answer.text.startswith("The articles do not say what is the population of Belarus.")
+        assert answer.text.startswith(
+            "The articles do not answer “What is the population of Belarus?”"
+        )
         assert len(answer.citations) == 1 and "1994" in answer.citations[0].quote
 
     @pytest.mark.parametrize("style", ["【{n}】", "[^{n}]", "[Source {n}]", "[{n}], [{n}]"])
