@@ -68,7 +68,9 @@ def refusal_remainder(draft: str) -> str | None:
     sentinel = CANNOT_ANSWER.rstrip(".")
     if not cleaned.lower().startswith(sentinel.lower()):
         return None
-    return cleaned[len(sentinel) :].lstrip(".\"'”*` \n")
+    # The sentinel's own full stop and the marks closing it ('."', '.**'), then the space: an
+    # opening quotation mark after the space begins the nearest sentence and stays.
+    return re.sub(r"^[.\"'”*`]*", "", cleaned[len(sentinel) :]).lstrip()
 
 
 def refusal_text(question: str) -> str:

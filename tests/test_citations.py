@@ -12,6 +12,7 @@ from qa.citations import (
     CANNOT_ANSWER,
     is_refusal,
     parse_claims,
+    refusal_remainder,
     refusal_text,
     resolve,
     split_short_answer,
@@ -99,6 +100,15 @@ class TestParsing:
             ("Health was the reason.", (2,)),
             ("Deputy takes over.", (1, 3)),
         ]
+
+    def test_the_nearest_sentence_after_a_refusal_keeps_its_opening_quotation_mark(
+        self,
+    ) -> None:
+        draft = f'{CANNOT_ANSWER} "Capital will leave China," said Magnus [1].'
+        assert refusal_remainder(draft) == '"Capital will leave China," said Magnus [1].'
+        assert refusal_remainder(f'"{CANNOT_ANSWER}" Utah adopted a flag [2].') == (
+            "Utah adopted a flag [2]."
+        )
 
     def test_a_marker_and_a_full_stop_end_a_claim_whatever_opens_the_next(self) -> None:
         # An article sentence quoted as it stands may open in lower case.
