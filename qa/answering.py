@@ -33,7 +33,7 @@ from qa.models import Source
 from qa.passages import quotable_sentences
 from qa.rerank import query_vector, sentence_vectors
 from qa.settings import AnswerSettings, Settings
-from qa.sorts import TITLE_WORDS
+from qa.sorts import PERSON_NOUNS, TITLE_WORDS
 from qa.text import (
     adverb_base,
     content_terms,
@@ -363,10 +363,15 @@ class ExtractiveAnswerer:
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
         ask = read_question(question)
+        described = _WHO_IS.match(question)
         if _WHY.search(question):
             # A reason is what a why-question asks for: the sentence that gives one
             # ("because they came with a pepper garnish", "sparked by downed power lines").
             typed = [_CAUSE.search(r[3]) is not None for r in raw]
+        elif described:
+            # "Who is Rudy Giuliani?": the sentence that says what he is ("Trump lawyer Rudy
+            # Giuliani", "Giuliani, the former mayor, ..."), not any that names him.
+            typed = [describes(r[3], described.group(1)) for r in raw]
         else:
             typed = [bool(ask and ask.kind != "quote" and _candidates_in(r[3], ask)) for r in raw]
         # Embedding is the expensive part: only the lexically most promising sentences are
@@ -402,6 +407,37 @@ class ExtractiveAnswerer:
                 )
             )
         return sorted(scored, key=lambda c: c.score, reverse=True), shape
+
+
+_WHO_IS = re.compile(
+    r"^\s*(?i:who)\s+(?i:is|was|are|were)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s*\??\s*$"
+)
+# After a name: an apposition that says what one is ("Giuliani, the former mayor", "Holmes,
+# who founded Theranos") or a copula ("Griner is a two-time Olympic champion").
+_SAYS_WHAT = re.compile(r"(?:,\s+(?:a|an|the|who|whose)\b|\s+(?:is|was)\s+(?:a|an|the)\b)")
+
+
+def describes(sentence: str, name: str) -> bool:
+    """True when ``sentence`` says what the person ``name`` is: a role before the name ("WNBA
+    star Brittney Griner", "Judge Ketanji Brown Jackson") or an apposition or copula after it.
+    The surname alone counts where no other first name comes before it ("Cherelle Griner, the
+    wife of ..." describes Cherelle, not Brittney).
+
+    >>> describes("Trump lawyer Rudy Giuliani spoke on Monday.", "Rudy Giuliani")
+    True
+    >>> describes("Cherelle Griner, the wife of Brittney Griner, spoke.", "Brittney Griner")
+    False
+    """
+    surname = name.split()[-1]
+    for found in re.finditer(rf"\b(?:{re.escape(name)}|{re.escape(surname)})\b", sentence):
+        before = sentence[max(0, found.start() - 40) : found.start()]
+        if found.group() == surname != name and re.search(r"[A-Z][\w’'.-]*\s+$", before):
+            continue  # another person of that surname
+        word = re.search(r"([A-Za-z-]+)\.?\s+$", before)
+        role = word is not None and fold(word.group(1)) in TITLE_WORDS | PERSON_NOUNS
+        if role or _SAYS_WHAT.match(sentence, found.end()):
+            return True
+    return False
 
 
 _ENDS_A_SENTENCE = re.compile(r"[.!?…][\"”’')\]]*$")

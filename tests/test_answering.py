@@ -788,6 +788,17 @@ class TestWhatSomeoneSaid:
         assert question_shape("What did Anne Heche's son say about her?").speaker == ("son",)
 
 
+class TestWhoSomeoneIs:
+    def test_who_is_x_is_answered_by_the_sentence_that_says_what_x_is(self) -> None:
+        text = (
+            "Cherelle Griner, the wife of Brittney Griner, thanked supporters of Brittney Griner. "
+            "The court in Khimki heard the case of Brittney Griner again on Tuesday. "
+            "WNBA star Brittney Griner arrived at the hearing in handcuffs."
+        )
+        plan = plan_for("Who is Brittney Griner?", text)
+        assert plan.sentences[0].text.startswith("WNBA star Brittney Griner")
+
+
 class TestRefusal:
     def test_a_question_the_covered_story_does_not_answer_is_refused_with_the_nearest(
         self,
