@@ -363,7 +363,7 @@ class ExtractiveAnswerer:
             _attribution(shape.speaker, r[3], t) for r, t in zip(raw, terms, strict=True)
         ]
         ask = read_question(question)
-        described = _WHO_IS.match(question)
+        described = _WHO_IS_NAMED.match(question)
         if _WHY.search(question):
             # A reason is what a why-question asks for: the sentence that gives one
             # ("because they came with a pepper garnish", "sparked by downed power lines").
@@ -409,12 +409,14 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda c: c.score, reverse=True), shape
 
 
-_WHO_IS = re.compile(
+_WHO_IS_NAMED = re.compile(
     r"^\s*(?i:who)\s+(?i:is|was|are|were)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s*\??\s*$"
 )
 # After a name: an apposition that says what one is ("Giuliani, the former mayor", "Holmes,
 # who founded Theranos") or a copula ("Griner is a two-time Olympic champion").
 _SAYS_WHAT = re.compile(r"(?:,\s+(?:a|an|the|who|whose)\b|\s+(?:is|was)\s+(?:a|an|the)\b)")
+# Before a name: a title or a noun for a person ("Judge", "lawyer", "star").
+_ROLE_NOUNS = TITLE_WORDS | PERSON_NOUNS
 
 
 def describes(sentence: str, name: str) -> bool:
@@ -434,7 +436,7 @@ def describes(sentence: str, name: str) -> bool:
         if found.group() == surname != name and re.search(r"[A-Z][\w’'.-]*\s+$", before):
             continue  # another person of that surname
         word = re.search(r"([A-Za-z-]+)\.?\s+$", before)
-        role = word is not None and fold(word.group(1)) in TITLE_WORDS | PERSON_NOUNS
+        role = word is not None and fold(word.group(1)) in _ROLE_NOUNS
         if role or _SAYS_WHAT.match(sentence, found.end()):
             return True
     return False

@@ -456,11 +456,9 @@ def example_questions(titles: Sequence[str], limit: int = 4) -> list[str]:
         headline = _SITE_AFTER.sub("", title)
         if _title_case(headline):
             continue  # "Ten Things You Need to Know Today": every word capitalised, no names
-        seen: set[str] = set()
-        for found in _NAME.findall(headline):
-            name = re.sub(r"[’']s$", "", found)  # "Ketanji Brown Jackson's hearing"
-            if name.split()[0].lower() not in _NOT_A_NAME_START and name not in seen:
-                seen.add(name)
+        # Each name once a headline, without a possessive's 's ("Ketanji Brown Jackson's").
+        for name in dict.fromkeys(re.sub(r"[’']s$", "", n) for n in _NAME.findall(headline)):
+            if name.split()[0].lower() not in _NOT_A_NAME_START:
                 counts[name] = counts.get(name, 0) + 1
     # Most mentioned first; among equals the newest headline's (dicts keep insertion order).
     names = sorted(counts, key=lambda name: -counts[name])[:limit]
