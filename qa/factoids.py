@@ -39,6 +39,7 @@ from qa.sorts import (
     asked_sort,
     counted_event,
     followed_by_region,
+    is_share,
     names_a_person,
     team_of_a_place,
     titled_name,
@@ -193,6 +194,11 @@ _NUMBER_WORD = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundreds|thousands|dozens|hundred|thousand|dozen|half)"
 )
+# Units after "3 in 10" that make it a count over a span, not a share.
+_MEASURE_AFTER = (
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|games?|matches|races?|seasons?|"
+    r"starts?|attempts?|innings|tries|shots)\b"
+)
 _SCALE = r"(?:million|billion|trillion|thousand|hundred|m|bn|k|%|percent|per\s+cent)"
 _NUMBER = re.compile(
     r"(?:\b(?:about|around|roughly|nearly|almost|approximately|some|over|under|at\s+least|"
@@ -203,6 +209,10 @@ _NUMBER = re.compile(
     r"(?:-(?:year|month|week|day|hour|minute|match|game|point|yard|mile|foot|inch|pound|ton|"
     r"tonne|kilogram|gram|ounce|gallon|acre|meter|metre|kilometer|story)s?(?:-old)?|"
     r"-(?:thirds?|quarters?|fifths?|tenths?)\b)?"  # "two-thirds": a share, not "two"
+    # "2 out of every 3", "one in five": a share written as a ratio, read whole. "in" only
+    # before a small number that no unit follows ("3 in 10 games" counts goals).
+    rf"(?:\s+out\s+of\s+(?:every\s+)?(?:\d[\d,]*|{_NUMBER_WORD})\b|"
+    rf"\s+in\s+(?:every\s+)?(?:\d{{1,3}}|{_NUMBER_WORD})\b(?![\d,.]|\s+{_MEASURE_AFTER}))?"
     r"(?:\s+(?P<unit>[a-z]+))?",
     re.I,
 )
@@ -1062,6 +1072,7 @@ _SCORE_NOUNS = frozenset({"score", "scoreline"})
 
 
 _FRACTION = re.compile(r"-(?:thirds?|quarters?|fifths?|tenths?)$")
+_OF_AFTER = re.compile(r"\s+of\b")
 _RANK_BEFORE = re.compile(r"\b(?:top|No\.)\s+$", re.I)
 _PER_BEFORE = re.compile(r"\b(?:per|every|out\s+of(?:\s+every)?)\s+$", re.I)
 
@@ -1078,8 +1089,10 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
             end = match.start("unit")
         text = sentence[start:end].rstrip(" ,.")
         bare = text.lower()
-        if not text or bare in {"one", "half"} or _CLOCK.search(bare):
+        if not text or bare == "one" or _CLOCK.search(bare):
             continue
+        if bare == "half" and not (ask.sort == "percent" and _OF_AFTER.match(sentence, start + 4)):
+            continue  # "half of the voters" answers "what share"; "half" counts nothing
         if ask.per is None and _PER_BEFORE.search(sentence[max(0, start - 16) : start]):
             continue  # "7.5 births per 1,000 people": a rate's base counts nothing
         if _RANK_BEFORE.search(sentence[max(0, start - 8) : start]):
@@ -1087,6 +1100,7 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
         is_year = re.fullmatch(r"(?:1[89]|20)\d\d", bare) is not None
         # "two-thirds" is as surely a share as "67%"; "two" alone may be any word's count.
         has_digit = any(c.isdigit() for c in text) or _FRACTION.search(text) is not None
+        has_digit = has_digit or (ask.sort == "percent" and is_share(text))
         fit = 0.4 if is_year else (1.0 if has_digit else 0.7)
         if ask.detail == "money":
             fit *= 1.0 if re.search(r"[$£€¥]|dollar|euro|pound", text, re.I) else 0.5

@@ -382,7 +382,7 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
         return "date"  # "the 15 January 2022 event": a day, written before its month
     if re.fullmatch(r"(?:1[89]|20)\d\d", text):
         return "year"
-    if "%" in text or re.search(r"\bper\s*cent\b", lowered):
+    if "%" in text or re.search(r"\bper\s*cent\b", lowered) or is_share(text):
         return "percent"
     # The unit: the span's own last word ("20 years", "70,000 pounds", "20-year") or the
     # word after it ("17.5 feet" when the span stopped at the number).
@@ -398,6 +398,20 @@ def number_sort(sentence: str, start: int, end: int) -> str | None:
     return None
 
 
+def is_share(number: str) -> bool:
+    """Whether a number is written as a share of a whole: "two-thirds", "2 out of every 3",
+    "one in five", "half".
+
+    >>> is_share("almost two out of every three"), is_share("one in five"), is_share("two")
+    (True, True, False)
+    """
+    return _SHARE.search(number) is not None
+
+
+_SHARE = re.compile(
+    r"-(?:thirds?|quarters?|fifths?|tenths?)$|\s(?:out\s+of|in)\s+(?:every\s+)?\S+$|(?:^|\s)half$",
+    re.I,
+)
 _NAME_COMMA = re.compile(r"[A-Z][\w’'.-]*,\s*$")
 _HEDGE = re.compile(
     r"^(?:about|around|roughly|nearly|almost|approximately|some|over|under|at\s+least|up\s+to|"

@@ -470,6 +470,22 @@ class TestWhatIsAsked:
         assert on_date is not None and plain is not None
         assert find_candidates(fired, on_date) == find_candidates(fired, plain)
 
+    def test_a_share_written_as_a_ratio_or_a_fraction_answers_what_share(self) -> None:
+        ask = read_question("What share of new infections did the subvariant cause?")
+        assert ask is not None and ask.sort == "percent"
+        for sentence, share in [
+            ("It caused almost 2 out of every 3 new infections.", "almost 2 out of every 3"),
+            ("It caused one in five new infections.", "one in five"),
+            ("It caused about two-thirds of new infections.", "about two-thirds"),
+            ("It caused nearly half of new infections.", "nearly half"),
+        ]:
+            found = find_candidates(sentence, ask)
+            assert [c.text for c in found] == [share]
+            assert found[0].fit == find_candidates("It caused 64% of them.", ask)[0].fit
+        # Goals scored over a span of games are a count, not a share; "half" alone no answer.
+        assert find_candidates("He scored 3 in 10 games.", ask) == []
+        assert find_candidates("It cut the cases in half.", ask) == []
+
     def test_someone_elses_attorney_is_not_the_one_asked_for(self) -> None:
         ask = read_question("Who was Rudy Giuliani's attorney when he testified?")
         assert ask is not None and (ask.noun, ask.qualifier) == ("attorney", "giuliani")
