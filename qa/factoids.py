@@ -1101,6 +1101,10 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
         # "two-thirds" is as surely a share as "67%"; "two" alone may be any word's count.
         has_digit = any(c.isdigit() for c in text) or _FRACTION.search(text) is not None
         has_digit = has_digit or (ask.sort == "percent" and is_share(text))
+        if not has_digit and ask.sort not in (None, "count"):
+            # "two minutes" for "how long": a number in words with the unit asked for is as
+            # sure a measure as "2 minutes"; only a count in words may be any word's.
+            has_digit = agreement(ask.sort, sentence, start, start + len(text), ask.noun) == FITS
         fit = 0.4 if is_year else (1.0 if has_digit else 0.7)
         if ask.detail == "money":
             fit *= 1.0 if re.search(r"[$£€¥]|dollar|euro|pound", text, re.I) else 0.5

@@ -486,6 +486,25 @@ class TestWhatIsAsked:
         assert find_candidates("He scored 3 in 10 games.", ask) == []
         assert find_candidates("It cut the cases in half.", ask) == []
 
+    def test_a_measure_in_words_is_as_sure_as_in_digits(self) -> None:
+        ask = read_question("How long do users have to post a photo?")
+        assert ask is not None and ask.sort == "duration"
+
+        def fit(sentence: str) -> float:
+            return find_candidates(sentence, ask)[0].fit
+
+        assert fit("A timer starts a two-minute countdown.") == fit(
+            "A timer starts a 2-minute countdown."
+        )
+        assert fit("Users have two minutes to post.") == fit("Users have 2 minutes to post.")
+        # A count in words may be any word's count: it stays less sure than digits.
+        count = read_question("How many photos do users post?")
+        assert count is not None
+        assert (
+            find_candidates("Users post two photos.", count)[0].fit
+            < find_candidates("Users post 2 photos.", count)[0].fit
+        )
+
     def test_someone_elses_attorney_is_not_the_one_asked_for(self) -> None:
         ask = read_question("Who was Rudy Giuliani's attorney when he testified?")
         assert ask is not None and (ask.noun, ask.qualifier) == ("attorney", "giuliani")
