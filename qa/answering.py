@@ -44,6 +44,7 @@ from qa.text import (
     weighted_coverage,
     with_adverb_bases,
     with_demonyms,
+    with_word_forms,
     words,
 )
 
@@ -137,7 +138,7 @@ def question_shape(question: str) -> QuestionShape:
 def _sentence_terms(sentence: str) -> set[str]:
     """A sentence's stemmed terms, with the demonyms of its countries and the adjectives of
     its adverbs, as a question's focus terms are matched against them."""
-    return with_adverb_bases(with_demonyms(set(content_terms(sentence))))
+    return with_word_forms(with_adverb_bases(with_demonyms(set(content_terms(sentence)))))
 
 
 def _focus_terms(text: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ the metrics, so that "a word" means the same thing everywhere:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -110,6 +111,89 @@ def with_demonyms(terms: set[str]) -> set[str]:
     """Stemmed terms plus the demonym of each country among them: a question's "English city"
     is a sentence's "Cambridge, England", its "French president" the "President of France"."""
     return terms | {_DEMONYM_OF[t] for t in terms if t in _DEMONYM_OF}
+
+
+def with_word_forms(terms: set[str]) -> set[str]:
+    """Stemmed terms plus the stems of their irregular forms, which the stemmer cannot join: a
+    question's "Who won ...?" is a sentence's "win", its "What did they buy?" "bought".
+
+    >>> sorted(with_word_forms({"bought", "nfl"}))
+    ['bought', 'buy', 'nfl']
+    """
+    mates = _word_mates()
+    return terms.union(*(mates.get(t, ()) for t in terms))
+
+
+@functools.cache
+def _word_mates() -> dict[str, frozenset[str]]:
+    """Each stem's mates: the stems of the other words of its groups in ``_WORD_FORMS``."""
+    mates: dict[str, set[str]] = {}
+    for group in _WORD_FORMS:
+        stems = {stem(w) for w in group.split()}
+        for s in stems:
+            mates.setdefault(s, set()).update(stems - {s})
+    return {s: frozenset(m) for s, m in mates.items()}
+
+
+# Irregular forms, one word a line: the verbs news reports deeds with, and "children".
+_WORD_FORMS = """\
+win won
+beat beaten
+buy bought
+sell sold
+pay paid
+begin began begun
+die died dying
+rise rose risen
+fall fell fallen
+grow grew grown
+child children
+get got gotten
+leave left
+hold held
+meet met
+lose lost
+go went gone
+come came
+give gave given
+take took taken
+make made
+write wrote written
+run ran
+speak spoke spoken
+shoot shot
+fight fought
+know knew known
+build built
+lead led
+send sent
+spend spent
+keep kept
+bring brought
+sing sang sung
+break broke broken
+choose chose chosen
+fly flew flown
+throw threw thrown
+become became
+see saw seen
+steal stole stolen
+wear wore worn
+strike struck
+drive drove driven
+teach taught
+think thought
+catch caught
+seek sought
+hear heard
+flee fled
+sink sank sunk
+stand stood
+hide hid hidden
+shake shook shaken
+eat ate eaten
+tell told
+""".splitlines()
 
 
 def adverb_base(term: str) -> str:

@@ -655,6 +655,16 @@ class TestShortAnswer:
         scored = by_position(question, text)
         assert scored[1].focus > scored[0].focus, "'England' is the question's 'English'"
 
+    def test_a_verbs_irregular_form_covers_the_questions_form(self) -> None:
+        text = (
+            "Pat Bowlen bought the Broncos in 1984 and owned them for decades. "
+            "He died in 2019, one month before his induction into the Hall of Fame."
+        )
+        scored = by_position("In what year did Pat Bowlen die?", text)
+        assert scored[1].focus > 0, "'died' is the question's 'die'"
+        bought = by_position("When did Pat Bowlen buy the Broncos?", text)
+        assert bought[0].focus == 1.0, "'bought' is the question's 'buy'"
+
     def test_an_adverb_is_matched_as_its_adjective_on_either_side(self) -> None:
         # "briefly paused" / "a brief hiatus"; "unfair attacks" / "unfairly attacked"
         assert "brief" in question_shape("Why was filming briefly halted?").focus
