@@ -131,7 +131,7 @@ def _window(since: date, until: date, phrase: str) -> DateWindow:
 _BEFORE_A_MONTH = frozenset("in since last this early late mid during".split())
 # How long a month's and a year's news run on after it ends.
 _MONTH_REPORTED = timedelta(days=14)
-_YEAR_REPORTED = timedelta(days=31)
+_YEAR_REPORTED = timedelta(days=90)
 
 
 def _month_year(text: str, as_of: date) -> DateWindow | None:
@@ -203,7 +203,8 @@ def _year(text: str, as_of: date) -> DateWindow | None:
         if found.group(0).startswith("from") and not open_ended:
             continue  # "from 2008 to 2016": a span the articles of no one year cover
         if year <= as_of.year:
-            # A year's news runs on into January: "births fell to a record low in 2021".
+            # A year's news runs on into the next one's first quarter: "births fell to a record
+            # low in 2021"; a year's reports and tallies come out in January to March.
             last = date(year, 12, 31) + _YEAR_REPORTED
             end = as_of if open_ended else min(last, as_of)
             return _window(date(year, 1, 1), end, found.group(0))
