@@ -15,6 +15,7 @@ regular expressions read in microseconds per sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -45,7 +46,7 @@ from qa.sorts import (
     titled_name,
 )
 from qa.stance import asks_what_happened, may_hedge, reports_poll, stated
-from qa.text import STOPWORDS, fold
+from qa.text import STOPWORDS, content_terms, fold, stem, with_demonyms
 
 Kind = Literal["person", "name", "place", "date", "number", "quote"]
 
@@ -264,6 +265,7 @@ class Ask:
     opening: str | None = None  # the preposition it opens with: "From whom", "By how much"
     agents: frozenset[str] = frozenset()  # "Who hosted ...?": the host, who hosts
     tally: bool = False  # "What was the House vote count?": a tally like "220-207"
+    places: frozenset[str] = frozenset()  # countries and US states it names after its wh-word
 
 
 _ASKED_NOUN = re.compile(
@@ -338,6 +340,7 @@ def read_question(question: str) -> Ask | None:
         opening.group(1).lower() if opening else None,
         _agent_nouns(question) if kind == "person" else frozenset(),
         tally,
+        _places_asked(question[wh.end() if wh else 0 :]),
     )
 
 
@@ -680,6 +683,7 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
     if ask.kind == "number" and ask.happened and not ask.polled and reports_poll(sentence):
         return []  # a poll's 51% forecasts the vote the question asks about
     other_years = ask.kind != "date" and _dated_otherwise(sentence, ask)
+    other_place = ask.kind != "place" and ask.sort != "place" and _placed_otherwise(sentence, ask)
     fresh = []
     # Quoted words are what someone said, whatever mood they are in; the date or the place an
     # article gives ahead ("will take place May 27 in New Castle") is, as a rule, where it was.
@@ -717,6 +721,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
             fit += NEXT_TO_NOUN_BONUS
         if other_years:
             fit *= OTHER_YEAR_FACTOR  # "won the Stanley Cup in 2009, 2016 and 2017" for 2022
+        if other_place:
+            fit *= OTHER_PLACE_FACTOR  # "1,000 deaths in Portugal and Spain" for Texas's
         fresh.append(replace(candidate, fit=fit))
     nearest = _named_before_asked_number(sentence, fresh, ask)
     if nearest is not None:  # "Which bank's shares fell nearly 7%?": "Goldman Sachs falling
@@ -735,6 +741,64 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
 _SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+)?$", re.I)
 
 OTHER_YEAR_FACTOR = 0.5
+OTHER_PLACE_FACTOR = 0.5
+
+
+def named_places(text: str) -> frozenset[str]:
+    """The countries and US states ``text`` names, one name for each ("U.S." and "America"
+    are "united states"), continents left out.
+
+    >>> sorted(named_places("Deaths in Texas, the U.S. and South Korea"))
+    ['south korea', 'texas', 'united states']
+    """
+    return frozenset(
+        _PLACE_ALIASES.get(m.group(), m.group().lower()) for m in _place_names().finditer(text)
+    )
+
+
+def _places_asked(text: str) -> frozenset[str]:
+    """The places a question places its answer in: those its main clause names, not one that
+    sets the scene after "when", "after" ... ("... on the morning when Hurricane Grace hit
+    Mexico?")."""
+    return named_places(_SUBORDINATE.split(text, 1)[0])
+
+
+_SUBORDINATE = re.compile(
+    r"\b(?:when|while|after|before|as|since|because|which|that|who|whose|where|until)\b", re.I
+)
+
+
+def _placed_otherwise(sentence: str, ask: Ask) -> bool:
+    """True when the question places its answer in a country or a US state ("How many deaths
+    did Texas record?") and the sentence names others only ("1,000 deaths in Portugal and
+    Spain"); its people's word ("Texans", "Chinese") counts as naming the place."""
+    if not ask.places:
+        return False
+    named = named_places(sentence)
+    if not named or named & ask.places:
+        return False
+    # A US state is in the United States: "U.S. Capitol Police" for a North Carolina man, and
+    # "in Texas" for a question about the US.
+    states = {fold(state) for state in STATES}
+    if named == {"united states"} and ask.places & states:
+        return False
+    if "united states" in ask.places and named <= states:
+        return False
+    terms = set(content_terms(sentence))
+    return not any(with_demonyms({stem(p)}) - {stem(p)} & terms for p in ask.places)
+
+
+@functools.cache
+def _place_names() -> re.Pattern[str]:
+    names = sorted((COUNTRIES | STATES) - _CONTINENTS, key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")(?![\w’'])")
+
+
+_CONTINENTS = frozenset("Europe Asia Africa Antarctica".split())
+_PLACE_ALIASES = {
+    **dict.fromkeys(["US", "U.S.", "USA", "America", "United States"], "united states"),
+    **dict.fromkeys(["UK", "U.K.", "Britain", "Great Britain", "United Kingdom"], "united kingdom"),
+}
 # A year after these words dates something else than the sentence's deed: "the team's first
 # Stanley Cup *since* 2001" is this year's win, and "his first title since May 2021" this one.
 _REFERENCE_YEAR = re.compile(
@@ -1073,6 +1137,12 @@ _SCORE_NOUNS = frozenset({"score", "scoreline"})
 
 _FRACTION = re.compile(r"-(?:thirds?|quarters?|fifths?|tenths?)$")
 _OF_AFTER = re.compile(r"\s+of\b")
+# The count of a story's sources: "two people familiar with the matter", "three sources".
+_SOURCES_AFTER = re.compile(
+    r"\s*(?:(?:people|persons|officials|individuals)\s+(?:familiar\s+with|close\s+to|"
+    r"with\s+(?:direct\s+)?knowledge|briefed\s+on)|sources)\b",
+    re.I,
+)
 _RANK_BEFORE = re.compile(r"\b(?:top|No\.)\s+$", re.I)
 _PER_BEFORE = re.compile(r"\b(?:per|every|out\s+of(?:\s+every)?)\s+$", re.I)
 
@@ -1097,6 +1167,8 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
             continue  # "7.5 births per 1,000 people": a rate's base counts nothing
         if _RANK_BEFORE.search(sentence[max(0, start - 8) : start]):
             continue  # "the top two candidates" ranks them, it does not count them
+        if _SOURCES_AFTER.match(sentence, match.start("unit") if unit else end):
+            continue  # "two people familiar with the search said": who told the reporter
         is_year = re.fullmatch(r"(?:1[89]|20)\d\d", bare) is not None
         # "two-thirds" is as surely a share as "67%"; "two" alone may be any word's count.
         has_digit = any(c.isdigit() for c in text) or _FRACTION.search(text) is not None

@@ -453,6 +453,36 @@ class TestWhatIsAsked:
         # A year after "since" dates another thing: this is this year's win.
         assert fit("Jo Smith won the team's first Stanley Cup since 2001.") == undated
 
+    def test_a_sentence_placing_its_fact_in_other_countries_fits_a_placed_question_less(
+        self,
+    ) -> None:
+        ask = read_question("How many heat-related deaths did Texas record during the heat wave?")
+        assert ask is not None and ask.places == frozenset({"texas"})
+
+        def fit(sentence: str) -> float:
+            return find_candidates(sentence, ask)[0].fit
+
+        unplaced = fit("At least 1,000 deaths have been attributed to the heat wave so far.")
+        assert fit("At least 1,000 deaths have been attributed to it in Portugal and Spain.") < (
+            unplaced
+        )
+        assert fit("At least 1,000 deaths in Texas, more than in Oklahoma.") == unplaced
+        assert fit("At least 1,000 deaths in Oklahoma.") < unplaced
+        # A state is in the United States: "U.S." does not place it elsewhere.
+        assert fit("At least 1,000 deaths in the U.S. have been attributed to it.") == unplaced
+        # A place that only sets the scene after "when" places no answer.
+        scene = read_question("How far south was the storm on the day when Grace hit Mexico?")
+        assert scene is not None and scene.places == frozenset()
+
+    def test_the_count_of_a_storys_sources_answers_no_how_many(self) -> None:
+        ask = read_question("How many FBI agents took part in the search?")
+        assert ask is not None
+        said = "Agents searched the home Monday, two people familiar with the search said."
+        assert find_candidates(said, ask) == []
+        assert find_candidates("Three sources said 30 agents took part.", ask)[0].text == (
+            "30 agents"
+        )
+
     def test_by_how_much_is_answered_by_the_share_after_by(self) -> None:
         ask = read_question("By how much did the state cut the water the district receives?")
         assert ask is not None and ask.opening == "by"
