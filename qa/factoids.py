@@ -694,6 +694,8 @@ def find_candidates(sentence: str, ask: Ask) -> list[Candidate]:
             continue  # a span the question already says is no answer; a partly new one is less
         if _other_qualifier(sentence, candidate, ask):
             continue  # "former Soviet leader Joseph Stalin" for "which NAACP leader"
+        if ask.sort == "age" and _age_of_another(sentence, candidate, ask):
+            continue  # "22-year-old Bank of America Stadium" for how old the team's owner was
         agrees = agreement(ask.sort, sentence, candidate.start, candidate.end, ask.noun)
         if agrees == CONFLICTS:
             continue  # a team for "which quarterback", a weight for "how much did it cost"
@@ -977,6 +979,22 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
         return False
     theirs = fold(found.group(1)).strip(".")
     return theirs != ask.qualifier and theirs not in ask.words
+
+
+def _age_of_another(sentence: str, candidate: Candidate, ask: Ask) -> bool:
+    """True when an age is given to a name the question does not say: the name right after
+    "22-year-old", or the one it is set beside ("Jerry Richardson, 81, sold the team")."""
+    after = _NAME_AFTER_AGE.match(sentence, candidate.end)
+    beside = candidate.text.isdigit() and sentence.startswith(",", candidate.end)
+    before = _NAME_BEFORE_AGE.search(sentence, 0, candidate.start) if beside else None
+    named = after.group(1) if after else before.group(1) if before else None
+    if named is None:
+        return False
+    return not any(fold(word) in ask.words for word in re.findall(r"[\w’'-]+", named))
+
+
+_NAME_AFTER_AGE = re.compile(r"(?<=-old)\s+((?:[A-Z][\w’'.-]*\s*)+)")
+_NAME_BEFORE_AGE = re.compile(r"((?:[A-Z][\w’'.-]*\s+)*[A-Z][\w’'.-]*),\s*$")
 
 
 OTHER_COUNT_FACTOR = 0.5

@@ -474,6 +474,17 @@ class TestWhatIsAsked:
         scene = read_question("How far south was the storm on the day when Grace hit Mexico?")
         assert scene is not None and scene.places == frozenset()
 
+    def test_an_age_given_to_another_name_answers_no_how_old(self) -> None:
+        asked = "How old was David Tepper when the owners approved the sale?"
+        stadium = "Owners asked about replacing 22-year-old Bank of America Stadium."
+        assert found_in(asked, stadium) == []
+        assert found_in(asked, "Jerry Richardson, 81, sold the team to him.") == []
+        assert found_in(asked, "David Tepper, 60, bought the team.") == ["60"]
+        assert found_in(asked, "The 60-year-old Tepper bought the team.") == ["60-year-old"]
+        assert found_in(asked, "On Tuesday, the 60-year-old hedge fund owner bought it.") == [
+            "60-year-old"
+        ]
+
     def test_the_count_of_a_storys_sources_answers_no_how_many(self) -> None:
         ask = read_question("How many FBI agents took part in the search?")
         assert ask is not None
