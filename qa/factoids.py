@@ -804,7 +804,8 @@ _PLACE_ALIASES = {
 # A year after these words dates something else than the sentence's deed: "the team's first
 # Stanley Cup *since* 2001" is this year's win, and "his first title since May 2021" this one.
 _REFERENCE_YEAR = re.compile(
-    r"\b(?:since|before|after|until|than|from)\s+(?:(?:early|late|mid)-?\s*)?"
+    r"\b(?:since|before|after|until|than|from)\s+(?:(?:in|on|at|during)\s+)?"
+    r"(?:(?:early|late|mid)-?\s*)?"
     r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?(?:\d{1,2},?\s+)?$",
     re.I,
 )
@@ -930,6 +931,8 @@ def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
         return not _agent_of_another(before_agent, ask)
     word = re.search(r"([A-Za-z-]+)\s+(?:(?:a|an|the)\s+)?$", before)
     opening = word.group(1).lower() if word else None
+    if ask.opening == "by" and ask.kind == "number" and opening in ("up", "down"):
+        return True  # "airfares are up 37.8%" says by how much they rose
     return opening is not None and opening == ask.opening and opening in _TELLING[ask.kind]
 
 

@@ -452,6 +452,7 @@ class TestWhatIsAsked:
         assert fit("Jo Smith won the Stanley Cup in 2009 and 2016.") < undated
         # A year after "since" dates another thing: this is this year's win.
         assert fit("Jo Smith won the team's first Stanley Cup since 2001.") == undated
+        assert fit("Jo Smith won the Stanley Cup, more easily than in May 2019.") == undated
 
     def test_a_sentence_placing_its_fact_in_other_countries_fits_a_placed_question_less(
         self,
@@ -504,6 +505,9 @@ class TestWhatIsAsked:
         # A fraction in words is as sure a share as a percentage.
         words, digits = "Output fell by two-thirds.", "Output fell by 67%."
         assert find_candidates(words, ask)[0].fit == find_candidates(digits, ask)[0].fit
+        # "Up" and "down" say by how much as "by" does.
+        up, by = "Airfares are up 37.8%.", "Airfares rose by 37.8%."
+        assert find_candidates(up, ask)[0].fit == find_candidates(by, ask)[0].fit
         # "On what date": nearly every date follows "on", so the opening word tells nothing.
         fired = "The team fired its coach on Jan. 10, a week after the season ended."
         on_date = read_question("On what date did the team fire its coach?")
