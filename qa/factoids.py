@@ -932,10 +932,23 @@ def _named_as_asked(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     word = re.search(r"([A-Za-z-]+)\s+(?:(?:a|an|the)\s+)?$", before)
     opening = word.group(1).lower() if word else None
     if ask.opening == "by" and ask.kind == "number" and opening in ("up", "down"):
-        return True  # "airfares are up 37.8%" says by how much they rose
+        # "airfares are up 37.8%", "eggs up 32.2%" say by how much what is asked about rose;
+        # "citrus fruit up 6.5%" says it of something else. (Not "rose 8.6%": "the consumer
+        # price index rose" would then tell how much egg prices did.)
+        changed = _CHANGED.search(before)
+        asked = {stem(word) for word in ask.words} - _MEASURED
+        return changed is not None and stem(fold(changed.group(1))) in asked
     return opening is not None and opening == ask.opening and opening in _TELLING[ask.kind]
 
 
+# Words for what any figure measures: "prices are up 13%" does not say whose prices.
+_MEASURED = frozenset(
+    stem(w) for w in "price prices cost costs rate rates sales value values index number".split()
+)
+# The word before "up" or "down", past "is", "are", "have" ...: what changed.
+_CHANGED = re.compile(
+    r"([A-Za-z][\w’'-]*)\s+(?:(?:is|are|was|were|has|have|had)\s+)?(?:[A-Za-z-]+)\s+$"
+)
 _VERB_BEFORE = re.compile(
     r"\b(?:will|would|to|can|could|may|might|must|shall|should|did|does|do|not|n[’']t)\s+$", re.I
 )

@@ -505,9 +505,16 @@ class TestWhatIsAsked:
         # A fraction in words is as sure a share as a percentage.
         words, digits = "Output fell by two-thirds.", "Output fell by 67%."
         assert find_candidates(words, ask)[0].fit == find_candidates(digits, ask)[0].fit
-        # "Up" and "down" say by how much as "by" does.
-        up, by = "Airfares are up 37.8%.", "Airfares rose by 37.8%."
-        assert find_candidates(up, ask)[0].fit == find_candidates(by, ask)[0].fit
+        # "Up" and "down" say by how much as "by" does, of what the question asks about.
+        fares = read_question("By how much did airfares rise over the year?")
+        assert fares is not None
+        by = find_candidates("Airfares rose by 37.8%.", fares)[0].fit
+        for said in ["Airfares are up 37.8%.", "Eggs and airfares up 37.8%."]:
+            assert find_candidates(said, fares)[0].fit == by
+        assert find_candidates("Citrus fruit up 37.8%.", fares)[0].fit < by
+        food = read_question("By how much did grocery store food prices rise?")
+        assert food is not None
+        assert find_candidates("Meat prices are up 13%.", food)[0].fit < by, "whose prices?"
         # "On what date": nearly every date follows "on", so the opening word tells nothing.
         fired = "The team fired its coach on Jan. 10, a week after the season ended."
         on_date = read_question("On what date did the team fire its coach?")
