@@ -1298,7 +1298,8 @@ JOINED_BY_POSSESSIVE = 0.8
 # Sentence openers capitalised only because they come first: "While NFL owners were busy".
 _LEADING_WORDS = frozenset(
     """while although though because unless whether unlike despite however meanwhile whereas
-    amid among including besides instead perhaps nevertheless moreover furthermore""".split()
+    amid among including besides instead perhaps nevertheless moreover furthermore today
+    tomorrow yesterday tonight""".split()
 )
 
 

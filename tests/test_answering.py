@@ -486,6 +486,13 @@ class TestWhatIsAsked:
             "60-year-old"
         ]
 
+    def test_today_opening_a_quotation_is_no_name(self) -> None:
+        said = 'The Taliban said, "Today we are celebrating the anniversary of independence."'
+        assert found_in("Which anniversary were Afghans marking?", said) == []
+        assert found_in("Who spoke at the rally?", "Today Joe Biden spoke at the rally.") == [
+            "Joe Biden"
+        ]
+
     def test_the_count_of_a_storys_sources_answers_no_how_many(self) -> None:
         ask = read_question("How many FBI agents took part in the search?")
         assert ask is not None
