@@ -762,7 +762,9 @@ def _places_asked(text: str) -> frozenset[str]:
     """The places a question places its answer in: those its main clause names, not one that
     sets the scene after "when", "after" ... ("... on the morning when Hurricane Grace hit
     Mexico?")."""
-    return named_places(_SUBORDINATE.split(text, 1)[0])
+    # A follow-up's carried subject ("When were the first cases recorded? (Ghana, Marburg)")
+    # names the story, not where its answer is: only the question itself counts.
+    return named_places(_SUBORDINATE.split(text.split("?", 1)[0], 1)[0])
 
 
 _SUBORDINATE = re.compile(

@@ -474,6 +474,9 @@ class TestWhatIsAsked:
         # A place that only sets the scene after "when" places no answer.
         scene = read_question("How far south was the storm on the day when Grace hit Mexico?")
         assert scene is not None and scene.places == frozenset()
+        # Nor does a follow-up's carried subject: the first Marburg cases were in Germany.
+        carried = read_question("When were the first cases ever recorded? (Ghana, Marburg)")
+        assert carried is not None and carried.places == frozenset()
 
     def test_an_age_given_to_another_name_answers_no_how_old(self) -> None:
         asked = "How old was David Tepper when the owners approved the sale?"
