@@ -783,10 +783,9 @@ def _placed_otherwise(sentence: str, ask: Ask) -> bool:
         return False
     # A US state is in the United States: "U.S. Capitol Police" for a North Carolina man, and
     # "in Texas" for a question about the US.
-    states = {fold(state) for state in STATES}
-    if named == {"united states"} and ask.places & states:
+    if named == {"united states"} and ask.places & _STATE_NAMES:
         return False
-    if "united states" in ask.places and named <= states:
+    if "united states" in ask.places and named <= _STATE_NAMES:
         return False
     terms = set(content_terms(sentence))
     return not any(with_demonyms({stem(p)}) - {stem(p)} & terms for p in ask.places)
@@ -799,6 +798,7 @@ def _place_names() -> re.Pattern[str]:
 
 
 _CONTINENTS = frozenset("Europe Asia Africa Antarctica".split())
+_STATE_NAMES = frozenset(state.lower() for state in STATES)  # as ``named_places`` gives them
 _PLACE_ALIASES = {
     **dict.fromkeys(["US", "U.S.", "USA", "America", "United States"], "united states"),
     **dict.fromkeys(["UK", "U.K.", "Britain", "Great Britain", "United Kingdom"], "united kingdom"),
@@ -1197,7 +1197,8 @@ def _numbers(sentence: str, ask: Ask) -> list[Candidate]:
         bare = text.lower()
         if not text or bare == "one" or _CLOCK.search(bare):
             continue
-        if bare == "half" and not (ask.sort == "percent" and _OF_AFTER.match(sentence, start + 4)):
+        half_of = _OF_AFTER.match(sentence, start + len(text)) is not None
+        if bare == "half" and not (ask.sort == "percent" and half_of):
             continue  # "half of the voters" answers "what share"; "half" counts nothing
         if ask.per is None and _PER_BEFORE.search(sentence[max(0, start - 16) : start]):
             continue  # "7.5 births per 1,000 people": a rate's base counts nothing
