@@ -225,8 +225,10 @@ _UNITS = frozenset(
     knots degrees births""".split()
 )
 _CAP = r"(?:[A-Z][\w’'.&-]*|\d+(?:st|nd|rd|th)?)"
+# A run of capitalised words, joined by spaces, hyphens or slashes ("Dallas/Fort Worth" is one
+# metro area), with the small words that join a name's parts.
 _RUN = re.compile(
-    rf"[A-Z][\w’'.&-]*(?:(?:\s+|-)(?:(?:of|de|del|da|von|van|der|den|al|bin|la|le|du|and|for|"
+    rf"[A-Z][\w’'.&-]*(?:(?:\s+|-|/)(?:(?:of|de|del|da|von|van|der|den|al|bin|la|le|du|and|for|"
     rf"the|on)\s+)*{_CAP})*"
 )
 _QUOTED = re.compile(r"“([^”]{3,})”|\"([^\"]{3,})\"")

@@ -272,6 +272,11 @@ class TestWhatIsAsked:
             "Central Park"
         ]
 
+    def test_names_joined_by_a_slash_are_one_place(self) -> None:
+        question = "Which metro area received the most scam calls?"
+        sentence = "Dallas/Fort Worth was the top metro area for receiving scam calls."
+        assert found_in(question, sentence)[0] == "Dallas/Fort Worth"
+
     def test_a_place_after_the_asked_noun_and_of_is_that_place(self) -> None:
         question = "Near which small community did the fire start?"
         sentence = "It began in the foothills of the Sierra Nevada near the community of Midpines."
