@@ -117,10 +117,24 @@ def resolve_dates(question: str, as_of: date) -> DateWindow | None:
     """
     text = question.lower()
     for rule in _RULES:
-        window = rule(text, as_of)
+        try:
+            window = rule(text, as_of)
+        except (OverflowError, ValueError):
+            continue  # "last year" seen from the year 1: a time no calendar date can hold
         if window is not None:
             return window
     return None
+
+
+def days_before(day: date, days: int) -> date:
+    """``day`` less ``days``, or the first date there is ("3000 years ago" is before it).
+
+    >>> days_before(date(2023, 3, 1), 28)
+    datetime.date(2023, 2, 1)
+    >>> days_before(date(2023, 3, 1), 3000 * 365)
+    datetime.date(1, 1, 1)
+    """
+    return date.min if days >= (day - date.min).days else day - timedelta(days=days)
 
 
 def _window(since: date, until: date, phrase: str) -> DateWindow:
@@ -186,7 +200,7 @@ def _day_month(text: str, as_of: date) -> DateWindow | None:
     if year is None and start > as_of:
         if start - as_of <= timedelta(days=90):
             # A coming date ("through July 4") is announced in this week's news.
-            return _window(as_of - timedelta(days=7), as_of, match.group(0))
+            return _window(days_before(as_of, 7), as_of, match.group(0))
         start = (
             start.replace(year=as_of.year - 1)
             if not (start.month == 2 and start.day == 29)
@@ -235,8 +249,8 @@ def _relative(text: str, as_of: date) -> DateWindow | None:
     for phrase, days in fixed.items():
         if re.search(rf"\b{phrase}\b", text):
             if phrase == "this month":
-                return _window(min(as_of.replace(day=1), as_of - timedelta(days=7)), as_of, phrase)
-            return _window(as_of - timedelta(days=days), as_of, phrase)
+                return _window(min(as_of.replace(day=1), days_before(as_of, 7)), as_of, phrase)
+            return _window(days_before(as_of, days), as_of, phrase)
     count = r"(?P<n>\d+|" + "|".join(_NUMBER_WORDS) + r")"
     units = r"(?P<unit>day|week|month|year)s?"
     for pattern in (rf"\b(?:past|last)\s+{count}\s+{units}\b", rf"\b{count}\s+{units}\s+ago\b"):
@@ -246,14 +260,14 @@ def _relative(text: str, as_of: date) -> DateWindow | None:
             days = amount * _UNIT_DAYS[match.group("unit")]
             # "two weeks ago" is a point in time; reports follow it for a few days.
             slack = days + 7 if "ago" in match.group(0) else days
-            return _window(as_of - timedelta(days=slack), as_of, match.group(0))
+            return _window(days_before(as_of, slack), as_of, match.group(0))
     return None
 
 
 def _recent(text: str, as_of: date) -> DateWindow | None:
     """ "recently", "recent", "latest", "new", "just": news of about the last month."""
     if match := re.search(r"\b(?:recent(?:ly)?|latest|just|newly)\b", text):
-        return _window(as_of - timedelta(days=31), as_of, match.group(0))
+        return _window(days_before(as_of, 31), as_of, match.group(0))
     return None
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Protocol
 
-from qa.dates import DateWindow, resolve_dates
+from qa.dates import DateWindow, days_before, resolve_dates
 from qa.embeddings import Embedder
 from qa.keyword_index import KeywordIndex
 from qa.models import Filters, StoredChunk
@@ -160,7 +160,7 @@ class HybridRetriever:
             preference, weight = _narrow(base, window), s.date_weight
         elif window is None and s.recency_days and s.recency_weight:
             reference = as_of or date.today()
-            recent = DateWindow(reference - timedelta(days=s.recency_days), reference, "")
+            recent = DateWindow(days_before(reference, s.recency_days), reference, "")
             preference, weight = _narrow(base, recent), s.recency_weight
 
         chunks: dict[str, StoredChunk] = {}

@@ -21,13 +21,13 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from qa.articles import SUPPORTED_SUFFIXES
-from qa.dates import parse_date
+from qa.dates import days_before, parse_date
 from qa.errors import friendly
 from qa.models import Answer, AnswerStream, Citation, Query
 from qa.settings import Settings
@@ -552,7 +552,7 @@ def preset_range(preset: str, as_of: str | None, today: date | None = None) -> t
         end = parse_date(as_of) or today or date.today()
     except ValueError:  # the as-of field is flagged on its own; count from today meanwhile
         end = today or date.today()
-    return (end - timedelta(days=days - 1)).isoformat(), end.isoformat()
+    return days_before(end, days - 1).isoformat(), end.isoformat()
 
 
 # -- conversations -------------------------------------------------------------------------------

@@ -121,6 +121,20 @@ class TestRestAsk:
         assert "Lukashenko" in follow_up["question"]
 
     @pytest.mark.parametrize(
+        "body",
+        [
+            {"question": "What happened 3000 years ago?"},
+            {"question": "Where did they meet?", "as_of": "0001-01-05"},
+        ],
+    )
+    def test_a_time_before_the_calendar_is_answered_not_a_server_error(
+        self, served: Served, body: dict[str, Any]
+    ) -> None:
+        reply = httpx.post(f"{served.url}/api/ask", json=body, timeout=60)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["citations"]
+
+    @pytest.mark.parametrize(
         ("body", "field"),
         [
             ({"question": XI, "since": "someday"}, "since"),

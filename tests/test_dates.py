@@ -39,6 +39,14 @@ class TestRelative:
     def test_n_units_ago_leaves_a_week_for_the_reports(self) -> None:
         assert window("What was announced two weeks ago?") == (date(2022, 6, 10), TODAY)
 
+    def test_a_time_before_the_calendar_begins_reaches_back_to_its_first_day(self) -> None:
+        assert window("What happened 3000 years ago?") == (date.min, TODAY)
+        assert window("What changed in the last 99999999999 days?") == (date.min, TODAY)
+        early = date(1, 1, 5)
+        assert window("Who resigned last week?", early) == (date.min, early)
+        # "last year" seen from the year 1 names no date at all: no window, and no error.
+        assert window("What happened last year?", early) is None
+
 
 class TestCalendar:
     def test_month_and_year(self) -> None:
