@@ -14,11 +14,13 @@ only through ``html.escape``. Gradio sanitizes chat messages as well, but we do 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
 import shutil
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -60,7 +62,9 @@ _SHORT_CONTEXT = 80  # less context than this on a side pulls in the neighbourin
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 3], as qa.citations writes them
 _PARTIAL_MARKER = re.compile(r"\[[\d,\s]*$")  # "[1" of a marker still streaming in
 _LAST_WORD = re.compile(r"(\S*)\s*$")  # the word a marker follows, and the space between
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE_NAME = re.compile(r"[^\w.-]+")
+# A stem of at most 60 characters keeps a name within 255 bytes in any script.
+_STEM_CHARS = 60
 
 ChatMessage = dict[str, str]  # the OpenAI/Gradio messages format, as Gradio passes it
 ProgressFn = Callable[[float, str], None]
@@ -844,24 +848,31 @@ def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[ChatMessage]:
 
 
 def safe_filename(name: str) -> str:
-    """A file name that cannot leave the folder it is joined to.
+    """A file name that cannot leave the folder it is joined to, and that no other name
+    becomes.
 
-    Folders, drive letters and ``..`` are dropped, characters outside ``[A-Za-z0-9._-]`` become
-    ``-``, and a leading dot is removed (hidden files are not read by ingest).
+    Folders, drive letters and ``..`` are dropped; characters other than letters (of any
+    script), digits, ``.``, ``_`` and ``-`` become ``-``; a leading dot goes (hidden files are
+    not read by ingest). A name that had to change gets a short hash of the name it was, so
+    "news (1).txt" and "news [1].txt" stay two files while the same name uploaded again still
+    replaces its file.
 
     >>> safe_filename("../../etc/passwd")
     'passwd'
+    >>> safe_filename("新闻.txt")
+    '新闻.txt'
     >>> safe_filename("C:\\\\Users\\\\me\\\\Xi speech (2).txt")
-    'Xi-speech-2-.txt'
+    'Xi-speech-2-c5b47307.txt'
     """
-    base = PurePosixPath(name.replace("\\", "/")).name
-    cleaned = _SAFE_NAME.sub("-", base).lstrip(".-")
-    if len(cleaned) > 120:
-        suffix = PurePosixPath(cleaned).suffix[:12]
-        cleaned = cleaned[: 120 - len(suffix)] + suffix
-    if not PurePosixPath(cleaned).stem.strip("._-"):
-        cleaned = "upload" + PurePosixPath(cleaned).suffix
-    return cleaned
+    base = unicodedata.normalize("NFC", PurePosixPath(name.replace("\\", "/")).name)
+    path = PurePosixPath(base)
+    suffix = _SAFE_NAME.sub("", path.suffix)[:12]
+    stem = base[: len(base) - len(path.suffix)] if suffix else base
+    cleaned = _SAFE_NAME.sub("-", stem).lstrip(".-")[:_STEM_CHARS] or "upload"
+    if cleaned + suffix != base:
+        digest = hashlib.sha1(base.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        cleaned = f"{cleaned.rstrip('-') or 'upload'}-{digest}"
+    return cleaned + suffix
 
 
 def check_upload(name: str, size: int, max_bytes: int) -> str | None:

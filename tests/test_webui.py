@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -278,16 +278,33 @@ class TestUploads:
             ("../../etc/passwd.txt", "passwd.txt"),
             ("..\\..\\windows\\evil.md", "evil.md"),
             ("/abs/path/a.json", "a.json"),
-            (".hidden.txt", "hidden.txt"),
-            ("..", "upload"),
-            ("Xi speech (2).txt", "Xi-speech-2-.txt"),
-            ("naïve café.html", "na-ve-caf-.html"),
-            ("<script>.txt", "script-.txt"),
+            ("新闻.txt", "新闻.txt"),
+            ("Новости.md", "Новости.md"),
         ],
     )
     def test_names_cannot_leave_the_upload_folder(self, name: str, safe: str) -> None:
         assert safe_filename(name) == safe
         assert "/" not in safe_filename(name) and "\\" not in safe_filename(name)
+
+    @pytest.mark.parametrize(
+        ("name", "looks_like"),
+        [
+            ("..", "upload-"),
+            (".hidden.txt", "hidden-"),
+            ("Xi speech (2).txt", "Xi-speech-2-"),
+            ("<script>.txt", "script-"),
+            ("😀.md", "upload-"),
+        ],
+    )
+    def test_a_name_that_had_to_change_is_marked_by_what_it_was(
+        self, name: str, looks_like: str
+    ) -> None:
+        # Two names that clean alike stay two files; the same name again is the same file.
+        safe = safe_filename(name)
+        assert safe.startswith(looks_like) and safe.endswith(PurePosixPath(name).suffix)
+        assert safe_filename(name) == safe
+        assert safe_filename("news (1).txt") != safe_filename("news [1].txt")
+        assert safe_filename(safe) == safe, "a cleaned name is clean"
 
     def test_a_very_long_name_keeps_its_extension(self) -> None:
         name = safe_filename("a" * 500 + ".jsonl")
@@ -318,6 +335,20 @@ class TestUploads:
         assert copies[1].read_text() == "Other\n\nMore text."
         assert rejected == [("report.pdf", rejected[0][1])]
         assert sorted(p.name for p in folder.iterdir()) == ["story-2.txt", "story.txt"]
+
+    def test_uploads_in_two_batches_replace_only_a_file_of_the_same_name(
+        self, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "uploads"
+        first = write(tmp_path / "a" / "news (1).txt", "Harbor\n\nThe harbor reopened.")
+        other = write(tmp_path / "b" / "news [1].txt", "Garden\n\nThe garden opened.")
+        again = write(tmp_path / "c" / "news (1).txt", "Harbor\n\nThe harbor reopened today.")
+        (_, harbor), *_ = stage_uploads([first], folder, max_bytes=2**20)[0]
+        (_, garden), *_ = stage_uploads([other], folder, max_bytes=2**20)[0]
+        assert harbor != garden and harbor.read_text().startswith("Harbor")
+        (_, updated), *_ = stage_uploads([again], folder, max_bytes=2**20)[0]
+        assert updated == harbor and updated.read_text().endswith("today.")
+        assert len(list(folder.iterdir())) == 2
 
 
 class TestServerOptions:
@@ -462,19 +493,21 @@ class TestChatUI:
         ui.add_files([str(upload)])
         server_path = str(ui.upload_dir.resolve())
         question = "Who was elected mayor of Quillhaven?"
+        shown = safe_filename("Quill haven?.txt")
+        assert shown.startswith("Quill-haven-") and shown.endswith(".txt")
 
         cited = ui.ask(question)["citations"]
-        assert "Quill-haven-.txt" in {c["source"] for c in cited}
+        assert shown in {c["source"] for c in cited}
         assert not any(server_path in c["source"] for c in cited)
         *_, (_, bubbles, _) = ui.respond(question, Conversation())
-        assert "Quill-haven-.txt" in bubbles[-1]["content"]
+        assert shown in bubbles[-1]["content"]
         assert server_path not in bubbles[-1]["content"]
         choices = ui.source_choices()
-        assert ("Quill-haven-.txt", "Quill-haven-.txt") in choices
+        assert (shown, shown) in choices
         assert not any(server_path in value for _, value in choices)
 
         # The name the page shows is the name its source filter takes.
-        kept = ui.ask(question, sources=["Quill-haven-.txt"])
+        kept = ui.ask(question, sources=[shown])
         assert kept["citations"] and not kept["refused"]
         elsewhere = ui.ask(question, sources=["nowhere.example"])
         assert elsewhere["refused"]
