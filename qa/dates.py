@@ -64,10 +64,7 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value).date()
-        except (OverflowError, OSError, ValueError) as exc:
-            raise ValueError(f"{what} {value} is not a valid timestamp") from exc
+        return _number_date(value, what)
     if not isinstance(value, str):
         raise ValueError(f"{what} {short_repr(value)} is not a date")
     text = value.strip()
@@ -77,7 +74,7 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
         return (
             date.fromisoformat(text[:10])
             if re.match(r"^\d{4}-\d{2}-\d{2}", text)
-            else (_parse_loose_date(text))
+            else (_parse_loose_date(text, end=what == "until"))
         )
     except ValueError as exc:
         raise ValueError(
@@ -85,13 +82,40 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
         ) from exc
 
 
-def _parse_loose_date(text: str) -> date:
+def _number_date(value: float, what: str) -> date:
+    """A number as a date: 20220705 is a day written as digits, as JSON feeds write it; other
+    numbers are Unix timestamps, in milliseconds when too large for seconds (JavaScript's)."""
+    if float(value).is_integer() and 19000101 <= value <= 29991231:
+        digits = str(int(value))
+        try:
+            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            pass
+    seconds = value / 1000 if abs(value) >= 1e11 else value
+    try:
+        return datetime.fromtimestamp(seconds).date()
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"{what} {value} is not a valid timestamp") from exc
+
+
+def _parse_loose_date(text: str, *, end: bool = False) -> date:
+    """A date written loosely ("1 March 2023", "Mar 1, 2023 10:00 GMT"). A year alone or a month
+    and year is the period's first day, or its last when ``end`` (an "until"); a date without
+    a year is refused rather than given this year's (as dateutil would)."""
     from dateutil import parser as date_parser  # imported here: only for unusual date formats
 
     try:
-        return date_parser.parse(text, fuzzy=False).date()
+        early = date_parser.parse(text, fuzzy=False, default=datetime(2000, 1, 1)).date()
+        late = date_parser.parse(text, fuzzy=False, default=datetime(2001, 12, 31)).date()
     except (ValueError, OverflowError) as exc:
         raise ValueError(text) from exc
+    if early.year != late.year:
+        raise ValueError(f"{text} names no year")
+    if early == late or not end:
+        return early
+    if early.month != late.month:
+        return date(early.year, 12, 31)  # a year alone
+    return date(early.year, early.month, calendar.monthrange(early.year, early.month)[1])
 
 
 @dataclass(frozen=True)

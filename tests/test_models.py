@@ -17,6 +17,17 @@ class TestQuery:
         assert (query.since, query.until, query.sources) == (date(2023, 3, 1), date(2023, 3, 5), ())
         assert query.filters.where() is not None
 
+    def test_a_year_or_a_month_alone_is_the_whole_period(self) -> None:
+        year = Query(question="Q?", since="2023", until="2023")
+        assert (year.since, year.until) == (date(2023, 1, 1), date(2023, 12, 31))
+        month = Query(question="Q?", since="Feb 2024", until="February 2024")
+        assert (month.since, month.until) == (date(2024, 2, 1), date(2024, 2, 29))
+
+    def test_a_number_is_a_date_written_in_digits_or_a_timestamp(self) -> None:
+        assert Query(question="Q?", since=20220705).since == date(2022, 7, 5)
+        assert Query(question="Q?", since=1656676800).since == date(2022, 7, 1)
+        assert Query(question="Q?", since=1656676800000).since == date(2022, 7, 1)  # milliseconds
+
     def test_history_accepts_the_messages_format(self) -> None:
         query = Query(question="And him?", history=[{"role": "user", "content": "Who is Xi?"}])
         assert query.history == (Message(role="user", content="Who is Xi?"),)
@@ -27,6 +38,8 @@ class TestQuery:
             ({"since": "2023-13-01"}, "since '2023-13-01' does not parse; write it as YYYY-MM-DD"),
             ({"until": "soon-ish"}, "until 'soon-ish' does not parse"),
             ({"as_of": "x"}, "as_of 'x' does not parse"),
+            ({"since": "March"}, "since 'March' does not parse"),  # which March?
+            ({"since": "-5"}, "since '-5' does not parse"),
             ({"k": 0}, "k must be at least 1"),
             ({"since": "2023-03-05", "until": "2023-03-01"}, "since 2023-03-05 is after until"),
             ({"history": [{"role": "robot", "content": "hi"}]}, "history.0.role"),
