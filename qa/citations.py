@@ -176,6 +176,22 @@ def cited_verbatim(short: str, citations: list[Citation]) -> Citation | None:
     )
 
 
+def cite_short_answer(short: str, citations: list[Citation]) -> tuple[str, Citation] | None:
+    """``short`` and the citation whose quote holds it (``cited_verbatim``). A full name that
+    every quote gives by surname alone ("Alexander Lukashenko", read in the article's title;
+    "Lukashenko said ...") becomes the surname the quote holds, so the short answer is never
+    cited to a sentence that does not say it; None when no quote holds either."""
+    cited = cited_verbatim(short, citations)
+    if cited is not None:
+        return short, cited
+    words = short.split()
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        cited = cited_verbatim(words[-1], citations)
+        if cited is not None:
+            return words[-1], cited
+    return None
+
+
 def _counts_compound(quote: str, short: str) -> bool:
     if not re.fullmatch(r"\d[\d,]*", short):
         return False

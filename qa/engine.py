@@ -25,7 +25,7 @@ from qa.citations import (
     CANNOT_ANSWER,
     NEAREST,
     SupportCheck,
-    cited_verbatim,
+    cite_short_answer,
     find_injections,
     injection_warning,
     refusal_remainder,
@@ -314,11 +314,13 @@ class Engine:
             )
         short, rest = split_short_answer(draft)
         resolved = resolve(rest, sources, self.support_check)
-        cited = cited_verbatim(short, resolved.citations) if short else None
-        if cited is None:  # no short answer, or one no cited sentence holds word for word
+        found = cite_short_answer(short, resolved.citations) if short else None
+        if found is None:  # no short answer, or one no cited sentence holds word for word
             short = None
             resolved = resolve(draft, sources, self.support_check)
-        text = f"{short} [{cited.n}]. {resolved.text}" if short and cited else resolved.text
+        else:
+            short, cited = found
+        text = f"{short} [{cited.n}]. {resolved.text}" if found else resolved.text
         notes = []
         if resolved.unsupported:
             notes.append(

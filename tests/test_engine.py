@@ -53,6 +53,18 @@ class TestSpeakerQuestions:
                 assert citation.title.startswith("Xi Jinping and Alexander Lukashenko")
                 assert Path(citation.source) == SAMPLE_ARTICLE
 
+    def test_a_short_answer_is_cited_to_a_sentence_that_says_it(
+        self, sample_engine: Engine
+    ) -> None:
+        # The answerer reads "Alexander Lukashenko" in the title; the sentence that answers
+        # calls him "Lukashenko". The short answer is what that sentence says, cited to it.
+        question = "Who said the meeting was taking place at a very complicated time?"
+        answer = sample_engine.ask(question, as_of=date(2023, 3, 2))
+        assert answer.short_answer == "Lukashenko"
+        assert answer.text.startswith("Lukashenko [1]. ")
+        first = answer.citations[0]
+        assert first.quote.startswith("Lukashenko said the meeting was taking place")
+
     def test_since_when_finds_1994(self, sample_engine: Engine) -> None:
         answer = sample_engine.ask("Since when has Lukashenko been president?")
         assert "1994" in answer.citations[0].quote
