@@ -377,10 +377,11 @@ def eval_command(
     judge: Annotated[
         str, typer.Option(help="Citation support judge: lexical, embedding or llm.")
     ] = "lexical",
-    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Measure answer quality on a gold set: retrieval, answers, citations, refusals, latency."""
+    """Measure answer quality on a gold set: retrieval, answers, citations, refusals, latency.
+    Exits 1 when a question failed with an error (the figures then count it as unanswered)."""
     with _clean_errors():
         from qa.evaluation import compare as compare_reports
         from qa.evaluation import evaluate, load_report
@@ -400,6 +401,8 @@ def eval_command(
         if old:
             typer.echo("")
             typer.echo(format_comparison(compare_reports(old, result)))
+    if result.errors:
+        raise typer.Exit(1)
 
 
 @contextmanager

@@ -75,6 +75,14 @@ class EvalItem(BaseModel):
         None, description="realtimeqa: whether the gold string occurs in any article."
     )
 
+    @field_validator("question")
+    @classmethod
+    def _asks_something(cls, question: str) -> str:
+        if not question.strip():
+            msg = "the question is blank"
+            raise ValueError(msg)
+        return question
+
     @field_validator("answer", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
@@ -107,6 +115,10 @@ def load_dataset(path: str | Path) -> list[EvalItem]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         msg = f"cannot read the eval dataset {path}: {exc.strerror or exc}"
+        raise QAError(msg) from exc
+    except UnicodeDecodeError as exc:
+        row = path.read_bytes()[: exc.start].count(b"\n") + 1
+        msg = f"{path}:{row}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save it as UTF-8"
         raise QAError(msg) from exc
     items = []
     for number, line in enumerate(lines, 1):

@@ -66,6 +66,12 @@ def format_summary(report: EvalReport) -> str:
     """The metrics as the terminal shows them after a run."""
     lines = [f"{report.count} questions, judge {report.models['judge']}"]
     lines += [f"{name:<20} {fmt(metric)}" for name, metric in report.metrics.items()]
+    if report.errors:
+        first = next(item for item in report.items if item.error)
+        lines.append(
+            f"{report.errors} question(s) failed with an error and are scored as no answer; "
+            f"the first, {first.id}: {first.error}"
+        )
     return "\n".join(lines)
 
 

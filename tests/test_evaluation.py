@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ from qa.metrics import (
     reciprocal_rank,
     token_f1,
 )
-from qa.models import Source
+from qa.models import Answer, Source
 from qa.settings import Settings
 
 SAMPLE_SET = REPO / "examples" / "eval" / "sample.jsonl"
@@ -379,6 +380,15 @@ class TestDataset:
             load_dataset(no_gold)
         with pytest.raises(QAError, match="cannot read"):
             load_dataset(tmp_path / "missing.jsonl")
+        blank = write(tmp_path / "c.jsonl", '{"question": "   ", "answer": "x"}\n')
+        with pytest.raises(QAError, match=r"c\.jsonl:1.*question is blank"):
+            load_dataset(blank)
+        latin = write(tmp_path / "d.jsonl", b'{"question": "Q?", "answer": "x"}\n' * 2)
+        latin.write_bytes(
+            latin.read_bytes() + '{"question": "Où?", "answer": "x"}'.encode("latin-1")
+        )
+        with pytest.raises(QAError, match=r"d\.jsonl:3: not UTF-8 text \(byte 0xf9\)"):
+            load_dataset(latin)
 
     def test_gold_must_be_a_choice(self) -> None:
         with pytest.raises(ValueError, match="among the choices"):
@@ -615,6 +625,28 @@ class TestEvalCommand:
         bad_old = write(tmp_path / "old.json", "{}")
         old = runner.invoke(app, ["eval", str(SAMPLE_SET), "--compare", str(bad_old)])
         assert old.exit_code == 1 and "not a qa eval report.json" in old.output
+        for limit in ("0", "-1"):
+            cut = runner.invoke(app, ["eval", str(SAMPLE_SET), "--limit", limit])
+            assert cut.exit_code == 2 and "--limit" in cut.output
+
+    def test_a_question_the_engine_fails_on_is_reported_and_fails_the_run(
+        self, sample_index: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from qa.cli import app
+
+        (_, second, *_) = load_dataset(SAMPLE_SET)
+        answer = sample_index.ask
+
+        def ask(question: str, *args: Any, **kwargs: Any) -> Answer:
+            if question == second.question:  # a fault injected into one question
+                raise QAError("the store went away")
+            return answer(question, *args, **kwargs)
+
+        monkeypatch.setattr(sample_index, "ask", ask)
+        run = CliRunner().invoke(app, ["eval", str(SAMPLE_SET), "--limit", "3"])
+        assert run.exit_code == 1
+        assert "1 question(s) failed with an error" in run.output
+        assert "the store went away" in run.output
 
 
 class TestWithAChatModel:
