@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -277,14 +277,23 @@ def _feed_items(url: str, response: Response, read: UrlRead) -> list[_Item]:
         read._pending[url] = UrlState(kind="feed", error=reason, fetched_at=_now())
         return []
     items: list[_Item] = []
+    seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        link = str(entry.get("link") or "").strip()
+        written = str(entry.get("link") or "").strip()
+        # A link relative to the feed ("story1.html") is the page there; "#comments" is a part
+        # of a page, not another article.
+        link = urldefrag(urljoin(response.url, written)).url if written else ""
         title = " ".join(str(entry.get("title") or "").split()) or None
+        if link in seen:
+            continue
         if not is_url(link):
             named = f" ({title[:60]})" if title else ""
-            reason = "the item has no link to an article" if not link else f"bad link {link!r}"
+            reason = (
+                "the item has no link to an article" if not written else f"bad link {written!r}"
+            )
             read.skipped.append(Skipped(url, reason + named, f"item {number}"))
             continue
+        seen.add(link)
         items.append(_Item(link, feed=url, title=title, when=_entry_date(entry)))
     read._pending[url] = UrlState(
         kind="feed",

@@ -83,6 +83,16 @@ class TestFeedsAndPages:
         report = engine.ingest([site.url("/atom.xml")])
         assert len(report.added) == len(site.pages) and not report.skipped
 
+    def test_a_link_relative_to_the_feed_or_to_part_of_a_page_is_that_page(
+        self, engine: Engine, site: NewsSite
+    ) -> None:
+        site.extra_items = ["news/story-1.html", site.page_url("story-2") + "#comments"]
+        report = engine.ingest([site.url("/feed.xml")])
+        assert len(report.added) == len(site.pages) and not report.skipped, report.summary()
+        assert {r.url for r in engine.store.records().values()} == {
+            site.page_url(slug) for slug in site.pages
+        }
+
     def test_one_page_url_is_one_article(self, engine: Engine, site: NewsSite) -> None:
         report = engine.ingest([site.page_url("story-2")])
         assert len(report.added) == 1
