@@ -70,7 +70,9 @@ class AskRequest(Query):
     )
 
     # A public endpoint caps the work one request can ask for (Python callers are not capped).
-    k: int | None = Field(None, ge=1, le=MAX_K, description="Passages to retrieve (default k).")
+    k: int | None = Field(
+        None, ge=1, le=MAX_K, strict=True, description="Passages to retrieve (default k)."
+    )
     stream: bool = Field(
         False,
         description="Server-sent events: `delta` events with the draft text as it is written, "
@@ -462,6 +464,35 @@ def error_response(request_path: str, status: int, message: str, field: str | No
         body = ErrorBody(error=message, field=field).model_dump()
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def add_unknown_routes(app: FastAPI) -> None:
+    """Paths under ``/api`` and ``/v1`` that no endpoint serves get the API's own error shape
+    (not the UI's plain 404, mounted behind): a 405 naming the methods a known path takes,
+    else a 404 pointing at the endpoint list. Added after the endpoints, which match first."""
+    from starlette.routing import Match
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    endpoints = list(app.router.routes)  # before the catch-alls below are added
+
+    async def unknown(request: Request) -> JSONResponse:
+        allowed = [
+            method
+            for method in methods
+            if any(
+                route.matches({**request.scope, "method": method})[0] == Match.FULL
+                for route in endpoints
+            )
+        ]
+        path = request.url.path
+        if allowed:
+            raise HTTPException(405, f"{path} takes {' or '.join(allowed)}, not {request.method}")
+        raise HTTPException(404, f"no endpoint at {path}: the endpoints are listed at /docs")
+
+    for prefix in ("/api", OPENAI_PREFIX):
+        app.add_api_route(
+            prefix + "/{rest:path}", unknown, methods=methods, include_in_schema=False
+        )
 
 
 def install_error_handlers(app: FastAPI) -> None:

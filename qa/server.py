@@ -85,7 +85,7 @@ def build_http(engine: Engine) -> FastAPI:
     """``/api`` and ``/v1`` with their error shapes, behind the token and size guard."""
     from fastapi import FastAPI
 
-    from qa.api import Guard, install_error_handlers, rest_router
+    from qa.api import Guard, add_unknown_routes, install_error_handlers, rest_router
     from qa.openai_api import openai_router
 
     app = FastAPI(
@@ -99,6 +99,7 @@ def build_http(engine: Engine) -> FastAPI:
     )
     app.include_router(rest_router(engine))
     app.include_router(openai_router(engine))
+    add_unknown_routes(app)
     install_error_handlers(app)
     # Outermost, so it also guards Gradio's MCP endpoint once the UI is mounted inside.
     app.add_middleware(Guard, settings=engine.settings)  # type: ignore[arg-type]

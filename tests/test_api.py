@@ -140,6 +140,7 @@ class TestRestAsk:
             ({"question": XI, "since": "someday"}, "since"),
             ({"question": XI, "k": 0}, "k"),
             ({"question": XI, "k": 10_000}, "k"),
+            ({"question": XI, "k": True}, "k"),  # not a number of passages
             ({"question": "   "}, "question"),
             ({"k": 3}, "question"),
             ({"question": XI, "history": [{"role": "robot", "content": "hi"}]}, "history"),
@@ -256,6 +257,19 @@ class TestRestCorpus:
         ]
         not_a_url = httpx.post(f"{served.url}/api/ingest", json={"urls": ["a.txt"]}, timeout=30)
         assert not_a_url.status_code == 422 and not_a_url.json()["field"] == "urls"
+
+    def test_a_path_no_endpoint_serves_gets_the_apis_error_shape(self, served: Served) -> None:
+        missing = httpx.get(f"{served.url}/api/nosuch", timeout=10)
+        assert missing.status_code == 404
+        assert missing.json() == {
+            "error": "no endpoint at /api/nosuch: the endpoints are listed at /docs",
+            "field": None,
+        }
+        wrong_method = httpx.get(f"{served.url}/api/ask", timeout=10)
+        assert wrong_method.status_code == 405
+        assert wrong_method.json()["error"] == "/api/ask takes POST, not GET"
+        openai = httpx.post(f"{served.url}/v1/nosuch", json={}, timeout=10)
+        assert openai.status_code == 404 and "no endpoint" in openai.json()["error"]["message"]
 
     def test_the_schema_and_docs_are_served(self, served: Served) -> None:
         schema = httpx.get(f"{served.url}/openapi.json", timeout=10).json()
