@@ -12,6 +12,7 @@ the values taken from a record. Whatever still fails inside a reader becomes a `
 
 from __future__ import annotations
 
+import codecs
 import errno
 import glob
 import hashlib
@@ -78,11 +79,21 @@ def article_date(value: Any) -> date | None:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
-    """Files named by ``paths``: files as given, folders recursively, globs expanded.
+    """Files named by ``paths``: files as given, folders recursively, globs expanded, each once
+    however often it is named ("qa ingest news news/a.txt").
 
     Hidden files and folders are passed over; a path that matches nothing, and a symbolic link
     that loops, is broken or names a folder (links to folders are not followed), is a ``Skipped``.
     """
+    seen: set[object] = set()
+    for found in _expand(paths):
+        key = found.resolve() if isinstance(found, Path) else (found.path, found.reason)
+        if key not in seen:
+            seen.add(key)
+            yield found
+
+
+def _expand(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_file():
@@ -196,6 +207,12 @@ def _read_text(path: Path) -> str:
         raise ArticleError(f"cannot read the file ({exc.strerror or exc})") from exc
     if not data.strip():
         raise ArticleError("the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Saved as "Unicode" by Windows tools: UTF-16 with its byte-order mark, NULs and all.
+        try:
+            return normalise_text(data.decode("utf-16"))
+        except UnicodeDecodeError as exc:
+            raise ArticleError("UTF-16 text that does not decode; re-save it as UTF-8") from exc
     if b"\x00" in data[:8192]:
         raise ArticleError("binary file, not text")
     try:

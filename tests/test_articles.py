@@ -152,6 +152,19 @@ class TestFormats:
         assert [a.title for a in articles] == ["A"]
 
 
+    def test_a_file_named_twice_is_read_once(self, tmp_path: Path) -> None:
+        write(tmp_path / "in" / "a.txt", "A\nText a.")
+        write(tmp_path / "in" / "photo.png", b"not really")
+        folder = tmp_path / "in"
+        articles, skipped = read(folder, folder, folder / "a.txt")
+        assert [a.title for a in articles] == ["A"]
+        assert [Path(s.path).name for s in skipped] == ["photo.png"]
+
+    def test_utf16_text_as_windows_saves_it_is_read(self, tmp_path: Path) -> None:
+        path = write(tmp_path / "notepad.txt", "Café news\nThe café reopened.".encode("utf-16"))
+        (article,), _ = read(path)
+        assert article.title == "Café news" and "reopened" in article.text
+
 class TestIds:
     def test_id_is_stable_and_independent_of_content(self, tmp_path: Path) -> None:
         path = write(tmp_path / "a.txt", "A\nFirst version.")
