@@ -882,9 +882,10 @@ def check_upload(name: str, size: int, max_bytes: int) -> str | None:
         kinds = ", ".join(sorted({".txt", ".md", ".html", ".json", ".jsonl"}))
         return f"rejected: {suffix or 'no extension'} is not an article format; upload {kinds}"
     if size > max_bytes:
+        # Exact bytes: rounded megabytes made "20.0 MB is over the 20 MB limit".
         return (
-            f"rejected: {size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB upload "
-            "limit (QA_UI_MAX_UPLOAD_MB)"
+            f"rejected: {size:,} bytes is over the {max_bytes:,}-byte ({max_bytes / 2**20:g} MB) "
+            "upload limit (QA_UI_MAX_UPLOAD_MB)"
         )
     if size == 0:
         return "rejected: the file is empty"

@@ -316,7 +316,9 @@ class TestUploads:
         problem = check_upload("report.pdf", 10, max_bytes=100)
         assert problem is not None and ".pdf is not an article format" in problem
         too_big = check_upload("a.txt", 3 * 2**20, max_bytes=2**20)
-        assert too_big is not None and "over the 1 MB upload limit" in too_big
+        assert too_big is not None and "over the 1,048,576-byte (1 MB) upload limit" in too_big
+        just_over = check_upload("a.txt", 21_000_000, max_bytes=20 * 2**20)
+        assert just_over is not None and just_over.startswith("rejected: 21,000,000 bytes is over")
         assert check_upload("a.txt", 0, max_bytes=100) == "rejected: the file is empty"
 
     def test_staging_copies_good_files_into_the_folder_and_reports_bad_ones(
