@@ -151,7 +151,6 @@ class TestFormats:
         articles, _ = read(str(tmp_path / "g" / "*.txt"))
         assert [a.title for a in articles] == ["A"]
 
-
     def test_a_file_named_twice_is_read_once(self, tmp_path: Path) -> None:
         write(tmp_path / "in" / "a.txt", "A\nText a.")
         write(tmp_path / "in" / "photo.png", b"not really")
@@ -164,6 +163,7 @@ class TestFormats:
         path = write(tmp_path / "notepad.txt", "Café news\nThe café reopened.".encode("utf-16"))
         (article,), _ = read(path)
         assert article.title == "Café news" and "reopened" in article.text
+
 
 class TestIds:
     def test_id_is_stable_and_independent_of_content(self, tmp_path: Path) -> None:
