@@ -998,7 +998,10 @@ def _other_qualifier(sentence: str, candidate: Candidate, ask: Ask) -> bool:
     if found is None:
         return False
     theirs = fold(found.group(1)).strip(".")
-    return theirs != ask.qualifier and theirs not in ask.words
+    if theirs == ask.qualifier or theirs in ask.words:
+        return False
+    # "Chinese President Xi Jinping" is the president of China the question asks for.
+    return not with_demonyms({stem(theirs)}) & with_demonyms({stem(ask.qualifier)})
 
 
 def _age_of_another(sentence: str, candidate: Candidate, ask: Ask) -> bool:

@@ -335,6 +335,9 @@ class TestCandidates:
         sentence = "Matt Smith, an analyst with data analytics firm Kpler, told USA TODAY."
         assert "Matt Smith" not in candidates("Which GasBuddy analyst warned of $5 gas?", sentence)
         assert "Matt Smith" in candidates("Which Kpler analyst warned of $5 gas?", sentence)
+        # A country's adjective names the country: the Chinese president is China's president.
+        sentence = "Chinese President Xi Jinping met his Belarusian counterpart in Beijing."
+        assert "Xi Jinping" in candidates("Who is the president of China?", sentence)
 
     def test_a_noun_inside_a_name_must_be_its_head(self) -> None:
         # "Public Health Law Center" is no law; "the Tobacco Control Act" may be one.
