@@ -294,8 +294,17 @@ def _snippet(text: str, limit: int = 140) -> str:
 
 def _evidence(answer: Answer) -> dict[int, str]:
     """Marker number -> the passage it cites (ALCE judges the whole passage, not the quote)."""
-    passages = {p.chunk.id: p.chunk.text for p in answer.passages}
-    return {c.n: passages.get(c.chunk_id, c.quote) for c in answer.citations}
+    return {
+        c.n: next(
+            (
+                p.chunk.text
+                for p in answer.passages
+                if p.chunk.article_id == c.article_id and p.chunk.start <= c.start < p.chunk.end
+            ),
+            c.quote,
+        )
+        for c in answer.citations
+    }
 
 
 # -- metrics over a run -----------------------------------------------------------------------

@@ -84,6 +84,13 @@ class StoredChunk(Chunk):
     date: date | None
     source: str
     url: str | None
+    # A passage merged from consecutive chunks (qa.passages.merge): each one's id and start.
+    parts: tuple[tuple[str, int], ...] = ()
+
+    def chunk_at(self, offset: int) -> str:
+        """The id of the stored chunk that holds the article offset ``offset`` (a quote's
+        start), not just the first of a merged passage."""
+        return next((cid for cid, start in reversed(self.parts) if start <= offset), self.id)
 
 
 # -- a question --------------------------------------------------------------------------------

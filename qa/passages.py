@@ -166,6 +166,7 @@ def merge(chunks: Sequence[StoredChunk]) -> StoredChunk:
     first = chunks[0]
     text = first.text
     end = first.end
+    parts = [(first.id, first.start)]
     for chunk in chunks[1:]:
         if chunk.end <= end:
             continue
@@ -174,7 +175,8 @@ def merge(chunks: Sequence[StoredChunk]) -> StoredChunk:
         else:
             text += "\n" * (chunk.start - end) + chunk.text
         end = chunk.end
-    return replace(first, text=text, end=end)
+        parts.append((chunk.id, chunk.start))
+    return replace(first, text=text, end=end, parts=tuple(parts) if len(parts) > 1 else ())
 
 
 def is_stale(when: date | None, newest: date | None, *, years: float) -> bool:

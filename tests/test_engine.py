@@ -52,6 +52,10 @@ class TestSpeakerQuestions:
                 assert citation.date == date(2023, 3, 1)
                 assert citation.title.startswith("Xi Jinping and Alexander Lukashenko")
                 assert Path(citation.source) == SAMPLE_ARTICLE
+                # Its chunk is the stored chunk that holds the quote, not just the passage's
+                # first (passages are merged from neighbouring chunks).
+                (chunk,) = sample_engine.store.chunks([citation.chunk_id])
+                assert chunk.start <= citation.start and citation.end <= chunk.end
 
     def test_a_short_answer_is_cited_to_a_sentence_that_says_it(
         self, sample_engine: Engine
