@@ -210,9 +210,12 @@ def _read_text(path: Path) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Saved as "Unicode" by Windows tools: UTF-16 with its byte-order mark, NULs and all.
         try:
-            return normalise_text(data.decode("utf-16"))
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise ArticleError("UTF-16 text that does not decode; re-save it as UTF-8") from exc
+        if not text.strip():
+            raise ArticleError("the file is empty")
+        return normalise_text(text)
     if b"\x00" in data[:8192]:
         raise ArticleError("binary file, not text")
     try:

@@ -163,6 +163,9 @@ class TestFormats:
         path = write(tmp_path / "notepad.txt", "Café news\nThe café reopened.".encode("utf-16"))
         (article,), _ = read(path)
         assert article.title == "Café news" and "reopened" in article.text
+        bom_only = write(tmp_path / "bom.jsonl", b"\xfe\xff")
+        _, (skipped,) = read(bom_only)
+        assert skipped.reason == "the file is empty"
 
 
 class TestIds:

@@ -706,7 +706,6 @@ class TestAskEndpoint:
         narrow = client.predict(question=XI, k=1, api_name="/ask")
         # k=1: one retrieved passage, read with its article's opening (answer.lead_articles).
         assert len({c["article_id"] for c in narrow["citations"]}) == 1
-        assert len({c["chunk_id"] for c in narrow["citations"]}) <= 2
 
     def test_a_bad_filter_gets_a_message_that_names_it(self, server: Server) -> None:
         from gradio_client import Client
