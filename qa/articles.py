@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.dates import parse_date, short_repr
-from qa.models import Article
+from qa.models import Article, storable_text
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -44,7 +44,6 @@ _MD_HEADING = re.compile(r"^[ \t]{0,3}+#{1,6}+[ \t]++([^\n]*)$", re.MULTILINE)
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _JSON_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _JSON_INNERMOST = re.compile(r"\[\]|\{\}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -233,12 +232,7 @@ def normalise_text(text: str) -> str:
 
     Lone surrogates (only a JSON escape can make one) become U+FFFD: they cannot be stored as UTF-8.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text = _SURROGATE.sub("\ufffd", text)
+    text = storable_text(text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
@@ -443,7 +437,11 @@ def _read_jsonl(path: Path, text: str) -> Iterator[Article | Skipped]:
         try:
             record = _parse_json(line)
         except json.JSONDecodeError as exc:
-            yield Skipped(str(path), f"malformed JSON ({exc.msg} at column {exc.colno})", where)
+            yield Skipped(
+                str(path),
+                f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})",
+                where,
+            )
             continue
         except ArticleError as exc:
             yield Skipped(str(path), str(exc), where)

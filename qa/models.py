@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +31,31 @@ from pydantic import (
 
 from qa.dates import parse_date
 from qa.errors import InvalidQueryError, friendly
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (a JSON escape, or bytes that were not
+    UTF-8 read from a terminal or a pipe) becomes U+FFFD, which every encoder and store takes.
+
+    >>> storable_text("Who cut the \udcff ribbon?")
+    'Who cut the \ufffd ribbon?'
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def is_blank(text: str) -> bool:
+    """Nothing to read: only spaces, line breaks, control and invisible format characters
+    ("\u200b", a zero-width space, is no question)."""
+    return all(unicodedata.category(c)[0] in "ZC" for c in text)
+
 
 # -- articles and their passages --------------------------------------------------------------
 
@@ -104,6 +131,11 @@ class Message(BaseModel):
     role: Literal["user", "assistant", "system"]
     content: str
 
+    @field_validator("content")
+    @classmethod
+    def _storable(cls, content: str) -> str:
+        return storable_text(content)
+
 
 History = Sequence[Message | dict[str, str]]
 DateLike = date | str | None
@@ -175,10 +207,10 @@ class Query(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_empty(cls, question: str) -> str:
-        if not question.strip():
+        if is_blank(question):
             msg = "The question is empty: ask something about the articles."
             raise ValueError(msg)
-        return question
+        return storable_text(question)
 
     @field_validator("history", mode="before")
     @classmethod

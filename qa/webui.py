@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 from qa.articles import SUPPORTED_SUFFIXES
 from qa.dates import days_before, parse_date
 from qa.errors import friendly
-from qa.models import Answer, AnswerStream, Citation, Query
+from qa.models import Answer, AnswerStream, Citation, Query, is_blank, storable_text
 from qa.settings import Settings
 from qa.syndication import also_ran_in
 
@@ -615,8 +615,8 @@ class ChatUI:
 
         Dates that ``date_problems`` rejects are not asked with: the question stays in the box
         and the page shows the problem on the date fields instead."""
-        question = (question or "").strip()
-        if not question:
+        question = storable_text((question or "").strip())
+        if is_blank(question):
             yield "", conversation.bubbles(), conversation
             return
         if date_problems(since, until, as_of):

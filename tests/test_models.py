@@ -28,6 +28,16 @@ class TestQuery:
         assert Query(question="Q?", since=1656676800).since == date(2022, 7, 1)
         assert Query(question="Q?", since=1656676800000).since == date(2022, 7, 1)  # milliseconds
 
+    def test_text_that_utf8_cannot_hold_is_replaced_and_invisible_text_is_empty(self) -> None:
+        query = Query(
+            question="Who cut the \udcff ribbon?",
+            history=[{"role": "user", "content": "And \ud800 him?"}],
+        )
+        assert query.question == "Who cut the \ufffd ribbon?"
+        assert query.history[0].content == "And \ufffd him?"
+        with pytest.raises(ValueError, match="empty"):
+            Query(question="\u200b\u200b \t")
+
     def test_history_accepts_the_messages_format(self) -> None:
         query = Query(question="And him?", history=[{"role": "user", "content": "Who is Xi?"}])
         assert query.history == (Message(role="user", content="Who is Xi?"),)
