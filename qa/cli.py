@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -62,6 +64,10 @@ def _clean_errors() -> Iterator[None]:
         message = getattr(exc, "message", "interrupted")
         typer.secho(message, err=True, fg=typer.colors.YELLOW)
         raise typer.Exit(getattr(exc, "exit_code", 130)) from None
+    except BrokenPipeError:
+        # The reader went away ("qa stats | head -1"): nothing to say, and no one to say it to.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except (QAError, ValueError, ValidationError, OSError, RuntimeError) as exc:
         raise _fail(friendly(exc)) from None
 
@@ -229,11 +235,17 @@ def chat(
     One question per line; /new starts a new conversation; /quit, Ctrl-D or Ctrl-C leaves.
     """
     from qa.errors import QAError, friendly
-    from qa.models import Query
+    from qa.models import Query, is_blank, storable_text
 
     with _clean_errors():
         engine = _engine()
+        # The options are checked once, before the first question, as `qa ask` checks them.
+        Query(question="check", k=k, since=since, until=until, sources=source, as_of=as_of)
     interactive = sys.stdin.isatty()
+    with suppress(AttributeError, ValueError):  # a stream that cannot be reconfigured
+        # A line that is not UTF-8 (a Latin-1 file piped in) is read with U+FFFD in place of its
+        # odd bytes, not a crash of the whole chat.
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     if interactive:
         with suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
@@ -246,14 +258,21 @@ def chat(
             if interactive:
                 typer.echo("")
             return
-        question = line.strip()
-        if not question:
+        question = storable_text(line.strip())
+        if is_blank(question):
             continue
         if question.lower() in {"/quit", "/exit", "/q"}:
             return
         if question.lower() in {"/new", "/reset", "/clear"}:
             history.clear()
             typer.echo("(new conversation)")
+            continue
+        if re.fullmatch(r"/\w*", question):
+            typer.secho(
+                f"unknown command {question}: /new starts over, /quit leaves",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
             continue
         try:
             query = Query(

@@ -465,6 +465,30 @@ class TestOfflineChat:
         assert out.index("(new conversation)") > out.index("understood as")
         assert "Traceback" not in result.output
 
+    def test_qa_chat_checks_its_options_once_and_survives_odd_lines(
+        self,
+        sample_engine: Engine,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        import qa.cli
+
+        monkeypatch.setattr(qa.cli, "_engine", lambda: sample_engine)
+        bad = CliRunner().invoke(qa.cli.app, ["chat", "--since", "2022-99-01"], input="q1\nq2\n")
+        assert bad.exit_code == 1
+        assert bad.output.count("does not parse") == 1  # once, before any question
+        lines = [
+            "/help",  # no command of chat's: said so, not asked as a question
+            "Who cut the \udcff ribbon?",  # a byte that is not UTF-8, as a pipe delivers it
+            "\u200b",  # nothing to read
+            "Since when has Lukashenko been president?",
+        ]
+        piped = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")  # \xff itself
+        result = CliRunner().invoke(qa.cli.app, ["chat"], input=piped)
+        assert result.exit_code == 0, result.output
+        assert "unknown command /help: /new starts over, /quit leaves" in result.stderr
+        assert "\ufffd" in result.stdout  # the odd bytes are replaced, the chat goes on
+        assert "1994" in result.stdout and "Traceback" not in result.output
+
 
 MARBURG = "6dbee1fc1af9"  # Ghana's first Marburg virus cases (July 2022)
 # Stories of the same archive that talk about quarantine far more than the Marburg one does.

@@ -107,3 +107,20 @@ def test_errors_are_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
     assert bad_setting.returncode == 1
     assert "Traceback" not in bad_setting.stderr
     assert "QA_" in bad_setting.stderr and len(bad_setting.stderr.strip().splitlines()) == 1
+
+
+def test_a_reader_that_stops_reading_gets_no_error(tmp_path: Path) -> None:
+    # "qa stats | head -1": the pipe closes before qa writes; nothing to report, nobody to tell.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+    env |= {"QA_DATA_DIR": str(tmp_path / "data"), "QA_LLM": "extractive"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "stats"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141
+    assert errors == ""
