@@ -16,9 +16,10 @@ uploads capped at ``QA_UI_MAX_UPLOAD_MB``, analytics and monitoring off, MCP onl
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -259,7 +260,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         return [
             gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
             gr.Textbox(placeholder=examples[0] if examples else "Ask about your articles"),
-            gr.Chatbot(placeholder=READY if examples else EMPTY_LIBRARY),
+            gr.Chatbot(placeholder=READY if ui.engine.stats()["articles"] else EMPTY_LIBRARY),
         ]
 
     def refresh() -> list[Any]:
@@ -413,11 +414,21 @@ def build_app(engine: Engine) -> gr.Blocks:
         chat_inputs = [question, conversation, since, until, source_filter, k, as_of]
         chat_outputs = [question, chatbot, conversation]
 
+        def respond(*inputs: Any) -> Iterator[tuple[Any, ...]]:
+            """``ui.respond``, setting the question box only with its first update (emptied, or
+            kept when the dates are wrong): what is typed there while an answer streams in is
+            the next question, not something to wipe when the answer ends."""
+            updates = ui.respond(*inputs)
+            yield next(updates)
+            for _, bubbles, state in updates:
+                yield gr.skip(), bubbles, state
+
         def answer_on(trigger: Callable[..., Any]) -> None:
             """Answer the question in the box when ``trigger`` fires: the one wiring of an
-            answer, for Enter, the Ask button and an example question alike."""
+            answer, for Enter, the Ask button and an example question alike. A question asked
+            while an answer streams in is asked when it ends ("always_last"), not dropped."""
             trigger(
-                ui.respond,
+                respond,
                 chat_inputs,
                 chat_outputs,
                 api_visibility="private",
@@ -425,10 +436,12 @@ def build_app(engine: Engine) -> gr.Blocks:
                 concurrency_id="answer",
                 show_progress="hidden",
                 js=TYPED_DATES_JS,
+                trigger_mode="always_last",
             )
 
-        for trigger in (question.submit, ask_button.click):
-            answer_on(trigger)
+        # One listener for Enter and the Ask button, so that one cannot start a second answer
+        # beside the other's (the conversation would keep only the answer that ends last).
+        answer_on(functools.partial(gr.on, [question.submit, ask_button.click]))
         # The chatbot's own trash button clears the page; the history must go with it.
         chatbot.clear(new_chat, None, chat_outputs, api_visibility="private", queue=False)
         new_button.click(new_chat, None, chat_outputs, api_visibility="private", queue=False)

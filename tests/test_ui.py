@@ -812,3 +812,70 @@ def test_an_empty_library_says_how_to_add_articles(
         tab.close()
     finally:
         app.close()
+
+
+def test_a_library_without_example_questions_is_not_called_empty(
+    settings: Settings, browser: Browser, tmp_path: Path
+) -> None:
+    from qa.webapp import ServerOptions, build_app, mount_kwargs
+
+    # No headline names anyone, so there is no example question to offer; articles there are.
+    write(tmp_path / "in" / "plant.txt", "date 2024-05-02 Factory opens in town\n\nIt opened.")
+    engine = Engine(settings, embedder=HashingEmbedder())
+    engine.ingest([tmp_path / "in"])
+    app = build_app(engine)
+    port = free_port()
+    options = ServerOptions(host="127.0.0.1", port=port, auth=None, max_file_size=1)
+    app.launch(prevent_thread_lock=True, quiet=True, **mount_kwargs(options))
+    try:
+        with open_page(browser, f"http://127.0.0.1:{port}/") as tab:
+            tab.get_by_text("Ask a question about the articles in the library.").wait_for()
+            assert tab.get_by_text("The library is empty.").count() == 0
+    finally:
+        app.close()
+
+
+def test_a_question_asked_while_an_answer_streams_is_asked_next_not_lost(
+    settings: Settings, browser: Browser
+) -> None:
+    import dataclasses
+
+    from openai_server import ChatRequest, OpenAIServer, Reply, respond_from_sources
+
+    from qa.webapp import ServerOptions, build_app, mount_kwargs
+
+    def slowly(request: ChatRequest) -> Reply:  # a chat model that takes its time
+        return dataclasses.replace(respond_from_sources(request), delay=3.0)
+
+    with OpenAIServer(default=respond_from_sources) as model:
+        model.script(slowly)
+        llm = settings.model_copy(
+            update={
+                "llm": settings.llm.model_copy(
+                    update={"provider": "openai", "model": "test-model", "max_retries": 0}
+                ),
+                "openai_base_url": model.url,
+            }
+        )
+        engine = Engine(llm, embedder=HashingEmbedder())
+        engine.ingest([SAMPLE_DIR])
+        app = build_app(engine)
+        port = free_port()
+        options = ServerOptions(host="127.0.0.1", port=port, auth=None, max_file_size=1)
+        app.launch(prevent_thread_lock=True, quiet=True, **mount_kwargs(options))
+        try:
+            with open_page(browser, f"http://127.0.0.1:{port}/") as tab:
+                box = tab.locator("#qa-question textarea")
+                box.fill(PRESIDENT)
+                box.press("Enter")
+                tab.locator("#qa-chat .qa-pending").wait_for()
+                box.fill(XI)  # typed and sent while the first answer is still coming
+                box.press("Enter")
+                tab.wait_for_function(
+                    "document.querySelectorAll('#qa-chat [data-testid=bot] .qa-meta').length == 2"
+                )
+                asked = tab.locator("#qa-chat .message-row.user-row").all_inner_texts()
+                assert [q.strip() for q in asked] == [PRESIDENT, XI]
+                assert box.input_value() == ""
+        finally:
+            app.close()
