@@ -212,6 +212,11 @@ class TestBadInput:
         (bad,) = skipped
         assert bad.record == "line 2" and "malformed JSON" in bad.reason
         assert "a.jsonl (line 2)" in str(bad)
+        cut = write(tmp_path / "b.jsonl", '{"title": "broken\n')
+        _, (unterminated,) = read(cut)
+        assert unterminated.reason == (
+            "malformed JSON (Unterminated string starting at column 11)"
+        ), "said once, not 'at at'"
 
     def test_record_without_text_or_with_bad_date(self, tmp_path: Path) -> None:
         path = write(tmp_path / "a.jsonl", '{"title": "no text"}\n{"text": "T.", "date": "soon"}\n')
