@@ -792,47 +792,45 @@ def test_a_busy_port_is_one_line_before_the_encoder_loads(
     ]
 
 
-def test_an_empty_library_says_how_to_add_articles(
-    settings: Settings, browser: Browser, tmp_path: Path
-) -> None:
+@contextmanager
+def launched(engine: Engine) -> Iterator[str]:
+    """The chat app over ``engine`` in this process, on a free port: its URL."""
     from qa.webapp import ServerOptions, build_app, mount_kwargs
 
-    app = build_app(Engine(settings, embedder=HashingEmbedder()))
+    app = build_app(engine)
     port = free_port()
     options = ServerOptions(host="127.0.0.1", port=port, auth=None, max_file_size=1)
     app.launch(prevent_thread_lock=True, quiet=True, **mount_kwargs(options))
     try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+def test_an_empty_library_says_how_to_add_articles(
+    settings: Settings, browser: Browser, tmp_path: Path
+) -> None:
+    with launched(Engine(settings, embedder=HashingEmbedder())) as url:
         tab = browser.new_page()
-        tab.goto(f"http://127.0.0.1:{port}/")
+        tab.goto(url)
         empty = tab.get_by_text("The library is empty.")
         empty.wait_for()
         assert "Library" in empty.locator("xpath=..").inner_text()
         assert tab.locator("#qa-examples").is_hidden()
         tab.screenshot(path=str(SHOTS / "10-empty-library.png"))
         tab.close()
-    finally:
-        app.close()
 
 
 def test_a_library_without_example_questions_is_not_called_empty(
     settings: Settings, browser: Browser, tmp_path: Path
 ) -> None:
-    from qa.webapp import ServerOptions, build_app, mount_kwargs
-
     # No headline names anyone, so there is no example question to offer; articles there are.
     write(tmp_path / "in" / "plant.txt", "date 2024-05-02 Factory opens in town\n\nIt opened.")
     engine = Engine(settings, embedder=HashingEmbedder())
     engine.ingest([tmp_path / "in"])
-    app = build_app(engine)
-    port = free_port()
-    options = ServerOptions(host="127.0.0.1", port=port, auth=None, max_file_size=1)
-    app.launch(prevent_thread_lock=True, quiet=True, **mount_kwargs(options))
-    try:
-        with open_page(browser, f"http://127.0.0.1:{port}/") as tab:
-            tab.get_by_text("Ask a question about the articles in the library.").wait_for()
-            assert tab.get_by_text("The library is empty.").count() == 0
-    finally:
-        app.close()
+    with launched(engine) as url, open_page(browser, url) as tab:
+        tab.get_by_text("Ask a question about the articles in the library.").wait_for()
+        assert tab.get_by_text("The library is empty.").count() == 0
 
 
 def test_a_question_asked_while_an_answer_streams_is_asked_next_not_lost(
@@ -841,8 +839,6 @@ def test_a_question_asked_while_an_answer_streams_is_asked_next_not_lost(
     import dataclasses
 
     from openai_server import ChatRequest, OpenAIServer, Reply, respond_from_sources
-
-    from qa.webapp import ServerOptions, build_app, mount_kwargs
 
     def slowly(request: ChatRequest) -> Reply:  # a chat model that takes its time
         return dataclasses.replace(respond_from_sources(request), delay=3.0)
@@ -859,23 +855,16 @@ def test_a_question_asked_while_an_answer_streams_is_asked_next_not_lost(
         )
         engine = Engine(llm, embedder=HashingEmbedder())
         engine.ingest([SAMPLE_DIR])
-        app = build_app(engine)
-        port = free_port()
-        options = ServerOptions(host="127.0.0.1", port=port, auth=None, max_file_size=1)
-        app.launch(prevent_thread_lock=True, quiet=True, **mount_kwargs(options))
-        try:
-            with open_page(browser, f"http://127.0.0.1:{port}/") as tab:
-                box = tab.locator("#qa-question textarea")
-                box.fill(PRESIDENT)
-                box.press("Enter")
-                tab.locator("#qa-chat .qa-pending").wait_for()
-                box.fill(XI)  # typed and sent while the first answer is still coming
-                box.press("Enter")
-                tab.wait_for_function(
-                    "document.querySelectorAll('#qa-chat [data-testid=bot] .qa-meta').length == 2"
-                )
-                asked = tab.locator("#qa-chat .message-row.user-row").all_inner_texts()
-                assert [q.strip() for q in asked] == [PRESIDENT, XI]
-                assert box.input_value() == ""
-        finally:
-            app.close()
+        with launched(engine) as url, open_page(browser, url) as tab:
+            box = tab.locator("#qa-question textarea")
+            box.fill(PRESIDENT)
+            box.press("Enter")
+            tab.locator("#qa-chat .qa-pending").wait_for()
+            box.fill(XI)  # typed and sent while the first answer is still coming
+            box.press("Enter")
+            tab.wait_for_function(
+                "document.querySelectorAll('#qa-chat [data-testid=bot] .qa-meta').length == 2"
+            )
+            asked = tab.locator("#qa-chat .message-row.user-row").all_inner_texts()
+            assert [q.strip() for q in asked] == [PRESIDENT, XI]
+            assert box.input_value() == ""
