@@ -39,8 +39,8 @@ def storable_text(text: str) -> str:
     """``text`` as UTF-8 can hold it: a lone surrogate (a JSON escape, or bytes that were not
     UTF-8 read from a terminal or a pipe) becomes U+FFFD, which every encoder and store takes.
 
-    >>> storable_text("Who cut the \udcff ribbon?")
-    'Who cut the \ufffd ribbon?'
+    >>> storable_text("Who cut the \\udcff ribbon?") == "Who cut the \\ufffd ribbon?"
+    True
     """
     if text.isascii():
         return text
@@ -53,7 +53,7 @@ def storable_text(text: str) -> str:
 
 def is_blank(text: str) -> bool:
     """Nothing to read: only spaces, line breaks, control and invisible format characters
-    ("\u200b", a zero-width space, is no question)."""
+    (a zero-width space, U+200B, is no question)."""
     return all(unicodedata.category(c)[0] in "ZC" for c in text)
 
 
