@@ -690,7 +690,9 @@ class ChatUI:
         """How the page, the ``ask`` API, ``/api`` and ``/v1`` name a source: an uploaded file by
         its cleaned upload name, never by its path on the server; any other source as stored."""
         path = PurePath(source)
-        if path.is_absolute() and path.parent == PurePath(self.upload_dir.resolve()):
+        # Any uploads folder, not only this one: a data folder copied or moved elsewhere keeps
+        # the paths its uploads were stored under.
+        if path.is_absolute() and path.parent.name == UPLOAD_FOLDER:
             return path.name
         return source
 
@@ -712,15 +714,14 @@ class ChatUI:
         return answer.model_copy(update={"citations": citations})
 
     def stored_sources(self, sources: Sequence[str] | None) -> list[str] | None:
-        """Source filters as the store holds them: an upload's public name becomes its path."""
+        """Source filters as the store holds them: an upload's public name becomes the paths
+        stored under it (the file may be gone, or stored from where the data folder was)."""
         if not sources:
             return None
-        stored = []
-        for source in sources:
-            upload = self.upload_dir.resolve() / source
-            is_upload = PurePath(source).name == source and upload.is_file()
-            stored.append(str(upload) if is_upload else source)
-        return stored
+        by_name: dict[str, list[str]] = {}
+        for stored in self.engine.store.sources():
+            by_name.setdefault(self.public_source(stored), []).append(stored)
+        return [path for source in sources for path in by_name.get(source, [source])]
 
     def source_choices(self) -> list[tuple[str, str]]:
         """``(label, value)`` pairs for the source filter."""

@@ -514,6 +514,18 @@ class TestChatUI:
         elsewhere = ui.ask(question, sources=["nowhere.example"])
         assert elsewhere["refused"]
 
+    def test_an_upload_keeps_its_name_when_its_file_is_gone_or_its_folder_moved(
+        self, ui: ChatUI, tmp_path: Path
+    ) -> None:
+        upload = write(tmp_path / "from browser" / "quill.txt", QUILLHAVEN)
+        ui.add_files([str(upload)])
+        (ui.upload_dir / "quill.txt").unlink()  # removed by hand, the index not pruned
+        question = "Who was elected mayor of Quillhaven?"
+        kept = ui.ask(question, sources=["quill.txt"])
+        assert not kept["refused"] and kept["citations"][0]["source"] == "quill.txt"
+        # A data folder copied or moved keeps its uploads' old paths: still no server path.
+        assert ui.public_source("/srv/old-place/data/uploads/quill.txt") == "quill.txt"
+
     def test_a_filter_that_excludes_everything_gives_a_refusal(self, ui: ChatUI) -> None:
         *_, (_, bubbles, _) = ui.respond(
             "What did Xi say about sanctions?", Conversation(), since="2030-01-01"
