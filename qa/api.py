@@ -34,8 +34,9 @@ from pydantic import (
     ValidationError,
 )
 
-from qa.errors import friendly
+from qa.errors import QAError, friendly
 from qa.models import Answer, Filters, Query, StreamItem, final_answer
+from qa.store import StoreUnavailableError
 from qa.webui import ChatUI, safe_filename
 
 if TYPE_CHECKING:
@@ -511,9 +512,17 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         return error_response(request.url.path, exc.status_code, str(exc.detail), None)
 
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The index's server or the chat model failed: the request was fine, the service is not
+        # (a bare 500 told an OpenAI client nothing; this says what to do).
+        log.warning("%s failed: %s", request.url.path, friendly(exc))
+        return error_response(request.url.path, 503, friendly(exc), None)
+
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(FieldError, refused)
     app.add_exception_handler(HTTPException, http)
+    for failure in (QAError, StoreUnavailableError):
+        app.add_exception_handler(failure, unavailable)
 
 
 Scope = MutableMapping[str, Any]

@@ -234,6 +234,16 @@ def connection_lost(settings: Settings, exc: BaseException, *, kept: str) -> str
     )
 
 
+def server_lost(settings: Settings | None, exc: BaseException) -> str:
+    """One line for a server lost while reading: nothing was changed, so start it and ask again."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    where = f" at {settings.chroma.url}" if settings is not None and settings.chroma.url else ""
+    return (
+        f"lost the Chroma server{where} ({detail}); nothing was changed: start the server "
+        "again, then ask again"
+    )
+
+
 def _unavailable(settings: Settings, exc: Exception) -> str:
     """One line for a server that cannot be used: refused token, or not there at all."""
     detail = " ".join(str(exc).split())
@@ -280,6 +290,10 @@ def _fresh_on_failure(method: Callable[P, R]) -> Callable[P, R]:
                     raise StoreError(store._read_failed(exc)) from exc
                 # A writer commits the rows a moment before the vectors: give it that moment.
                 time.sleep(pause)
+            except Exception as exc:
+                if is_connection_error(exc):  # the server went away between two questions
+                    raise StoreUnavailableError(server_lost(store._settings, exc)) from exc
+                raise
         raise AssertionError("unreachable")
 
     return read

@@ -19,7 +19,7 @@ import pytest
 import test_engine
 import test_ingest
 import test_syndication
-from chroma_server import TokenProxy, chroma_server
+from chroma_server import TokenProxy, chroma_server, chroma_server_process
 from conftest import SAMPLE_DIR, HashingEmbedder, write
 from http_server import free_port
 
@@ -177,6 +177,33 @@ class TestUnreachable:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
         assert lines[0].startswith("error: cannot reach the Chroma server at " + url)
+
+    def test_a_server_lost_between_questions_is_one_line_everywhere(self, tmp_path: Path) -> None:
+        from fastapi.testclient import TestClient
+
+        from qa.server import build_http
+
+        with chroma_server_process(tmp_path / "db") as (url, server):
+            settings = server_settings(url, tmp_path / "data")
+            engine = Engine(settings, embedder=HashingEmbedder())
+            engine.ingest([SAMPLE_DIR])
+            assert engine.ask("What did Xi say about sanctions?").citations
+            server.kill()  # between two questions
+            server.wait()
+            with pytest.raises(StoreUnavailableError) as lost:
+                engine.ask("Since when has Lukashenko been president?")
+            assert str(lost.value).startswith(f"lost the Chroma server at {url} (")
+            assert str(lost.value).endswith("start the server again, then ask again")
+            http = TestClient(build_http(engine), raise_server_exceptions=False)
+            reply = http.post("/api/ask", json={"question": "Who is Lukashenko?"})
+            assert reply.status_code == 503
+            assert reply.json()["error"].startswith("lost the Chroma server")
+            openai = http.post(
+                "/v1/chat/completions",
+                json={"model": "qa", "messages": [{"role": "user", "content": "Who is Xi?"}]},
+            )
+            assert openai.status_code == 503
+            assert openai.json()["error"]["message"].startswith("lost the Chroma server")
 
     def test_a_url_that_is_not_http_is_refused(self, tmp_path: Path) -> None:
         settings = server_settings("localhost:8000", tmp_path / "data")

@@ -664,6 +664,26 @@ class TestFaults:
         with pytest.raises(LLMError, match=r"cannot reach .*OPENAI_BASE_URL"):
             make_engine(base_url=url).ask("Since when has Lukashenko been president?")
 
+    def test_over_http_a_failing_model_is_a_503_in_each_apis_error_shape(
+        self, make_engine: Callable[..., Engine]
+    ) -> None:
+        from fastapi.testclient import TestClient
+
+        from qa.server import build_http
+
+        engine = make_engine(base_url=f"http://127.0.0.1:{free_port()}/v1")
+        http = TestClient(build_http(engine), raise_server_exceptions=False)
+        for body in ({"question": "Who is Xi?"}, {"question": "Who is Xi?", "stream": True}):
+            reply = http.post("/api/ask", json=body)
+            assert reply.status_code == 503, reply.text
+            assert "cannot reach" in reply.json()["error"]
+        openai = http.post(
+            "/v1/chat/completions",
+            json={"model": "qa", "messages": [{"role": "user", "content": "Who is Xi?"}]},
+        )
+        assert openai.status_code == 503
+        assert "OPENAI_BASE_URL" in openai.json()["error"]["message"]
+
     def test_a_429_then_success_is_retried_with_backoff(
         self, server: OpenAIServer, make_engine: Callable[..., Engine]
     ) -> None:
