@@ -19,7 +19,7 @@ import calendar
 import re
 import reprlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 _MONTHS = {
@@ -83,17 +83,24 @@ def parse_date(value: Any, *, what: str = "date") -> date | None:
 
 
 def _number_date(value: float, what: str) -> date:
-    """A number as a date: 20220705 is a day written as digits, as JSON feeds write it; other
-    numbers are Unix timestamps, in milliseconds when too large for seconds (JavaScript's)."""
+    """A number as a date: 2022 is a year (its first day, or its last for an "until"), 20220705
+    a day written as digits, as JSON feeds write it; a number from 10**9 up a Unix timestamp
+    (UTC), in milliseconds when too large for seconds (JavaScript's). Anything else is refused:
+    86400 is no one's publication date."""
+    if float(value).is_integer() and 1000 <= value <= 9999:
+        return date(int(value), 12, 31) if what == "until" else date(int(value), 1, 1)
     if float(value).is_integer() and 19000101 <= value <= 29991231:
         digits = str(int(value))
         try:
             return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         except ValueError:
             pass
+    if abs(value) < 1e9:
+        msg = f"{what} {value} is not a date: give YYYY-MM-DD, a year, or a Unix timestamp"
+        raise ValueError(msg)
     seconds = value / 1000 if abs(value) >= 1e11 else value
     try:
-        return datetime.fromtimestamp(seconds).date()
+        return datetime.fromtimestamp(seconds, tz=UTC).date()
     except (OverflowError, OSError, ValueError) as exc:
         raise ValueError(f"{what} {value} is not a valid timestamp") from exc
 

@@ -23,7 +23,9 @@ class TestQuery:
         month = Query(question="Q?", since="Feb 2024", until="February 2024")
         assert (month.since, month.until) == (date(2024, 2, 1), date(2024, 2, 29))
 
-    def test_a_number_is_a_date_written_in_digits_or_a_timestamp(self) -> None:
+    def test_a_number_is_a_year_a_date_written_in_digits_or_a_timestamp(self) -> None:
+        year = Query(question="Q?", since=2022, until=2022)
+        assert (year.since, year.until) == (date(2022, 1, 1), date(2022, 12, 31))
         assert Query(question="Q?", since=20220705).since == date(2022, 7, 5)
         assert Query(question="Q?", since=1656676800).since == date(2022, 7, 1)
         assert Query(question="Q?", since=1656676800000).since == date(2022, 7, 1)  # milliseconds
@@ -50,6 +52,7 @@ class TestQuery:
             ({"as_of": "x"}, "as_of 'x' does not parse"),
             ({"since": "March"}, "since 'March' does not parse"),  # which March?
             ({"since": "-5"}, "since '-5' does not parse"),
+            ({"since": 86400}, "since 86400 is not a date: give YYYY-MM-DD, a year, or"),
             ({"k": 0}, "k must be at least 1"),
             ({"since": "2023-03-05", "until": "2023-03-01"}, "since 2023-03-05 is after until"),
             ({"history": [{"role": "robot", "content": "hi"}]}, "history.0.role"),
