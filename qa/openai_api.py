@@ -23,7 +23,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter
@@ -79,11 +78,13 @@ class ChatRequest(BaseModel):
     model: str = Field(MODEL_ID, description="Always 'qa'.")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    k: int | None = Field(None, ge=1, le=MAX_K)
-    since: date | None = None
-    until: date | None = None
-    sources: list[str] | None = None
-    as_of: date | None = None
+    # qa's options are passed on as sent and read by AskRequest, exactly as /api/ask reads
+    # them ("2022" is the whole year, k must be a number), not parsed a second way here.
+    k: Any = Field(None, json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_K})
+    since: Any = Field(None, json_schema_extra={"type": "string", "format": "date"})
+    until: Any = Field(None, json_schema_extra={"type": "string", "format": "date"})
+    sources: Any = Field(None, json_schema_extra={"type": "array", "items": {"type": "string"}})
+    as_of: Any = Field(None, json_schema_extra={"type": "string", "format": "date"})
 
 
 class ReplyMessage(BaseModel):
@@ -178,6 +179,13 @@ def openai_router(engine: Engine) -> APIRouter:
     def models() -> ModelList:
         """The one model: ``qa``."""
         return ModelList(data=[ModelCard()])
+
+    @router.get("/models/{model_id}", response_model=ModelCard)
+    def model(model_id: str) -> ModelCard:
+        """The model ``qa`` (OpenAI clients ask for the model they were given by name)."""
+        if model_id != MODEL_ID:
+            raise FieldError("model", f"unknown model {model_id!r}: the only model is 'qa'")
+        return ModelCard()
 
     @router.post(
         "/chat/completions",

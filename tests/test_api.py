@@ -354,6 +354,22 @@ class TestOpenAICompatible:
 
     def test_lists_one_model(self, served: Served) -> None:
         assert [m.id for m in self.client(served).models.list()] == ["qa"]
+        assert self.client(served).models.retrieve("qa").id == "qa"
+
+    def test_qas_options_read_as_api_ask_reads_them(self, served: Served) -> None:
+        def both(options: dict[str, Any]) -> tuple[int, int]:
+            v1 = httpx.post(
+                f"{served.url}/v1/chat/completions",
+                json={"model": "qa", "messages": [{"role": "user", "content": XI}], **options},
+                timeout=60,
+            )
+            api = httpx.post(f"{served.url}/api/ask", json={"question": XI, **options}, timeout=60)
+            return v1.status_code, api.status_code
+
+        assert both({"since": "2023", "until": "2023"}) == (200, 200)  # the whole year
+        assert both({"sources": "nowhere.example"}) == (200, 200)  # one source as a string
+        assert both({"k": True}) == (400, 422)  # no number of passages
+        assert both({"since": "0"}) == (400, 422)
 
     def test_a_completion_is_the_cited_answer_with_its_sources(self, served: Served) -> None:
         plain = httpx.post(f"{served.url}/api/ask", json={"question": XI}, timeout=60).json()
