@@ -23,7 +23,7 @@ def friendly(exc: BaseException) -> str:
         return "; ".join(_query_problem(err) for err in exc.errors())
     if isinstance(exc, ValidationError):
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {_reason(err)}"
             for err in exc.errors()
         )
         return f"invalid setting ({problems}); check your QA_* environment variables or .env"
@@ -43,9 +43,17 @@ class IncompleteAnswerError(QAError):
         self.reason = reason
 
 
-def _query_problem(err: Any) -> str:
+def _own_words(err: Any) -> str | None:
+    """What one of our validators said, without pydantic's "Value error, " before it."""
     reason = err.get("ctx", {}).get("error")
-    if isinstance(reason, ValueError):
-        return " ".join(str(reason).split())
+    return " ".join(str(reason).split()) if isinstance(reason, ValueError) else None
+
+
+def _reason(err: Any) -> str:
+    return _own_words(err) or str(err["msg"])
+
+
+def _query_problem(err: Any) -> str:
+    # Our validators' messages name the field themselves; pydantic's do not.
     field = ".".join(str(p) for p in err["loc"]) or "query"
-    return f"{field}: {err['msg']}"
+    return _own_words(err) or f"{field}: {err['msg']}"

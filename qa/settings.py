@@ -14,10 +14,11 @@ Sections are nested models; an environment variable names a field as ``QA_<SECTI
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -87,6 +88,20 @@ class ChromaSettings(_Section):
     url: str | None = Field(None, description="Chroma server URL; unset means the embedded store.")
     token: SecretStr | None = Field(None, description="Bearer token for a Chroma server.")
     collection: str = Field("articles", description="One collection per corpus.")
+
+    @field_validator("collection")
+    @classmethod
+    def _chroma_takes_it(cls, name: str) -> str:
+        # Chroma's own rule, checked here so that a bad name is one line naming the setting,
+        # not Chroma's error buried under a retry (and "-registry" must still fit after it).
+        if ".." in name or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,500}[A-Za-z0-9]", name):
+            msg = (
+                f"{name!r} is not a name Chroma takes: 3 to 502 letters, digits, '.', '_' or "
+                "'-', beginning and ending with a letter or digit (e.g. 'news-2023')"
+            )
+            raise ValueError(msg)
+        return name
+
     refresh_seconds: float = Field(
         1.0,
         ge=0.0,

@@ -205,6 +205,25 @@ class TestUnreachable:
             assert openai.status_code == 503
             assert openai.json()["error"]["message"].startswith("lost the Chroma server")
 
+    @pytest.mark.parametrize("name", ["k9", "news 2023", "-news", "a..b"])
+    def test_a_collection_name_chroma_refuses_is_one_line_naming_the_setting(
+        self, tmp_path: Path, name: str
+    ) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+        env |= {"QA_DATA_DIR": str(tmp_path / "data"), "QA_CHROMA_COLLECTION": name}
+        result = subprocess.run(
+            [sys.executable, "-m", "qa.cli", "stats"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: invalid setting (chroma.collection: {name!r} is not a")
+        assert "QA_" in line
+
     def test_a_url_that_is_not_http_is_refused(self, tmp_path: Path) -> None:
         settings = server_settings("localhost:8000", tmp_path / "data")
         with pytest.raises(ValueError, match="not an http"):
