@@ -48,6 +48,19 @@ def server_settings(url: str, data_dir: Path, token: str | None = None) -> Setti
     )
 
 
+def qa_stats(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``qa stats`` in a clean environment plus ``env``, over a data folder in ``tmp_path``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", "stats"],
+        capture_output=True,
+        text=True,
+        env=clean | {"QA_DATA_DIR": str(tmp_path / "data"), **env},
+        timeout=120,
+        check=False,
+    )
+
+
 class OnServer:
     """Mixin: the inherited tests get settings that point at the Chroma server."""
 
@@ -163,16 +176,7 @@ class TestUnreachable:
 
     def test_cli_prints_one_line_and_exits_1(self, tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{free_port()}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
-        env |= {"QA_DATA_DIR": str(tmp_path / "data"), "QA_CHROMA_URL": url}
-        result = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "stats"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        result = qa_stats(tmp_path, QA_CHROMA_URL=url)
         assert result.returncode == 1
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1, result.stderr
@@ -209,16 +213,7 @@ class TestUnreachable:
     def test_a_collection_name_chroma_refuses_is_one_line_naming_the_setting(
         self, tmp_path: Path, name: str
     ) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
-        env |= {"QA_DATA_DIR": str(tmp_path / "data"), "QA_CHROMA_COLLECTION": name}
-        result = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "stats"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        result = qa_stats(tmp_path, QA_CHROMA_COLLECTION=name)
         assert result.returncode == 1
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith(f"error: invalid setting (chroma.collection: {name!r} is not a")
