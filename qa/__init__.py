@@ -102,7 +102,7 @@ def as_retriever(
     from qa.langchain_retriever import QARetriever
 
     # Validated now, as a Query would validate them, not at the first invoke.
-    options = Query(question="-", k=k, since=since, until=until, sources=sources, as_of=as_of)
+    options = as_query("-", k=k, since=since, until=until, sources=sources, as_of=as_of)
     return QARetriever(
         engine=engine_for(settings or Settings()),
         k=options.k,

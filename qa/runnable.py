@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from langchain_core.runnables import RunnableConfig, RunnableGenerator
 
-from qa.models import Answer, Query, StreamItem, final_answer
+from qa.models import Answer, Query, StreamItem, as_query, final_answer
 
 __all__ = ["EngineRunnable", "Query"]
 
@@ -48,8 +48,7 @@ class EngineRunnable(RunnableGenerator[Query | dict[str, Any], StreamItem]):
 
     def _items(self, queries: Iterator[Query | dict[str, Any]]) -> Iterator[StreamItem]:
         for raw in queries:
-            query = raw if isinstance(raw, Query) else Query.model_validate(raw)
-            yield from self._engine.stream(query)
+            yield from self._engine.stream(raw if isinstance(raw, Query) else _query(raw))
 
     async def _aitems(
         self, queries: AsyncIterator[Query | dict[str, Any]]
@@ -70,3 +69,10 @@ class EngineRunnable(RunnableGenerator[Query | dict[str, Any], StreamItem]):
         self, input: Query | dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Answer:
         return final_answer([item async for item in self.astream(input, config, **kwargs)])
+
+
+def _query(fields: dict[str, Any]) -> Query:
+    """A dict input as a Query, checked as ``qa.ask`` checks its arguments (``as_query``): a bad
+    field is one ``InvalidQueryError`` line, not pydantic's multi-line report."""
+    options = {name: value for name, value in fields.items() if name != "question"}
+    return as_query(fields.get("question", ""), **options)

@@ -63,6 +63,18 @@ class TestAsRetriever:
         with pytest.raises(ValueError, match="since"):
             qa.as_retriever(since="someday", settings=settings)
 
+    def test_a_bad_option_is_the_one_line_error_qa_ask_raises(
+        self, engine: Engine, settings: Settings
+    ) -> None:
+        from qa.errors import InvalidQueryError
+
+        with pytest.raises(InvalidQueryError, match=r"^since 'nope' does not parse"):
+            qa.as_retriever(since="nope", settings=settings)
+        with pytest.raises(InvalidQueryError, match=r"^k must be at least 1"):
+            engine.runnable().invoke({"question": XI, "k": 0})
+        with pytest.raises(InvalidQueryError, match="question is empty"):
+            engine.runnable().invoke({"history": []})
+
     def test_an_engine_can_be_wrapped_directly(self, engine: Engine) -> None:
         docs = QARetriever(engine=engine, k=1).invoke(XI)
         assert len(docs) == 1 and isinstance(docs[0], Document)
