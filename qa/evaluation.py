@@ -466,6 +466,9 @@ def evaluate(
     else:
         items = list(dataset)
     if limit is not None:
+        if limit < 1:
+            msg = f"limit must be at least 1 (got {limit}); leave it out to run every question"
+            raise ValueError(msg)
         items = items[:limit]
     if engine.store.count_chunks() == 0:
         msg = "the index is empty: add the articles with `qa ingest PATH` before evaluating"

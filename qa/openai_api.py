@@ -20,6 +20,7 @@ what it has shown. So the first token arrives when the whole answer is ready.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -160,9 +161,11 @@ def reply_text(answer: Answer) -> str:
 
 
 def strip_sources(content: str) -> str:
-    """An earlier reply without its sources block, as the history the engine expects."""
+    """An earlier reply as the history the engine expects: the answer, without the warning
+    and the sources block ``reply_text`` added after it."""
     head, sep, _ = content.partition(f"\n\n{SOURCES_HEADING}\n")
-    return head if sep else content
+    answer = head if sep else content
+    return re.sub(r"\n\n\([^\n]*\)$", "", answer)
 
 
 def openai_router(engine: Engine) -> APIRouter:

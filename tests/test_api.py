@@ -640,3 +640,14 @@ class TestExposure:
         assert run.returncode != 0
         lines = run.stderr.strip().splitlines()
         assert len(lines) == 1 and "QA_API_TOKEN" in lines[0], run.stderr
+
+
+def test_an_earlier_reply_is_history_without_its_warning_and_sources() -> None:
+    from qa.openai_api import strip_sources
+
+    reply = (
+        "Xi condemned sanctions [1].\n\n(1 sentence(s) of this answer are not supported by the "
+        "retrieved articles; check them before relying on them.)\n\nSources:\n[1] Xi, 2023-03-01"
+    )
+    assert strip_sources(reply) == "Xi condemned sanctions [1]."
+    assert strip_sources("A reply (written by hand).") == "A reply (written by hand)."

@@ -628,6 +628,8 @@ class TestEvalCommand:
         for limit in ("0", "-1"):
             cut = runner.invoke(app, ["eval", str(SAMPLE_SET), "--limit", limit])
             assert cut.exit_code == 2 and "--limit" in cut.output
+        with pytest.raises(ValueError, match="limit must be at least 1"):
+            evaluate(SAMPLE_SET, engine=sample_index, limit=-2)  # not "all but the last two"
 
     def test_a_question_the_engine_fails_on_is_reported_and_fails_the_run(
         self, sample_index: Engine, monkeypatch: pytest.MonkeyPatch
