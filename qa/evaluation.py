@@ -44,7 +44,7 @@ from qa.metrics import (
     reciprocal_rank,
     token_f1,
 )
-from qa.models import Answer, Message, Source, StoredChunk
+from qa.models import Answer, Message, Source, StoredChunk, is_blank
 from qa.text import contains_answer
 
 KS = (1, 4, 10)
@@ -78,7 +78,7 @@ class EvalItem(BaseModel):
     @field_validator("question")
     @classmethod
     def _asks_something(cls, question: str) -> str:
-        if not question.strip():
+        if is_blank(question):
             msg = "the question is blank"
             raise ValueError(msg)
         return question
