@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -187,7 +187,7 @@ def openai_router(engine: Engine) -> APIRouter:
     def model(model_id: str) -> ModelCard:
         """The model ``qa`` (OpenAI clients ask for the model they were given by name)."""
         if model_id != MODEL_ID:
-            raise FieldError("model", f"unknown model {model_id!r}: the only model is 'qa'")
+            raise HTTPException(404, f"unknown model {model_id!r}: the only model is 'qa'")
         return ModelCard()
 
     @router.post(

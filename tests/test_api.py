@@ -355,6 +355,8 @@ class TestOpenAICompatible:
     def test_lists_one_model(self, served: Served) -> None:
         assert [m.id for m in self.client(served).models.list()] == ["qa"]
         assert self.client(served).models.retrieve("qa").id == "qa"
+        other = httpx.get(f"{served.url}/v1/models/gpt-4o", timeout=10)
+        assert other.status_code == 404 and "the only model is 'qa'" in other.text
 
     def test_qas_options_read_as_api_ask_reads_them(self, served: Served) -> None:
         def both(options: dict[str, Any]) -> tuple[int, int]:
