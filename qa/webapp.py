@@ -260,7 +260,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         return [
             gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
             gr.Textbox(placeholder=examples[0] if examples else "Ask about your articles"),
-            gr.Chatbot(placeholder=READY if ui.engine.stats()["articles"] else EMPTY_LIBRARY),
+            gr.Chatbot(placeholder=READY if ui.has_articles() else EMPTY_LIBRARY),
         ]
 
     def refresh() -> list[Any]:

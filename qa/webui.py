@@ -742,6 +742,15 @@ class ChatUI:
             return []
         return example_questions(titles, limit)
 
+    def has_articles(self) -> bool:
+        """Whether the library holds an article; a failed read says yes (the stats line shows
+        the error, and an empty-library notice would be wrong twice)."""
+        try:
+            return bool(self.engine.stats()["articles"])
+        except Exception:
+            log.exception("cannot count the articles")
+            return True
+
     def stats_html(self) -> str:
         try:
             return render_stats(self.engine.stats())
