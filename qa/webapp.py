@@ -256,11 +256,11 @@ def build_app(engine: Engine) -> gr.Blocks:
     def first_contact() -> list[Any]:
         """Example questions from the library (clickable), the question box's placeholder
         following the first one, and how to add articles when there are none."""
-        examples = ui.examples()
+        examples, has_articles = ui.examples()
         return [
             gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
             gr.Textbox(placeholder=examples[0] if examples else "Ask about your articles"),
-            gr.Chatbot(placeholder=READY if ui.has_articles() else EMPTY_LIBRARY),
+            gr.Chatbot(placeholder=READY if has_articles else EMPTY_LIBRARY),
         ]
 
     def refresh() -> list[Any]:

@@ -733,23 +733,17 @@ class ChatUI:
         public = [self.public_source(s) for s in values]
         return sorted((display_source(name), name) for name in public)
 
-    def examples(self, limit: int = 4) -> list[str]:
-        """Example questions from the newest articles' headlines (none for an empty library)."""
+    def examples(self, limit: int = 4) -> tuple[list[str], bool]:
+        """Example questions from the newest articles' headlines, and whether the library holds
+        any article (it may hold some with no headline to ask about), from one read. A failed
+        read gives no examples and says yes: the stats line shows the error, and an
+        empty-library notice would be wrong twice."""
         try:
             titles = [record.title for record in self.engine.store.articles()[:200]]
         except Exception:
             log.exception("cannot list articles")
-            return []
-        return example_questions(titles, limit)
-
-    def has_articles(self) -> bool:
-        """Whether the library holds an article; a failed read says yes (the stats line shows
-        the error, and an empty-library notice would be wrong twice)."""
-        try:
-            return bool(self.engine.stats()["articles"])
-        except Exception:
-            log.exception("cannot count the articles")
-            return True
+            return [], True
+        return example_questions(titles, limit), bool(titles)
 
     def stats_html(self) -> str:
         try:
