@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from qa.errors import QAError, friendly
-from qa.models import Answer, Filters, Query, StreamItem, final_answer
+from qa.models import MAX_K, Answer, Filters, Query, StreamItem, final_answer
 from qa.store import StoreUnavailableError
 from qa.webui import ChatUI, safe_filename
 
@@ -51,9 +51,6 @@ MCP_PREFIX = "/gradio_api/mcp"
 GUARDED_PREFIXES = (API_PREFIX + "/", OPENAI_PREFIX + "/", MCP_PREFIX)
 """Paths the bearer token guards. The UI and Gradio's own ``ask`` endpoint answer to
 ``QA_UI_AUTH`` instead."""
-
-MAX_K = 50
-"""Most passages one API request may ask for (``QA_RETRIEVAL_K`` allows as many)."""
 
 ANSWER_CONCURRENCY = 4
 """Answers the API computes at once; more requests wait for a slot (the UI has its own four)."""

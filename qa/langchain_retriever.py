@@ -23,7 +23,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from qa.models import Source
+from qa.models import MAX_K, Source
 
 if TYPE_CHECKING:
     from qa.engine import Engine
@@ -35,7 +35,7 @@ class QARetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     engine: Any = Field(description="The qa Engine to retrieve from.")
-    k: int | None = Field(None, ge=1, le=50, description="Passages per query (QA_RETRIEVAL_K).")
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Passages per query (QA_RETRIEVAL_K).")
     since: date | None = None
     until: date | None = None
     sources: list[str] | None = None

@@ -32,6 +32,9 @@ from pydantic import (
 from qa.dates import parse_date
 from qa.errors import InvalidQueryError, friendly
 
+MAX_K = 50
+"""Most passages one question may retrieve, whoever asks (QA_RETRIEVAL_K, qa.ask, the APIs)."""
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -231,9 +234,12 @@ class Query(BaseModel):
 
     @field_validator("k")
     @classmethod
-    def _positive(cls, k: int | None) -> int | None:
+    def _in_range(cls, k: int | None) -> int | None:
         if k is not None and k < 1:
             msg = f"k must be at least 1 (got {k}); leave it out for the settings' default"
+            raise ValueError(msg)
+        if k is not None and k > MAX_K:
+            msg = f"k must be at most {MAX_K} (got {k}), as QA_RETRIEVAL_K must"
             raise ValueError(msg)
         return k
 

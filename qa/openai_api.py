@@ -31,7 +31,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qa.api import (
-    MAX_K,
     OPENAI_PREFIX,
     AskRequest,
     ErrorBody,
@@ -40,7 +39,7 @@ from qa.api import (
     describe,
     sse_event,
 )
-from qa.models import Answer, Citation
+from qa.models import MAX_K, Answer, Citation
 from qa.syndication import also_ran_in
 
 if TYPE_CHECKING:

@@ -28,6 +28,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from qa.models import MAX_K
+
 LOCAL_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -114,7 +116,7 @@ class RetrievalSettings(_Section):
     """Hybrid retrieval (see qa/retrieval.py). Defaults measured on the development set
     (benchmarks/retrieval.py); each knob has a test showing what it does."""
 
-    k: int = Field(4, ge=1, le=50, description="Passages handed to the answerer.")
+    k: int = Field(4, ge=1, le=MAX_K, description="Passages handed to the answerer.")
     candidates: int = Field(
         50, ge=1, le=500, description="Candidates fetched from each of dense and BM25 search."
     )

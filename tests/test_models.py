@@ -54,6 +54,7 @@ class TestQuery:
             ({"since": "-5"}, "since '-5' does not parse"),
             ({"since": 86400}, "since 86400 is not a date: give YYYY-MM-DD, a year, or"),
             ({"k": 0}, "k must be at least 1"),
+            ({"k": 51}, "k must be at most 50 (got 51), as QA_RETRIEVAL_K must"),
             ({"since": "2023-03-05", "until": "2023-03-01"}, "since 2023-03-05 is after until"),
             ({"history": [{"role": "robot", "content": "hi"}]}, "history.0.role"),
             ({"sorces": ["x"]}, "sorces"),
