@@ -1366,8 +1366,10 @@ def _name_fit(sentence: str, start: int, text: str, kind: Kind) -> float:
     place = text in PLACES or any(w in PLACE_WORDS for w in folded)
     placed = _PLACE_BEFORE.search(sentence[max(0, start - 12) : start]) is not None
     first = not sentence[:start].strip(" \"“‘'(")
-    if first and len(words) == 1:
-        return 0.15  # "Now, ..." "Teaming up ...": capitalised only because it comes first
+    if first and len(words) == 1 and not (kind == "place" and text in PLACES):
+        # "Now, ..." "Teaming up ...": capitalised only because it comes first; a known place
+        # ("Ghana has confirmed ...") is one wherever it stands.
+        return 0.15
     if kind == "person":
         place = place and not titled_name(sentence, start, text)
         place = place and not team_of_a_place(text)  # "Tampa Bay Lightning": a team

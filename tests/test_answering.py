@@ -652,6 +652,16 @@ class TestShortAnswer:
         assert [c.markers for c in claims] == [(1,), (1,)]
         assert "Stores closed temporarily due to rodents." in [c.text for c in claims]
 
+    def test_a_known_place_opening_the_sentence_answers_which_country(self) -> None:
+        sentence = "Peru has confirmed its first cases of a fever similar to Dengue."
+        assert found_in("Which country confirmed its first cases of the fever?", sentence)[0] == (
+            "Peru"
+        )
+        # A lone capitalised first word that is no known place still fits little.
+        assert found_in("Where was the fever found?", "Doctors found the fever in Lima.")[0] == (
+            "Lima"
+        )
+
     def test_a_surname_is_answered_by_the_full_name_the_passage_gave(self) -> None:
         text = (
             "Rick Perry, a former energy secretary, spoke to reporters on Monday. "
