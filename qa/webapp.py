@@ -33,6 +33,7 @@ from qa.webui import (
     ChatMessage,
     ChatUI,
     Conversation,
+    Inbox,
     answerer_label,
     date_problems,
     preset_range,
@@ -272,9 +273,6 @@ def build_app(engine: Engine) -> gr.Blocks:
             *first_contact(),
         ]
 
-    def new_chat() -> tuple[str, list[ChatMessage], Conversation]:
-        return "", [], Conversation()
-
     app: gr.Blocks
     with gr.Blocks(
         title="qa — ask your news articles",
@@ -411,40 +409,66 @@ def build_app(engine: Engine) -> gr.Blocks:
                 queue=False,
                 show_progress="hidden",
             )
-        chat_inputs = [question, conversation, since, until, source_filter, k, as_of]
-        chat_outputs = [question, chatbot, conversation]
+        inbox = gr.State(Inbox())
+        filters = [since, until, source_filter, k, as_of]
 
-        def respond(*inputs: Any) -> Iterator[tuple[Any, ...]]:
-            """``ui.respond``, setting the question box only with its first update (emptied, or
-            kept when the dates are wrong): what is typed there while an answer streams in is
-            the next question, not something to wipe when the answer ends."""
-            updates = ui.respond(*inputs)
-            yield next(updates)
-            for _, bubbles, state in updates:
-                yield gr.skip(), bubbles, state
+        def take(*inputs: Any) -> tuple[Any, ...]:
+            """A sent question leaves the box for the session's inbox at once, with the
+            filters as they are now (``ChatUI.take``)."""
+            taken = ui.take(*inputs)
+            return (
+                taken.box,
+                gr.skip() if taken.bubbles is None else taken.bubbles,
+                gr.skip() if taken.conversation is None else taken.conversation,
+            )
 
-        def answer_on(trigger: Callable[..., Any]) -> None:
-            """Answer the question in the box when ``trigger`` fires: the one wiring of an
-            answer, for Enter, the Ask button and an example question alike. A question asked
-            while an answer streams in is asked when it ends ("always_last"), not dropped."""
-            trigger(
-                respond,
-                chat_inputs,
-                chat_outputs,
+        def answer_waiting(box: Inbox, state: Conversation) -> Iterator[tuple[Any, ...]]:
+            yield gr.skip(), gr.skip()  # a generator that may find nothing to answer
+            yield from ui.answer_waiting(box, state)
+
+        def answer_on(trigger: Callable[..., Any]) -> Any:
+            """Answer what is sent when ``trigger`` fires (Enter, the Ask button, an example):
+            the question is taken at once, then answered in its turn. A question sent while an
+            answer streams waits, shown below it, and is asked as it was sent."""
+            taken = trigger(
+                take,
+                [inbox, conversation, chatbot, question, *filters],
+                [question, chatbot, conversation],
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+                js=TYPED_DATES_JS,
+                trigger_mode="multiple",
+            )
+            return taken.then(
+                answer_waiting,
+                [inbox, conversation],
+                [chatbot, conversation],
                 api_visibility="private",
                 concurrency_limit=ANSWER_CONCURRENCY,
                 concurrency_id="answer",
                 show_progress="hidden",
-                js=TYPED_DATES_JS,
-                trigger_mode="always_last",
+                # Each run answers whatever is waiting; one that finds another answering this
+                # session ends at once (Inbox.claim). "always_last" would hold a run back
+                # behind one New chat has cancelled.
+                trigger_mode="multiple",
             )
 
-        # One listener for Enter and the Ask button, so that one cannot start a second answer
-        # beside the other's (the conversation would keep only the answer that ends last).
-        answer_on(functools.partial(gr.on, [question.submit, ask_button.click]))
-        # The chatbot's own trash button clears the page; the history must go with it.
-        chatbot.clear(new_chat, None, chat_outputs, api_visibility="private", queue=False)
-        new_button.click(new_chat, None, chat_outputs, api_visibility="private", queue=False)
+        def new_chat(box: Inbox) -> tuple[str, list[ChatMessage], Conversation]:
+            box.clear()
+            return "", [], Conversation()
+
+        answers = [answer_on(functools.partial(gr.on, [question.submit, ask_button.click]))]
+        # An example is asked as if typed: into the box, then the usual path.
+        example = example_list.click(
+            lambda sample: sample[0], example_list, question, api_visibility="private", queue=False
+        )
+        answers.append(answer_on(example.then))
+        # New chat, and the chatbot's own bin button, clear the page, the history and the
+        # questions waiting, and stop an answer being streamed (it would come back).
+        chat_outputs = [question, chatbot, conversation]
+        for clear in (chatbot.clear, new_button.click):
+            clear(new_chat, [inbox], chat_outputs, api_visibility="private", cancels=answers)
         add_event = add_button.click(
             add_files,
             [files],
@@ -470,11 +494,6 @@ def build_app(engine: Engine) -> gr.Blocks:
             api_visibility="private",
         )
         add_event.then(first_contact, None, first_contact_outputs, api_visibility="private")
-        # An example is asked as if typed: into the box, then the usual submit path.
-        example = example_list.click(
-            lambda sample: sample[0], example_list, question, api_visibility="private", queue=False
-        )
-        answer_on(example.then)
         events.api(
             ask,
             api_name="ask",
@@ -501,6 +520,9 @@ CSS = """
 .qa-short { font-weight: 700; }
 .qa-streaming { opacity: 0.75; }
 .qa-pending { opacity: 0.6; font-style: italic; }
+.qa-queued { opacity: 0.75; }
+.qa-queue-note { font-size: 12px; font-style: italic; margin-top: 4px; }
+.qa-notice { font-style: italic; }
 .qa-refusal { border-left: 4px solid #b45309; padding: 4px 10px; background: #fff7ed;
   color: #7c2d12; }
 .qa-refusal-label { font-weight: 700; font-size: 0.85em; letter-spacing: 0.02em; }
@@ -554,14 +576,15 @@ CSS = """
 TYPED_DATES_JS = """(...values) => {
   // Gradio's date field keeps its last good value while it shows text it cannot read (it
   // only greys it, class "invalid"); the server must see the text as typed, to flag it rather
-  // than answer as if the field were blank or unchanged.
+  // than answer as if the field were blank or unchanged. The inputs are check_dates' three or
+  // take's nine (inbox, conversation, chat, question, since, until, sources, k, as_of).
   const typed = {"qa-since": null, "qa-until": null, "qa-as-of": null};
   for (const id of Object.keys(typed)) {
     const box = document.querySelector(`#${id} input`);
     if (box && box.classList.contains("invalid")) typed[id] = box.value;
   }
   const order = values.length === 3 ? ["qa-since", "qa-until", "qa-as-of"]
-    : [null, null, "qa-since", "qa-until", null, null, "qa-as-of"];
+    : [null, null, null, null, "qa-since", "qa-until", null, null, "qa-as-of"];
   return values.map((value, i) => (order[i] && typed[order[i]] !== null ? typed[order[i]] : value));
 }"""
 

@@ -19,8 +19,10 @@ import html
 import logging
 import re
 import shutil
+import threading
 import time
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -89,6 +91,18 @@ def render_question(question: str) -> str:
 
 def render_pending() -> str:
     return '<div class="qa-answer qa-pending">Searching the articles…</div>'
+
+
+def render_queued(question: str) -> str:
+    """A question waiting for the answer before it: shown as sent, marked as waiting."""
+    return (
+        f'<div class="qa-question qa-queued">{_e(question)}'
+        '<div class="qa-queue-note">Waiting: asked when the answer above ends</div></div>'
+    )
+
+
+def render_notice(message: str) -> str:
+    return f'<div class="qa-answer qa-notice">{_e(message)}</div>'
 
 
 def render_draft(draft: str) -> str:
@@ -583,6 +597,76 @@ class Conversation:
 
 ChatUpdate = tuple[str, list[ChatMessage], Conversation]
 
+CONVERSATION_LOST = (
+    "The server restarted, so this conversation starts again: the answers above stay on the "
+    "page but are not used for follow-ups."
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as it was sent, with the filters beside it then: a question that waits its
+    turn is answered as it was asked, whatever the box and the fields hold when its turn comes."""
+
+    question: str
+    since: str | None = None
+    until: str | None = None
+    sources: tuple[str, ...] | None = None
+    k: float | None = None
+    as_of: str | None = None
+
+
+class Inbox:
+    """One browser session's sent questions, answered one at a time in the order sent.
+
+    Gradio hands each event of a session the object its ``gr.State`` holds, not a copy, so the
+    event that takes a question (at once) and the one that answers (queued) share this one. A
+    new session starts with an empty inbox (``__deepcopy__``: Gradio copies a State's initial
+    value for each session, and a lock cannot be copied).
+    """
+
+    def __init__(self) -> None:
+        self._waiting: deque[Asked] = deque()
+        self._lock = threading.Lock()
+        self._answering = False
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Inbox:
+        return Inbox()
+
+    def put(self, asked: Asked) -> None:
+        with self._lock:
+            self._waiting.append(asked)
+
+    def waiting(self) -> list[Asked]:
+        return list(self._waiting)
+
+    @property
+    def answering(self) -> bool:
+        return self._answering
+
+    def claim(self) -> bool:
+        """Become the session's one answerer; False when another is answering already."""
+        with self._lock:
+            if self._answering:
+                return False
+            self._answering = True
+            return True
+
+    def next(self) -> Asked | None:
+        """The next question to answer; None (and no answerer) when none is waiting."""
+        with self._lock:
+            if self._waiting:
+                return self._waiting.popleft()
+            self._answering = False
+            return None
+
+    def clear(self) -> None:
+        """Forget the waiting questions ("New chat"); an answer being streamed is cancelled
+        by the page, which then frees the answerer's place."""
+        with self._lock:
+            self._waiting.clear()
+            self._answering = False
+
 
 @dataclass
 class ChatUI:
@@ -654,6 +738,74 @@ class ChatUI:
             answers=turn,
         )
         yield "", done.bubbles(), done
+
+    def take(
+        self,
+        inbox: Inbox,
+        conversation: Conversation,
+        shown: Sequence[Mapping[str, Any]],
+        question: str,
+        since: str | None = None,
+        until: str | None = None,
+        sources: Sequence[str] | None = None,
+        k: float | None = None,
+        as_of: str | None = None,
+    ) -> Taken:
+        """Take a question the moment it is sent: out of the box and into the session's inbox,
+        with the filters beside it now. ``answer_waiting`` answers it in its turn.
+
+        A blank question is dropped and one with bad dates stays in the box (the page shows the
+        problem on the fields). With no answer under way, the chat shows the question at once,
+        waiting for a free answering slot. ``shown`` is what the page's chat holds: when it
+        holds messages the session does not (the server restarted), they stay, with a note."""
+        text = storable_text((question or "").strip())
+        if is_blank(text):
+            return Taken(box="")
+        if date_problems(since, until, as_of):
+            return Taken(box=text)
+        lost = bool(shown) and not conversation.display
+        if lost:
+            kept = tuple((str(m.get("role")), _message_text(m)) for m in shown)
+            conversation = Conversation(
+                display=(*kept, ("assistant", render_notice(CONVERSATION_LOST)))
+            )
+        chosen = tuple(sources) if sources else None
+        inbox.put(Asked(text, since or None, until or None, chosen, k, as_of or None))
+        if inbox.answering:
+            # The chat as the page shows it now (the answer streaming in), with every
+            # question waiting below it.
+            current = [m for m in shown if "qa-queued" not in _message_text(m)]
+            bubbles: list[ChatMessage] = [
+                {"role": str(m.get("role")), "content": _message_text(m)} for m in current
+            ]
+            return Taken(box="", bubbles=bubbles + _queued_bubbles(inbox))
+        return Taken(
+            box="",
+            bubbles=_with_waiting(conversation.display, inbox),
+            conversation=conversation if lost else None,
+        )
+
+    def answer_waiting(
+        self, inbox: Inbox, conversation: Conversation
+    ) -> Iterator[tuple[list[ChatMessage], Conversation]]:
+        """Answer the session's waiting questions in the order sent, each streamed into the
+        chat with the filters it was sent with; the ones still waiting show below it. Nothing
+        when another call is answering this session's questions already."""
+        if not inbox.claim():
+            return
+        while (asked := inbox.next()) is not None:
+            updates = self.respond(
+                asked.question,
+                conversation,
+                asked.since,
+                asked.until,
+                asked.sources,
+                asked.k,
+                asked.as_of,
+            )
+            for _, bubbles, state in updates:
+                yield bubbles + _queued_bubbles(inbox), state
+                conversation = state
 
     def article_text(self, article_id: str) -> str | None:
         try:
@@ -842,6 +994,37 @@ def progress_text(done: float, total: int, elapsed: float) -> str:
     left = elapsed / done * (total - done)
     when = f"about {left / 60:.0f} min left" if left >= 90 else f"about {max(left, 1):.0f} s left"
     return f"{what}: {done / total:.0%} done, {when}"
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What sending a question changes on the page: the box's new value, and the chat and the
+    conversation when they change (None: left as they are)."""
+
+    box: str
+    bubbles: list[ChatMessage] | None = None
+    conversation: Conversation | None = None
+
+
+def _with_waiting(display: Sequence[tuple[str, str]], inbox: Inbox) -> list[ChatMessage]:
+    """The chat with the first waiting question about to be answered, the rest queued."""
+    first, *rest = inbox.waiting()
+    shown = [*display, ("user", render_question(first.question))]
+    return _bubbles(shown, render_pending()) + _queued_bubbles(rest)
+
+
+def _queued_bubbles(waiting: Inbox | Sequence[Asked]) -> list[ChatMessage]:
+    asked = waiting.waiting() if isinstance(waiting, Inbox) else waiting
+    return [{"role": "user", "content": render_queued(a.question)} for a in asked]
+
+
+def _message_text(message: Mapping[str, Any]) -> str:
+    """A chat message's HTML as the page sends it back: a string, or a list of text parts."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "".join(str(p.get("text", "")) for p in parts if isinstance(p, Mapping))
 
 
 def _bubbles(shown: Sequence[tuple[str, str]], last: str) -> list[ChatMessage]:

@@ -833,18 +833,18 @@ def test_a_library_without_example_questions_is_not_called_empty(
         assert tab.get_by_text("The library is empty.").count() == 0
 
 
-def test_a_question_asked_while_an_answer_streams_is_asked_next_not_lost(
-    settings: Settings, browser: Browser
-) -> None:
+@contextmanager
+def slow_model_page(settings: Settings, browser: Browser) -> Iterator[tuple[Page, Any]]:
+    """The chat page over the sample article, answered by a chat model that takes three
+    seconds over every reply: long enough to act while an answer is still coming."""
     import dataclasses
 
     from openai_server import ChatRequest, OpenAIServer, Reply, respond_from_sources
 
-    def slowly(request: ChatRequest) -> Reply:  # a chat model that takes its time
+    def slowly(request: ChatRequest) -> Reply:
         return dataclasses.replace(respond_from_sources(request), delay=3.0)
 
-    with OpenAIServer(default=respond_from_sources) as model:
-        model.script(slowly)
+    with OpenAIServer(default=slowly) as model:
         llm = settings.model_copy(
             update={
                 "llm": settings.llm.model_copy(
@@ -856,15 +856,72 @@ def test_a_question_asked_while_an_answer_streams_is_asked_next_not_lost(
         engine = Engine(llm, embedder=HashingEmbedder())
         engine.ingest([SAMPLE_DIR])
         with launched(engine) as url, open_page(browser, url) as tab:
-            box = tab.locator("#qa-question textarea")
-            box.fill(PRESIDENT)
-            box.press("Enter")
-            tab.locator("#qa-chat .qa-pending").wait_for()
-            box.fill(XI)  # typed and sent while the first answer is still coming
-            box.press("Enter")
-            tab.wait_for_function(
-                "document.querySelectorAll('#qa-chat [data-testid=bot] .qa-meta').length == 2"
-            )
-            asked = tab.locator("#qa-chat .message-row.user-row").all_inner_texts()
-            assert [q.strip() for q in asked] == [PRESIDENT, XI]
-            assert box.input_value() == ""
+            yield tab, model
+
+
+def asked_questions(page: Page) -> list[str]:
+    """The questions the chat shows as asked (not those still waiting), in order."""
+    rows = page.locator("#qa-chat .message-row.user-row").filter(has_not=page.locator(".qa-queued"))
+    return [q.strip() for q in rows.all_inner_texts()]
+
+
+def start_slow_answer(page: Page) -> Locator:
+    """Ask the first question and wait until its answer is on its way: the question box."""
+    box = page.locator("#qa-question textarea")
+    box.fill(PRESIDENT)
+    box.press("Enter")
+    page.locator("#qa-chat .qa-pending").wait_for()
+    return box
+
+
+def answers_shown(page: Page, n: int) -> None:
+    page.wait_for_function(
+        f"document.querySelectorAll('#qa-chat [data-testid=bot] .qa-meta').length == {n}"
+    )
+
+
+def test_a_question_sent_while_an_answer_streams_waits_and_is_asked_as_sent(
+    settings: Settings, browser: Browser
+) -> None:
+    with slow_model_page(settings, browser) as (tab, _):
+        box = start_slow_answer(tab)
+        box.fill(XI)  # sent while the first answer is still coming
+        box.press("Enter")
+        waiting = tab.locator("#qa-chat .qa-queued")
+        waiting.wait_for()
+        assert XI in waiting.inner_text()
+        assert box.input_value() == ""
+        box.fill("Who won the")  # the next question, half typed, is not sent
+        answers_shown(tab, 2)
+        assert asked_questions(tab) == [PRESIDENT, XI]
+        assert waiting.count() == 0
+        assert box.input_value() == "Who won the"
+
+
+def test_an_example_clicked_while_an_answer_streams_waits_its_turn(
+    settings: Settings, browser: Browser
+) -> None:
+    with slow_model_page(settings, browser) as (tab, _):
+        example = tab.locator("#qa-examples button, #qa-examples td, #qa-examples tr").first
+        example.wait_for()
+        picked = example.inner_text().strip()
+        start_slow_answer(tab)
+        example.click()
+        answers_shown(tab, 2)
+        assert asked_questions(tab) == [PRESIDENT, picked]
+
+
+def test_new_chat_while_an_answer_streams_stops_it_for_good(
+    settings: Settings, browser: Browser
+) -> None:
+    with slow_model_page(settings, browser) as (tab, model):
+        box = start_slow_answer(tab)
+        tab.locator("#qa-new-chat").click()
+        box.fill(XI)
+        box.press("Enter")
+        answers_shown(tab, 1)
+        tab.locator("#qa-chat .qa-pending, #qa-chat .qa-streaming").wait_for(state="detached")
+        assert asked_questions(tab) == [XI]
+        # The question asked after New chat is no follow-up of the stopped one.
+        last = model.completions()[-1]
+        assert not any(PRESIDENT in m["content"] for m in last.messages)

@@ -28,8 +28,11 @@ from qa.webapp import (
 )
 from qa.webui import (
     API_FIELDS,
+    Asked,
     ChatUI,
     Conversation,
+    Inbox,
+    Taken,
     answerer_label,
     check_upload,
     date_problems,
@@ -406,6 +409,9 @@ QUILLHAVEN = (
 )
 
 
+XI_QUESTION = "What did Xi say about sanctions?"
+
+
 @pytest.fixture
 def ui(settings: Settings, hashing_embedder: HashingEmbedder) -> ChatUI:
     """The handlers over a fast engine with the sample article."""
@@ -583,6 +589,83 @@ class TestChatUI:
         assert ui.engine.stats()["articles"] == 2
         assert sorted(p.name for p in ui.upload_dir.iterdir()) == ["mayor.txt"]
         assert any(label == "mayor.txt" for label, _ in ui.source_choices())
+
+
+class TestInbox:
+    """Questions are taken the moment they are sent and answered in turn, as they were sent."""
+
+    def test_a_sent_question_leaves_the_box_and_shows_at_once(self, ui: ChatUI) -> None:
+        inbox = Inbox()
+        taken = ui.take(inbox, Conversation(), [], "What did Xi say?", until="2023-03-01")
+        assert taken.box == ""
+        assert taken.bubbles is not None
+        assert "What did Xi say?" in taken.bubbles[-2]["content"]
+        assert "qa-pending" in taken.bubbles[-1]["content"]
+        assert inbox.waiting() == [Asked("What did Xi say?", until="2023-03-01")]
+
+    def test_questions_are_answered_in_order_with_the_filters_they_were_sent_with(
+        self, ui: ChatUI
+    ) -> None:
+        asked: list[Query] = []
+        stream = ui.engine.stream
+
+        def recording_stream(query: Query) -> object:
+            asked.append(query)
+            return stream(query)
+
+        ui.engine.stream = recording_stream  # type: ignore[assignment,method-assign]
+        inbox = Inbox()
+        ui.take(inbox, Conversation(), [], XI_QUESTION, since="2023-01-01")
+        answering = ui.answer_waiting(inbox, Conversation())
+        first_bubbles, _ = next(answering)
+        # Sent while the first is answered: it waits below it, with today's filters, not the
+        # ones the fields hold when its turn comes.
+        taken = ui.take(inbox, Conversation(), first_bubbles, "And Lukashenko?", k=2)
+        assert taken.bubbles is not None and "qa-queued" in taken.bubbles[-1]["content"]
+        *_, (bubbles, done) = answering
+        assert [q.question for q in asked] == [XI_QUESTION, "And Lukashenko?"]
+        assert asked[0].since == date(2023, 1, 1) and asked[0].k is None
+        assert asked[1].since is None and asked[1].k == 2
+        assert [m.content for m in asked[1].history][:1] == [XI_QUESTION]
+        assert done.answers == 2 and not any("qa-queued" in b["content"] for b in bubbles)
+        assert not inbox.answering
+
+    def test_one_session_has_one_answerer_at_a_time(self, ui: ChatUI) -> None:
+        inbox = Inbox()
+        ui.take(inbox, Conversation(), [], XI_QUESTION)
+        first = ui.answer_waiting(inbox, Conversation())
+        next(first)
+        ui.take(inbox, Conversation(), [], "And Lukashenko?")
+        assert list(ui.answer_waiting(inbox, Conversation())) == []  # the first answers it
+        *_, (_, done) = first
+        assert done.answers == 2
+
+    def test_a_blank_question_or_bad_dates_queue_nothing(self, ui: ChatUI) -> None:
+        inbox = Inbox()
+        assert ui.take(inbox, Conversation(), [], " \u200b ") == Taken(box="")
+        kept = ui.take(inbox, Conversation(), [], "What did Xi say?", since="2023-13-01")
+        assert kept == Taken(box="What did Xi say?")  # the page flags the field
+        assert inbox.waiting() == []
+
+    def test_new_chat_forgets_the_waiting_questions(self, ui: ChatUI) -> None:
+        inbox = Inbox()
+        ui.take(inbox, Conversation(), [], XI_QUESTION)
+        inbox.clear()
+        assert inbox.waiting() == [] and list(ui.answer_waiting(inbox, Conversation())) == []
+
+    def test_a_chat_the_server_forgot_stays_on_the_page_with_a_note(self, ui: ChatUI) -> None:
+        # After a restart the page still shows the old exchange; the new session knows none.
+        shown = [
+            {"role": "user", "content": [{"type": "text", "text": "<div>Who is Xi?</div>"}]},
+            {"role": "assistant", "content": "<div>Xi is China's president.</div>"},
+        ]
+        taken = ui.take(Inbox(), Conversation(), shown, "When did he say it?")
+        assert taken.conversation is not None
+        assert taken.conversation.history == ()  # no follow-up of answers it cannot read
+        assert taken.bubbles is not None
+        contents = [b["content"] for b in taken.bubbles]
+        assert contents[:2] == ["<div>Who is Xi?</div>", "<div>Xi is China's president.</div>"]
+        assert "server restarted" in contents[2]
 
 
 class TestServeCommand:
