@@ -971,9 +971,10 @@ class ChatUI:
             except Exception as exc:
                 log.exception("ingest of uploads failed")
                 rows += [(name, f"failed: {friendly(exc)}") for name, _ in accepted]
+                _settle_uploads(accepted, None)
             else:
                 rows += [(name, report.file_outcome(path)) for name, path in accepted]
-                _drop_unread(accepted, report)
+                _settle_uploads(accepted, report)
         note(1.0, "done")
         order = {Path(str(f)).name: i for i, f in enumerate(files)}
         rows.sort(key=lambda row: order.get(row[0], len(order)))
@@ -1116,15 +1117,30 @@ def stage_uploads(
         if target.resolve().parent != root:  # belt and braces: never write outside the folder
             rejected.append((name, "rejected: unusable file name"))
             continue
+        if target.exists():  # kept until the new upload has proved readable (_settle_uploads)
+            target.replace(_previous(target))
         shutil.copyfile(source, target)
         accepted.append((name, target))
     return accepted, rejected
 
 
-def _drop_unread(accepted: Sequence[tuple[str, Path]], report: IngestReport) -> None:
-    """Remove copies that yielded no article, so the upload folder holds only the library."""
+def _previous(path: Path) -> Path:
+    """Where an upload's earlier file waits while its replacement is read: a hidden name,
+    which ingest passes over."""
+    return path.with_name(f".{path.name}.previous")
+
+
+def _settle_uploads(accepted: Sequence[tuple[str, Path]], report: IngestReport | None) -> None:
+    """Keep each upload that yielded an article, and drop its earlier file. One that yielded
+    none (or a run that failed: ``report`` None) goes, and the earlier file of that name comes
+    back, so a bad re-upload never takes away the file of an article the library holds."""
     for _, path in accepted:
-        if str(path.resolve()) not in report.per_file:
+        previous = _previous(path)
+        if report is not None and str(path.resolve()) in report.per_file:
+            previous.unlink(missing_ok=True)
+        elif previous.exists():
+            previous.replace(path)
+        else:
             path.unlink(missing_ok=True)
 
 

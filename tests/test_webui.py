@@ -353,7 +353,7 @@ class TestUploads:
         assert harbor != garden and harbor.read_text().startswith("Harbor")
         (_, updated), *_ = stage_uploads([again], folder, max_bytes=2**20)[0]
         assert updated == harbor and updated.read_text().endswith("today.")
-        assert len(list(folder.iterdir())) == 2
+        assert len([f for f in folder.iterdir() if not f.name.startswith(".")]) == 2
 
 
 class TestServerOptions:
@@ -589,6 +589,22 @@ class TestChatUI:
         assert ui.engine.stats()["articles"] == 2
         assert sorted(p.name for p in ui.upload_dir.iterdir()) == ["mayor.txt"]
         assert any(label == "mayor.txt" for label, _ in ui.source_choices())
+
+
+class TestReupload:
+    def test_a_rejected_re_upload_leaves_the_earlier_file_and_its_article(
+        self, ui: ChatUI, tmp_path: Path
+    ) -> None:
+        good = write(tmp_path / "a" / "news.txt", "date 2022-01-01 Harbor\n\nThe harbor reopened.")
+        assert ui.ingest_files([good]) == [("news.txt", "1 added")]
+        bad = tmp_path / "b" / "news.txt"
+        bad.parent.mkdir()
+        bad.write_bytes(b"date 2022-01-01 x\n\xff\xfe\x00\x01garbage\x00\x00")
+        [(_, outcome)] = ui.ingest_files([bad])
+        assert outcome.startswith("skipped")
+        assert [f.name for f in ui.upload_dir.iterdir()] == ["news.txt"]
+        assert (ui.upload_dir / "news.txt").read_text().endswith("The harbor reopened.")
+        assert str((ui.upload_dir / "news.txt").resolve()) in ui.engine.store.sources()
 
 
 class TestInbox:
