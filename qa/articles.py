@@ -89,7 +89,20 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:
         key = found.resolve() if isinstance(found, Path) else (found.path, found.reason)
         if key not in seen:
             seen.add(key)
-            yield found
+            yield _unnamed(found) if isinstance(found, Path) else found
+
+
+def _unnamed(path: Path) -> Path | Skipped:
+    """A file whose name is not UTF-8 (bytes from another system's encoding) cannot be stored
+    as an article's source, nor found again under a repaired name: skipped, named readably."""
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        reason = "the file name is not valid UTF-8: rename the file, then ingest again"
+        return Skipped(shown, reason)
+    return path
 
 
 def _expand(paths: Iterable[str | Path]) -> Iterator[Path | Skipped]:

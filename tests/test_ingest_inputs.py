@@ -53,6 +53,19 @@ def test_a_file_over_the_limit_says_both_sizes_exactly(tmp_path: Path) -> None:
     )
 
 
+def test_a_file_name_that_is_not_utf8_is_a_named_skip_and_the_rest_is_ingested(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "news"
+    write(folder / "good.txt", "date 2022-07-05 Harbor\n\nThe harbor reopened on Monday.")
+    odd = folder / os.fsdecode(b"caf\xe9.txt")  # Latin-1 bytes, as copied from an old disk
+    odd.write_bytes(b"date 2022-07-06 Cafe\n\nThe cafe opened on Tuesday.")
+    done = run_qa("ingest", str(folder), data_dir=tmp_path / "d")
+    assert done.returncode == 0, done.stderr
+    assert "1 added, 0 updated, 0 unchanged, 1 skipped" in done.stdout
+    assert "caf\ufffd.txt: the file name is not valid UTF-8: rename the file" in done.stderr
+
+
 class TestSymbolicLinks:
     def test_links_that_loop_or_lead_nowhere_are_named_skips(self, tmp_path: Path) -> None:
         folder = tmp_path / "news"
