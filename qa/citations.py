@@ -239,20 +239,36 @@ def normalize_markers(draft: str) -> str:
 
     >>> normalize_markers("Xi spoke 【1】, met him [^2] [Source 3], [4-6].")
     'Xi spoke [1], met him [2][3][4, 5, 6].'
+    >>> normalize_markers("He left [1; 2] and came back 【1, 2】 [ 3 ] [1, 4-5].")
+    'He left [1, 2] and came back [1, 2][3][1, 4, 5].'
     """
-    draft = re.sub(r"【\s*(\d+)\s*】", r"[\1]", draft)  # CJK brackets (Qwen, DeepSeek)
     draft = re.sub(r"\[\^(\d+)\]", r"[\1]", draft)  # footnote style
-    draft = re.sub(r"\[\s*sources?\s+(\d+(?:\s*,\s*\d+)*)\s*\]", r"[\1]", draft, flags=re.I)
-    draft = re.sub(r"\[(\d+)\s*[-–]\s*(\d+)\]", _expand_range, draft)
+    draft = _MARKER_GROUP.sub(_canonical_group, draft)
     # "[1], [2]" and "[1] [2]" are one group of markers: no stray comma left in the sentence.
     return re.sub(r"\]\s*[,;]?\s*(?=\[\d)", "]", draft)
 
 
-def _expand_range(match: re.Match[str]) -> str:
-    low, high = int(match.group(1)), int(match.group(2))
-    if not 0 < high - low < 20:
-        return match.group()
-    return "[" + ", ".join(str(n) for n in range(low, high + 1)) + "]"
+# Numbers in square or CJK brackets (Qwen, DeepSeek), "Source"/"Sources" before them, spaces,
+# commas, semicolons and ranges between them: "[1; 2]", "【1, 2】", "[ 3 ]", "[Sources 1-3]".
+_MARKER_GROUP = re.compile(
+    r"(\s*)[\[【]\s*(?:sources?\s+)?(\d+(?:\s*[,;–-]\s*\d+)*)\s*[\]】]", flags=re.IGNORECASE
+)
+
+
+def _canonical_group(match: re.Match[str]) -> str:
+    """One marker group as ``[1, 2, 3]``. A range too wide to be meant ("[1-50]") is dropped,
+    so that it cannot stay in the text looking like a citation."""
+    numbers: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", match.group(2)):
+        ends = [int(n) for n in re.split(r"\s*[–-]\s*", part)]
+        if len(ends) == 1:
+            numbers.append(ends[0])
+            continue
+        first, last = ends[0], ends[-1]
+        if len(ends) != 2 or not 0 < last - first < 20:
+            return ""
+        numbers.extend(range(first, last + 1))
+    return match.group(1) + "[" + ", ".join(str(n) for n in numbers) + "]"
 
 
 def _markers_before_stops(text: str) -> str:
@@ -330,7 +346,10 @@ def resolve(draft: str, sources: list[Source], check: SupportCheck | None = None
     parts: list[str] = []
     for claim in parse_claims(draft):
         cited: list[int] = []
-        for marker in claim.markers:
+        # A claim with nothing to look up ("Yes.", "No.", a lone marker) is supported by no
+        # quote: any sentence would "hold" it. A bare verdict is still a claim, so unsupported.
+        says = bool(content_terms(claim.text))
+        for marker in claim.markers if says else ():
             source = by_number.get(marker)
             span = best_support(claim.text, source, check) if source else None
             if source is None or span is None:
@@ -355,10 +374,17 @@ def resolve(draft: str, sources: list[Source], check: SupportCheck | None = None
                 )
             if numbers[key] not in cited:
                 cited.append(numbers[key])
-        if not cited and content_terms(claim.text):
+        if not cited and (says or _VERDICT.fullmatch(claim.text)):
             unsupported.append(claim.text)
         parts.append(_with_markers(claim.text, cited))
     return Resolved(text=" ".join(parts), citations=citations, unsupported=unsupported)
+
+
+# "Yes.", "No, he did not.", "True": a verdict on the question, which no quote can hold.
+_VERDICT = re.compile(
+    r"(?i)\s*(?:yes|no|true|false|correct|incorrect)\b"
+    r"(?:[,\s]+(?:he|she|it|they|we|you|there|i)\s+\w+(?:n[’']t|\s+not)?)?[\s.,!;:…]*"
+)
 
 
 def _with_markers(sentence: str, numbers: list[int]) -> str:

@@ -175,6 +175,29 @@ class TestResolve:
         assert [c.quote for c in result.citations] == ["The minister resigned on Monday."]
         assert result.unsupported == ["Oil prices doubled.", "She was 54."]
 
+    @pytest.mark.parametrize("marker", ["[1; 2]", "【1, 2】", "[ 1 ][ 2 ]", "[Sources 1-2]"])
+    def test_marker_styles_models_write_are_read_not_left_in_the_text(self, marker: str) -> None:
+        draft = f"The minister resigned on Monday and cited health reasons {marker}."
+        result = resolve(draft, [source(1), source(2, article_id="wire")])
+        assert result.text == "The minister resigned on Monday and cited health reasons [1][2]."
+
+    def test_a_range_too_wide_to_mean_is_no_citation_and_leaves_no_marker(self) -> None:
+        result = resolve("Oil prices doubled [1-50].", [source(1)])
+        assert result.text == "Oil prices doubled."
+        assert result.unsupported == ["Oil prices doubled."]
+
+    @pytest.mark.parametrize("verdict", ["Yes", "No", "No.", "yes!", "No, he did not."])
+    def test_a_bare_yes_or_no_is_never_cited_and_always_flagged(self, verdict: str) -> None:
+        result = resolve(f"{verdict} [1]. The minister resigned on Monday [1].", [source(1)])
+        assert [u.rstrip(".!") for u in result.unsupported] == [verdict.rstrip(".!")]
+        assert not result.text.startswith(f"{verdict} [1]")
+        uncited = resolve(f"{verdict}. The minister resigned on Monday [1].", [source(1)])
+        assert len(uncited.unsupported) == 1
+
+    def test_a_lone_marker_is_cited_to_nothing(self) -> None:
+        result = resolve("[1]. The minister resigned on Monday [1].", [source(1)])
+        assert [c.quote for c in result.citations] == ["The minister resigned on Monday."]
+
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=4))
