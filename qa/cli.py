@@ -97,8 +97,8 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Add or update articles (.txt, .md, .html, .json, .jsonl, RSS/Atom feeds and web pages by
-    URL) in the index. Exits 1 when a URL could not be fetched (the next run retries it), or
-    when every input was skipped."""
+    URL) in the index. Exits 1 when a URL could not be fetched (the next run retries it), when
+    another run took over articles this one stalled on, or when every input was skipped."""
     from qa.fetch import is_url
 
     with _clean_errors():
@@ -110,8 +110,8 @@ def ingest(
         typer.echo(report.summary())
     if report.all_skipped():
         raise _fail("every input was skipped, so nothing was ingested (reasons above)")
-    if any(is_url(s.path) for s in report.skipped):
-        raise typer.Exit(1)
+    if report.taken or any(is_url(s.path) for s in report.skipped):
+        raise typer.Exit(1)  # the summary says what to run again
 
 
 @contextmanager

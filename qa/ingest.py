@@ -82,13 +82,15 @@ class IngestReport:
     # Long articles with only some parts in the index so far: what an interrupted run keeps of them.
     partial: dict[str, PartKept] = field(default_factory=dict)
     resumed: dict[str, int] = field(default_factory=dict)  # article id -> chunks already there
+    # Articles another run settled while this one was stalled past its lease: not written.
+    taken: list[str] = field(default_factory=list)
 
     def file_outcome(self, path: str | Path) -> str:
         """What happened to one file: ``'2 added, 1 unchanged'`` or ``'skipped: empty'``."""
         key = str(Path(path).resolve())
         skipped = [s for s in self.skipped if str(Path(s.path).resolve()) == key]
         counts = self.per_file.get(key, Counter())
-        parts = [f"{n} {name}" for name, n in counts.items()]
+        parts = [f"{n} {name}" for name, n in counts.items() if n > 0]
         parts += [f"skipped{f' ({s.record})' if s.record else ''}: {s.reason}" for s in skipped]
         return ", ".join(parts) or "no articles found"
 
@@ -108,7 +110,15 @@ class IngestReport:
         if self.removed:
             line += f", {len(self.removed)} removed"
         if self.repaired:
-            line += f" (finished {len(self.repaired)} left pending by an interrupted run)"
+            line += (
+                f" (cleaned up {len(self.repaired)} left half-written by an interrupted run: "
+                "their files are ingested again when next named)"
+            )
+        if self.taken:
+            line += (
+                f" ({len(self.taken)} not written: this run stalled past its lease and another "
+                "run took them over; run qa ingest again)"
+            )
         if self.resumed:
             kept = sum(self.resumed.values())
             line += f" (resumed {len(self.resumed)} partly ingested, {kept:,} chunks already there)"
@@ -615,17 +625,35 @@ def _write(item: _Encoded, *, store: Store, writer: Writer, report: IngestReport
     )
     report.chunks_embedded += len(chunks)
     parts = {s.article.id: s for s in mine if not s.finishes}
+    kept: set[str] = set()
     if parts:
-        saved = store.save_parts({i: s.end for i, s in parts.items()}, writer)
-        for i in saved:
+        kept = store.save_parts({i: s.end for i, s in parts.items()}, writer)
+        for i in kept:
             s = parts[i]
             report.partial[i] = PartKept(_part_name(s.origin), s.end, len(s.chunks))
     finished = [s.article.id for s in mine if s.finishes]
-    if finished:
-        store.commit(finished, writer)
-        for i in finished:
-            report.partial.pop(i, None)
-    report.saved += len(finished)
+    committed = store.commit(finished, writer) if finished else set()
+    for i in committed:
+        report.partial.pop(i, None)
+    report.saved += len(committed)
+    # A writer stalled past its lease (a paused process, a sleeping laptop) finds its rows
+    # settled by another run: what it wrote for them is not in the index, so not counted.
+    _taken_over(report, [s for s in slices if s.article.id not in kept | committed])
+
+
+def _taken_over(report: IngestReport, slices: Sequence[_Slice]) -> None:
+    for s in slices:
+        i = s.article.id
+        if i in report.taken:
+            continue
+        report.taken.append(i)
+        report.partial.pop(i, None)
+        counts = report.per_file.setdefault(s.origin, Counter())
+        for outcome, counted in (("added", report.added), ("updated", report.updated)):
+            if i in counted:
+                counted.remove(i)
+                counts[outcome] -= 1
+        counts["not written (another run took it over)"] += 1
 
 
 def _note(report: IngestReport, origin: str, outcome: str) -> None:

@@ -628,12 +628,14 @@ class Store:
         self._changed()
         return owned
 
-    def commit(self, article_ids: Sequence[str], writer: Writer) -> None:
-        """Mark articles whose chunks ``writer`` has fully written as done (those it still owns)."""
+    def commit(self, article_ids: Sequence[str], writer: Writer) -> set[str]:
+        """Mark articles whose chunks ``writer`` has fully written as done (those it still owns).
+        Returns the ids marked: one missing was taken over while ``writer`` was stalled."""
         owned = [i for i in article_ids if i in self.owned(article_ids, writer)]
         for batch in _batches(owned):
             self._registry.update(ids=batch, metadatas=[{"state": "done"} for _ in batch])
         self._changed()
+        return set(owned)
 
     def owned(self, article_ids: Sequence[str], writer: Writer) -> set[str]:
         """The articles among ``article_ids`` that are pending and owned by ``writer``."""

@@ -86,9 +86,10 @@ def main() -> None:
 
     real_commit = Store.commit
 
-    def commit_and_say(store: Store, article_ids: Sequence[str], writer: Writer) -> None:
-        real_commit(store, article_ids, writer)
+    def commit_and_say(store: Store, article_ids: Sequence[str], writer: Writer) -> set[str]:
+        committed = real_commit(store, article_ids, writer)
         print(f"committed {len(article_ids)}", flush=True)
+        return committed
 
     Store.commit = commit_and_say  # type: ignore[method-assign]
     real_save_parts = Store.save_parts

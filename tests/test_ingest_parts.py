@@ -152,8 +152,9 @@ def test_sigkill_mid_file_then_rerun_resumes_and_ends_identical_to_uninterrupted
 
     lines = finish(ingest_worker(data_dir, corpus, *url))
     assert lines[-1] == (
-        "1 added, 0 updated, 0 unchanged, 0 skipped (finished 1 left pending by an interrupted "
-        f"run) (resumed 1 partly ingested, {kept:,} chunks already there)"
+        "1 added, 0 updated, 0 unchanged, 0 skipped (cleaned up 1 left half-written by an "
+        "interrupted run: their files are ingested again when next named) "
+        f"(resumed 1 partly ingested, {kept:,} chunks already there)"
     )
     assert lines[-2] == f"embedded {total - kept}"  # the kept parts were not encoded again
     assert finish(reader)[-1].startswith("asked ")  # closing its stdin stops the reader

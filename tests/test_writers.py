@@ -172,6 +172,28 @@ class TestLease:
         assert report.added == [item.id]
         assert store.records()[item.id].state == "done"
 
+    def test_a_writer_stalled_past_its_lease_does_not_count_what_another_run_took_over(
+        self, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        embedder = HashingEmbedder()
+        store = Store.open(settings, model_id=embedder.model_id)
+        path = write(tmp_path / "in" / "a.txt", article(1, "stalled"))
+        write_chunks = store.write_chunks
+
+        def stalled(*args: Any, **kwargs: Any) -> None:
+            # Paused (Ctrl-Z, a sleeping laptop) past the lease: another run's repair settles
+            # this writer's pending rows before its chunks land.
+            store._settle(store._pending())
+            write_chunks(*args, **kwargs)
+
+        monkeypatch.setattr(store, "write_chunks", stalled)
+        report = ingest([path], settings=settings, store=store, embedder=embedder)
+        assert report.added == [] and report.saved == 0
+        assert len(report.taken) == 1
+        assert "1 not written: this run stalled past its lease" in report.summary()
+        assert report.file_outcome(path) == "1 not written (another run took it over)"
+        assert store.records() == {}
+
     def test_a_finished_writer_leaves_no_lease_behind(self, settings: Settings) -> None:
         store = Store.open(settings, model_id=HashingEmbedder().model_id)
         with store.writing() as writer:
@@ -197,10 +219,11 @@ class TestServerKilledMidIngest:
         with chroma_server_process(db) as (url, server):
             real_commit = Store.commit
 
-            def commit_then_kill(self: Store, ids: Sequence[str], writer: Writer) -> None:
-                real_commit(self, ids, writer)
+            def commit_then_kill(self: Store, ids: Sequence[str], writer: Writer) -> set[str]:
+                committed = real_commit(self, ids, writer)
                 server.kill()  # after the first batch is committed
                 server.wait()
+                return committed
 
             monkeypatch.setattr(Store, "commit", commit_then_kill)
             settings = Settings(data_dir=tmp_path / "data", chroma={"url": url})
@@ -258,8 +281,9 @@ qa.ingest._ARTICLES_PER_BATCH = 10
 from qa.store import Store
 real_commit = Store.commit
 def commit_then_kill(self, ids, writer):
-    real_commit(self, ids, writer)
+    committed = real_commit(self, ids, writer)
     os.kill(int(os.environ["KILL_PID"]), signal.SIGKILL)
+    return committed
 Store.commit = commit_then_kill
 from qa.cli import app
 sys.argv[0] = "qa"
