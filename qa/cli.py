@@ -92,7 +92,10 @@ def ingest(
         typer.Argument(help="Files, folders (recursive), globs, or URLs of feeds or pages."),
     ],
     prune: Annotated[
-        bool, typer.Option(help="Remove articles whose files are gone or no longer hold them.")
+        bool,
+        typer.Option(
+            help="Remove articles under these paths whose files are gone or no longer hold them."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:

@@ -224,7 +224,10 @@ def ingest(
                 damaged = {str(Path(s.path).resolve()) for s in report.skipped}
                 read_origins = {origin for origin, _ in items} - damaged
                 report.removed = _prune(
-                    store, seen={a.id for _, a in items}, read_origins=read_origins
+                    store,
+                    seen={a.id for _, a in items},
+                    read_origins=read_origins,
+                    under=[_named_root(f) for f in files],
                 )
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
@@ -660,13 +663,26 @@ def _note(report: IngestReport, origin: str, outcome: str) -> None:
     report.per_file.setdefault(origin, Counter())[outcome] += 1
 
 
-def _prune(store: Store, *, seen: set[str], read_origins: set[str]) -> list[str]:
-    """Articles whose file is gone, or whose file was read and no longer holds them."""
+def _named_root(path: str | Path) -> Path:
+    """The folder or file a path names; for a glob ("news/*.txt"), the folder it searches."""
+    root = Path(path).expanduser()
+    while any(part in root.name for part in "*?["):
+        root = root.parent
+    return root.resolve()
+
+
+def _prune(
+    store: Store, *, seen: set[str], read_origins: set[str], under: Sequence[Path]
+) -> list[str]:
+    """Articles of the paths this run named (``under``) whose file is gone, or whose file was
+    read and no longer holds them. Only those paths: on a shared Chroma server, another
+    machine's files (and uploads to another node) do not exist here, and are not gone."""
     gone = [
         record.id
         for record in store.records().values()
         if record.id not in seen
         and not is_url(record.origin)  # a page that is gone is not a file that is gone
+        and any(Path(record.origin).is_relative_to(path) for path in under)
         and (record.origin in read_origins or not Path(record.origin).exists())
     ]
     store.delete_articles(gone)

@@ -74,6 +74,33 @@ class TestIncremental:
         }
         assert not any("budget" in c.text for c in store.iter_chunks())
 
+    def test_prune_touches_only_the_paths_it_was_given(
+        self, settings: Settings, hashing_embedder: HashingEmbedder, tmp_path: Path
+    ) -> None:
+        # One index shared by two machines: this one cannot see the other's folder.
+        store = open_store(settings, hashing_embedder)
+        theirs = write(tmp_path / "theirs" / "a.txt", "date 2022-07-05 Harbor\n\nIt reopened.")
+        mine = write(tmp_path / "mine" / "b.txt", "date 2022-07-06 Garden\n\nIt opened.")
+        gone = write(tmp_path / "mine" / "c.txt", "date 2022-07-07 Bridge\n\nIt closed.")
+        ingest(
+            [theirs.parent, mine.parent], settings=settings, store=store, embedder=hashing_embedder
+        )
+        theirs.unlink()
+        gone.unlink()
+        pruned = ingest(
+            [mine.parent], settings=settings, store=store, embedder=hashing_embedder, prune=True
+        )
+        assert len(pruned.removed) == 1
+        assert {r.title for r in store.records().values()} == {"Harbor", "Garden"}
+        globbed = ingest(
+            [str(tmp_path / "t*" / "*.txt")],
+            settings=settings,
+            store=store,
+            embedder=hashing_embedder,
+            prune=True,
+        )
+        assert len(globbed.removed) == 1  # the folder a glob searches is its to prune
+
     def test_prune_keeps_articles_of_a_file_that_could_not_be_read(
         self, settings: Settings, hashing_embedder: HashingEmbedder, news_dir: Path
     ) -> None:
