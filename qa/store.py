@@ -876,6 +876,7 @@ class Store:
     def sources(self) -> list[str]:
         return sorted({r.source for r in self.records().values()})
 
+    @_fresh_on_failure
     def articles(self, filters: Filters | None = None) -> list[ArticleRecord]:
         """The finished articles that ``filters`` admit, newest first (undated last).
 

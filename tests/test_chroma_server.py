@@ -208,6 +208,10 @@ class TestUnreachable:
             )
             assert openai.status_code == 503
             assert openai.json()["error"]["message"].startswith("lost the Chroma server")
+            for listing in ("/api/articles", "/api/stats"):
+                reply = http.get(listing)
+                assert reply.status_code == 503, listing
+                assert reply.json()["error"].startswith("lost the Chroma server")
 
     @pytest.mark.parametrize("name", ["k9", "news 2023", "-news", "a..b"])
     def test_a_collection_name_chroma_refuses_is_one_line_naming_the_setting(
