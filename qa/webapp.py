@@ -555,7 +555,9 @@ CSS = """
 .qa-also { font-size: 0.85em; opacity: 0.7; margin-top: 3px; }
 .qa-field-error { color: #b91c1c; font-size: 0.85em; margin-top: 2px; }
 .dark .qa-field-error { color: #fca5a5; }
-.qa-invalid input, #qa-controls input.invalid { border-color: #b91c1c !important;
+/* Only what the server found wrong is red: Gradio marks any date it cannot read itself
+   ("7/6/2022") invalid, though qa reads it. */
+.qa-invalid input { border-color: #b91c1c !important;
   box-shadow: 0 0 0 1px #b91c1c; color: #b91c1c !important; }
 #qa-presets button { min-width: 0; }
 .qa-meta { font-size: 0.75em; opacity: 0.6; margin-top: 0.4em; }
@@ -609,9 +611,24 @@ document.addEventListener("click", (event) => {
 });
 // Gradio's HTML sanitizer keeps no data-* attributes in chat messages; the cards get back the
 // data-testid they are rendered with, so tests and user scripts can find them.
+// Screen readers get names: the date fields' inputs are named by their placeholder only, and
+// Gradio names each chat message by its raw HTML.
+const QA_NAMES = {"#qa-since input": "From date", "#qa-until input": "To date",
+  "#qa-as-of input": "As of date", "#qa-question textarea": "Question",
+  "#qa-feed-url textarea, #qa-feed-url input": "Feed or page URL"};
 new MutationObserver(() => {
   for (const card of document.querySelectorAll(".qa-card:not([data-testid])")) {
     card.dataset.testid = "source-card";
+  }
+  for (const [selector, name] of Object.entries(QA_NAMES)) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (el.getAttribute("aria-label") !== name) el.setAttribute("aria-label", name);
+    }
+  }
+  for (const el of document.querySelectorAll('#qa-chat [aria-label*="<"]')) {
+    const label = el.getAttribute("aria-label");
+    const who = label.slice(0, label.indexOf(":") + 1);
+    el.setAttribute("aria-label", `${who} ${el.textContent.trim().slice(0, 300)}`.trim());
   }
 }).observe(document.documentElement, { childList: true, subtree: true });
 </script>

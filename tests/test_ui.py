@@ -438,7 +438,6 @@ class TestChat:
     def test_an_unreadable_date_is_flagged_on_its_field_not_ignored(self, page: Page) -> None:
         set_field(page, "#qa-since", "someday")
         typed = page.locator("#qa-since input")
-        assert typed.evaluate("el => getComputedStyle(el).color") == "rgb(185, 28, 28)"  # red
         box = page.locator("#qa-question textarea")
         box.fill(XI)
         box.press("Enter")
@@ -446,8 +445,16 @@ class TestChat:
         note.wait_for()
         assert "From 'someday' is not a date" in note.inner_text()
         assert "qa-invalid" in (page.locator("#qa-since").get_attribute("class") or "")
+        assert typed.evaluate("el => getComputedStyle(el).color") == "rgb(185, 28, 28)"  # red
         page.wait_for_timeout(1500)
         assert page.locator("#qa-chat [data-testid=bot]").count() == 0  # not answered unfiltered
+
+    def test_a_date_gradio_cannot_read_but_qa_can_is_not_marked_wrong(self, page: Page) -> None:
+        set_field(page, "#qa-until", "7/6/2023")  # month first, as qa reads it: 2023-07-06
+        ask(page, XI)
+        typed = page.locator("#qa-until input")
+        assert typed.evaluate("el => getComputedStyle(el).color") != "rgb(185, 28, 28)"
+        assert page.locator("#qa-date-note .qa-field-error").count() == 0
 
     def test_example_questions_come_from_the_library_and_are_asked_on_click(
         self, page: Page
@@ -469,6 +476,14 @@ class TestChat:
         )
         bubble = settled(page).last
         assert bubble.locator("[data-testid=source-card]").count() >= 1
+
+    def test_inputs_and_messages_have_names_a_screen_reader_can_say(self, page: Page) -> None:
+        for name in ("Question", "From date", "To date", "As of date"):
+            assert page.get_by_role("textbox", name=name, exact=True).count() == 1, name
+        ask(page, XI)
+        named = page.locator("#qa-chat [aria-label]")
+        assert named.count() > 0
+        assert page.locator('#qa-chat [aria-label*="<"]').count() == 0  # no raw HTML read out
 
     def test_the_rest_api_docs_are_linked(self, page: Page, server: Server) -> None:
         link = page.locator("#qa-answerer a", has_text="REST API docs")
