@@ -43,12 +43,14 @@ def standalone_question(
     question: str, history: History | None, condense: Condenser | None = None
 ) -> str:
     """The question to retrieve with: as typed without history, else rewritten by ``condense``
-    (``carry_subject`` by default); typed without its question mark, it gets one."""
+    (``carry_subject`` by default); typed without its question mark, it gets one. A rewrite
+    with no question in it (a chat model's empty reply) falls back to the offline rule."""
     question = as_question(question)
     turns = [m for m in messages(history) if m.role != "system" and m.content.strip()]
     if not turns:
         return question
-    return (condense or carry_subject)(question, turns).strip() or question
+    rewritten = condense(question, turns).strip() if condense else ""
+    return rewritten or carry_subject(question, turns).strip() or question
 
 
 def as_question(text: str) -> str:

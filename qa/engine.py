@@ -53,6 +53,7 @@ from qa.retrieval import Retriever, make_retriever
 from qa.settings import Settings
 from qa.store import Store
 from qa.syndication import Stories, copies_of
+from qa.verify import for_one_answer
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -300,24 +301,33 @@ class Engine:
                 answerer=name,
                 warning=self._nothing_found_warning(),
             )
+        check, judge = for_one_answer(self.support_check)
         remainder = refusal_remainder(draft)
         if remainder is not None:
-            nearest = resolve(remainder, sources, self.support_check) if remainder.strip() else None
+            nearest = resolve(remainder, sources, check) if remainder.strip() else None
+            judged = judge.warning() if judge else None
             if nearest is None or not nearest.citations:
-                return Answer(text=CANNOT_ANSWER, refused=True, question=standalone, answerer=name)
+                return Answer(
+                    text=CANNOT_ANSWER,
+                    refused=True,
+                    question=standalone,
+                    answerer=name,
+                    warning=judged,
+                )
             return Answer(
                 text=f"{refusal_text(standalone)} {NEAREST} {nearest.text}",
                 citations=self._mark_stale(nearest.citations, sources),
                 refused=True,
                 question=standalone,
                 answerer=name,
+                warning=judged,
             )
         short, rest = split_short_answer(draft)
-        resolved = resolve(rest, sources, self.support_check)
+        resolved = resolve(rest, sources, check)
         found = cite_short_answer(short, resolved.citations) if short else None
         if found is None:  # no short answer, or one no cited sentence holds word for word
             short = None
-            resolved = resolve(draft, sources, self.support_check)
+            resolved = resolve(draft, sources, check)
         else:
             short, cited = found
         text = f"{short} [{cited.n}]. {resolved.text}" if found else resolved.text
@@ -330,6 +340,8 @@ class Engine:
         injected = injection_warning(find_injections(sources))
         if injected:
             notes.append(injected)
+        if judge and (unchecked := judge.warning()):
+            notes.append(unchecked)
         warning = " ".join(notes) or None
         return Answer(
             text=text,
@@ -398,6 +410,7 @@ def _incomplete(answer: Answer, cut: IncompleteAnswerError) -> Answer:
         update={
             "text": text if text.endswith("…") else f"{text} …",
             "incomplete": True,
+            "incomplete_reason": cut.finish,
             "refused": False,
             "warning": f"{note} {answer.warning}" if answer.warning else note,
         }

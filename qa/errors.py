@@ -35,12 +35,14 @@ class IncompleteAnswerError(QAError):
     """An answerer's stream ended before the answer was finished (no ``finish_reason: stop``).
 
     Raised after the last delta, so the caller already holds the partial draft: it shows it as
-    an incomplete answer with a warning, never as a complete cited one.
+    an incomplete answer with a warning, never as a complete cited one. ``finish`` is the
+    server's ``finish_reason`` (``length``, ``content_filter``...), None when it sent none.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, finish: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.finish = finish
 
 
 def _own_words(err: Any) -> str | None:

@@ -29,6 +29,7 @@ from qa.errors import QAError, friendly
 from qa.judges import JudgeName, make_judge
 from qa.metrics import (
     DEFAULT_RESAMPLES,
+    CitationScores,
     Estimate,
     SupportJudge,
     answer_accuracy,
@@ -195,6 +196,11 @@ class ItemResult(BaseModel):
     error: str | None = Field(
         None, description="Why the engine failed on it (scored as no answer)."
     )
+    judge_error: str | None = Field(
+        None,
+        description="Why the citation judge could not score the answer (its citation recall "
+        "and precision are then left out, not counted as zero).",
+    )
 
 
 def score_item(
@@ -228,7 +234,7 @@ def score_item(
         if item.choices and item.correct_choice:
             choice = choice_correct(answer.text, item.choices, item.correct_choice)
 
-    cited = citation_scores(answer.text, _evidence(answer), judge) if not answer.refused else None
+    cited, judge_error = _judged(answer, judge)
     return ItemResult(
         id=item.id,
         question=item.question,
@@ -264,7 +270,18 @@ def score_item(
         citation_precision=cited.precision if cited else None,
         citations=cited.citations if cited else 0,
         timings=answer.timings,
+        judge_error=judge_error,
     )
+
+
+def _judged(answer: Answer, judge: SupportJudge) -> tuple[CitationScores | None, str | None]:
+    """The answer's citation scores, or why the judge failed (the run goes on without them)."""
+    if answer.refused:
+        return None, None
+    try:
+        return citation_scores(answer.text, _evidence(answer), judge), None
+    except QAError as exc:  # the LLM judge's server failed: lose this score, not the run
+        return None, friendly(exc)
 
 
 def names_article(gold: str, chunk: StoredChunk) -> bool:
@@ -423,6 +440,9 @@ class EvalReport(BaseModel):
     bootstrap: dict[str, Any]
     count: int
     errors: int = Field(0, description="Questions the engine failed on, scored as no answer.")
+    judge_errors: int = Field(
+        0, description="Answers the citation judge failed on, left out of the citation metrics."
+    )
     metrics: dict[str, Estimate | None]
     stage_latency: dict[str, dict[str, Estimate | None]]
     items: list[ItemResult]
@@ -533,6 +553,7 @@ def evaluate(
         bootstrap={"resamples": resamples, "seed": seed, "confidence": 0.95},
         count=len(results),
         errors=sum(1 for r in results if r.error),
+        judge_errors=sum(1 for r in results if r.judge_error),
         metrics=aggregate(results, ks=ks, seed=seed, resamples=resamples),
         stage_latency=stage_latency(results, seed=seed, resamples=resamples),
         items=results,

@@ -12,6 +12,9 @@ sentences lost their citation. The LLM judge is the independent one.
 from __future__ import annotations
 
 import functools
+import json
+import logging
+import re
 from collections.abc import Sequence
 from typing import Any, Literal, cast, get_args
 
@@ -23,6 +26,8 @@ from qa.errors import QAError
 from qa.metrics import SupportJudge
 from qa.settings import Settings
 from qa.text import claim_coverage
+
+log = logging.getLogger(__name__)
 
 JudgeName = Literal["lexical", "embedding", "llm"]
 JUDGE_PROMPT = "judge.md"
@@ -89,13 +94,63 @@ class LLMJudge:
         self._verdict = functools.lru_cache(maxsize=4096)(self._ask)
 
     def supports(self, claim: str, evidence: Sequence[str]) -> bool:
+        """The model's verdict; a reply that is no verdict counts as not supported (logged).
+        A failed call raises ``qa.llm.LLMError``, one line naming the setting to fix."""
         return self._verdict(claim, tuple(evidence))
 
     def _ask(self, claim: str, evidence: tuple[str, ...]) -> bool:
+        from qa.llm import JUDGE, _explained
+
         passages = "\n\n".join(f"[{i}] {text}" for i, text in enumerate(evidence, 1))
-        reply = self._chain.invoke({"claim": claim, "evidence": passages})
-        text = str(getattr(reply, "content", reply)).strip().strip("*\"'`").lower()
-        return text.startswith("yes")
+        with _explained(self._settings, task=JUDGE):
+            reply = self._chain.invoke({"claim": claim, "evidence": passages})
+        text = str(getattr(reply, "content", reply))
+        verdict = read_verdict(text)
+        if verdict is None:
+            log.warning("the judge's reply is not a yes or no, so not supported: %.200r", text)
+        return bool(verdict)
+
+
+_VERDICT_WORD = re.compile(
+    r"\b(?:not\s+(?:entailed|supported)|unsupported|contradict\w*|neutral|no|false|"
+    r"yes|true|entail(?:ed|s|ment)?|support(?:ed|s)?)\b"
+)
+_NEGATIVE = re.compile(r"not\s|unsupported|contradict|neutral|no$|false")
+_JSON_KEYS = ("entailed", "entailment", "supported", "support", "verdict", "answer", "label")
+
+
+def read_verdict(reply: str) -> bool | None:
+    """A judge's yes or no, however it is dressed: reasoning (``<think>``), markdown, a label
+    word (``SUPPORTED``, ``Entailed``, ``True``) or JSON (``{"entailed": true}``). None when the
+    reply holds no verdict, or both (``Yes, ... Actually, no.``): the caller decides.
+
+    >>> [read_verdict(r) for r in ["Yes.", "**SUPPORTED**", '{"entailed": true}', "Not entailed"]]
+    [True, True, True, False]
+    >>> read_verdict("<think>yes, hmm</think> no"), read_verdict("Yes, it is not entailed. No.")
+    (False, None)
+    """
+    from qa.llm import strip_reasoning
+
+    text = strip_reasoning(reply).strip().strip("`")
+    text = re.sub(r"^json\s*", "", text, flags=re.IGNORECASE)
+    found = _json_verdict(text)
+    if found is not None:
+        return found
+    words = {not _NEGATIVE.match(w) for w in _VERDICT_WORD.findall(text.lower())}
+    return words.pop() if len(words) == 1 else None
+
+
+def _json_verdict(text: str) -> bool | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        values = [data[k] for k in _JSON_KEYS if k in data] or list(data.values())
+        data = values[0] if len(values) == 1 else None
+    if isinstance(data, bool):
+        return data
+    return read_verdict(data) if isinstance(data, str) else None
 
 
 def judge_name(value: str) -> JudgeName:
@@ -119,6 +174,12 @@ def make_judge(
             raise ValueError(msg)
         return EmbeddingJudge(embedder)
     if name == "llm":
+        if settings.llm.provider == "extractive":
+            msg = (
+                "--judge llm needs a chat model, but QA_LLM=extractive turns it off: unset "
+                "QA_LLM to use the model at OPENAI_BASE_URL, or use --judge lexical"
+            )
+            raise QAError(msg)
         if not settings.uses_llm:
             msg = (
                 "--judge llm needs a chat model: set OPENAI_API_KEY or OPENAI_BASE_URL "

@@ -348,6 +348,11 @@ class Answer(BaseModel):
         description="True when the model's stream ended before the answer was finished "
         "(no finish_reason 'stop'): the text is partial and the warning says why.",
     )
+    incomplete_reason: str | None = Field(
+        None,
+        description="Why an incomplete answer stopped: the server's finish_reason ('length', "
+        "'content_filter', ...), or null when the stream ended without one.",
+    )
     answerer: str = Field("", description="'extractive' or the chat model's name.")
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     passages: list[Source] = Field(

@@ -72,6 +72,12 @@ def format_summary(report: EvalReport) -> str:
             f"{report.errors} question(s) failed with an error and are scored as no answer; "
             f"the first, {first.id}: {first.error}"
         )
+    if report.judge_errors:
+        first = next(item for item in report.items if item.judge_error)
+        lines.append(
+            f"the judge failed on {report.judge_errors} answer(s), left out of the citation "
+            f"metrics; the first, {first.id}: {first.judge_error}"
+        )
     return "\n".join(lines)
 
 
@@ -92,6 +98,14 @@ def render_markdown(report: EvalReport) -> str:
         *(
             [f"- **{report.errors} question(s) failed with an error**, scored as no answer"]
             if report.errors
+            else []
+        ),
+        *(
+            [
+                f"- **the citation judge failed on {report.judge_errors} answer(s)**, left out "
+                "of the citation metrics"
+            ]
+            if report.judge_errors
             else []
         ),
         f"- intervals: 95% percentile bootstrap, {report.bootstrap['resamples']} resamples, "
@@ -151,6 +165,8 @@ def _failure(item: ItemResult) -> list[str]:
     ]
     if item.error:
         lines.append(f"- **error**: {item.error}")
+    if item.judge_error:
+        lines.append(f"- **judge error**: {item.judge_error}")
     if item.standalone and item.standalone != item.question:
         lines.append(f"- **standalone question**: {item.standalone}")
     if item.retrieved:

@@ -369,7 +369,13 @@ class LLMSettings(_Section):
     )
     model: str = Field("gpt-4o-mini", description="Chat model name at the OpenAI-compatible URL.")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
-    timeout: float = Field(60.0, gt=0, description="Seconds to wait for one model call.")
+    timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds one attempt of a model call may take, from sending the request to "
+        "the reply's last byte (keep-alive comments do not extend it); a server silent this "
+        "long is given up on at once. Retries (max_retries) each get this long again.",
+    )
     max_retries: int = Field(
         2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with backoff."
     )
@@ -492,6 +498,20 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(
         None, validation_alias="OPENAI_BASE_URL", description="Any OpenAI-compatible server."
     )
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _has_scheme(cls, url: str | None) -> str | None:
+        # Without one the OpenAI client cannot send a request at all, and says only that it
+        # cannot connect. A blank value (`OPENAI_BASE_URL=`) is unset.
+        if url is not None and not url.strip():
+            return None
+        if url is not None and not re.match(r"https?://", url.strip(), re.IGNORECASE):
+            msg = (
+                f"{url!r} needs to start with http:// or https:// (e.g. http://localhost:11434/v1)"
+            )
+            raise ValueError(msg)
+        return url
 
     @model_validator(mode="after")
     def _check_embedding_model(self) -> Settings:

@@ -40,6 +40,9 @@ class Reply:
     ``stall_after`` deltas of a stream (a server that stops mid-answer). ``cut_after`` ends a
     stream cleanly after that many deltas with no finishing chunk and no ``[DONE]`` (a proxy or
     server that drops the rest of the answer); ``finish_reason`` is what the last chunk says.
+    ``gap`` waits between the deltas of a stream (a slow model); ``keep_alive`` sends only SSE
+    comments, one every that many seconds, until the client hangs up (a stuck server behind a
+    proxy that keeps the connection alive).
     """
 
     text: str = ""
@@ -52,6 +55,8 @@ class Reply:
     finish_reason: str = "stop"
     headers: tuple[tuple[str, str], ...] = ()
     error_code: str | None = None
+    gap: float = 0.0
+    keep_alive: float | None = None
 
     def pieces(self) -> list[str]:
         if self.deltas is not None:
@@ -118,6 +123,8 @@ class OpenAIServer:
         self.default: Responder = default or Reply("")
         self.model = model
         self.requests: list[ChatRequest] = []
+        self.hung_up = 0
+        """Streams whose client went away before the last byte was sent."""
         self._script: deque[Responder] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -234,12 +241,26 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             for name, value in reply.headers:
                 self.send_header(name, value)
             self.end_headers()
-            for i, event in enumerate(_sse_events(reply, model)):
-                if i == reply.stall_after:
-                    server._sleep(reply.delay)
+            try:
+                if reply.keep_alive is not None:
+                    self._keep_alive(reply.keep_alive)
                     return
-                self._chunk(event.encode())
-            self._chunk(b"")  # the zero-length chunk ends the body
+                for i, event in enumerate(_sse_events(reply, model)):
+                    if i == reply.stall_after:
+                        server._sleep(reply.delay)
+                        return
+                    if i > 1:  # after the role chunk and the first delta
+                        server._sleep(reply.gap)
+                    self._chunk(event.encode())
+                self._chunk(b"")  # the zero-length chunk ends the body
+            except OSError:  # the client hung up
+                with server._lock:
+                    server.hung_up += 1
+
+        def _keep_alive(self, every: float) -> None:
+            while not server._closing.is_set():
+                self._chunk(b": keep-alive\n\n")
+                server._sleep(every)
 
         def _chunk(self, data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")

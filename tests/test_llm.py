@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import selectors
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -939,3 +941,290 @@ class TestUIAskEndpoint:
 
 
 PRESIDENT_QUESTION = "Since when has Lukashenko been president?"
+
+
+class TestReasoningModels:
+    """Reasoning models served without a reasoning parser (DeepSeek-R1, Qwen3 on vLLM or
+    llama.cpp) write their thinking into the reply as ``<think>…</think>``: it is never the
+    answer, the rewritten question or the verdict."""
+
+    THOUGHT = "<think>The user asks about Lukashenko. He was a farm boss [1].</think>\n\n"
+
+    def test_a_think_block_is_neither_streamed_nor_cited(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        claim = "Lukashenko has been the sole president of Belarus since 1994 [{n}]."
+        server.script(lambda request: replace(cite("1994", self.THOUGHT + claim)(request)))
+        *deltas, answer = make_engine().stream(PRESIDENT_QUESTION)
+        shown = "".join(map(str, deltas))
+        assert "think" not in shown and "farm" not in shown
+        assert isinstance(answer, Answer) and "farm" not in answer.text
+        assert answer.text == claim.format(n=1) and not answer.unsupported
+
+    def test_an_unclosed_think_block_while_streaming_is_not_shown(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(
+            Reply(
+                deltas=("<thi", "nk>Let me check [1].", " Still thinking"), finish_reason="length"
+            )
+        )
+        with pytest.raises(LLMError, match=r"reasoned .* but gave no answer") as raised:
+            list(make_engine().stream(PRESIDENT_QUESTION))
+        assert "Still thinking" not in str(raised.value)
+
+    def test_the_rewrite_is_read_after_the_think_block(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        standalone = "Since when has Alexander Lukashenko been president?"
+        server.script(
+            Reply(f"<think>\nThe user means Lukashenko.\n</think>\n{standalone}"),
+            cite("1994", "He has been president since 1994 [{n}]."),
+        )
+        history = [{"role": "user", "content": "Who is Alexander Lukashenko?"}]
+        answer = make_engine().ask("Since when has he been president?", history)
+        assert answer.question == standalone
+
+    @pytest.mark.parametrize(
+        ("verdict", "cited"),
+        [
+            ("<think>It says 1994, so yes.</think>\nyes", True),
+            ("<think>yes? no.</think> no", False),
+        ],
+    )
+    def test_the_verdict_is_read_after_the_think_block(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], verdict: str, cited: bool
+    ) -> None:
+        engine = make_engine()
+        engine.settings = engine.settings.model_copy(update={"verify": "llm"})
+        server.script(cite("1994", TestSupportCheck.REWORDED), Reply(verdict))
+        assert bool(engine.ask(PRESIDENT_QUESTION).citations) is cited
+
+
+class TestChattyRewrites:
+    """The condense reply is read for the question in it, whatever the model wraps it in."""
+
+    STANDALONE = "Since when has Alexander Lukashenko been president?"
+    HISTORY = ({"role": "user", "content": "Who is Alexander Lukashenko?"},)
+
+    @pytest.mark.parametrize(
+        "reply",
+        [
+            f"Sure! Here is the rewritten question:\n\n{STANDALONE}",
+            f"**Standalone question:** {STANDALONE}",
+            f"Standalone question: “{STANDALONE}”",
+            f'"{STANDALONE}"',
+        ],
+    )
+    def test_the_question_is_taken_out_of_the_reply(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], reply: str
+    ) -> None:
+        server.script(Reply(reply), cite("1994", "He has been president since 1994 [{n}]."))
+        answer = make_engine().ask("Since when has he been president?", list(self.HISTORY))
+        assert answer.question == self.STANDALONE
+        assert server.completions()[-1].question() == self.STANDALONE
+
+    @pytest.mark.parametrize("reply", ["", "  ", "<think>He means Lukashenko.</think>"])
+    def test_a_reply_with_no_question_falls_back_to_the_offline_rule(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], reply: str
+    ) -> None:
+        server.script(Reply(reply), cite("1994", "He has been president since 1994 [{n}]."))
+        answer = make_engine().ask("Since when has he been president?", list(self.HISTORY))
+        assert answer.question == self.STANDALONE  # the subject carried over, offline
+
+
+class TestNoAnswer:
+    @pytest.mark.parametrize("reply", ["", "   \n  ", "...", " \n. !"])
+    def test_a_reply_without_words_is_the_one_line_empty_answer_error(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], reply: str
+    ) -> None:
+        server.script(Reply(reply))
+        with pytest.raises(LLMError, match=r"returned an empty answer.*QA_LLM_MODEL") as raised:
+            make_engine().ask(PRESIDENT_QUESTION)
+        assert "\n" not in str(raised.value)
+
+
+class TestFinishReasons:
+    WHOLE = "Lukashenko has been the sole president of Belarus since 1994 [{n}]."
+
+    @pytest.mark.parametrize("reason", ["stop", "eos_token", "stop_sequence", "STOP", "end_turn"])
+    def test_each_servers_word_for_a_normal_end_is_a_whole_answer(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], reason: str
+    ) -> None:
+        server.script(lambda r: replace(cite("1994", self.WHOLE)(r), finish_reason=reason))
+        answer = make_engine().ask(PRESIDENT_QUESTION)
+        assert not answer.incomplete and answer.warning is None and answer.citations
+
+    @pytest.mark.parametrize("reason", ["length", "content_filter", "tool_calls"])
+    def test_a_cut_or_diverted_reply_stays_incomplete_and_says_why(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine], reason: str
+    ) -> None:
+        server.script(lambda r: replace(cite("1994", self.WHOLE)(r), finish_reason=reason))
+        answer = make_engine().ask(PRESIDENT_QUESTION)
+        assert answer.incomplete and answer.incomplete_reason == reason
+
+
+class TestWholeCallTimeout:
+    def test_keep_alive_comments_without_text_do_not_hang_qa(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(Reply(keep_alive=0.1))
+        clock = time.monotonic()
+        with pytest.raises(LLMError, match=r"did not finish its reply within 1 s.*QA_LLM_TIMEOUT"):
+            make_engine(timeout=1).ask(PRESIDENT_QUESTION)
+        assert time.monotonic() - clock < 5
+        deadline = time.monotonic() + 5  # and the connection was closed, not left open
+        while not server.hung_up and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.hung_up == 1
+
+    def test_a_slow_reply_that_keeps_coming_is_waited_for_within_the_timeout(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(lambda r: replace(cite("1994", TestFinishReasons.WHOLE)(r), gap=0.05))
+        assert make_engine(timeout=5).ask(PRESIDENT_QUESTION).citations
+
+
+class TestLongChats:
+    def test_the_rewrite_sees_only_the_latest_turns_of_a_long_chat(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        from qa.llm import HISTORY_CHARS
+
+        old = [
+            {"role": role, "content": f"Turn {i}: " + "words about the summit " * 60}
+            for i in range(40)
+            for role in ("user", "assistant")
+        ]
+        latest = [{"role": "user", "content": "Who is Alexander Lukashenko?"}]
+        server.script(Reply(TestChattyRewrites.STANDALONE), Reply(CANNOT_ANSWER))
+        make_engine().ask("Since when has he been president?", old + latest)
+        condense = server.completions()[0]
+        shown = condense.messages[-1]["content"]
+        assert len(shown) < HISTORY_CHARS + 1000
+        assert "User: Who is Alexander Lukashenko?" in shown and "Turn 0:" not in shown
+
+    def test_a_rewrite_too_long_for_the_model_names_the_conversation_not_k(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        server.script(Reply("This model's maximum context length is 4096 tokens.", status=400))
+        with pytest.raises(LLMError, match=r"conversation .* too long.*new conversation") as raised:
+            make_engine().ask("Since when has he been president?", list(TestChattyRewrites.HISTORY))
+        assert "QA_RETRIEVAL_K" not in str(raised.value)
+
+
+class TestJudgeVerdicts:
+    @pytest.mark.parametrize(
+        ("reply", "verdict"),
+        [
+            ("yes", True),
+            ("Yes.", True),
+            ("SUPPORTED", True),
+            ("True", True),
+            ("Entailed", True),
+            ('{"entailed": true}', True),
+            ('```json\n{"verdict": "yes"}\n```', True),
+            ("**Yes**", True),
+            ("no", False),
+            ("Not entailed.", False),
+            ('{"entailed": false}', False),
+            ("Yes, the claim is not entailed... Actually, no.", None),
+            ("", None),
+            ("I cannot tell.", None),
+        ],
+    )
+    def test_the_first_and_only_verdict_in_the_reply_is_read(
+        self, reply: str, verdict: bool | None
+    ) -> None:
+        from qa.judges import read_verdict
+
+        assert read_verdict(reply) is verdict
+
+    @pytest.mark.parametrize(
+        ("reply", "supported"),
+        [("SUPPORTED", True), ('{"entailed": true}', True), ("Yes, it is not. No.", False)],
+    )
+    def test_the_llm_judge_counts_an_unreadable_verdict_as_not_supported(
+        self, server: OpenAIServer, sample_index: Path, reply: str, supported: bool
+    ) -> None:
+        from qa.judges import LLMJudge
+
+        server.script(Reply(reply))
+        judge = LLMJudge(llm_settings(server.url, sample_index))
+        assert judge.supports("Lukashenko led Belarus.", ["Lukashenko leads Belarus."]) is supported
+
+
+class TestADeadJudge:
+    """QA_VERIFY=llm with a judge that fails: asked once per answer, said once, and the answer
+    still comes (checked by the rules and the encoder)."""
+
+    FOUR = " ".join(
+        [
+            "Lukashenko, the lone leader of Belarus, has ruled since 1994 [{n}].",
+            "Lukashenko has led Belarus since 1994 [{n}].",
+            "Lukashenko has steered Belarus since 1994 [{n}].",
+            "Lukashenko has governed Belarus since 1994 [{n}].",
+        ]
+    )
+
+    def test_after_the_first_failure_the_judge_is_not_asked_again_for_that_answer(
+        self,
+        server: OpenAIServer,
+        make_engine: Callable[..., Engine],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        engine = make_engine(max_retries=1)
+        engine.settings = engine.settings.model_copy(update={"verify": "llm"})
+        server.script(cite("1994", self.FOUR))
+        server.default = Reply("judge down", status=500, headers=FAST_RETRY)
+        with caplog.at_level(logging.WARNING, logger="qa.verify"):
+            answer = engine.ask(PRESIDENT_QUESTION)
+        judged = [r for r in server.completions() if not r.stream]
+        assert len(judged) == 2  # one call, retried once
+        (line,) = [r.getMessage() for r in caplog.records if r.name == "qa.verify"]
+        assert "QA_VERIFY=llm" in line and "failed (500" in line
+        assert answer.warning and "QA_VERIFY=llm" in answer.warning
+        assert "failed (500" in answer.warning
+
+    def test_qa_eval_with_a_failing_judge_reports_it_per_question_and_finishes(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        from qa.evaluation import EvalItem, evaluate
+        from qa.reports import format_summary
+
+        items = [EvalItem(id=f"q{i}", question=PRESIDENT_QUESTION, answer="1994") for i in range(2)]
+        answer = cite("1994", TestFinishReasons.WHOLE)
+        server.script(answer, Reply("bad key", status=401), answer, Reply("bad key", status=401))
+        report = evaluate(items, engine=make_engine(), judge="llm", resamples=10)
+        assert report.count == 2 and report.errors == 0 and report.judge_errors == 2
+        assert all("OPENAI_API_KEY" in (item.judge_error or "") for item in report.items)
+        assert [item.accuracy for item in report.items] == [1.0, 1.0]
+        assert report.items[0].citation_recall is None
+        assert "the judge failed on 2 answer(s)" in format_summary(report)
+
+
+class TestSettingsThatCannotWork:
+    def test_qa_verify_llm_with_qa_llm_extractive_names_qa_llm(self, server: OpenAIServer) -> None:
+        from qa.judges import make_judge
+        from qa.verify import make_support_check
+
+        settings = Settings(
+            llm={"provider": "extractive"}, verify="llm", openai_base_url=server.url
+        )
+        with pytest.raises(ValueError, match="QA_LLM=extractive"):
+            make_support_check(settings, None)
+        with pytest.raises(QAError, match="QA_LLM=extractive"):
+            make_judge("llm", settings)
+
+    def test_a_base_url_without_its_scheme_is_refused_by_name(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from pydantic import ValidationError
+
+        from qa.errors import friendly
+
+        monkeypatch.setenv("OPENAI_BASE_URL", "localhost:11434/v1")
+        with pytest.raises(ValidationError) as raised:
+            Settings()
+        message = friendly(raised.value)
+        assert "OPENAI_BASE_URL" in message and "http:// or https://" in message
