@@ -18,7 +18,8 @@ import json
 import logging
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -190,9 +191,9 @@ def rest_router(engine: Engine) -> APIRouter:
         items = stream_for(engine, request)
         # The first step runs here, not in the response: a bad filter still gets a 422.
         with slots.answers:
-            first = _first(items)
+            first = first_item(items)
         return StreamingResponse(
-            _sse(first, items, slots.answers),
+            closing(_sse(first, items, slots.answers)),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -292,7 +293,9 @@ def answer_for(engine: Engine, request: AskRequest) -> Answer:
         raise _field_error(None, friendly(exc)) from exc
 
 
-def _first(items: Iterator[StreamItem]) -> StreamItem | None:
+def first_item(items: Iterator[StreamItem]) -> StreamItem | None:
+    """The stream's first item, taken before the response starts: a value the engine refuses
+    is still a 422, a failing model or store still a 502/503."""
     try:
         return next(items, None)
     except ValueError as exc:
@@ -305,8 +308,7 @@ def _sse(
     """``event: delta`` per draft piece, then ``event: answer`` (or ``event: error``)."""
     with slot:
         try:
-            pending = [] if first is None else [first]
-            for item in _chain(pending, items):
+            for item in chained(first, items):
                 if isinstance(item, Answer):
                     yield sse_event("answer", item.model_dump(mode="json"))
                 else:
@@ -316,9 +318,29 @@ def _sse(
             yield sse_event("error", {"error": friendly(exc)})
 
 
-def _chain(first: list[StreamItem], rest: Iterator[StreamItem]) -> Iterator[StreamItem]:
-    yield from first
+def chained(first: StreamItem | None, rest: Iterator[StreamItem]) -> Iterator[StreamItem]:
+    """``first_item``'s item, then the rest of the stream."""
+    if first is not None:
+        yield first
     yield from rest
+
+
+async def closing(events: Iterator[str]) -> AsyncIterator[str]:
+    """``events`` for a ``StreamingResponse``, closed the moment the client hangs up. Starlette
+    only drops an iterator it stops reading, and a reference cycle kept the engine's stream
+    (and the model writing its answer) alive until the garbage collector came by."""
+    from starlette.concurrency import iterate_in_threadpool
+
+    try:
+        async for event in iterate_in_threadpool(events):
+            yield event
+    finally:
+        # The worker thread has finished its step (a cancelled thread call waits for it), so
+        # the generator is not running: closing it runs the engine's cleanup, which closes the
+        # model's stream.
+        close = getattr(events, "close", None)
+        if callable(close):
+            close()
 
 
 def sse_event(event: str | None, data: Any) -> str:
@@ -451,17 +473,53 @@ def describe(errors: list[Any]) -> tuple[str | None, str]:
     return first, "; ".join(parts) or "invalid request"
 
 
-def error_response(request_path: str, status: int, message: str, field: str | None) -> JSONResponse:
-    """qa's error shape on ``/api``, OpenAI's on ``/v1`` (so its SDK shows the message)."""
+def error_response(
+    request_path: str,
+    status: int,
+    message: str,
+    field: str | None,
+    *,
+    upstream: Upstream | None = None,
+) -> JSONResponse:
+    """qa's error shape on ``/api``, OpenAI's on ``/v1`` (so its SDK shows the message).
+    ``upstream``: the failure was the chat model's or the store's, not the request's."""
     if request_path.startswith(OPENAI_PREFIX + "/"):
         kind = "authentication_error" if status == 401 else "invalid_request_error"
         body: dict[str, Any] = {
-            "error": {"message": message, "type": kind, "param": field, "code": None}
+            "error": {
+                "message": message,
+                "type": upstream.type if upstream else kind,
+                "param": field,
+                "code": None,
+            }
         }
     else:
         body = ErrorBody(error=message, field=field).model_dump()
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if upstream is not None:
+        # OpenAI's SDK retries every 5xx unless told not to; a wrong key will not mend itself.
+        headers["X-Should-Retry"] = "true" if upstream.transient else "false"
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """How a failure of the chat model or the store is answered: 503 when trying again later
+    may work (a timeout, a lost connection, a 429 or 5xx upstream), 502 when a setting must
+    change first (a wrong key or model name, a prompt too long, a server that is not
+    OpenAI-compatible)."""
+
+    transient: bool
+    type: str = "api_error"
+
+    @property
+    def status(self) -> int:
+        return 503 if self.transient else 502
+
+
+def upstream_error(exc: BaseException) -> Upstream:
+    """``Upstream`` for a failure; only the chat model's errors know they are not transient."""
+    return Upstream(transient=bool(getattr(exc, "transient", True)))
 
 
 def add_unknown_routes(app: FastAPI) -> None:
@@ -513,7 +571,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # The index's server or the chat model failed: the request was fine, the service is not
         # (a bare 500 told an OpenAI client nothing; this says what to do).
         log.warning("%s failed: %s", request.url.path, friendly(exc))
-        return error_response(request.url.path, 503, friendly(exc), None)
+        upstream = upstream_error(exc)
+        return error_response(
+            request.url.path, upstream.status, friendly(exc), None, upstream=upstream
+        )
 
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(FieldError, refused)

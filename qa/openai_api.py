@@ -15,7 +15,9 @@ beside ``choices`` carries the structured citations. qa's filters (``k``, ``sinc
 
 Streaming sends the verified text, not the raw draft: the draft's markers are renumbered (and
 unsupported ones removed) only once the answer is checked, and a chat client cannot take back
-what it has shown. So the first token arrives when the whole answer is ready.
+what it has shown. So the first token arrives when the whole answer is ready; meanwhile an SSE
+comment goes out for each piece of the draft, which keeps proxies from timing out, and lets a
+client that hangs up stop the answer (as on ``/api/ask``), instead of the model writing on.
 """
 
 from __future__ import annotations
@@ -36,10 +38,16 @@ from qa.api import (
     ErrorBody,
     FieldError,
     answer_for,
+    chained,
+    closing,
     describe,
+    first_item,
     sse_event,
+    stream_for,
+    upstream_error,
 )
-from qa.models import MAX_K, Answer, Citation
+from qa.errors import friendly
+from qa.models import MAX_K, Answer, Citation, StreamItem
 from qa.syndication import also_ran_in
 
 if TYPE_CHECKING:
@@ -95,9 +103,9 @@ class ReplyMessage(BaseModel):
 class Choice(BaseModel):
     index: int = 0
     message: ReplyMessage
-    # "length" when the answerer's own stream was cut (Answer.incomplete): OpenAI clients then
+    # Not "stop" when the answerer's own stream was cut (Answer.incomplete): OpenAI clients then
     # show the reply as unfinished instead of as a complete cited answer.
-    finish_reason: Literal["stop", "length"] = "stop"
+    finish_reason: Literal["stop", "length", "content_filter"] = "stop"
 
 
 class ChatCompletion(BaseModel):
@@ -198,27 +206,58 @@ def openai_router(engine: Engine) -> APIRouter:
         """Answer the conversation's last user message, with citations."""
         if request.model != MODEL_ID:
             raise FieldError("model", f"unknown model {request.model!r}: the only model is 'qa'")
-        answer = answer_for(engine, to_ask(request))
-        completion = ChatCompletion(
-            id=f"chatcmpl-{uuid.uuid4().hex}",
-            created=int(time.time()),
-            choices=[
-                Choice(
-                    message=ReplyMessage(content=reply_text(answer)),
-                    finish_reason="length" if answer.incomplete else "stop",
-                )
-            ],
-            citations=answer.citations,
-        )
+        ask = to_ask(request)
         if not request.stream:
-            return completion
+            return completion_for(answer_for(engine, ask))
+        items = stream_for(engine, ask)
+        # The first step runs here, not in the response: a bad filter or a failing model is
+        # still an HTTP error, as on /api/ask.
+        first = first_item(items)
         return StreamingResponse(
-            _chunks(completion),
+            closing(_events(first, items)),
             media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache"},
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
     return router
+
+
+def completion_for(answer: Answer) -> ChatCompletion:
+    """The Answer as one OpenAI chat completion."""
+    return ChatCompletion(
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        choices=[
+            Choice(message=ReplyMessage(content=reply_text(answer)), finish_reason=finish(answer))
+        ],
+        citations=answer.citations,
+    )
+
+
+def finish(answer: Answer) -> Literal["stop", "length", "content_filter"]:
+    """OpenAI's finish_reason for an answer: a whole one stopped; a cut one says why."""
+    if not answer.incomplete:
+        return "stop"
+    return "content_filter" if answer.incomplete_reason == "content_filter" else "length"
+
+
+KEEP_ALIVE = ": qa is answering\n\n"
+"""An SSE comment (ignored by clients) sent while the answer is drafted."""
+
+
+def _events(first: StreamItem | None, items: Iterator[StreamItem]) -> Iterator[str]:
+    """A keep-alive comment per draft piece, then the completion's chunks; a failure after
+    the headers went out is an OpenAI error event, which the SDK raises as an APIError."""
+    try:
+        for item in chained(first, items):
+            if isinstance(item, Answer):
+                yield from _chunks(completion_for(item))
+                return
+            yield KEEP_ALIVE
+    except Exception as exc:  # headers are gone: the error travels as an event
+        error = upstream_error(exc)
+        body = {"message": friendly(exc), "type": error.type, "param": None, "code": None}
+        yield sse_event(None, {"error": body})
 
 
 def _chunks(completion: ChatCompletion) -> Iterator[str]:

@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from conftest import REPO, SAMPLE_ARTICLE, SAMPLE_DIR, write
@@ -1228,3 +1228,96 @@ class TestSettingsThatCannotWork:
             Settings()
         message = friendly(raised.value)
         assert "OPENAI_BASE_URL" in message and "http:// or https://" in message
+
+
+class TestOpenAIRoute:
+    """/v1/chat/completions over the LLM path, served by uvicorn, called as its clients do."""
+
+    @pytest.fixture
+    def qa_url(self, make_engine: Callable[..., Engine]) -> Iterator[str]:
+        from http_server import serving
+
+        from qa.server import build_http
+
+        with serving(build_http(make_engine())) as url:
+            yield url
+
+    BODY: ClassVar[dict[str, Any]] = {
+        "model": "qa",
+        "messages": [{"role": "user", "content": "Since when?"}],
+    }
+
+    def test_a_content_filter_stop_is_reported_as_content_filter(
+        self, server: OpenAIServer, qa_url: str
+    ) -> None:
+        import httpx
+
+        whole = TestFinishReasons.WHOLE
+        reasons = []
+        for stream in (False, True):
+            server.script(lambda r: replace(cite("1994", whole)(r), finish_reason="content_filter"))
+            reply = httpx.post(
+                f"{qa_url}/v1/chat/completions", json={**self.BODY, "stream": stream}
+            )
+            if stream:
+                last = [line for line in reply.text.splitlines() if "finish_reason" in line][-1]
+                reasons.append(
+                    json.loads(last.removeprefix("data: "))["choices"][0]["finish_reason"]
+                )
+            else:
+                reasons.append(reply.json()["choices"][0]["finish_reason"])
+        assert reasons == ["content_filter", "content_filter"]
+
+    def test_the_openai_sdk_does_not_retry_a_model_that_rejects_the_key(
+        self, server: OpenAIServer, qa_url: str
+    ) -> None:
+        import openai
+
+        client = openai.OpenAI(base_url=f"{qa_url}/v1", api_key="-", max_retries=2)
+        for stream in (False, True):
+            server.script(Reply("Incorrect API key provided", status=401))
+            before = len(server.completions())
+            with pytest.raises(openai.APIStatusError) as raised:
+                client.chat.completions.create(
+                    model="qa", messages=self.BODY["messages"], stream=stream
+                )
+            assert raised.value.status_code == 502
+            assert raised.value.body["type"] == "api_error"  # type: ignore[index]
+            assert "OPENAI_API_KEY" in str(raised.value)
+            assert len(server.completions()) == before + 1  # qa was asked once, not three times
+
+    def test_a_model_that_may_come_back_is_a_503_the_sdk_may_retry(
+        self, make_engine: Callable[..., Engine]
+    ) -> None:
+        import httpx
+        from http_server import serving
+
+        from qa.server import build_http
+
+        engine = make_engine(base_url=f"http://127.0.0.1:{free_port()}/v1")
+        with serving(build_http(engine)) as url:
+            reply = httpx.post(f"{url}/v1/chat/completions", json=self.BODY)
+        assert reply.status_code == 503 and reply.headers["x-should-retry"] == "true"
+        assert reply.json()["error"]["type"] == "api_error"
+
+    @pytest.mark.parametrize(
+        ("path", "body"),
+        [
+            ("/v1/chat/completions", {**BODY, "stream": True}),
+            ("/api/ask", {"question": "Since when?", "stream": True}),
+        ],
+    )
+    def test_a_client_that_hangs_up_stops_the_answer(
+        self, server: OpenAIServer, qa_url: str, path: str, body: dict[str, Any]
+    ) -> None:
+        import httpx
+
+        slow = " ".join(["Lukashenko has been president since 1994 [{n}]."] * 30)
+        server.script(lambda r: replace(cite("1994", slow)(r), gap=0.1))  # about 20 s
+        with httpx.stream("POST", qa_url + path, json=body) as reply:
+            assert reply.status_code == 200
+            next(reply.iter_raw())  # the model is writing; the client gives up
+        deadline = time.monotonic() + 10
+        while not server.hung_up and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.hung_up == 1
