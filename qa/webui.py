@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 import unicodedata
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -270,6 +270,27 @@ def display_source(source: str) -> str:
     if "://" in source or not ("/" in source or "\\" in source):
         return source
     return PurePosixPath(source.replace("\\", "/")).name or source
+
+
+def distinct_labels(sources: Sequence[str]) -> list[str]:
+    """``display_source`` of each source, with as many parent folders as it takes to tell
+    apart sources that share a file name ("a/news.txt", "b/news.txt").
+
+    >>> distinct_labels(["/x/a/news.txt", "/x/b/news.txt", "/x/a/other.txt"])
+    ['a/news.txt', 'b/news.txt', 'other.txt']
+    """
+    labels = [display_source(s) for s in sources]
+    parts = [PurePosixPath(s.replace("\\", "/")).parts for s in sources]
+    for depth in range(2, max((len(p) for p in parts), default=0) + 1):
+        counts = Counter(labels)
+        clashing = [
+            i for i, label in enumerate(labels) if counts[label] > 1 and "://" not in sources[i]
+        ]
+        if not clashing:
+            break
+        for i in clashing:
+            labels[i] = "/".join(parts[i][-depth:]).removeprefix("//")
+    return labels
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -883,7 +904,7 @@ class ChatUI:
             log.exception("cannot list sources")
             return []
         public = [self.public_source(s) for s in values]
-        return sorted((display_source(name), name) for name in public)
+        return sorted(zip(distinct_labels(public), public, strict=True))
 
     def examples(self, limit: int = 4) -> tuple[list[str], bool]:
         """Example questions from the newest articles' headlines, and whether the library holds

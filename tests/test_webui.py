@@ -37,6 +37,7 @@ from qa.webui import (
     check_upload,
     date_problems,
     display_source,
+    distinct_labels,
     example_questions,
     preset_range,
     quote_in_context,
@@ -272,6 +273,15 @@ class TestDisplaySource:
     )
     def test_paths_show_their_file_name(self, source: str, label: str) -> None:
         assert display_source(source) == label
+
+    def test_sources_that_share_a_file_name_get_labels_that_differ(self) -> None:
+        sources = ["/srv/a/news.txt", "/srv/b/news.txt", "news.txt", "https://x.example/news.txt"]
+        assert distinct_labels(sources) == [
+            "a/news.txt",
+            "b/news.txt",
+            "news.txt",  # an upload, shown by its name
+            "https://x.example/news.txt",
+        ]
 
 
 class TestUploads:
