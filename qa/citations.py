@@ -50,9 +50,8 @@ class Resolved:
 
 def is_refusal(draft: str) -> bool:
     """True for the sentinel, tolerating the quotes and full stops models add."""
-    cleaned = draft.strip().strip("\"'“”*` ").lower()
-    sentinel = CANNOT_ANSWER.lower()
-    return cleaned.startswith(sentinel.rstrip(".")) and len(cleaned) <= len(sentinel) + 40
+    cleaned = draft.strip().strip("\"'“”*` ")
+    return refusal_remainder(cleaned) is not None and len(cleaned) <= len(CANNOT_ANSWER) + 40
 
 
 def refusal_remainder(draft: str) -> str | None:
@@ -63,14 +62,20 @@ def refusal_remainder(draft: str) -> str | None:
     'Utah adopted a flag [2].'
     >>> refusal_remainder("Utah adopted a flag [2].") is None
     True
+
+    The sentinel must end there: "The articles do not contain the answer directly. However,
+    ..." goes on to answer.
     """
     cleaned = draft.strip().lstrip("\"'“*` ")
     sentinel = CANNOT_ANSWER.rstrip(".")
     if not cleaned.lower().startswith(sentinel.lower()):
         return None
+    rest = cleaned[len(sentinel) :]
+    if not re.match(r"[.\"'”*`]|\s*$", rest):
+        return None
     # The sentinel's own full stop and the marks closing it ('."', '.**'), then the space: an
     # opening quotation mark after the space begins the nearest sentence and stays.
-    return re.sub(r"^[.\"'”*`]*", "", cleaned[len(sentinel) :]).lstrip()
+    return re.sub(r"^[.\"'”*`]*", "", rest).lstrip()
 
 
 def refusal_text(question: str) -> str:
@@ -86,9 +91,11 @@ def refusal_text(question: str) -> str:
     >>> refusal_text("What score did Michael Owen predict?")
     'The articles do not answer “What score did Michael Owen predict?”'
     """
-    asked = question.strip().rstrip("?.! ").strip()
+    asked = question.strip().rstrip("?？؟;.!。！ ").strip()  # Latin, CJK, Arabic, Greek marks
     if not asked:
         return CANNOT_ANSWER
+    if len(asked) > _ECHOED_CHARS:  # a pasted page is not repeated back in full
+        asked = asked[:_ECHOED_CHARS].rsplit(maxsplit=1)[0] + " …"
     words = asked.lower().split()
     if words[0] in {"who", "what", "when", "where", "which", "how", "whose"} and not _inverted(
         asked.split()
@@ -97,6 +104,7 @@ def refusal_text(question: str) -> str:
     return f"The articles do not answer “{asked}?”"
 
 
+_ECHOED_CHARS = 300
 _DO = frozenset({"did", "does", "do"})
 _AUXILIARIES = AUXILIARIES | {"must"}
 _MODALS = frozenset("will would can could should may might must".split())

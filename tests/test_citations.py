@@ -90,6 +90,17 @@ def source(n: int, start: int = 0, end: int | None = None, article_id: str = "ar
     return Source(n=n, chunk=chunk, score=0.9)
 
 
+class TestRefusalEcho:
+    @pytest.mark.parametrize("question", ["习近平对制裁说了什么？", "ماذا قال شي؟", "Τι είπε;"])
+    def test_a_question_mark_of_any_script_is_not_doubled(self, question: str) -> None:
+        text = refusal_text(question)
+        assert text.endswith(f"{question[:-1]}?”")
+
+    def test_a_very_long_question_is_echoed_shortened(self) -> None:
+        text = refusal_text("Why " + "very " * 2000 + "long?")
+        assert len(text) < 400 and "…" in text
+
+
 class TestParsing:
     def test_markers_inside_and_after_punctuation(self) -> None:
         claims = parse_claims(
@@ -109,6 +120,17 @@ class TestParsing:
         assert refusal_remainder(f'"{CANNOT_ANSWER}" Utah adopted a flag [2].') == (
             "Utah adopted a flag [2]."
         )
+
+    def test_an_answer_that_opens_with_the_refusal_words_is_no_refusal(self) -> None:
+        draft = f"{CANNOT_ANSWER[:-1]} directly. However, the minister resigned on Monday [1]."
+        assert refusal_remainder(draft) is None and not is_refusal(draft)
+        for refusal in (
+            CANNOT_ANSWER,
+            CANNOT_ANSWER[:-1],
+            f"**{CANNOT_ANSWER}**",
+            f'"{CANNOT_ANSWER}"',
+        ):
+            assert is_refusal(refusal), refusal
 
     def test_a_marker_and_a_full_stop_end_a_claim_whatever_opens_the_next(self) -> None:
         # An article sentence quoted as it stands may open in lower case.
