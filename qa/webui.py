@@ -532,7 +532,7 @@ def make_query(
         since=(since or "").strip() or None,
         until=(until or "").strip() or None,
         sources=[s for s in sources or [] if s],
-        k=int(k) if k else None,
+        k=None if k is None else int(k),
         as_of=(as_of or "").strip() or None,
     )
 

@@ -484,6 +484,7 @@ class TestChatUI:
         ("filters", "named"),
         [
             ({"k": -5}, "k must be at least 1 (got -5)"),
+            ({"k": 0}, "k must be at least 1 (got 0)"),
             ({"since": "2023-05-01", "until": "2023-01-01"}, "since 2023-05-01 is after until"),
         ],
     )
