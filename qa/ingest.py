@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import shutil
 import signal
 import threading
 from collections import Counter
@@ -37,6 +38,7 @@ from qa.settings import Settings
 from qa.store import (
     ArticleRecord,
     Store,
+    StoreError,
     StoreUnavailableError,
     Writer,
     connection_lost,
@@ -237,11 +239,33 @@ def ingest(
         code = 128 + (signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT)
         raise IngestInterrupted(msg, exit_code=code) from exc
     except Exception as exc:
+        full = None if settings.chroma.url else _disk_full(settings.data_dir)
+        if full is not None:
+            raise StoreError(
+                f"{full}; {_kept(report)}; free some space, then run the same "
+                "command to finish the rest"
+            ) from exc
         if not is_connection_error(exc):
             raise
         msg = connection_lost(settings, exc, kept=_kept(report))
         raise StoreUnavailableError(msg) from exc
     return report
+
+
+# Less than this left on the index's disk when a write fails: the disk is why it failed
+# (Chroma reports it as a compaction or I/O error, never as "disk full").
+_NEARLY_FULL_BYTES = 16 * 1024 * 1024
+
+
+def _disk_full(data_dir: Path) -> str | None:
+    """ "the disk holding DIR is full (N MB left)", when it is, else None."""
+    try:
+        free = shutil.disk_usage(data_dir).free
+    except OSError:
+        return None
+    if free >= _NEARLY_FULL_BYTES:
+        return None
+    return f"the disk holding {data_dir} is full ({free / 2**20:.1f} MB left)"
 
 
 def _read_urls(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import HashingEmbedder, long_article, write
@@ -12,7 +14,7 @@ from conftest import HashingEmbedder, long_article, write
 from qa.embeddings import Vectors
 from qa.ingest import ingest
 from qa.settings import Settings
-from qa.store import EmbeddingModelMismatchError, Store, Writer
+from qa.store import EmbeddingModelMismatchError, Store, StoreError, Writer
 
 # qa.ingest the function shadows qa.ingest the module on the package.
 ingest_module = importlib.import_module("qa.ingest")
@@ -112,6 +114,46 @@ class TestIncremental:
         )
         assert not report.removed
         assert len(store.records()) == 3
+
+
+class TestDiskFull:
+    """A write that fails on a nearly full disk says so (Chroma calls it a compaction error)."""
+
+    def failing_write(self, store: Store, monkeypatch: pytest.MonkeyPatch, free: int) -> None:
+        def no_room(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("Error in compaction: Failed to apply logs to the metadata segment")
+
+        monkeypatch.setattr(store, "write_chunks", no_room)
+        usage = shutil.disk_usage("/")._replace(free=free)
+        monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage)
+
+    def test_a_full_disk_is_named_with_what_was_kept_and_what_to_do(
+        self,
+        settings: Settings,
+        hashing_embedder: HashingEmbedder,
+        news_dir: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store = open_store(settings, hashing_embedder)
+        self.failing_write(store, monkeypatch, free=1024 * 1024)
+        with pytest.raises(StoreError) as full:
+            ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
+        assert str(full.value).startswith(
+            f"the disk holding {settings.data_dir} is full (1.0 MB left); 0 new or changed "
+            "articles saved, of 3 read; free some space, then run the same command"
+        )
+
+    def test_a_failure_with_room_on_the_disk_is_not_called_a_full_disk(
+        self,
+        settings: Settings,
+        hashing_embedder: HashingEmbedder,
+        news_dir: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store = open_store(settings, hashing_embedder)
+        self.failing_write(store, monkeypatch, free=10 * 2**30)
+        with pytest.raises(RuntimeError, match="compaction"):
+            ingest([news_dir], settings=settings, store=store, embedder=hashing_embedder)
 
 
 class TestProgress:
