@@ -503,3 +503,13 @@ def _topic_turn(history: Sequence[Message]) -> int | None:
         ),
         None,
     )
+
+
+def was_rewritten(asked: str, understood: str | None) -> bool:
+    r"""Whether the question answered is not the one typed (a follow-up made standalone), as a
+    reader sees it: line breaks and runs of spaces typed in the box do not count.
+
+    >>> was_rewritten("Who is Xi?\n", "Who is Xi?"), was_rewritten("And he?", "And Xi?")
+    (False, True)
+    """
+    return bool(understood) and asked.split() != (understood or "").split()

@@ -237,6 +237,7 @@ def chat(
 
     One question per line; /new starts a new conversation; /quit, Ctrl-D or Ctrl-C leaves.
     """
+    from qa.chat import was_rewritten
     from qa.errors import QAError, friendly
     from qa.models import Query, is_blank, storable_text
 
@@ -295,7 +296,7 @@ def chat(
             # One bad turn (a timeout, a bad date) should not end the conversation.
             typer.secho(f"error: {friendly(exc)}", err=True, fg=typer.colors.RED)
             continue
-        if answer.question != question:
+        if was_rewritten(question, answer.question):
             typer.secho(f"(understood as: {answer.question})", fg=typer.colors.BRIGHT_BLACK)
         typer.echo(format_answer(answer) + "\n")
         history += [

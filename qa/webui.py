@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from qa.articles import SUPPORTED_SUFFIXES
+from qa.chat import was_rewritten
 from qa.dates import days_before, parse_date
 from qa.errors import friendly
 from qa.models import Answer, AnswerStream, Citation, Query, is_blank, storable_text
@@ -131,7 +132,7 @@ def render_answer(
     the bubble says how it was understood.
     """
     meta = []
-    if asked and answer.question and answer.question.strip() != asked.strip():
+    if asked and was_rewritten(asked, answer.question):
         meta.append(f"understood as: {_e(answer.question)}")
     took = answer.timings.get("total_ms")
     meta.append(

@@ -218,6 +218,10 @@ class TestRenderAnswer:
         assert "understood as: Will taxes rise in 2023?" in page
         same = answer("Taxes stay [1].", [citation(1)], question="And taxes?")
         assert "understood as" not in render_answer(same, turn=2, asked="And taxes?")
+        # A line break typed with Shift+Enter is no rewrite.
+        typed = answer("Taxes stay [1].", [citation(1)], question="Will taxes rise in 2023?")
+        page = render_answer(typed, turn=1, asked="Will taxes rise\nin 2023?")
+        assert "understood as" not in page
 
 
 class TestExampleQuestions:
