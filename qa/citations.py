@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.chunking import Span, split_sentences
 from qa.instructions import is_instruction
@@ -105,6 +105,7 @@ def refusal_text(question: str) -> str:
 
 
 _ECHOED_CHARS = 300
+PHRASE_WORDS = 3  # a lead this short is an answer to the question, not a claim of its own
 _DO = frozenset({"did", "does", "do"})
 _AUXILIARIES = AUXILIARIES | {"must"}
 _MODALS = frozenset("will would can could should may might must".split())
@@ -393,6 +394,33 @@ _VERDICT = re.compile(
     r"(?i)\s*(?:yes|no|true|false|correct|incorrect)\b"
     r"(?:[,\s]+(?:he|she|it|they|we|you|there|i)\s+\w+(?:n[’']t|\s+not)?)?[\s.,!;:…]*"
 )
+
+
+def resolve_answer(
+    draft: str, sources: list[Source], check: SupportCheck | None = None
+) -> tuple[str | None, Resolved]:
+    """``resolve`` for a draft that may lead with a short answer ("Beijing [1]. Xi met
+    Lukashenko in Beijing [1]."): ``(short answer, resolved)``.
+
+    The short answer is cited only to a quote of the rest that holds it word for word
+    (``cite_short_answer``). A phrase that no cited quote holds stays in the text uncited and
+    is flagged: a sentence that merely mentions its words ("Moscow's invasion" for "In
+    Moscow") does not say it answers the question. A longer lead is a sentence of its own (a
+    quoted headline, "Kanye West drops out of Coachella [1].") and is checked as any claim is.
+    """
+    short, rest = split_short_answer(draft)
+    if short is None:
+        return None, resolve(draft, sources, check)
+    resolved = resolve(rest, sources, check)
+    found = cite_short_answer(short, resolved.citations)
+    if found is None and len(words(short)) > PHRASE_WORDS:
+        return None, resolve(draft, sources, check)
+    if found is None:
+        lead = f"{short}."
+        text = f"{lead} {resolved.text}".strip()
+        return None, replace(resolved, text=text, unsupported=[lead, *resolved.unsupported])
+    short, cited = found
+    return short, replace(resolved, text=f"{short} [{cited.n}]. {resolved.text}")
 
 
 def _with_markers(sentence: str, numbers: list[int]) -> str:

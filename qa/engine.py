@@ -25,13 +25,12 @@ from qa.citations import (
     CANNOT_ANSWER,
     NEAREST,
     SupportCheck,
-    cite_short_answer,
     find_injections,
     injection_warning,
     refusal_remainder,
     refusal_text,
     resolve,
-    split_short_answer,
+    resolve_answer,
 )
 from qa.embeddings import CachingEmbedder, Embedder, make_embedder
 from qa.errors import IncompleteAnswerError
@@ -322,15 +321,7 @@ class Engine:
                 answerer=name,
                 warning=judged,
             )
-        short, rest = split_short_answer(draft)
-        resolved = resolve(rest, sources, check)
-        found = cite_short_answer(short, resolved.citations) if short else None
-        if found is None:  # no short answer, or one no cited sentence holds word for word
-            short = None
-            resolved = resolve(draft, sources, check)
-        else:
-            short, cited = found
-        text = f"{short} [{cited.n}]. {resolved.text}" if found else resolved.text
+        short, resolved = resolve_answer(draft, sources, check)
         notes = []
         if resolved.unsupported:
             notes.append(
@@ -344,7 +335,7 @@ class Engine:
             notes.append(unchecked)
         warning = " ".join(notes) or None
         return Answer(
-            text=text,
+            text=resolved.text,
             short_answer=short,
             citations=self._mark_stale(resolved.citations, sources),
             question=standalone,

@@ -15,6 +15,7 @@ from qa.citations import (
     refusal_remainder,
     refusal_text,
     resolve,
+    resolve_answer,
     split_short_answer,
 )
 from qa.models import Source, StoredChunk
@@ -219,6 +220,28 @@ class TestResolve:
     def test_a_lone_marker_is_cited_to_nothing(self) -> None:
         result = resolve("[1]. The minister resigned on Monday [1].", [source(1)])
         assert [c.quote for c in result.citations] == ["The minister resigned on Monday."]
+
+
+class TestShortAnswer:
+    def test_a_short_answer_is_cited_to_the_quote_that_holds_it(self) -> None:
+        short, result = resolve_answer(
+            "On Monday [1]. The minister resigned on Monday [1].", [source(1)]
+        )
+        assert short == "On Monday"
+        assert result.text == "On Monday [1]. The minister resigned on Monday [1]."
+        assert result.unsupported == []
+
+    def test_a_short_answer_no_cited_quote_holds_is_flagged_not_cited_to_a_mention(
+        self,
+    ) -> None:
+        # "Health" is in the passage ("She cited health reasons."), but the sentence cited for
+        # the rest does not say it answers anything.
+        short, result = resolve_answer(
+            "Health [1]. The minister resigned on Monday [1].", [source(1)]
+        )
+        assert short is None
+        assert result.text == "Health. The minister resigned on Monday [1]."
+        assert result.unsupported == ["Health."]
 
 
 @settings(max_examples=100, deadline=None)

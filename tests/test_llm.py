@@ -350,6 +350,19 @@ class TestWhatTheEngineDoesWithTheReply:
         answer = make_engine().ask("Since when has Lukashenko been president?")
         assert answer.short_answer is None
 
+    def test_a_wrong_short_answer_is_flagged_not_cited_to_a_sentence_naming_it(
+        self, server: OpenAIServer, make_engine: Callable[..., Engine]
+    ) -> None:
+        # The passage names Moscow ("Moscow's invasion"); the talks were in Beijing.
+        server.script(
+            cite("Moscow", "In Moscow [{n}].", "Beijing", "Xi hosted Lukashenko in Beijing [{n}].")
+        )
+        answer = make_engine().ask("Where did Xi and Lukashenko hold talks?")
+        assert answer.short_answer is None
+        assert answer.text.startswith("In Moscow. ")
+        assert answer.unsupported[0] == "In Moscow."
+        assert answer.warning and "not supported" in answer.warning
+
     def test_a_refusal_cites_the_nearest_sentence_the_model_names(
         self, server: OpenAIServer, make_engine: Callable[..., Engine]
     ) -> None:
