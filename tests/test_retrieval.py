@@ -362,7 +362,7 @@ class TestKeywordIndexFollowsTheStore:
         writer.ingest([corpus(tmp_path / "in2", [SHEETZ])])
         assert titles(reader, "Sheetz", k=1) == ["Holiday weekend deal"]
         (tmp_path / "in2" / "news.jsonl").unlink()
-        writer.ingest([tmp_path / "in"], prune=True)
+        writer.ingest([tmp_path / "in2"], prune=True)
         assert titles(reader, "Sheetz", k=1) == []
 
     def test_a_new_process_loads_the_persisted_index_without_rebuilding(

@@ -145,7 +145,7 @@ class TestCopiesFindEachOther:
         assert {c.id for c in found[ids["ap"]]} == {ids["cnn"], ids["reuters"]}
         assert ids["tributes"] not in found  # a story of its own
         (tmp_path / "run1" / "articles.jsonl").unlink()  # the original and the tributes go
-        ingest([tmp_path / "run2"], settings=settings, embedder=HashingEmbedder(), prune=True)
+        ingest([tmp_path / "run1"], settings=settings, embedder=HashingEmbedder(), prune=True)
         left = stories.elsewhere([ids["ap"], ids["reuters"]])
         assert [c.id for c in left[ids["ap"]]] == [ids["reuters"]]
         assert [c.id for c in left[ids["reuters"]]] == [ids["ap"]]
@@ -211,7 +211,7 @@ class TestCopiesFollowOtherWriters:
         assert urls == {s["ap"]["url"], s["reuters"]["url"]}
 
         ap.unlink()  # and another removes one
-        self.writer(settings, first, reuters, prune=True)
+        self.writer(settings, ap.parent, prune=True)
         assert [c.url for c in stories.elsewhere([cnn])[cnn]] == [s["reuters"]["url"]]
         gone = ids_by_name(Store.open(settings, model_id=HashingEmbedder().model_id))
         assert "ap" not in gone
@@ -275,7 +275,7 @@ class TestGroupedAtIngest:
         ids = self.ids(engine)
         stories = Stories(engine.store, threshold=settings.syndication.threshold)
         (tmp_path / "run2" / "articles.jsonl").unlink()  # the AP copy's file is gone
-        report = engine.ingest([tmp_path / "run3"], prune=True)
+        report = engine.ingest([tmp_path / "run2"], prune=True)
         assert report.removed == [ids["ap"]]
         left = stories.elsewhere([ids["cnn"], ids["reuters"]])
         assert [c.id for c in left[ids["cnn"]]] == [ids["reuters"]]
@@ -299,7 +299,7 @@ class TestGroupedAtIngest:
 
         assert also_in() == copies
         (tmp_path / "run2" / "articles.jsonl").unlink()  # the AP copy's file is gone
-        ingest([tmp_path / "run3"], settings=settings, embedder=real_embedder, prune=True)
+        ingest([tmp_path / "run2"], settings=settings, embedder=real_embedder, prune=True)
         assert also_in() == copies - {ids["ap"]}
         path = write(tmp_path / "run4" / "articles.jsonl", json.dumps(story()["ap"]) + "\n")
         ingest([path], settings=settings, embedder=real_embedder)
