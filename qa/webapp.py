@@ -267,10 +267,26 @@ def build_app(engine: Engine) -> gr.Blocks:
     def refresh() -> list[Any]:
         """On each page load: the library as it is now, and "as of" the day the page opens."""
         return [
+            ui.generation(),
             ui.stats_html(),
             gr.Dropdown(choices=ui.source_choices()),
             date.today().isoformat(),
             *first_contact(),
+        ]
+
+    def catch_up(seen: str | None) -> list[Any]:
+        """After each answer: the library's figures, sources and example questions again, when
+        the index changed since the page last showed them (another tab's upload, a ``qa
+        ingest`` from a terminal). One row is read when nothing changed."""
+        now = ui.generation()
+        if now is None or now == seen:
+            return [gr.skip()] * 4
+        examples, _ = ui.examples()
+        return [
+            now,
+            ui.stats_html(),
+            gr.Dropdown(choices=ui.source_choices()),
+            gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
         ]
 
     app: gr.Blocks
@@ -410,6 +426,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 show_progress="hidden",
             )
         inbox = gr.State(Inbox())
+        shown_generation = gr.State(None)  # the index's generation the page's library shows
         filters = [since, until, source_filter, k, as_of]
 
         def take(*inputs: Any) -> tuple[Any, ...]:
@@ -490,9 +507,17 @@ def build_app(engine: Engine) -> gr.Blocks:
         app.load(
             refresh,
             None,
-            [stats, source_filter, as_of, *first_contact_outputs],
+            [shown_generation, stats, source_filter, as_of, *first_contact_outputs],
             api_visibility="private",
         )
+        for answered in answers:
+            answered.then(
+                catch_up,
+                [shown_generation],
+                [shown_generation, stats, source_filter, example_list],
+                api_visibility="private",
+                show_progress="hidden",
+            )
         add_event.then(first_contact, None, first_contact_outputs, api_visibility="private")
         events.api(
             ask,

@@ -919,6 +919,14 @@ class ChatUI:
             return [], True
         return example_questions(titles, limit), bool(titles)
 
+    def generation(self) -> str | None:
+        """The index's write generation (``Store.generation``); None when it cannot be read."""
+        try:
+            return self.engine.store.generation()
+        except Exception:
+            log.exception("cannot read the index's generation")
+            return None
+
     def stats_html(self) -> str:
         try:
             return render_stats(self.engine.stats())

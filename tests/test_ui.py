@@ -822,6 +822,28 @@ def launched(engine: Engine) -> Iterator[str]:
         app.close()
 
 
+def test_the_library_shown_catches_up_after_an_answer_when_the_index_changed(
+    settings: Settings, browser: Browser, tmp_path: Path
+) -> None:
+    engine = Engine(settings, embedder=HashingEmbedder())
+    engine.ingest([SAMPLE_DIR])
+    with launched(engine) as url, open_page(browser, url) as tab:
+        articles = tab.locator("#qa-stats tr", has_text="Articles").locator("td")
+        tab.get_by_role("tab", name="Library").click()
+        assert articles.inner_text() == "1"
+        tab.get_by_role("tab", name="Chat").click()
+        # Ingested elsewhere (a terminal, another tab) while the page is open.
+        engine.ingest([write(tmp_path / "in" / "mayor.txt", MAYOR_ARTICLE)])
+        ask(tab, XI)
+        tab.locator("#qa-source-filter input").click()
+        tab.get_by_role("option", name="mayor.txt").wait_for()
+        tab.get_by_role("tab", name="Library").click()
+        tab.wait_for_function(
+            "() => [...document.querySelectorAll('#qa-stats tr')]"
+            ".some(r => r.innerText.startsWith('Articles') && r.innerText.trim().endsWith('2'))"
+        )
+
+
 def test_an_empty_library_says_how_to_add_articles(
     settings: Settings, browser: Browser, tmp_path: Path
 ) -> None:
