@@ -270,6 +270,8 @@ class ExtractiveAnswerer:
         picks: list[tuple[float, Candidate, Factoid, float]] = []
         for candidate, (lift, coverage) in zip(candidates, context, strict=True):
             base = candidate.score + s.context_weight * lift
+            if _before_the_year_asked(candidate, ask):
+                continue
             for found in _candidates_in(candidate.text, ask):
                 if not holds_span(candidate.text, found.text) and not counts_in_compound(
                     candidate.text, found, ask.noun
@@ -494,6 +496,17 @@ def _context_scores(candidates: Sequence[Candidate], window: int) -> list[tuple[
             (lift, max(c.focus, max((n.focus for n in near), default=0.0) * 0.8 + 0.2 * c.focus))
         )
     return result
+
+
+def _before_the_year_asked(sentence: Candidate, ask: Ask) -> bool:
+    """A sentence of an article published before the year a past-tense question asks about
+    ("Who won the 2022 US Open?" over a 2021 preview) cannot report what happened then, unless
+    it names that year itself ("the 2022 Cup will be held in Qatar")."""
+    published = sentence.source.chunk.date
+    if not (ask.years and ask.happened and published):
+        return False
+    asked = min(int(y) for y in ask.years)
+    return published.year < asked and not any(y in sentence.text for y in ask.years)
 
 
 def _proximity(sentence: str, candidate: Factoid, focus: Sequence[str]) -> float:

@@ -7,6 +7,8 @@ The article texts here are written for these tests (the development articles are
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -908,6 +910,24 @@ class TestWhatSomeoneSaid:
         asked = "What did Scott Keyes, founder of Scott's Cheap Flights, say about the deal?"
         assert question_shape(asked).speaker == ("scott", "key")
         assert question_shape("What did Anne Heche's son say about her?").speaker == ("son",)
+
+
+class TestPublishedBeforeTheYearAsked:
+    TEXT = "Ines Varga won the Halden Open title on Saturday, beating the top seed in two sets."
+
+    def plan(self, question: str, published: date, text: str = TEXT) -> Plan:
+        dated = replace(source(text).chunk, date=published)
+        return answerer().select(question, [Source(n=1, chunk=dated, score=1.0)])
+
+    def test_an_article_from_before_the_year_cannot_say_what_happened_in_it(self) -> None:
+        question = "Who won the 2022 Halden Open title?"
+        assert self.plan(question, date(2021, 9, 12)).refused  # last year's final
+        assert self.plan(question, date(2022, 9, 11)).short == "Ines Varga"
+
+    def test_unless_it_names_the_year_itself(self) -> None:
+        planned = "The 2022 Halden Open will be held in Tromsø, organisers announced."
+        plan = self.plan("Where is the 2022 Halden Open held?", date(2021, 5, 1), planned)
+        assert plan.short == "Tromsø"
 
 
 class TestWhoSomeoneIs:
