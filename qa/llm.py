@@ -427,8 +427,16 @@ def normal_finish(reason: str | None) -> bool:
 
 
 def has_words(text: str) -> bool:
-    """Whether a reply says anything: blanks and punctuation alone ("...") do not."""
-    return any(ch.isalnum() for ch in text)
+    """Whether a reply says anything: blanks, punctuation and citation markers alone ("...",
+    "[1].") do not.
+
+    >>> [has_words(t) for t in ["...", "[1].", "[1, 2] 【3】", "1994 [1]."]]
+    [False, False, False, True]
+    """
+    return any(ch.isalnum() for ch in _MARKERS_ONLY.sub("", text))
+
+
+_MARKERS_ONLY = re.compile(r"[\[【][\s\d,;–^-]*[\]】]")
 
 
 class LLMCondenser:

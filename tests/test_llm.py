@@ -1047,7 +1047,7 @@ class TestChattyRewrites:
 
 
 class TestNoAnswer:
-    @pytest.mark.parametrize("reply", ["", "   \n  ", "...", " \n. !"])
+    @pytest.mark.parametrize("reply", ["", "   \n  ", "...", " \n. !", "[1].", "[1][2]"])
     def test_a_reply_without_words_is_the_one_line_empty_answer_error(
         self, server: OpenAIServer, make_engine: Callable[..., Engine], reply: str
     ) -> None:
