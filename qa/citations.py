@@ -280,6 +280,11 @@ def _canonical_group(match: re.Match[str]) -> str:
     return match.group(1) + "[" + ", ".join(str(n) for n in numbers) + "]"
 
 
+def without_markers(text: str) -> str:
+    """``text`` with its citation markers, in any style ``normalize_markers`` reads, removed."""
+    return _MARKER.sub("", normalize_markers(text))
+
+
 def _markers_before_stops(text: str) -> str:
     """Move '.[1]' to ' [1].' (and '!!! [1]' to ' [1]!!!') so that the splitter keeps a marker
     with its sentence."""

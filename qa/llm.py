@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from qa.citations import CANNOT_ANSWER
+from qa.citations import CANNOT_ANSWER, without_markers
 from qa.errors import IncompleteAnswerError, QAError
 from qa.models import Message, Source
 from qa.settings import Settings
@@ -433,10 +433,7 @@ def has_words(text: str) -> bool:
     >>> [has_words(t) for t in ["...", "[1].", "[1, 2] 【3】", "1994 [1]."]]
     [False, False, False, True]
     """
-    return any(ch.isalnum() for ch in _MARKERS_ONLY.sub("", text))
-
-
-_MARKERS_ONLY = re.compile(r"[\[【][\s\d,;–^-]*[\]】]")
+    return any(ch.isalnum() for ch in without_markers(text))
 
 
 class LLMCondenser:
