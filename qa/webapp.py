@@ -319,6 +319,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                     )
                     with gr.Row(equal_height=True):
                         question = gr.Textbox(
+                            label="Question",  # not shown; it names the box for screen readers
                             show_label=False,
                             placeholder="What did Xi say about sanctions?",
                             elem_id="qa-question",
@@ -386,6 +387,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                     gr.Markdown("### Feeds")
                     with gr.Row(equal_height=True):
                         feed_url = gr.Textbox(
+                            label="Feed or page URL",
                             show_label=False,
                             placeholder="https://site/feed.xml (RSS or Atom) or a page URL",
                             elem_id="qa-feed-url",
@@ -637,11 +639,10 @@ document.addEventListener("click", (event) => {
 });
 // Gradio's HTML sanitizer keeps no data-* attributes in chat messages; the cards get back the
 // data-testid they are rendered with, so tests and user scripts can find them.
-// Screen readers get names: the date fields' inputs are named by their placeholder only, and
-// Gradio names each chat message by its raw HTML.
+// Screen readers get names: the date fields' inputs are named by their placeholder only (their
+// labels are not tied to them), and Gradio names each chat message by its raw HTML.
 const QA_NAMES = {"#qa-since input": "From date", "#qa-until input": "To date",
-  "#qa-as-of input": "As of date", "#qa-question textarea": "Question",
-  "#qa-feed-url textarea, #qa-feed-url input": "Feed or page URL"};
+  "#qa-as-of input": "As of date"};
 new MutationObserver(() => {
   for (const card of document.querySelectorAll(".qa-card:not([data-testid])")) {
     card.dataset.testid = "source-card";
