@@ -259,20 +259,22 @@ def build_app(engine: Engine) -> gr.Blocks:
         following the first one, and how to add articles when there are none."""
         examples, has_articles = ui.examples()
         return [
-            gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
+            example_set(examples),
             gr.Textbox(placeholder=examples[0] if examples else "Ask about your articles"),
             gr.Chatbot(placeholder=READY if has_articles else EMPTY_LIBRARY),
         ]
 
+    def example_set(examples: list[str]) -> Any:
+        return gr.Dataset(samples=[[q] for q in examples], visible=bool(examples))
+
+    def library(generation: str | None) -> list[Any]:
+        """The library as the page shows it: the index generation it was read at, its
+        figures, and the sources to filter by."""
+        return [generation, ui.stats_html(), gr.Dropdown(choices=ui.source_choices())]
+
     def refresh() -> list[Any]:
         """On each page load: the library as it is now, and "as of" the day the page opens."""
-        return [
-            ui.generation(),
-            ui.stats_html(),
-            gr.Dropdown(choices=ui.source_choices()),
-            date.today().isoformat(),
-            *first_contact(),
-        ]
+        return [*library(ui.generation()), date.today().isoformat(), *first_contact()]
 
     def catch_up(seen: str | None) -> list[Any]:
         """After each answer: the library's figures, sources and example questions again, when
@@ -282,12 +284,7 @@ def build_app(engine: Engine) -> gr.Blocks:
         if now is None or now == seen:
             return [gr.skip()] * 4
         examples, _ = ui.examples()
-        return [
-            now,
-            ui.stats_html(),
-            gr.Dropdown(choices=ui.source_choices()),
-            gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)),
-        ]
+        return [*library(now), example_set(examples)]
 
     app: gr.Blocks
     with gr.Blocks(

@@ -800,7 +800,7 @@ class ChatUI:
             bubbles: list[ChatMessage] = [
                 {"role": str(m.get("role")), "content": _message_text(m)} for m in current
             ]
-            return Taken(box="", bubbles=bubbles + _queued_bubbles(inbox))
+            return Taken(box="", bubbles=bubbles + _queued_bubbles(inbox.waiting()))
         return Taken(
             box="",
             bubbles=_with_waiting(conversation.display, inbox),
@@ -826,7 +826,7 @@ class ChatUI:
                 asked.as_of,
             )
             for _, bubbles, state in updates:
-                yield bubbles + _queued_bubbles(inbox), state
+                yield bubbles + _queued_bubbles(inbox.waiting()), state
                 conversation = state
 
     def article_text(self, article_id: str) -> str | None:
@@ -1044,9 +1044,8 @@ def _with_waiting(display: Sequence[tuple[str, str]], inbox: Inbox) -> list[Chat
     return _bubbles(shown, render_pending()) + _queued_bubbles(rest)
 
 
-def _queued_bubbles(waiting: Inbox | Sequence[Asked]) -> list[ChatMessage]:
-    asked = waiting.waiting() if isinstance(waiting, Inbox) else waiting
-    return [{"role": "user", "content": render_queued(a.question)} for a in asked]
+def _queued_bubbles(waiting: Sequence[Asked]) -> list[ChatMessage]:
+    return [{"role": "user", "content": render_queued(a.question)} for a in waiting]
 
 
 def _message_text(message: Mapping[str, Any]) -> str:
