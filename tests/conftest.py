@@ -38,6 +38,15 @@ date of "last week" tells which one a question means."""
 LAST_WEEK_MAYOR = "Who was elected mayor of Brackenmoor last week?"
 
 
+def with_test_model(settings: Settings, base_url: str) -> Settings:
+    """``settings`` answered by the OpenAI-compatible test server at ``base_url``
+    (tests/openai_server.py), with no retries."""
+    llm = settings.llm.model_copy(
+        update={"provider": "openai", "model": "test-model", "max_retries": 0}
+    )
+    return settings.model_copy(update={"llm": llm, "openai_base_url": base_url})
+
+
 def long_article(paragraphs: int = 240) -> str:
     """One hand-made article long enough to take several encoder steps (many chunks)."""
     body = "\n\n".join(

@@ -31,6 +31,7 @@ from conftest import (
     SAMPLE_DIR,
     HashingEmbedder,
     long_article,
+    with_test_model,
     write,
 )
 from http_server import free_port
@@ -882,14 +883,7 @@ def slow_model_page(settings: Settings, browser: Browser) -> Iterator[tuple[Page
         return dataclasses.replace(respond_from_sources(request), delay=3.0)
 
     with OpenAIServer(default=slowly) as model:
-        llm = settings.model_copy(
-            update={
-                "llm": settings.llm.model_copy(
-                    update={"provider": "openai", "model": "test-model", "max_retries": 0}
-                ),
-                "openai_base_url": model.url,
-            }
-        )
+        llm = with_test_model(settings, model.url)
         engine = Engine(llm, embedder=HashingEmbedder())
         engine.ingest([SAMPLE_DIR])
         with launched(engine) as url, open_page(browser, url) as tab:

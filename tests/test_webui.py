@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
-from conftest import SAMPLE_DIR, HashingEmbedder, write
+from conftest import SAMPLE_DIR, HashingEmbedder, with_test_model, write
 
 from qa.engine import Engine
 from qa.errors import friendly
@@ -724,14 +724,7 @@ class TestWithChatModel:
         from openai_server import OpenAIServer, respond_from_sources
 
         with OpenAIServer(default=respond_from_sources) as server:
-            llm = settings.model_copy(
-                update={
-                    "llm": settings.llm.model_copy(
-                        update={"provider": "openai", "model": "test-model", "max_retries": 0}
-                    ),
-                    "openai_base_url": server.url,
-                }
-            )
+            llm = with_test_model(settings, server.url)
             engine = Engine(llm, embedder=hashing_embedder)
             engine.ingest([SAMPLE_DIR])
             updates = list(ChatUI.for_engine(engine).respond(PRESIDENT_Q, Conversation()))
